@@ -1,0 +1,36 @@
+package dev.peftbench.engine;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The number type a model computes in (weights may be stored in another; see {@code load.DType}). */
+public enum ComputeType {
+    FLOAT32("float32"),
+    BFLOAT16("bfloat16"),
+    FLOAT16("float16");
+
+    private final String label;
+
+    ComputeType(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public static ComputeType parse(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        for (ComputeType c : values()) {
+            if (c.label.equals(t) || c.name().equalsIgnoreCase(t)) {
+                return c;
+            }
+        }
+        if (t.equals("bf16")) return BFLOAT16;
+        if (t.equals("fp16") || t.equals("f16") || t.equals("half")) return FLOAT16;
+        if (t.equals("fp32") || t.equals("f32") || t.equals("float")) return FLOAT32;
+        throw EngineException.invalid("unknown dtype '" + text + "'; supported: "
+                + Arrays.stream(values()).map(ComputeType::label).collect(Collectors.joining(", ")));
+    }
+}

@@ -1,0 +1,32 @@
+package dev.peftbench.engine;
+
+import java.util.List;
+
+/**
+ * The answer to one {@link GenerationRequest}.
+ *
+ * @param prompt            the text sent to the model (template applied)
+ * @param promptTokenIds    the prompt's token ids (virtual tokens excluded)
+ * @param generatedTokenIds the new ids, eos included when one came
+ * @param text              prompt + generated ids decoded, special tokens skipped (what the reference server returns)
+ * @param generatedText     the new ids decoded, special tokens skipped
+ */
+public record GenerationResult(String prompt, List<Integer> promptTokenIds, List<Integer> generatedTokenIds,
+                               String text, String generatedText, FinishReason finishReason, Timings timings) {
+    public GenerationResult {
+        promptTokenIds = List.copyOf(promptTokenIds);
+        generatedTokenIds = List.copyOf(generatedTokenIds);
+    }
+
+    /**
+     * Where the time went, in nanoseconds: waiting in the queue, until the first new token (queue
+     * included), and in total.
+     */
+    public record Timings(long queuedNanos, long timeToFirstTokenNanos, long totalNanos) {
+        /** Decode speed after the first token; 0 when fewer than two tokens came. */
+        public double decodeTokensPerSecond(int generatedTokens) {
+            long decodeNanos = totalNanos - timeToFirstTokenNanos;
+            return generatedTokens < 2 || decodeNanos <= 0 ? 0 : (generatedTokens - 1) * 1e9 / decodeNanos;
+        }
+    }
+}

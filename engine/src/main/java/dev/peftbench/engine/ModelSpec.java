@@ -1,0 +1,49 @@
+package dev.peftbench.engine;
+
+import dev.peftbench.engine.generate.PromptTemplate;
+
+/**
+ * What to load under one served name: a base model (a snapshot folder or a Hub id found in the local
+ * HF cache), an optional PEFT adapter (folder or Hub id), the prompt template, and how to run it.
+ *
+ * @param maxPromptTokens prompts longer than this (template applied, virtual tokens excluded) are refused
+ */
+public record ModelSpec(String baseModel, String adapter, PromptTemplate template, Device device,
+                        ComputeType dtype, Backend backend, int maxPromptTokens) {
+
+    public static final int DEFAULT_MAX_PROMPT_TOKENS = 2048;
+
+    public ModelSpec {
+        if (baseModel == null || baseModel.isBlank()) {
+            throw EngineException.invalid("no base model given: pass --model DIR|HUB_ID or set PRETRAINED_MODEL_PATH");
+        }
+        if (adapter != null && adapter.isBlank()) {
+            adapter = null;
+        }
+        template = template == null ? PromptTemplate.parse("seed", null) : template;
+        device = device == null ? Device.CPU : device;
+        dtype = dtype == null ? ComputeType.FLOAT32 : dtype;
+        backend = backend == null ? Backend.AUTO : backend;
+        if (maxPromptTokens < 1) {
+            throw EngineException.invalid("max prompt tokens must be >= 1, got " + maxPromptTokens);
+        }
+    }
+
+    /** CPU, float32, the default backend and prompt limit. */
+    public static ModelSpec of(String baseModel, String adapter, PromptTemplate template) {
+        return new ModelSpec(baseModel, adapter, template, Device.CPU, ComputeType.FLOAT32, Backend.AUTO,
+                DEFAULT_MAX_PROMPT_TOKENS);
+    }
+
+    public ModelSpec withAdapter(String newAdapter) {
+        return new ModelSpec(baseModel, newAdapter, template, device, dtype, backend, maxPromptTokens);
+    }
+
+    public ModelSpec withTemplate(PromptTemplate t) {
+        return new ModelSpec(baseModel, adapter, t, device, dtype, backend, maxPromptTokens);
+    }
+
+    public ModelSpec withRuntime(Device d, ComputeType c, Backend b) {
+        return new ModelSpec(baseModel, adapter, template, d, c, b, maxPromptTokens);
+    }
+}
