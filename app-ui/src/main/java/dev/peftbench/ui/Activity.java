@@ -1,0 +1,73 @@
+package dev.peftbench.ui;
+
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyDoubleProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.concurrent.Worker;
+
+/**
+ * The long action the status bar shows: its message, progress and a way to cancel it. The latest
+ * action started wins the bar; every page still shows its own state. FX thread only.
+ */
+public final class Activity {
+    private final StringProperty message = new SimpleStringProperty("Ready");
+    private final DoubleProperty progress = new SimpleDoubleProperty(0);
+    private final BooleanProperty busy = new SimpleBooleanProperty(false);
+    private Worker<?> current;
+    private Runnable cancel = () -> { };
+
+    /** Shows {@code worker} in the status bar until it ends; Cancel runs {@code cancelAction}. */
+    public void track(Worker<?> worker, Runnable cancelAction) {
+        release();
+        current = worker;
+        cancel = cancelAction;
+        message.bind(worker.messageProperty());
+        progress.bind(worker.progressProperty());
+        busy.bind(worker.runningProperty());
+    }
+
+    /** Ends tracking of {@code worker} (if it is still the one shown) and leaves {@code text} in the bar. */
+    public void finish(Worker<?> worker, String text) {
+        if (worker == current) {
+            release();
+            progress.set(0);
+            busy.set(false);
+        }
+        message.set(text);
+    }
+
+    public void show(String text) {
+        release();
+        message.set(text);
+    }
+
+    public void cancel() {
+        cancel.run();
+    }
+
+    private void release() {
+        message.unbind();
+        progress.unbind();
+        busy.unbind();
+        current = null;
+        cancel = () -> { };
+    }
+
+    public ReadOnlyStringProperty messageProperty() {
+        return message;
+    }
+
+    public ReadOnlyDoubleProperty progressProperty() {
+        return progress;
+    }
+
+    public ReadOnlyBooleanProperty busyProperty() {
+        return busy;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.peftbench.ui;
+
+import dev.peftbench.ui.ShellController.Page;
+import javafx.animation.PauseTransition;
+import javafx.application.Platform;
+import javafx.beans.value.ChangeListener;
+import javafx.embed.swing.SwingFXUtils;
+import javafx.scene.Scene;
+import javafx.scene.image.WritableImage;
+import javafx.util.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.imageio.ImageIO;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.Locale;
+
+/**
+ * The README's screenshots: loads the sample, runs the sample prompt, then shows each page and writes
+ * {@code <page>.png} into the folder, and exits. Driven by events, never by sleeping on the FX thread.
+ */
+final class ScreenshotTour {
+    private static final Logger log = LoggerFactory.getLogger(ScreenshotTour.class);
+
+    private final WorkbenchWindow window;
+    private final Scene scene;
+    private final Path folder;
+
+    ScreenshotTour(WorkbenchWindow window, Scene scene, Path folder) {
+        this.window = window;
+        this.scene = scene;
+        this.folder = folder;
+    }
+
+    void start() {
+        window.model().loadingProperty().addListener(new ChangeListener<>() {
+            @Override
+            public void changed(javafx.beans.value.ObservableValue<? extends Boolean> o, Boolean was, Boolean loading) {
+                if (!loading) {
+                    o.removeListener(this);
+                    runPrompt();
+                }
+            }
+        });
+        window.model().load();
+    }
+
+    private void runPrompt() {
+        window.shell().show(Page.PROMPT);
+        window.prompt().runningProperty().addListener(new ChangeListener<>() {
+            @Override
+            public void changed(javafx.beans.value.ObservableValue<? extends Boolean> o, Boolean was, Boolean running) {
+                if (!running) {
+                    o.removeListener(this);
+                    shootNext(new ArrayDeque<>(Arrays.asList(Page.values())));
+                }
+            }
+        });
+        window.prompt().run();
+        if (!window.prompt().runningProperty().get()) {
+            // The run was refused (e.g. the load failed): still document what the pages show.
+            shootNext(new ArrayDeque<>(Arrays.asList(Page.values())));
+        }
+    }
+
+    private void shootNext(Deque<Page> pages) {
+        if (pages.isEmpty()) {
+            Platform.exit();
+            return;
+        }
+        Page page = pages.removeFirst();
+        window.shell().show(page);
+        // Give layout and CSS a few pulses before taking the picture.
+        PauseTransition settle = new PauseTransition(Duration.millis(400));
+        settle.setOnFinished(e -> {
+            write(page);
+            shootNext(pages);
+        });
+        settle.play();
+    }
+
+    private void write(Page page) {
+        Path file = folder.resolve(page.name().toLowerCase(Locale.ROOT) + ".png");
+        try {
+            Files.createDirectories(folder);
+            WritableImage image = scene.snapshot(null);
+            ImageIO.write(SwingFXUtils.fromFXImage(image, null), "png", file.toFile());
+            log.info("Wrote {}", file);
+        } catch (IOException e) {
+            log.error("Could not write screenshot {}: {}", file, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.peftbench.ui;
+
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.ui.model.HubCache;
+import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.scene.control.Alert;
+import javafx.stage.Stage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The desktop app: one shared engine, the window, and the settings file. It opens with the last
+ * model and adapter (the bundled sample on first run) and starts loading it at once, so a first run
+ * works offline without touching anything.
+ */
+public final class WorkbenchApp extends Application {
+    private static final Logger log = LoggerFactory.getLogger(WorkbenchApp.class);
+
+    private SettingsStore settingsStore;
+    private Workbench workbench;
+    private WorkbenchWindow window;
+
+    @Override
+    public void start(Stage stage) {
+        LaunchOptions options = LaunchOptions.parse(getParameters().getRaw());
+        settingsStore = new SettingsStore(options.settingsFile(), WorkbenchSettings.firstRun(SampleModels.folder()));
+        WorkbenchSettings settings = options.screenshots() != null
+                ? WorkbenchSettings.firstRun(SampleModels.folder())
+                : settingsStore.load();
+        Engine engine;
+        try {
+            engine = new Engine(EngineOptions.defaults());
+        } catch (RuntimeException e) {
+            new Alert(Alert.AlertType.ERROR, UserMessage.of("The engine could not start", e)).showAndWait();
+            Platform.exit();
+            return;
+        }
+        workbench = new Workbench(engine, settings);
+        window = new WorkbenchWindow(workbench, HubCache.standard());
+        stage.setTitle("PEFT Workbench");
+        stage.setScene(window.createScene(1280, 820));
+        stage.show();
+
+        if (options.screenshots() != null) {
+            new ScreenshotTour(window, stage.getScene(), options.screenshots()).start();
+        } else if (Files.isDirectory(Path.of(settings.model().baseModel()))) {
+            window.model().load();
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (window != null && settingsStore != null && workbench != null) {
+            settingsStore.save(window.currentSettings());
+            log.info("Settings saved to {}", settingsStore.file());
+        }
+        if (workbench != null) {
+            workbench.close();
+        }
+    }
+}

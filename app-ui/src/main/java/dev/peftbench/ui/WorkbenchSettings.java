@@ -1,0 +1,52 @@
+package dev.peftbench.ui;
+
+import java.nio.file.Path;
+
+/**
+ * Everything the window remembers between runs, one record per page so each view model reads and
+ * writes only its own part. Missing parts (an older file) fall back to the defaults.
+ */
+public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeChoice serve) {
+
+    public WorkbenchSettings {
+        model = model == null ? ModelChoice.NONE : model;
+        prompt = prompt == null ? PromptChoice.DEFAULT : prompt;
+        serve = serve == null ? ServeChoice.DEFAULT : serve;
+    }
+
+    /** The base model and adapter folders or Hub ids, and how to run them. */
+    public record ModelChoice(String baseModel, String adapter, String device, String dtype, String backend) {
+        static final ModelChoice NONE = new ModelChoice("", "", "CPU", "float32", "AUTO");
+    }
+
+    /** The Prompt page's fields as typed (kept as text so a half-typed value survives a restart). */
+    public record PromptChoice(String template, String textColumn, String customTemplate, String input,
+                               String maxNewTokens, String eosTokenIds, String temperature, String topK,
+                               String topP, String seed) {
+        static final PromptChoice DEFAULT = new PromptChoice("seed", "Tweet text", "Question: {input}\nAnswer:",
+                "Every day is a new binning, filled with optionpiening and hope", "10", "3", "0", "0", "1.0", "");
+    }
+
+    public record ServeChoice(int httpPort, int grpcPort) {
+        static final ServeChoice DEFAULT = new ServeChoice(8002, 8001);
+    }
+
+    /** First-run settings: the bundled sample model with its prompt-tuning adapter, so the app works offline. */
+    public static WorkbenchSettings firstRun(Path sampleModels) {
+        ModelChoice sample = new ModelChoice(sampleModels.resolve("tiny-bloom").toString(),
+                sampleModels.resolve("tiny-bloom-prompt-tuning").toString(), "CPU", "float32", "AUTO");
+        return new WorkbenchSettings(sample, PromptChoice.DEFAULT, ServeChoice.DEFAULT);
+    }
+
+    public WorkbenchSettings withModel(ModelChoice m) {
+        return new WorkbenchSettings(m, prompt, serve);
+    }
+
+    public WorkbenchSettings withPrompt(PromptChoice p) {
+        return new WorkbenchSettings(model, p, serve);
+    }
+
+    public WorkbenchSettings withServe(ServeChoice s) {
+        return new WorkbenchSettings(model, prompt, s);
+    }
+}

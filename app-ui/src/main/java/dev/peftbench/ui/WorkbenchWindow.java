@@ -1,0 +1,69 @@
+package dev.peftbench.ui;
+
+import dev.peftbench.ui.model.HubCache;
+import dev.peftbench.ui.model.ModelPageController;
+import dev.peftbench.ui.model.ModelViewModel;
+import dev.peftbench.ui.prompt.PromptPageController;
+import dev.peftbench.ui.prompt.PromptViewModel;
+import javafx.fxml.FXMLLoader;
+import javafx.scene.Parent;
+import javafx.scene.Scene;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Builds the window's scene from FXML, handing each controller its view model (FXML's controller
+ * factory), so the app and the tests assemble exactly the same window around a given {@link Workbench}.
+ */
+public final class WorkbenchWindow {
+    private final Workbench workbench;
+    private final ModelViewModel model;
+    private final PromptViewModel prompt;
+    private final Parent root;
+    private final ShellController shell;
+
+    public WorkbenchWindow(Workbench workbench, HubCache hubCache) {
+        this.workbench = workbench;
+        this.model = new ModelViewModel(workbench, hubCache);
+        this.prompt = new PromptViewModel(workbench);
+        FXMLLoader loader = new FXMLLoader(WorkbenchWindow.class.getResource("MainWindow.fxml"));
+        loader.setControllerFactory(this::controllerFor);
+        try {
+            root = loader.load();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the window layout (MainWindow.fxml) could not be read", e);
+        }
+        shell = loader.getController();
+    }
+
+    private Object controllerFor(Class<?> type) {
+        if (type == ShellController.class) return new ShellController(workbench);
+        if (type == ModelPageController.class) return new ModelPageController(model);
+        if (type == PromptPageController.class) return new PromptPageController(prompt, workbench);
+        throw new IllegalArgumentException("no controller wiring for " + type.getName());
+    }
+
+    public Scene createScene(double width, double height) {
+        Scene scene = new Scene(root, width, height);
+        scene.getStylesheets().add(WorkbenchWindow.class.getResource("workbench.css").toExternalForm());
+        return scene;
+    }
+
+    /** What to remember for next time: the saved settings with every page's current choices. */
+    public WorkbenchSettings currentSettings() {
+        return workbench.initialSettings().withModel(model.choice()).withPrompt(prompt.choice());
+    }
+
+    public ShellController shell() {
+        return shell;
+    }
+
+    public ModelViewModel model() {
+        return model;
+    }
+
+    public PromptViewModel prompt() {
+        return prompt;
+    }
+}

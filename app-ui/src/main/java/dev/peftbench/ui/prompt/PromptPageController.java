@@ -1,0 +1,176 @@
+package dev.peftbench.ui.prompt;
+
+import dev.peftbench.engine.ServedModel;
+import dev.peftbench.ui.Workbench;
+import javafx.beans.binding.Bindings;
+import javafx.fxml.FXML;
+import javafx.scene.Parent;
+import javafx.scene.control.Button;
+import javafx.scene.control.ChoiceBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TextArea;
+import javafx.scene.control.TextField;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
+import javafx.scene.input.KeyEvent;
+import javafx.scene.input.MouseButton;
+import javafx.scene.layout.VBox;
+
+/**
+ * Binds the Prompt page's controls to its {@link PromptViewModel}. Ctrl+Enter runs and Esc stops
+ * while the page is shown; they are scene-wide filters so they work from inside the input area,
+ * which would otherwise take the Enter for itself.
+ */
+public final class PromptPageController {
+    private static final KeyCombination RUN = new KeyCodeCombination(KeyCode.ENTER, KeyCombination.SHORTCUT_DOWN);
+    private static final KeyCombination STOP = new KeyCodeCombination(KeyCode.ESCAPE);
+
+    private final PromptViewModel prompt;
+    private final Workbench workbench;
+
+    @FXML private Parent root;
+    @FXML private ChoiceBox<TemplateKind> templateChoice;
+    @FXML private TextField textColumnField;
+    @FXML private TextField customTemplateField;
+    @FXML private TextField maxNewTokensField;
+    @FXML private TextField eosTokenIdsField;
+    @FXML private TextField temperatureField;
+    @FXML private TextField topKField;
+    @FXML private TextField topPField;
+    @FXML private TextField seedField;
+    @FXML private ListView<RunRecord> historyList;
+    @FXML private Button rerunButton;
+    @FXML private TextArea inputArea;
+    @FXML private TextArea previewArea;
+    @FXML private Label templateErrorLabel;
+    @FXML private Button runButton;
+    @FXML private Button compareButton;
+    @FXML private Button stopButton;
+    @FXML private Label modelLabel;
+    @FXML private Label errorLabel;
+    @FXML private Label outputTitle;
+    @FXML private TextArea outputArea;
+    @FXML private Label statsLabel;
+    @FXML private VBox basePane;
+    @FXML private TextArea baseOutputArea;
+    @FXML private Label baseStatsLabel;
+
+    public PromptPageController(PromptViewModel prompt, Workbench workbench) {
+        this.prompt = prompt;
+        this.workbench = workbench;
+    }
+
+    @FXML
+    private void initialize() {
+        templateChoice.getItems().setAll(TemplateKind.values());
+        templateChoice.valueProperty().bindBidirectional(prompt.templateKindProperty());
+        textColumnField.textProperty().bindBidirectional(prompt.textColumnProperty());
+        customTemplateField.textProperty().bindBidirectional(prompt.customTemplateProperty());
+        showOnlyFor(textColumnField, TemplateKind.SEED);
+        showOnlyFor(customTemplateField, TemplateKind.CUSTOM);
+        maxNewTokensField.textProperty().bindBidirectional(prompt.maxNewTokensProperty());
+        eosTokenIdsField.textProperty().bindBidirectional(prompt.eosTokenIdsProperty());
+        temperatureField.textProperty().bindBidirectional(prompt.temperatureProperty());
+        topKField.textProperty().bindBidirectional(prompt.topKProperty());
+        topPField.textProperty().bindBidirectional(prompt.topPProperty());
+        seedField.textProperty().bindBidirectional(prompt.seedProperty());
+        inputArea.textProperty().bindBidirectional(prompt.inputProperty());
+        previewArea.textProperty().bind(prompt.previewProperty());
+        templateErrorLabel.textProperty().bind(prompt.templateErrorProperty());
+        templateErrorLabel.managedProperty().bind(prompt.templateErrorProperty().isNotEmpty());
+
+        var noModel = workbench.loadedModelProperty().isNull();
+        runButton.disableProperty().bind(prompt.runningProperty().or(noModel));
+        compareButton.disableProperty().bind(prompt.runningProperty().or(noModel));
+        stopButton.disableProperty().bind(prompt.runningProperty().not());
+        modelLabel.textProperty().bind(Bindings.createStringBinding(
+                () -> describe(workbench.loadedModelProperty().get()), workbench.loadedModelProperty()));
+        errorLabel.textProperty().bind(prompt.errorProperty());
+        errorLabel.managedProperty().bind(prompt.errorProperty().isNotEmpty());
+
+        outputArea.textProperty().bind(prompt.outputProperty());
+        statsLabel.textProperty().bind(prompt.statsProperty());
+        baseOutputArea.textProperty().bind(prompt.baseOutputProperty());
+        baseStatsLabel.textProperty().bind(prompt.baseStatsProperty());
+        basePane.visibleProperty().bind(prompt.comparingProperty());
+        basePane.managedProperty().bind(prompt.comparingProperty());
+        outputTitle.textProperty().bind(Bindings.when(prompt.comparingProperty())
+                .then("With adapter").otherwise("Output"));
+        // Keep the newest streamed text in view.
+        outputArea.textProperty().addListener((o, a, b) -> outputArea.setScrollTop(Double.MAX_VALUE));
+
+        historyList.setItems(prompt.history());
+        historyList.setCellFactory(list -> new ListCell<>() {
+            @Override
+            protected void updateItem(RunRecord item, boolean empty) {
+                super.updateItem(item, empty);
+                setText(empty || item == null ? null : item.summary());
+            }
+        });
+        historyList.setOnMouseClicked(e -> {
+            if (e.getButton() == MouseButton.PRIMARY && e.getClickCount() == 2) {
+                rerunSelected();
+            }
+        });
+        rerunButton.disableProperty().bind(historyList.getSelectionModel().selectedItemProperty().isNull()
+                .or(prompt.runningProperty()));
+
+        root.sceneProperty().addListener((o, a, scene) -> {
+            if (scene != null) {
+                scene.addEventFilter(KeyEvent.KEY_PRESSED, this::onShortcut);
+            }
+        });
+    }
+
+    private void onShortcut(KeyEvent e) {
+        if (!root.isVisible()) {
+            return;
+        }
+        if (RUN.match(e)) {
+            prompt.run();
+            e.consume();
+        } else if (STOP.match(e) && prompt.runningProperty().get()) {
+            prompt.stop();
+            e.consume();
+        }
+    }
+
+    private void showOnlyFor(TextField field, TemplateKind kind) {
+        var shown = prompt.templateKindProperty().isEqualTo(kind);
+        field.visibleProperty().bind(shown);
+        field.managedProperty().bind(shown);
+    }
+
+    private static String describe(ServedModel model) {
+        if (model == null) {
+            return "no model loaded";
+        }
+        return "model " + model.name() + model.adapter().map(a -> " (" + a.peftType() + " adapter)").orElse("");
+    }
+
+    @FXML
+    private void run() {
+        prompt.run();
+    }
+
+    @FXML
+    private void compare() {
+        prompt.compare();
+    }
+
+    @FXML
+    private void stop() {
+        prompt.stop();
+    }
+
+    @FXML
+    private void rerunSelected() {
+        RunRecord selected = historyList.getSelectionModel().getSelectedItem();
+        if (selected != null) {
+            prompt.rerun(selected);
+        }
+    }
+}

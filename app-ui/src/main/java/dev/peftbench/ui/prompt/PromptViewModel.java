@@ -1,0 +1,273 @@
+package dev.peftbench.ui.prompt;
+
+import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.GenerationRequest;
+import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.ServedModel;
+import dev.peftbench.engine.generate.PromptTemplate;
+import dev.peftbench.engine.generate.SamplingParams;
+import dev.peftbench.ui.UserMessage;
+import dev.peftbench.ui.Workbench;
+import dev.peftbench.ui.WorkbenchSettings.PromptChoice;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The Prompt page's state and actions. The fields are the CLI's flags as text: running turns them
+ * into a {@link PromptTemplate} and {@link SamplingParams} (whose validation messages the user sees),
+ * submits to the shared engine and streams the answer into {@link #outputProperty()}. Compare runs the
+ * same request twice, with and without the adapter, side by side.
+ */
+public final class PromptViewModel {
+    private final Workbench workbench;
+    private final ObjectProperty<TemplateKind> templateKind = new SimpleObjectProperty<>(TemplateKind.SEED);
+    private final StringProperty textColumn = new SimpleStringProperty();
+    private final StringProperty customTemplate = new SimpleStringProperty();
+    private final StringProperty input = new SimpleStringProperty();
+    private final StringProperty preview = new SimpleStringProperty("");
+    private final StringProperty templateError = new SimpleStringProperty("");
+    private final StringProperty maxNewTokens = new SimpleStringProperty();
+    private final StringProperty eosTokenIds = new SimpleStringProperty();
+    private final StringProperty temperature = new SimpleStringProperty();
+    private final StringProperty topK = new SimpleStringProperty();
+    private final StringProperty topP = new SimpleStringProperty();
+    private final StringProperty seed = new SimpleStringProperty();
+    private final StringProperty output = new SimpleStringProperty("");
+    private final StringProperty stats = new SimpleStringProperty("");
+    private final StringProperty baseOutput = new SimpleStringProperty("");
+    private final StringProperty baseStats = new SimpleStringProperty("");
+    private final BooleanProperty comparing = new SimpleBooleanProperty(false);
+    private final BooleanProperty running = new SimpleBooleanProperty(false);
+    private final StringProperty error = new SimpleStringProperty("");
+    private final ObservableList<RunRecord> history = FXCollections.observableArrayList();
+    private final List<PromptRun> active = new ArrayList<>();
+
+    public PromptViewModel(Workbench workbench) {
+        this.workbench = workbench;
+        PromptChoice saved = workbench.initialSettings().prompt();
+        templateKind.set(TemplateKind.fromSpec(saved.template()));
+        textColumn.set(saved.textColumn());
+        customTemplate.set(saved.customTemplate());
+        input.set(saved.input());
+        maxNewTokens.set(saved.maxNewTokens());
+        eosTokenIds.set(saved.eosTokenIds());
+        temperature.set(saved.temperature());
+        topK.set(saved.topK());
+        topP.set(saved.topP());
+        seed.set(saved.seed());
+        templateKind.addListener((o, a, b) -> updatePreview());
+        textColumn.addListener((o, a, b) -> updatePreview());
+        customTemplate.addListener((o, a, b) -> updatePreview());
+        input.addListener((o, a, b) -> updatePreview());
+        updatePreview();
+    }
+
+    /** The template as the CLI would parse it from the current fields. */
+    public PromptTemplate template() {
+        return PromptTemplate.parse(templateKind.get().spec(customTemplate.get()), textColumn.get());
+    }
+
+    /** The sampling settings from the current fields; throws with a message naming the field to fix. */
+    public SamplingParams samplingParams() {
+        return new SamplingParams(parseInt("Max new tokens", maxNewTokens.get()), parseIds(eosTokenIds.get()),
+                parseDouble("Temperature", temperature.get()), parseInt("Top-k", topK.get()),
+                parseDouble("Top-p", topP.get()), 1.0, parseSeed(seed.get()), List.of());
+    }
+
+    private void updatePreview() {
+        try {
+            preview.set(template().apply(input.get() == null ? "" : input.get()));
+            templateError.set("");
+        } catch (EngineException e) {
+            preview.set("");
+            templateError.set(e.getMessage());
+        }
+    }
+
+    public void run() {
+        start(false);
+    }
+
+    /** Runs the input with and without the adapter at once, each into its own output. */
+    public void compare() {
+        start(true);
+    }
+
+    public void stop() {
+        List.copyOf(active).forEach(PromptRun::stop);
+    }
+
+    /** Puts a past run's input and settings back into the fields and runs it again. */
+    public void rerun(RunRecord record) {
+        PromptTemplate t = record.template();
+        templateKind.set(TemplateKind.of(t));
+        switch (t) {
+            case PromptTemplate.Seed s -> textColumn.set(s.textColumn());
+            case PromptTemplate.Custom c -> customTemplate.set(c.pattern());
+            case PromptTemplate.Raw r -> { }
+        }
+        input.set(record.input());
+        SamplingParams p = record.params();
+        maxNewTokens.set(Integer.toString(p.maxNewTokens()));
+        eosTokenIds.set(p.eosTokenIds().stream().map(String::valueOf).collect(Collectors.joining(", ")));
+        temperature.set(Double.toString(p.temperature()));
+        topK.set(Integer.toString(p.topK()));
+        topP.set(Double.toString(p.topP()));
+        seed.set(p.seed() == null ? "" : Long.toString(p.seed()));
+        start(record.compared());
+    }
+
+    private void start(boolean compare) {
+        if (running.get()) {
+            return;
+        }
+        error.set("");
+        ServedModel model = workbench.loadedModelProperty().get();
+        if (model == null) {
+            error.set("No model is loaded: choose one on the Model page and press Load.");
+            return;
+        }
+        if (compare && model.adapter().isEmpty()) {
+            error.set("The loaded model has no adapter to compare against: pick an adapter on the Model page and load again.");
+            return;
+        }
+        PromptTemplate template;
+        SamplingParams params;
+        try {
+            template = template();
+            params = samplingParams();
+        } catch (RuntimeException e) {
+            error.set(UserMessage.of("Check the settings", e));
+            return;
+        }
+        String text = input.get() == null ? "" : input.get();
+        output.set("");
+        stats.set("");
+        baseOutput.set("");
+        baseStats.set("");
+        comparing.set(compare);
+        running.set(true);
+
+        PromptRun main = launch(new GenerationRequest(model.name(), text, template, params, true), output, stats);
+        workbench.activity().track(main, this::stop);
+        main.setOnSucceeded(e -> {
+            RunStats s = finish(main, stats);
+            history.addFirst(new RunRecord(LocalTime.now(), text, template, params, compare, output.get(), s));
+        });
+        if (compare) {
+            PromptRun base = launch(new GenerationRequest(model.name(), text, template, params, false), baseOutput, baseStats);
+            base.setOnSucceeded(e -> finish(base, baseStats));
+        }
+    }
+
+    private PromptRun launch(GenerationRequest request, StringProperty target, StringProperty runStats) {
+        TokenStream stream = new TokenStream(target);
+        stream.tokensProperty().addListener((o, a, n) -> runStats.set("generating… " + n + " tokens"));
+        PromptRun run = new PromptRun(workbench.engine(), request, stream);
+        run.setOnFailed(e -> {
+            stream.flush();
+            error.set(UserMessage.of("Generation failed", run.getException()));
+            ended(run, "Generation failed");
+        });
+        active.add(run);
+        workbench.run(run);
+        return run;
+    }
+
+    private RunStats finish(PromptRun run, StringProperty runStats) {
+        run.stream().flush();
+        GenerationResult result = run.getValue();
+        RunStats s = RunStats.of(result);
+        runStats.set(s.describe());
+        ended(run, "cancelled".equals(s.finishReason()) ? "Stopped" : "Done: " + s.describe());
+        return s;
+    }
+
+    private void ended(PromptRun run, String message) {
+        active.remove(run);
+        workbench.activity().finish(run, message);
+        running.set(!active.isEmpty());
+    }
+
+    public PromptChoice choice() {
+        String kind = switch (templateKind.get()) {
+            case SEED -> "seed";
+            case RAW -> "raw";
+            case CUSTOM -> "custom";
+        };
+        return new PromptChoice(kind, textColumn.get(), customTemplate.get(), input.get(), maxNewTokens.get(),
+                eosTokenIds.get(), temperature.get(), topK.get(), topP.get(), seed.get());
+    }
+
+    private static int parseInt(String field, String text) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException(field + " must be a whole number, got '" + text + "'");
+        }
+    }
+
+    private static double parseDouble(String field, String text) {
+        try {
+            return Double.parseDouble(text.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException(field + " must be a number, got '" + text + "'");
+        }
+    }
+
+    private static Long parseSeed(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Seed must be a whole number, or empty for a random seed; got '" + text + "'");
+        }
+    }
+
+    /** "3" or "2, 3": the eos ids as the CLI's --eos-token-ids takes them; empty means none. */
+    private static List<Integer> parseIds(String text) {
+        List<Integer> ids = new ArrayList<>();
+        for (String part : (text == null ? "" : text).split("[,\\s]+")) {
+            if (!part.isEmpty()) {
+                ids.add(parseInt("Eos token ids (comma-separated)", part));
+            }
+        }
+        return ids;
+    }
+
+    public ObjectProperty<TemplateKind> templateKindProperty() { return templateKind; }
+    public StringProperty textColumnProperty() { return textColumn; }
+    public StringProperty customTemplateProperty() { return customTemplate; }
+    public StringProperty inputProperty() { return input; }
+    public ReadOnlyStringProperty previewProperty() { return preview; }
+    public ReadOnlyStringProperty templateErrorProperty() { return templateError; }
+    public StringProperty maxNewTokensProperty() { return maxNewTokens; }
+    public StringProperty eosTokenIdsProperty() { return eosTokenIds; }
+    public StringProperty temperatureProperty() { return temperature; }
+    public StringProperty topKProperty() { return topK; }
+    public StringProperty topPProperty() { return topP; }
+    public StringProperty seedProperty() { return seed; }
+    public ReadOnlyStringProperty outputProperty() { return output; }
+    public ReadOnlyStringProperty statsProperty() { return stats; }
+    public ReadOnlyStringProperty baseOutputProperty() { return baseOutput; }
+    public ReadOnlyStringProperty baseStatsProperty() { return baseStats; }
+    public ReadOnlyBooleanProperty comparingProperty() { return comparing; }
+    public ReadOnlyBooleanProperty runningProperty() { return running; }
+    public ReadOnlyStringProperty errorProperty() { return error; }
+    public ObservableList<RunRecord> history() { return history; }
+}
