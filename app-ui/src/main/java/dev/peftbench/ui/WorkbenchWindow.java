@@ -55,6 +55,10 @@ public final class WorkbenchWindow {
         return workbench.initialSettings().withModel(model.choice()).withPrompt(prompt.choice());
     }
 
+    public Workbench workbench() {
+        return workbench;
+    }
+
     public ShellController shell() {
         return shell;
     }

@@ -1,0 +1,45 @@
+package dev.peftbench.ui;
+
+import dev.peftbench.ui.model.HubCache;
+import javafx.stage.Stage;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+/** Opens the real window around the shared sample engine, as the app does, for TestFX tests. */
+public final class TestWindows {
+    private TestWindows() {
+    }
+
+    public static WorkbenchWindow open(Stage stage) {
+        return open(stage, SampleEngine.workbench());
+    }
+
+    public static WorkbenchWindow open(Stage stage, Workbench workbench) {
+        WorkbenchWindow window = new WorkbenchWindow(workbench, new HubCache(Path.of("target", "no-hub-cache")));
+        stage.setScene(window.createScene(1200, 800));
+        stage.show();
+        return window;
+    }
+
+    public static Path sampleModels() {
+        return SampleEngine.MODELS;
+    }
+
+    public static dev.peftbench.engine.Engine engine() {
+        return SampleEngine.get();
+    }
+
+    /** Waits (off the FX thread) until {@code condition} holds; fails the test after a minute. */
+    public static void waitUntil(BooleanSupplier condition) {
+        try {
+            WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, condition::getAsBoolean);
+        } catch (TimeoutException e) {
+            throw new AssertionError("condition not met within 60 s", e);
+        }
+        WaitForAsyncUtils.waitForFxEvents();
+    }
+}

@@ -1,0 +1,163 @@
+package dev.peftbench.ui.prompt;
+
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.GenerationRequest;
+import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.ModelSpec;
+import dev.peftbench.engine.ServedModel;
+import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.generate.PromptTemplate;
+import dev.peftbench.ui.ShellController;
+import dev.peftbench.ui.TestWindows;
+import dev.peftbench.ui.WorkbenchWindow;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TextArea;
+import javafx.scene.input.KeyCode;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(ApplicationExtension.class)
+class PromptPageTest {
+    private static ServedModel sample;
+    private WorkbenchWindow window;
+    private PromptViewModel prompt;
+
+    @BeforeAll
+    static void loadSample() {
+        Engine engine = TestWindows.engine();
+        sample = engine.load("prompt-page-sample", ModelSpec.of(TestWindows.sampleModels().resolve("tiny-bloom").toString(),
+                TestWindows.sampleModels().resolve("tiny-bloom-prompt-tuning").toString(), null), (f, m) -> { });
+    }
+
+    @Start
+    void start(Stage stage) {
+        window = TestWindows.open(stage);
+        window.workbench().loadedModelProperty().set(sample);
+        window.shell().show(ShellController.Page.PROMPT);
+        prompt = window.prompt();
+    }
+
+    @Test
+    void ctrlEnterStreamsTheSameOutputTheEngineGenerates(FxRobot robot) {
+        typeInput(robot, "The service was slow and nobody answered");
+        robot.press(KeyCode.CONTROL, KeyCode.ENTER).release(KeyCode.ENTER, KeyCode.CONTROL);
+        awaitRunEnd();
+
+        GenerationResult expected = generate("The service was slow and nobody answered", true);
+        assertEquals("", prompt.errorProperty().get());
+        assertEquals(expected.generatedText(), robot.lookup("#outputArea").queryAs(TextArea.class).getText());
+        String stats = robot.lookup("#statsLabel").queryAs(Label.class).getText();
+        assertTrue(stats.contains("generated " + expected.generatedTokenIds().size() + " tokens"), stats);
+        assertTrue(stats.contains("prompt " + expected.promptTokenIds().size() + " tokens"), stats);
+    }
+
+    @Test
+    void thePreviewIsExactlyTheTextSentToTheModel(FxRobot robot) {
+        robot.interact(() -> prompt.templateKindProperty().set(TemplateKind.CUSTOM));
+        robot.clickOn("#customTemplateField").press(KeyCode.CONTROL, KeyCode.A).release(KeyCode.A, KeyCode.CONTROL)
+                .write("Review: no placeholder");
+        assertFalse(robot.lookup("#templateErrorLabel").queryAs(Label.class).getText().isBlank(),
+                "a template without {input} is explained");
+
+        robot.write(" {input} Verdict:");
+        typeInput(robot, "great food");
+        String preview = robot.lookup("#previewArea").queryAs(TextArea.class).getText();
+        robot.clickOn("#runButton");
+        awaitRunEnd();
+
+        GenerationResult expected = TestWindows.engine().generate(new GenerationRequest(sample.name(), "great food",
+                PromptTemplate.parse("Review: no placeholder {input} Verdict:", null), prompt.samplingParams(), true),
+                TokenListener.NONE);
+        assertEquals(expected.prompt(), preview);
+        assertEquals(expected.generatedText(), prompt.outputProperty().get());
+    }
+
+    @Test
+    void compareShowsTheOutputWithAndWithoutTheAdapterSideBySide(FxRobot robot) {
+        typeInput(robot, "My order never arrived");
+        robot.clickOn("#compareButton");
+        awaitRunEnd();
+
+        assertTrue(robot.lookup("#baseOutputArea").query().isVisible());
+        assertEquals(generate("My order never arrived", true).generatedText(),
+                robot.lookup("#outputArea").queryAs(TextArea.class).getText());
+        assertEquals(generate("My order never arrived", false).generatedText(),
+                robot.lookup("#baseOutputArea").queryAs(TextArea.class).getText());
+    }
+
+    @Test
+    void stopEndsTheRunAndKeepsWhatWasGenerated(FxRobot robot) {
+        robot.interact(() -> {
+            prompt.maxNewTokensProperty().set("4096");
+            prompt.eosTokenIdsProperty().set("");
+        });
+        // Run and Stop in one FX turn, so the test does not depend on how fast the tiny model is.
+        robot.interact(() -> {
+            robot.lookup("#runButton").queryAs(Button.class).fire();
+            robot.lookup("#stopButton").queryAs(Button.class).fire();
+        });
+        awaitRunEnd();
+
+        assertTrue(prompt.statsProperty().get().endsWith("cancelled"), prompt.statsProperty().get());
+        String full = generate(prompt.inputProperty().get(), true).generatedText();
+        assertTrue(full.startsWith(prompt.outputProperty().get()), "partial output is a prefix of the full answer");
+        assertTrue(robot.lookup("#stopButton").queryAs(Button.class).isDisabled(), "Stop is off once nothing runs");
+    }
+
+    @Test
+    void aBadSettingIsExplainedAndNothingRuns(FxRobot robot) {
+        robot.clickOn("#temperatureField").press(KeyCode.CONTROL, KeyCode.A).release(KeyCode.A, KeyCode.CONTROL).write("-1");
+        robot.clickOn("#runButton");
+
+        String error = robot.lookup("#errorLabel").queryAs(Label.class).getText();
+        assertTrue(error.contains("temperature"), error);
+        assertTrue(prompt.history().isEmpty());
+        assertFalse(prompt.runningProperty().get());
+    }
+
+    @Test
+    void aRunFromTheHistoryComesBackWithItsInputAndOutput(FxRobot robot) {
+        typeInput(robot, "first question");
+        robot.clickOn("#runButton");
+        awaitRunEnd();
+        String firstOutput = prompt.outputProperty().get();
+        typeInput(robot, "second question");
+        robot.clickOn("#runButton");
+        awaitRunEnd();
+
+        ListView<?> history = robot.lookup("#historyList").queryListView();
+        assertEquals(2, history.getItems().size());
+        robot.interact(() -> history.getSelectionModel().select(1));
+        robot.clickOn("#rerunButton");
+        awaitRunEnd();
+
+        assertEquals("first question", prompt.inputProperty().get());
+        assertEquals(firstOutput, prompt.outputProperty().get());
+        assertEquals(3, history.getItems().size());
+    }
+
+    private void typeInput(FxRobot robot, String text) {
+        robot.clickOn("#inputArea").press(KeyCode.CONTROL, KeyCode.A).release(KeyCode.A, KeyCode.CONTROL).write(text);
+        assertEquals(text, prompt.inputProperty().get());
+    }
+
+    private void awaitRunEnd() {
+        TestWindows.waitUntil(() -> !prompt.runningProperty().get());
+    }
+
+    private GenerationResult generate(String input, boolean useAdapter) {
+        return TestWindows.engine().generate(new GenerationRequest(sample.name(), input, prompt.template(),
+                prompt.samplingParams(), useAdapter), TokenListener.NONE);
+    }
+}
