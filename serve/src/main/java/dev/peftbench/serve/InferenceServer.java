@@ -56,12 +56,17 @@ public final class InferenceServer implements AutoCloseable {
 
     /** Binds both ports, registers the configured models and starts loading them (unless told not to). */
     public static InferenceServer start(ServeConfig config, Engine engine) {
+        return start(config, EngineGateway.of(engine));
+    }
+
+    /** As {@link #start(ServeConfig, Engine)}; protocol-layer unit tests pass a fake gateway. */
+    public static InferenceServer start(ServeConfig config, EngineGateway engine) {
         Optional<ModelsDirectory> modelsDir = Optional.ofNullable(config.modelsDir()).map(ModelsDirectory::new);
         ModelRepository repository = new ModelRepository(engine, config.model(), modelsDir);
         List<ModelSettings> models = initialModels(config, modelsDir);
         models.forEach(repository::register);
 
-        ServeMetrics metrics = new ServeMetrics(() -> engine.stats().queued(), repository::readyCount);
+        ServeMetrics metrics = new ServeMetrics(engine::queued, repository::readyCount);
         InFlight inFlight = new InFlight();
         ServerHealth health = new ServerHealth(repository);
         TextGeneration generation = new TextGeneration(engine, repository, config.requestTimeout(), metrics, inFlight);

@@ -1,6 +1,5 @@
 package dev.peftbench.serve;
 
-import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
@@ -25,13 +24,13 @@ import java.util.concurrent.TimeoutException;
  */
 public final class TextGeneration {
 
-    private final Engine engine;
+    private final EngineGateway engine;
     private final ModelRepository repository;
     private final Duration timeout;
     private final ServeMetrics metrics;
     private final InFlight inFlight;
 
-    public TextGeneration(Engine engine, ModelRepository repository, Duration timeout, ServeMetrics metrics,
+    public TextGeneration(EngineGateway engine, ModelRepository repository, Duration timeout, ServeMetrics metrics,
                           InFlight inFlight) {
         this.engine = engine;
         this.repository = repository;
@@ -93,10 +92,6 @@ public final class TextGeneration {
             inFlight.exit();
             throw ServeException.from(e);
         }
-    }
-
-    public List<Integer> tokenize(String model, String text) {
-        return engine.tokenize(model, text);
     }
 
     private GenerationResult record(String model, GenerationResult r) {

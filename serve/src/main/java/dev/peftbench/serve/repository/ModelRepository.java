@@ -1,7 +1,6 @@
 package dev.peftbench.serve.repository;
 
-import dev.peftbench.engine.Engine;
-import dev.peftbench.engine.LoadProgress;
+import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.Failure;
 import dev.peftbench.serve.ServeException;
 
@@ -18,14 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The models this server answers for and where each stands (Triton's model repository extension).
- * Loading goes through the shared {@link Engine}; a model that fails to load stays listed as
+ * Loading goes through the shared engine; a model that fails to load stays listed as
  * UNAVAILABLE with the reason, and the server stays up.
  */
 public final class ModelRepository implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelRepository.class);
 
-    private final Engine engine;
+    private final EngineGateway engine;
     private final ModelFields overrides;
     private final Optional<ModelsDirectory> modelsDir;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -35,7 +34,7 @@ public final class ModelRepository implements AutoCloseable {
      * @param overrides what flags and environment say for every model (they win over model-settings.json)
      * @param modelsDir where load requests look up names not registered yet
      */
-    public ModelRepository(Engine engine, ModelFields overrides, Optional<ModelsDirectory> modelsDir) {
+    public ModelRepository(EngineGateway engine, ModelFields overrides, Optional<ModelsDirectory> modelsDir) {
         this.engine = engine;
         this.overrides = overrides;
         this.modelsDir = modelsDir;
@@ -145,7 +144,7 @@ public final class ModelRepository implements AutoCloseable {
     private void doLoad(Entry e) {
         String name = e.settings.name();
         try {
-            engine.load(name, e.settings.fields().toSpec(name), LoadProgress.NONE);
+            engine.load(name, e.settings.fields().toSpec(name));
             setState(e, ModelState.READY, "");
             LOG.info("model '{}' ready (base {}, adapter {})", name, e.settings.fields().baseModel(),
                     e.settings.fields().adapter());

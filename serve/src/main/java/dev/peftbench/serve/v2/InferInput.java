@@ -22,13 +22,7 @@ public record InferInput(String name, String datatype, List<Long> shape, List<by
         if (name == null || name.isBlank()) {
             throw ServeException.badRequest("every input needs a \"name\"");
         }
-        if (datatype == null || datatype.isBlank()) {
-            throw ServeException.badRequest("input '" + name + "' needs a \"datatype\"");
-        }
-        if (!BYTES.equals(datatype)) {
-            throw ServeException.badRequest("input '" + name + "' has datatype " + datatype
-                    + "; this model takes text as datatype BYTES");
-        }
+        checkDatatype(name, datatype);
         if (shape == null || shape.isEmpty()) {
             throw ServeException.badRequest("input '" + name + "' needs a \"shape\", e.g. [1]");
         }
@@ -43,6 +37,17 @@ public record InferInput(String name, String datatype, List<Long> shape, List<by
         if (count != elements.size()) {
             throw ServeException.badRequest("input '" + name + "' has shape " + shape + " (" + count
                     + " elements) but " + elements.size() + " data elements");
+        }
+    }
+
+    /** Checked before the data is read, so that a numeric tensor is reported as the wrong datatype. */
+    public static void checkDatatype(String name, String datatype) {
+        if (datatype == null || datatype.isBlank()) {
+            throw ServeException.badRequest("input '" + name + "' needs a \"datatype\"");
+        }
+        if (!BYTES.equals(datatype)) {
+            throw ServeException.badRequest("input '" + name + "' has datatype " + datatype
+                    + "; this model takes text as datatype BYTES");
         }
     }
 

@@ -104,6 +104,7 @@ public final class InferJson {
     private InferInput decodeInput(JsonNode in) {
         String name = optionalText(in, "name");
         String datatype = optionalText(in, "datatype");
+        InferInput.checkDatatype(name, datatype);
         List<Long> shape = shape(name, in.get("shape"));
         JsonNode data = in.get("data");
         JsonNode contents = in.get("contents");
