@@ -1,0 +1,17 @@
+package dev.peftbench.engine.tensor;
+
+/**
+ * One sequence's attention keys and values for every layer, preallocated for the sequence's whole
+ * length (prompt + virtual tokens + max new tokens), so a decode step appends in place and never
+ * copies the cache. Owned by the scheduler thread.
+ */
+public interface KvCache {
+    /** Positions already committed (visible to attention). */
+    int length();
+
+    /** Positions this cache can hold. */
+    int capacity();
+
+    /** Commits {@code count} positions written by the last forward. */
+    void advance(int count);
+}

@@ -1,0 +1,29 @@
+package dev.peftbench.engine.tensor.cpu;
+
+import dev.peftbench.engine.tensor.Tensor;
+
+/**
+ * A bfloat16 weight {@code [rows, cols]} kept as raw 16-bit values: half the bytes of float32 to stream
+ * per decode step, widened in registers by the kernels (bits << 16 is the float32 value).
+ */
+record Bf16Tensor(short[] data, int rows, int cols) implements Tensor {
+    Bf16Tensor {
+        if ((long) rows * cols != data.length) {
+            throw new IllegalArgumentException("shape [" + rows + ", " + cols + "] does not match " + data.length + " values");
+        }
+    }
+
+    /** Round-to-nearest-even narrowing, as torch's float32 -> bfloat16 cast (NaN kept quiet). */
+    static short fromFloat(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        int rounding = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+
+    static float toFloat(short bits) {
+        return Float.intBitsToFloat(bits << 16);
+    }
+}

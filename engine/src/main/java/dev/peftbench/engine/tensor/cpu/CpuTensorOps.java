@@ -1,0 +1,305 @@
+package dev.peftbench.engine.tensor.cpu;
+
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.load.DType;
+import dev.peftbench.engine.load.TensorInfo;
+import dev.peftbench.engine.load.WeightSource;
+import dev.peftbench.engine.tensor.AttentionSpan;
+import dev.peftbench.engine.tensor.KvCache;
+import dev.peftbench.engine.tensor.Tensor;
+import dev.peftbench.engine.tensor.TensorOps;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.List;
+
+/**
+ * The CPU backend: Java arrays and Vector API kernels, rows of each matrix product split across the
+ * cores. float32 compute keeps float32 weights; bfloat16 compute keeps bfloat16 weights (read as stored,
+ * or rounded once at load) and accumulates in float32.
+ */
+public final class CpuTensorOps implements TensorOps {
+
+    private static final VectorSpecies<Float> F = LinearKernels.F;
+    /** Below this many multiply-adds a kernel runs on the calling thread: waking workers would cost more. */
+    private static final long PARALLEL_THRESHOLD = 1L << 16;
+
+    private final ComputeType computeType;
+    private final WorkerPool pool;
+
+    public CpuTensorOps(ComputeType computeType, int threads) {
+        if (computeType == ComputeType.FLOAT16) {
+            throw EngineException.invalid("the cpu backend computes in float32 or bfloat16; for float16 use --backend djl");
+        }
+        this.computeType = computeType;
+        this.pool = new WorkerPool(threads);
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public ComputeType computeType() {
+        return computeType;
+    }
+
+    @Override
+    public Tensor weight(WeightSource source, String name) {
+        TensorInfo info = source.info(name);
+        if (info.shape().length != 2) {
+            throw EngineException.loadFailed("weight " + info + " should be 2-D");
+        }
+        int rows = Math.toIntExact(info.shape()[0]);
+        int cols = Math.toIntExact(info.shape()[1]);
+        if (computeType == ComputeType.BFLOAT16) {
+            if (info.dtype() == DType.BF16) {
+                return new Bf16Tensor(source.readShorts(name), rows, cols);
+            }
+            float[] values = source.readFloats(name);
+            short[] narrowed = new short[values.length];
+            for (int i = 0; i < values.length; i++) {
+                narrowed[i] = Bf16Tensor.fromFloat(values[i]);
+            }
+            return new Bf16Tensor(narrowed, rows, cols);
+        }
+        return new CpuTensor(source.readFloats(name), rows, cols);
+    }
+
+    @Override
+    public Tensor vector(WeightSource source, String name) {
+        TensorInfo info = source.info(name);
+        float[] values = source.readFloats(name);
+        if (computeType == ComputeType.BFLOAT16 && info.dtype() != DType.BF16) {
+            // Same rounding as the matrices, so a float32 checkpoint run in bfloat16 matches a bfloat16 one.
+            for (int i = 0; i < values.length; i++) {
+                values[i] = Bf16Tensor.toFloat(Bf16Tensor.fromFloat(values[i]));
+            }
+        }
+        return new CpuTensor(values, 1, values.length);
+    }
+
+    @Override
+    public Tensor embed(Tensor table, int[] ids) {
+        int cols = table.cols();
+        CpuTensor out = new CpuTensor(ids.length, cols);
+        for (int i = 0; i < ids.length; i++) {
+            int id = ids[i];
+            if (id < 0 || id >= table.rows()) {
+                throw EngineException.invalid("token id " + id + " is outside the embedding table (" + table.rows() + " rows)");
+            }
+            switch (table) {
+                case CpuTensor t -> System.arraycopy(t.data(), id * cols, out.data(), i * cols, cols);
+                case Bf16Tensor t -> {
+                    for (int c = 0; c < cols; c++) {
+                        out.data()[i * cols + c] = Bf16Tensor.toFloat(t.data()[id * cols + c]);
+                    }
+                }
+                default -> throw foreign(table);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor concatRows(List<Tensor> parts) {
+        int cols = parts.getFirst().cols();
+        int rows = parts.stream().mapToInt(Tensor::rows).sum();
+        CpuTensor out = new CpuTensor(rows, cols);
+        int offset = 0;
+        for (Tensor part : parts) {
+            float[] data = f32(part).data();
+            System.arraycopy(data, 0, out.data(), offset, data.length);
+            offset += data.length;
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor selectRows(Tensor x, int[] rowIndexes) {
+        CpuTensor in = f32(x);
+        int cols = in.cols();
+        CpuTensor out = new CpuTensor(rowIndexes.length, cols);
+        for (int i = 0; i < rowIndexes.length; i++) {
+            System.arraycopy(in.data(), rowIndexes[i] * cols, out.data(), i * cols, cols);
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
+        CpuTensor in = f32(x);
+        float[] g = f32(gamma).data();
+        float[] b = f32(beta).data();
+        int cols = in.cols();
+        CpuTensor out = new CpuTensor(in.rows(), cols);
+        int bound = F.loopBound(cols);
+        for (int r = 0; r < in.rows(); r++) {
+            int base = r * cols;
+            FloatVector sum = FloatVector.zero(F);
+            for (int c = 0; c < bound; c += F.length()) {
+                sum = sum.add(FloatVector.fromArray(F, in.data(), base + c));
+            }
+            float total = sum.reduceLanes(VectorOperators.ADD);
+            for (int c = bound; c < cols; c++) {
+                total += in.data()[base + c];
+            }
+            float mean = total / cols;
+            FloatVector sq = FloatVector.zero(F);
+            for (int c = 0; c < bound; c += F.length()) {
+                FloatVector d = FloatVector.fromArray(F, in.data(), base + c).sub(mean);
+                sq = d.fma(d, sq);
+            }
+            float squares = sq.reduceLanes(VectorOperators.ADD);
+            for (int c = bound; c < cols; c++) {
+                float d = in.data()[base + c] - mean;
+                squares += d * d;
+            }
+            // torch.nn.LayerNorm: biased variance, eps inside the square root.
+            float inv = (float) (1.0 / Math.sqrt(squares / cols + eps));
+            for (int c = 0; c < cols; c++) {
+                out.data()[base + c] = (in.data()[base + c] - mean) * inv * g[c] + b[c];
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        CpuTensor in = f32(x);
+        if (in.cols() != w.cols()) {
+            throw new IllegalArgumentException("linear: input has " + in.cols() + " features, weight expects " + w.cols());
+        }
+        int n = in.rows();
+        int out = w.rows();
+        CpuTensor y = new CpuTensor(n, out);
+        float[] b = bias == null ? null : f32(bias).data();
+        boolean parallel = (long) n * out * in.cols() >= PARALLEL_THRESHOLD;
+        switch (w) {
+            case CpuTensor m -> pool.forRange(out, 4, parallel,
+                    (o0, o1) -> LinearKernels.f32(in.data(), n, in.cols(), m.data(), b, y.data(), out, o0, o1));
+            case Bf16Tensor m -> pool.forRange(out, 4, parallel,
+                    (o0, o1) -> LinearKernels.bf16(in.data(), n, in.cols(), m.data(), b, y.data(), out, o0, o1));
+            default -> throw foreign(w);
+        }
+        return y;
+    }
+
+    @Override
+    public void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, Tensor loraA, Tensor loraB, float scale) {
+        CpuTensor in = f32(x);
+        CpuTensor target = f32(y);
+        int cols = in.cols();
+        float[] slice = new float[rowCount * cols];
+        System.arraycopy(in.data(), rowStart * cols, slice, 0, slice.length);
+        Tensor down = linear(new CpuTensor(slice, rowCount, cols), loraA, null);
+        float[] up = f32(linear(down, loraB, null)).data();
+        int outCols = target.cols();
+        int base = rowStart * outCols;
+        for (int i = 0; i < up.length; i++) {
+            target.data()[base + i] += scale * up[i];
+        }
+    }
+
+    @Override
+    public void bloomGeluInPlace(Tensor x) {
+        float[] d = f32(x).data();
+        int bound = F.loopBound(d.length);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, d, i);
+            // x * 0.5 * (1 + tanh(0.79788456 * x * (1 + 0.044715 * x^2)))
+            FloatVector inner = v.mul(0.79788456f).mul(v.mul(v).mul(0.044715f).add(1f));
+            v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(d, i);
+        }
+        for (; i < d.length; i++) {
+            float v = d[i];
+            d[i] = v * 0.5f * (1f + (float) Math.tanh(0.79788456f * v * (1f + 0.044715f * v * v)));
+        }
+    }
+
+    @Override
+    public void addInPlace(Tensor acc, Tensor x) {
+        float[] a = f32(acc).data();
+        float[] b = f32(x).data();
+        int bound = F.loopBound(a.length);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector.fromArray(F, a, i).add(FloatVector.fromArray(F, b, i)).intoArray(a, i);
+        }
+        for (; i < a.length; i++) {
+            a[i] += b[i];
+        }
+    }
+
+    @Override
+    public KvCache newKvCache(int layers, int heads, int headDim, int capacity) {
+        return new CpuKvCache(layers, heads, headDim, capacity);
+    }
+
+    @Override
+    public Tensor bloomAttention(Tensor qkv, int layer, int heads, int headDim, float[] alibiSlopes,
+                                 List<AttentionSpan> spans) {
+        CpuTensor fused = f32(qkv);
+        CpuTensor context = new CpuTensor(fused.rows(), heads * headDim);
+        int units = spans.size() * heads;
+        long work = 0;
+        for (AttentionSpan span : spans) {
+            work += (long) span.rowCount() * (span.cache().length() + span.rowCount()) * heads * headDim;
+        }
+        pool.forRange(units, 1, work >= PARALLEL_THRESHOLD, (u0, u1) -> {
+            float[] scores = new float[0];
+            for (int u = u0; u < u1; u++) {
+                AttentionSpan span = spans.get(u / heads);
+                int head = u % heads;
+                CpuKvCache cache = (CpuKvCache) span.cache();
+                scores = BloomAttentionKernel.run(fused.data(), context.data(), cache, span, layer, head, heads, headDim,
+                        alibiSlopes[head], scores);
+            }
+        });
+        return context;
+    }
+
+    @Override
+    public float[] toFloats(Tensor x) {
+        return f32(x).data().clone();
+    }
+
+    @Override
+    public void warmUp(Tensor anyWeight) {
+        // C2 compiles the kernels after ~10k calls of their loops; a few hundred small products get there
+        // before the first request instead of during it.
+        int cols = anyWeight.cols();
+        int rows = Math.min(anyWeight.rows(), 64);
+        Tensor w = switch (anyWeight) {
+            case CpuTensor t -> new CpuTensor(java.util.Arrays.copyOf(t.data(), rows * cols), rows, cols);
+            case Bf16Tensor t -> new Bf16Tensor(java.util.Arrays.copyOf(t.data(), rows * cols), rows, cols);
+            default -> throw foreign(anyWeight);
+        };
+        for (int batch : new int[] {1, 4, 5}) {
+            CpuTensor x = new CpuTensor(batch, cols);
+            for (int i = 0; i < 300; i++) {
+                linear(x, w, null);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    private static CpuTensor f32(Tensor t) {
+        if (t instanceof CpuTensor c) {
+            return c;
+        }
+        throw foreign(t);
+    }
+
+    private static IllegalArgumentException foreign(Tensor t) {
+        return new IllegalArgumentException("not a float32 cpu tensor: " + t.getClass().getSimpleName());
+    }
+}
