@@ -1,6 +1,9 @@
 package dev.peftbench.ui;
 
 import dev.peftbench.ui.ShellController.Page;
+import dev.peftbench.ui.serve.CurlCommand;
+import dev.peftbench.ui.serve.ServeViewModel;
+import dev.peftbench.ui.serve.ServerState;
 import javafx.animation.PauseTransition;
 import javafx.application.Platform;
 import javafx.beans.value.ChangeListener;
@@ -13,6 +16,10 @@ import org.slf4j.LoggerFactory;
 
 import javax.imageio.ImageIO;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -21,7 +28,8 @@ import java.util.Deque;
 import java.util.Locale;
 
 /**
- * The README's screenshots: loads the sample, runs the sample prompt, then shows each page and writes
+ * The README's screenshots: loads the sample, runs the sample prompt, starts the server and
+ * sends it one request, then shows each page and writes
  * {@code <page>.png} into the folder, and exits. Driven by events, never by sleeping on the FX thread.
  */
 final class ScreenshotTour {
@@ -57,19 +65,53 @@ final class ScreenshotTour {
             public void changed(javafx.beans.value.ObservableValue<? extends Boolean> o, Boolean was, Boolean running) {
                 if (!running) {
                     o.removeListener(this);
-                    shootNext(new ArrayDeque<>(Arrays.asList(Page.values())));
+                    startServer();
                 }
             }
         });
         window.prompt().run();
         if (!window.prompt().runningProperty().get()) {
             // The run was refused (e.g. the load failed): still document what the pages show.
-            shootNext(new ArrayDeque<>(Arrays.asList(Page.values())));
+            startServer();
         }
+    }
+
+    /** Starts the server and sends it the page's own curl request, so the Serve page shows a logged request. */
+    private void startServer() {
+        ServeViewModel serve = window.serve();
+        serve.stateProperty().addListener(new ChangeListener<>() {
+            @Override
+            public void changed(javafx.beans.value.ObservableValue<? extends ServerState> o, ServerState was, ServerState now) {
+                if (now == ServerState.RUNNING) {
+                    o.removeListener(this);
+                    sendCurlRequest(serve.curlCommand());
+                } else if (now == ServerState.STOPPED) {
+                    o.removeListener(this);
+                    shootAll();
+                }
+            }
+        });
+        serve.start();
+        if (serve.stateProperty().get() == ServerState.STOPPED) {
+            shootAll();
+        }
+    }
+
+    private void sendCurlRequest(CurlCommand curl) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(curl.url()))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(curl.body())).build();
+        HttpClient.newHttpClient().sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .whenComplete((r, e) -> Platform.runLater(this::shootAll));
+    }
+
+    private void shootAll() {
+        shootNext(new ArrayDeque<>(Arrays.asList(Page.values())));
     }
 
     private void shootNext(Deque<Page> pages) {
         if (pages.isEmpty()) {
+            window.close();
             Platform.exit();
             return;
         }

@@ -27,8 +27,10 @@ public final class ShellController {
     @FXML private ToggleGroup pageGroup;
     @FXML private ToggleButton modelTab;
     @FXML private ToggleButton promptTab;
+    @FXML private ToggleButton serveTab;
     @FXML private Node modelPage;
     @FXML private Node promptPage;
+    @FXML private Node servePage;
     @FXML private Label loadedModelLabel;
     @FXML private Label statusMessage;
     @FXML private ProgressBar statusProgress;
@@ -42,7 +44,7 @@ public final class ShellController {
 
     @FXML
     private void initialize() {
-        pages = Map.of(modelTab, modelPage, promptTab, promptPage);
+        pages = Map.of(modelTab, modelPage, promptTab, promptPage, serveTab, servePage);
         pageGroup.selectedToggleProperty().addListener((o, previous, selected) -> {
             if (selected == null) {
                 // A page switcher always shows one page: clicking the selected tab again keeps it.
@@ -65,6 +67,7 @@ public final class ShellController {
             if (scene != null) {
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT1, KeyCombination.SHORTCUT_DOWN), () -> show(Page.MODEL));
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT2, KeyCombination.SHORTCUT_DOWN), () -> show(Page.PROMPT));
+                scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT3, KeyCombination.SHORTCUT_DOWN), () -> show(Page.SERVE));
             }
         });
     }
@@ -77,6 +80,7 @@ public final class ShellController {
         pageGroup.selectToggle(switch (page) {
             case MODEL -> modelTab;
             case PROMPT -> promptTab;
+            case SERVE -> serveTab;
         });
     }
 
@@ -86,5 +90,5 @@ public final class ShellController {
     }
 
     /** The pages of the window, in switcher order. */
-    public enum Page { MODEL, PROMPT }
+    public enum Page { MODEL, PROMPT, SERVE }
 }

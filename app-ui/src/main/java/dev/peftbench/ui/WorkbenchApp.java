@@ -59,6 +59,9 @@ public final class WorkbenchApp extends Application {
             settingsStore.save(window.currentSettings());
             log.info("Settings saved to {}", settingsStore.file());
         }
+        if (window != null) {
+            window.close();
+        }
         if (workbench != null) {
             workbench.close();
         }

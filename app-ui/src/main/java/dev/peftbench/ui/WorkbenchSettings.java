@@ -27,8 +27,9 @@ public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeCho
                 "Every day is a new binning, filled with optionpiening and hope", "10", "3", "0", "0", "1.0", "");
     }
 
-    public record ServeChoice(int httpPort, int grpcPort) {
-        static final ServeChoice DEFAULT = new ServeChoice(8002, 8001);
+    /** The Serve page's ports, as typed. */
+    public record ServeChoice(String httpPort, String grpcPort) {
+        static final ServeChoice DEFAULT = new ServeChoice("8002", "8001");
     }
 
     /** First-run settings: the bundled sample model with its prompt-tuning adapter, so the app works offline. */

@@ -5,6 +5,8 @@ import dev.peftbench.ui.model.ModelPageController;
 import dev.peftbench.ui.model.ModelViewModel;
 import dev.peftbench.ui.prompt.PromptPageController;
 import dev.peftbench.ui.prompt.PromptViewModel;
+import dev.peftbench.ui.serve.ServePageController;
+import dev.peftbench.ui.serve.ServeViewModel;
 import javafx.fxml.FXMLLoader;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
@@ -20,6 +22,7 @@ public final class WorkbenchWindow {
     private final Workbench workbench;
     private final ModelViewModel model;
     private final PromptViewModel prompt;
+    private final ServeViewModel serve;
     private final Parent root;
     private final ShellController shell;
 
@@ -27,6 +30,7 @@ public final class WorkbenchWindow {
         this.workbench = workbench;
         this.model = new ModelViewModel(workbench, hubCache);
         this.prompt = new PromptViewModel(workbench);
+        this.serve = new ServeViewModel(workbench, prompt.inputProperty());
         FXMLLoader loader = new FXMLLoader(WorkbenchWindow.class.getResource("MainWindow.fxml"));
         loader.setControllerFactory(this::controllerFor);
         try {
@@ -41,6 +45,7 @@ public final class WorkbenchWindow {
         if (type == ShellController.class) return new ShellController(workbench);
         if (type == ModelPageController.class) return new ModelPageController(model);
         if (type == PromptPageController.class) return new PromptPageController(prompt, workbench);
+        if (type == ServePageController.class) return new ServePageController(serve);
         throw new IllegalArgumentException("no controller wiring for " + type.getName());
     }
 
@@ -52,7 +57,13 @@ public final class WorkbenchWindow {
 
     /** What to remember for next time: the saved settings with every page's current choices. */
     public WorkbenchSettings currentSettings() {
-        return workbench.initialSettings().withModel(model.choice()).withPrompt(prompt.choice());
+        return workbench.initialSettings().withModel(model.choice()).withPrompt(prompt.choice())
+                .withServe(serve.choice());
+    }
+
+    /** Stops what the window started that outlives it (the embedded server). */
+    public void close() {
+        serve.shutdown();
     }
 
     public Workbench workbench() {
@@ -69,5 +80,9 @@ public final class WorkbenchWindow {
 
     public PromptViewModel prompt() {
         return prompt;
+    }
+
+    public ServeViewModel serve() {
+        return serve;
     }
 }

@@ -1,0 +1,253 @@
+package dev.peftbench.ui.serve;
+
+import dev.peftbench.engine.ServedModel;
+import dev.peftbench.engine.generate.PromptTemplate;
+import dev.peftbench.serve.InferenceServer;
+import dev.peftbench.serve.ServeConfig;
+import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.ui.UserMessage;
+import dev.peftbench.ui.Workbench;
+import dev.peftbench.ui.WorkbenchSettings.ServeChoice;
+import javafx.animation.KeyFrame;
+import javafx.animation.Timeline;
+import javafx.application.Platform;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.StringBinding;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.beans.value.ObservableStringValue;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.concurrent.Task;
+import javafx.util.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.stream.Collectors;
+
+/**
+ * The Serve page: starts and stops the embedded KServe v2 server ({@link InferenceServer}) on the
+ * workbench's engine, serving the loaded model under its name; keeps a live log of the generations it
+ * runs and polls its {@code /metrics}.
+ */
+public final class ServeViewModel {
+    private static final Logger log = LoggerFactory.getLogger(ServeViewModel.class);
+    /** A desktop tool: listen on this machine only, so loading a model does not expose it to the network. */
+    static final String HOST = "127.0.0.1";
+    private static final int LOG_ROWS = 500;
+    private static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(5);
+
+    private final Workbench workbench;
+    private final StringProperty httpPort = new SimpleStringProperty();
+    private final StringProperty grpcPort = new SimpleStringProperty();
+    private final ObjectProperty<ServerState> state = new SimpleObjectProperty<>(ServerState.STOPPED);
+    private final IntegerProperty boundHttpPort = new SimpleIntegerProperty(0);
+    private final IntegerProperty boundGrpcPort = new SimpleIntegerProperty(0);
+    private final StringProperty servedModel = new SimpleStringProperty("");
+    private final StringProperty status = new SimpleStringProperty("Stopped");
+    private final StringProperty error = new SimpleStringProperty("");
+    private final StringProperty metrics = new SimpleStringProperty("");
+    private final ObservableList<ServedRequest> requests = FXCollections.observableArrayList();
+    private final StringBinding restUrl;
+    private final StringBinding grpcAddress;
+    private final StringBinding curl;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
+    private final Timeline poller;
+    private final ObservableStringValue promptInput;
+    private InferenceServer server;
+
+    public ServeViewModel(Workbench workbench, ObservableStringValue promptInput) {
+        this.workbench = workbench;
+        ServeChoice saved = workbench.initialSettings().serve();
+        httpPort.set(saved.httpPort());
+        grpcPort.set(saved.grpcPort());
+        restUrl = Bindings.createStringBinding(() -> state.get() == ServerState.RUNNING
+                ? "http://localhost:" + boundHttpPort.get() + "/v2" : "", state, boundHttpPort);
+        grpcAddress = Bindings.createStringBinding(() -> state.get() == ServerState.RUNNING
+                ? "localhost:" + boundGrpcPort.get() + "  (inference.GRPCInferenceService)" : "", state, boundGrpcPort);
+        this.promptInput = promptInput;
+        curl = Bindings.createStringBinding(() -> state.get() != ServerState.RUNNING ? "" : curlCommand().shell(),
+                state, boundHttpPort, servedModel, promptInput);
+        poller = new Timeline(new KeyFrame(Duration.seconds(1), e -> poll()));
+        poller.setCycleCount(Timeline.INDEFINITE);
+    }
+
+    public void start() {
+        if (state.get() != ServerState.STOPPED) {
+            return;
+        }
+        error.set("");
+        ServedModel model = workbench.loadedModelProperty().get();
+        if (model == null) {
+            error.set("No model is loaded: load one on the Model page, then start the server to serve it.");
+            return;
+        }
+        ServeConfig config;
+        try {
+            config = new ServeConfig(model.name(), fields(model.spec().template(), model), HOST,
+                    port("HTTP port", httpPort.get()), port("gRPC port", grpcPort.get()),
+                    ServeConfig.DEFAULT_GRPC_MAX_MESSAGE_BYTES, true, null, ServeConfig.DEFAULT_TIMEOUT,
+                    ServeConfig.DEFAULT_MAX_REQUEST_BYTES, ServeConfig.DEFAULT_QUEUE_CAPACITY, SHUTDOWN_GRACE);
+        } catch (IllegalArgumentException e) {
+            error.set("Check the ports: " + e.getMessage());
+            return;
+        }
+        RecordingGateway gateway = new RecordingGateway(workbench.engine(),
+                request -> Platform.runLater(() -> record(request)));
+        Task<InferenceServer> task = new Task<>() {
+            @Override
+            protected InferenceServer call() throws Exception {
+                updateMessage("Starting the server on ports " + config.httpPort() + " / " + config.grpcPort() + "…");
+                updateProgress(-1, 1);
+                InferenceServer started = InferenceServer.start(config, gateway);
+                started.awaitLoaded(java.time.Duration.ofMinutes(10));
+                if (isCancelled()) {
+                    started.close();
+                }
+                return started;
+            }
+        };
+        task.setOnSucceeded(e -> {
+            server = task.getValue();
+            boundHttpPort.set(server.httpPort());
+            boundGrpcPort.set(server.grpcPort());
+            servedModel.set(model.name());
+            state.set(ServerState.RUNNING);
+            status.set(describe(server));
+            poller.play();
+            workbench.activity().finish(task, "Serving " + model.name() + " on http://localhost:" + server.httpPort());
+            log.info("Serving {} on HTTP {} and gRPC {}", model.name(), server.httpPort(), server.grpcPort());
+        });
+        task.setOnFailed(e -> {
+            state.set(ServerState.STOPPED);
+            status.set("Stopped");
+            error.set(UserMessage.of("Could not start the server on ports " + config.httpPort() + " / "
+                    + config.grpcPort() + " (is another server using them? choose other ports, 0 = any free port)",
+                    task.getException()));
+            workbench.activity().finish(task, "Server did not start");
+        });
+        task.setOnCancelled(e -> {
+            state.set(ServerState.STOPPED);
+            workbench.activity().finish(task, "Server start cancelled");
+        });
+        state.set(ServerState.STARTING);
+        status.set("Starting…");
+        workbench.activity().track(task, task::cancel);
+        workbench.run(task);
+    }
+
+    /** The reference request for the running server, the served model and the Prompt page's input. */
+    public CurlCommand curlCommand() {
+        return CurlCommand.infer("localhost", boundHttpPort.get(), servedModel.get(),
+                promptInput.get() == null ? "" : promptInput.get());
+    }
+
+    /** Stops the server gracefully (in-flight requests finish, a few seconds at most), off the FX thread. */
+    public void stop() {
+        if (state.get() != ServerState.RUNNING) {
+            return;
+        }
+        InferenceServer running = server;
+        poller.stop();
+        Task<Void> task = new Task<>() {
+            @Override
+            protected Void call() {
+                updateMessage("Stopping the server (letting running requests finish)…");
+                updateProgress(-1, 1);
+                running.close();
+                return null;
+            }
+        };
+        task.setOnSucceeded(e -> stopped(task, "Server stopped"));
+        task.setOnFailed(e -> {
+            error.set(UserMessage.of("Stopping the server", task.getException()));
+            stopped(task, "Server stopped with an error");
+        });
+        state.set(ServerState.STOPPING);
+        status.set("Stopping…");
+        workbench.activity().track(task, () -> { });
+        workbench.run(task);
+    }
+
+    private void stopped(Task<?> task, String message) {
+        server = null;
+        state.set(ServerState.STOPPED);
+        status.set("Stopped");
+        workbench.activity().finish(task, message);
+    }
+
+    /** Closes a running server at once when the window closes. */
+    public void shutdown() {
+        poller.stop();
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+    }
+
+    private void record(ServedRequest request) {
+        requests.addFirst(request);
+        if (requests.size() > LOG_ROWS) {
+            requests.remove(LOG_ROWS, requests.size());
+        }
+    }
+
+    private void poll() {
+        if (server == null) {
+            return;
+        }
+        status.set(describe(server));
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + boundHttpPort.get() + "/metrics"))
+                .timeout(java.time.Duration.ofSeconds(2)).GET().build();
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenAccept(r -> Platform.runLater(() -> metrics.set(ServerNumbers.parse(r.body()).describe())))
+                .exceptionally(t -> null); // The next tick tries again; a missed scrape is not worth a message.
+    }
+
+    private static String describe(InferenceServer server) {
+        return "Running · " + server.repository().index().stream()
+                .map(s -> s.name() + " " + s.state() + (s.ready() || s.reason().isEmpty() ? "" : " (" + s.reason() + ")"))
+                .collect(Collectors.joining(", "));
+    }
+
+    /** The served model's fields as the server's repository takes them: the loaded model, its template. */
+    private static ModelFields fields(PromptTemplate template, ServedModel model) {
+        String textColumn = template instanceof PromptTemplate.Seed seed ? seed.textColumn() : null;
+        return new ModelFields(model.spec().baseModel(), model.spec().adapter(), template.spec(), textColumn, null);
+    }
+
+    private static int port(String field, String text) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException(field + " must be a number between 0 and 65535 (0 = any free port), got '" + text + "'");
+        }
+    }
+
+    public ServeChoice choice() {
+        return new ServeChoice(httpPort.get(), grpcPort.get());
+    }
+
+    public StringProperty httpPortProperty() { return httpPort; }
+    public StringProperty grpcPortProperty() { return grpcPort; }
+    public ReadOnlyObjectProperty<ServerState> stateProperty() { return state; }
+    public IntegerProperty boundHttpPortProperty() { return boundHttpPort; }
+    public ReadOnlyStringProperty statusProperty() { return status; }
+    public ReadOnlyStringProperty errorProperty() { return error; }
+    public ReadOnlyStringProperty metricsProperty() { return metrics; }
+    public ReadOnlyStringProperty servedModelProperty() { return servedModel; }
+    public StringBinding restUrlBinding() { return restUrl; }
+    public StringBinding grpcAddressBinding() { return grpcAddress; }
+    public StringBinding curlBinding() { return curl; }
+    public ObservableList<ServedRequest> requests() { return requests; }
+}
