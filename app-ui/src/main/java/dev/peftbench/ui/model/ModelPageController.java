@@ -47,6 +47,17 @@ public final class ModelPageController {
         deviceChoice.getItems().setAll(Device.values());
         deviceChoice.valueProperty().bindBidirectional(model.deviceProperty());
         dtypeChoice.getItems().setAll(ComputeType.values());
+        dtypeChoice.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(ComputeType type) {
+                return type == null ? "" : type.label();
+            }
+
+            @Override
+            public ComputeType fromString(String label) {
+                return ComputeType.parse(label);
+            }
+        });
         dtypeChoice.valueProperty().bindBidirectional(model.dtypeProperty());
         backendChoice.getItems().setAll(Backend.values());
         backendChoice.valueProperty().bindBidirectional(model.backendProperty());
