@@ -32,18 +32,15 @@ public final class Activity {
         busy.bind(worker.runningProperty());
     }
 
-    /** Ends tracking of {@code worker} (if it is still the one shown) and leaves {@code text} in the bar. */
+    /** Ends tracking of {@code worker} and leaves {@code text} in the bar, if it is still the action shown. */
     public void finish(Worker<?> worker, String text) {
-        if (worker == current) {
-            release();
-            progress.set(0);
-            busy.set(false);
+        // A newer action owns the bar now: its message stays.
+        if (worker != current) {
+            return;
         }
-        message.set(text);
-    }
-
-    public void show(String text) {
         release();
+        progress.set(0);
+        busy.set(false);
         message.set(text);
     }
 
