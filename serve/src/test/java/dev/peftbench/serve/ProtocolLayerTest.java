@@ -6,6 +6,7 @@ import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferTensorContents;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferRequest;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerLiveRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -42,7 +43,7 @@ class ProtocolLayerTest {
     @BeforeAll
     static void start() throws Exception {
         ServeConfig config = new ServeConfig("m", new ModelFields("base", null, null, null, null), "127.0.0.1", 0, 0,
-                1024, true, (Path) null, Duration.ofMillis(500), 4096, 0, Duration.ofSeconds(5));
+                1024, true, (Path) null, Duration.ofSeconds(2), 4096, 0, Duration.ofSeconds(5));
         server = InferenceServer.start(config, ENGINE);
         server.awaitLoaded(Duration.ofSeconds(10));
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
@@ -94,6 +95,31 @@ class ProtocolLayerTest {
         HttpResponse<String> r = post("/v2/models/m/infer", INFER);
         assertEquals(504, r.statusCode());
         assertEquals(before + 1, ENGINE.cancelled.get());
+    }
+
+    @Test
+    void grpcClientThatGivesUpCancelsGeneration() throws Exception {
+        GRPCInferenceServiceGrpc.newBlockingStub(channel).serverLive(ServerLiveRequest.getDefaultInstance());
+        ENGINE.hang = true;
+        int before = ENGINE.cancelled.get();
+        long start = System.nanoTime();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> GRPCInferenceServiceGrpc
+                .newBlockingStub(channel).withDeadlineAfter(300, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .modelInfer(inferRequest("hi")));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+        // the server's own timeout is 2 s: a cancel well before it came from the client going away
+        while (ENGINE.cancelled.get() == before && System.nanoTime() - start < 1_500_000_000L) {
+            Thread.sleep(10);
+        }
+        assertEquals(before + 1, ENGINE.cancelled.get());
+    }
+
+    private static ModelInferRequest inferRequest(String text) {
+        return ModelInferRequest.newBuilder().setModelName("m")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("content").setDatatype("BYTES")
+                        .addShape(1).setContents(InferTensorContents.newBuilder()
+                                .addBytesContents(com.google.protobuf.ByteString.copyFromUtf8(text))))
+                .build();
     }
 
     @Test
