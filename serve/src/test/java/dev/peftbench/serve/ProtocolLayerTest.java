@@ -59,6 +59,7 @@ class ProtocolLayerTest {
     void reset() {
         ENGINE.queueFull = false;
         ENGINE.hang = false;
+        ENGINE.trickle = false;
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
@@ -151,6 +152,26 @@ class ProtocolLayerTest {
         JsonNode first = JSON.readTree(events[0].substring("data: ".length()));
         assertEquals(" o", first.get("text_output").asText());
         assertEquals("length", JSON.readTree(events[3].substring("data: ".length())).at("/details/finish_reason").asText());
+    }
+
+    @Test
+    void streamClientThatDisconnectsCancelsGeneration() throws Exception {
+        ENGINE.hang = true;
+        ENGINE.trickle = true;
+        int before = ENGINE.cancelled.get();
+        HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/m/generate_stream"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"text_input\": \"hi\"}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(r.body()))) {
+            assertTrue(lines.readLine().startsWith("data: "));
+        }
+        long start = System.nanoTime();
+        // the server timeout is 2 s: a cancel well before it came from the failed write to the gone client
+        while (ENGINE.cancelled.get() == before && System.nanoTime() - start < 1_500_000_000L) {
+            Thread.sleep(10);
+        }
+        assertEquals(before + 1, ENGINE.cancelled.get());
     }
 
     @Test
