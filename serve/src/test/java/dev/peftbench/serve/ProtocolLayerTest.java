@@ -175,6 +175,16 @@ class ProtocolLayerTest {
     }
 
     @Test
+    void versionedRoutesReachTheModelAndRefuseAnUnknownVersion() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/m/versions/7/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, r.statusCode());
+        assertTrue(r.body().contains("has no version '7'"), r.body());
+        assertTrue(post("/v2/models/m/versions/7/infer", INFER).body().contains("has no version '7'"));
+    }
+
+    @Test
     void unknownRouteAnswersJsonError() throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + server.httpPort() + "/nope")).build(), HttpResponse.BodyHandlers.ofString());
