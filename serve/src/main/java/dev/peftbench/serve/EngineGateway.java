@@ -1,0 +1,49 @@
+package dev.peftbench.serve;
+
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.GenerationHandle;
+import dev.peftbench.engine.GenerationRequest;
+import dev.peftbench.engine.LoadProgress;
+import dev.peftbench.engine.ModelSpec;
+import dev.peftbench.engine.TokenListener;
+
+/**
+ * The part of the {@link Engine} the server uses. It exists so the protocol layer's unit tests can
+ * stand in a fake for paths the real engine reaches only under load (queue full, timeout); everything
+ * else runs on {@link #of(Engine)}.
+ */
+public interface EngineGateway {
+
+    GenerationHandle submit(GenerationRequest request, TokenListener listener);
+
+    void load(String name, ModelSpec spec);
+
+    boolean unload(String name);
+
+    /** Requests waiting in the shared queue, for the queue-depth gauge. */
+    int queued();
+
+    static EngineGateway of(Engine engine) {
+        return new EngineGateway() {
+            @Override
+            public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
+                return engine.submit(request, listener);
+            }
+
+            @Override
+            public void load(String name, ModelSpec spec) {
+                engine.load(name, spec, LoadProgress.NONE);
+            }
+
+            @Override
+            public boolean unload(String name) {
+                return engine.unload(name);
+            }
+
+            @Override
+            public int queued() {
+                return engine.stats().queued();
+            }
+        };
+    }
+}

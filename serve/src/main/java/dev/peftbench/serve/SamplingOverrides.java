@@ -1,0 +1,97 @@
+package dev.peftbench.serve;
+
+import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.generate.SamplingParams;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Request {@code parameters} that override generation settings (issue 3, item 2; OIP generate names
+ * {@code max_tokens}). Other keys (e.g. {@code content_type}) belong to the protocol and are ignored.
+ * Values arrive as JSON/InferParameter values: strings, numbers or booleans; {@code stop} may be a list.
+ */
+public final class SamplingOverrides {
+
+    private SamplingOverrides() {
+    }
+
+    public static SamplingParams apply(SamplingParams base, Map<String, ?> parameters) {
+        SamplingParams p = base;
+        try {
+            for (Map.Entry<String, ?> e : parameters.entrySet()) {
+                Object v = e.getValue();
+                if (v == null) {
+                    continue;
+                }
+                p = switch (e.getKey()) {
+                    case "max_new_tokens", "max_tokens" -> p.withMaxNewTokens(intValue(e.getKey(), v));
+                    case "temperature" -> p.withTemperature(doubleValue(e.getKey(), v));
+                    case "top_p" -> p.withTopP(doubleValue(e.getKey(), v));
+                    case "top_k" -> p.withTopK(intValue(e.getKey(), v));
+                    case "repetition_penalty" -> p.withRepetitionPenalty(doubleValue(e.getKey(), v));
+                    case "seed" -> p.withSeed(longValue(e.getKey(), v));
+                    case "stop" -> p.withStop(stopStrings(v));
+                    default -> p;
+                };
+            }
+        } catch (EngineException e) {
+            throw ServeException.badRequest("invalid parameter: " + e.getMessage());
+        }
+        return p;
+    }
+
+    private static int intValue(String key, Object v) {
+        long l = longValue(key, v);
+        if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+            throw ServeException.badRequest("parameter " + key + " is out of range: " + v);
+        }
+        return (int) l;
+    }
+
+    private static long longValue(String key, Object v) {
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+            return n.longValue();
+        }
+        if (v instanceof String s) {
+            try {
+                return Long.parseLong(s.trim());
+            } catch (NumberFormatException ignored) {
+                // falls through to the message below
+            }
+        }
+        throw ServeException.badRequest("parameter " + key + " must be an integer, got " + v);
+    }
+
+    private static double doubleValue(String key, Object v) {
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        if (v instanceof String s) {
+            try {
+                return Double.parseDouble(s.trim());
+            } catch (NumberFormatException ignored) {
+                // falls through to the message below
+            }
+        }
+        throw ServeException.badRequest("parameter " + key + " must be a number, got " + v);
+    }
+
+    private static List<String> stopStrings(Object v) {
+        if (v instanceof String s) {
+            return List.of(s);
+        }
+        if (v instanceof List<?> list) {
+            List<String> out = new ArrayList<>();
+            for (Object o : list) {
+                if (!(o instanceof String s)) {
+                    throw ServeException.badRequest("parameter stop must be a string or a list of strings, got " + v);
+                }
+                out.add(s);
+            }
+            return out;
+        }
+        throw ServeException.badRequest("parameter stop must be a string or a list of strings, got " + v);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.peftbench.serve;
+
+import dev.peftbench.engine.EngineException;
+
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A request that cannot be answered normally; {@link #failure()} decides the protocol answer. */
+public final class ServeException extends RuntimeException {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServeException.class);
+
+    private final Failure failure;
+
+    public ServeException(Failure failure, String message) {
+        super(message);
+        this.failure = failure;
+    }
+
+    public Failure failure() {
+        return failure;
+    }
+
+    public static ServeException badRequest(String message) {
+        return new ServeException(Failure.BAD_REQUEST, message);
+    }
+
+    public static ServeException notFound(String message) {
+        return new ServeException(Failure.NOT_FOUND, message);
+    }
+
+    /**
+     * Turns anything thrown while answering into a ServeException. Faults that are not the client's
+     * are logged here with an id the body repeats, so the body never carries a stack trace.
+     */
+    public static ServeException from(Throwable error) {
+        Throwable t = unwrap(error);
+        if (t instanceof ServeException se) {
+            return se;
+        }
+        if (t instanceof EngineException ee) {
+            Failure failure = Failure.of(ee.kind());
+            if (failure != Failure.INTERNAL) {
+                return new ServeException(failure, ee.getMessage());
+            }
+        }
+        if (t instanceof TimeoutException) {
+            return new ServeException(Failure.TIMEOUT, "the request timed out; generation was cancelled");
+        }
+        if (t instanceof CancellationException) {
+            return new ServeException(Failure.CANCELLED, "the request was cancelled");
+        }
+        String id = UUID.randomUUID().toString();
+        LOG.error("internal error {}", id, t);
+        return new ServeException(Failure.INTERNAL, "internal server error (id " + id + ", see the server log)");
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

@@ -1,0 +1,174 @@
+package dev.peftbench.serve;
+
+import dev.peftbench.engine.GenerationHandle;
+import dev.peftbench.engine.GenerationRequest;
+import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.generate.SamplingParams;
+import dev.peftbench.serve.metrics.ServeMetrics;
+import dev.peftbench.serve.repository.ModelRepository;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What every protocol does with text: check the model is ready, apply the request's parameters, submit
+ * each input to the engine's shared queue, wait at most the request timeout, and cancel generation
+ * when the caller is gone or the time ran out (issue 3, item 5). Callers block on virtual threads.
+ */
+public final class TextGeneration {
+
+    private static final long CALLER_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final EngineGateway engine;
+    private final ModelRepository repository;
+    private final Duration timeout;
+    private final ServeMetrics metrics;
+    private final InFlight inFlight;
+
+    public TextGeneration(EngineGateway engine, ModelRepository repository, Duration timeout, ServeMetrics metrics,
+                          InFlight inFlight) {
+        this.engine = engine;
+        this.repository = repository;
+        this.timeout = timeout;
+        this.metrics = metrics;
+        this.inFlight = inFlight;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** Generates one text per input, in input order. */
+    public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
+                                              Map<String, ?> parameters) {
+        return generateAll(model, version, inputs, parameters, () -> false);
+    }
+
+    /**
+     * As {@link #generateAll(String, String, List, Map)}, cancelling generation as soon as
+     * {@code callerGone} says the caller went away (a gRPC call cancelled by its client).
+     */
+    public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
+                                              Map<String, ?> parameters, BooleanSupplier callerGone) {
+        inFlight.enter();
+        try {
+            repository.requireReady(model, version);
+            SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters);
+            List<GenerationHandle> handles = new ArrayList<>(inputs.size());
+            try {
+                for (String input : inputs) {
+                    handles.add(engine.submit(GenerationRequest.of(model, input, params), TokenListener.NONE));
+                }
+                CompletableFuture<?>[] futures = handles.stream().map(GenerationHandle::result)
+                        .toArray(CompletableFuture[]::new);
+                awaitAll(CompletableFuture.allOf(futures), callerGone);
+                List<GenerationResult> results = new ArrayList<>(handles.size());
+                for (GenerationHandle h : handles) {
+                    results.add(record(model, h.result().join()));
+                }
+                return results;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                handles.forEach(GenerationHandle::cancel);
+                throw new ServeException(Failure.CANCELLED, "the request was cancelled");
+            } catch (TimeoutException | ExecutionException | RuntimeException e) {
+                handles.forEach(GenerationHandle::cancel);
+                throw ServeException.from(e);
+            }
+        } finally {
+            inFlight.exit();
+        }
+    }
+
+    /**
+     * Starts one streamed generation. The caller must eventually call {@link Stream#close()}, which
+     * cancels generation if it is still running (client gone).
+     */
+    public Stream stream(String model, String version, String input, Map<String, ?> parameters,
+                         TokenListener listener) {
+        inFlight.enter();
+        try {
+            repository.requireReady(model, version);
+            SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters);
+            GenerationHandle handle = engine.submit(GenerationRequest.of(model, input, params), listener);
+            return new Stream(model, handle);
+        } catch (RuntimeException e) {
+            inFlight.exit();
+            throw ServeException.from(e);
+        }
+    }
+
+    private void awaitAll(CompletableFuture<Void> all, BooleanSupplier callerGone)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            try {
+                all.get(Math.min(left, CALLER_CHECK_NANOS), TimeUnit.NANOSECONDS);
+                return;
+            } catch (TimeoutException stillRunning) {
+                if (callerGone.getAsBoolean()) {
+                    throw new CancellationException("the caller cancelled the request");
+                }
+            }
+        }
+    }
+
+    private GenerationResult record(String model, GenerationResult r) {
+        metrics.generated(model, r.generatedTokenIds().size(), r.timings().timeToFirstTokenNanos() / 1e9);
+        return r;
+    }
+
+    /** A running streamed generation. */
+    public final class Stream implements AutoCloseable {
+        private final String model;
+        private final GenerationHandle handle;
+        private boolean closed;
+
+        private Stream(String model, GenerationHandle handle) {
+            this.model = model;
+            this.handle = handle;
+        }
+
+        /** Waits for the end (at most the request timeout, which cancels). */
+        public GenerationResult await() {
+            try {
+                return record(model, handle.result().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                handle.cancel();
+                throw new ServeException(Failure.CANCELLED, "the request was cancelled");
+            } catch (TimeoutException | ExecutionException e) {
+                handle.cancel();
+                throw ServeException.from(e);
+            }
+        }
+
+        public CompletableFuture<GenerationResult> result() {
+            return handle.result();
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                if (!handle.result().isDone()) {
+                    handle.cancel();
+                }
+                inFlight.exit();
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.peftbench.serve.cli;
+
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code ./peftbench <command>}: the root of the headless commands. Errors in a value the user gave
+ * are printed as one line, not a stack trace.
+ */
+@Command(name = "peftbench", mixinStandardHelpOptions = true, subcommands = ServeCommand.class,
+        description = "PEFT Workbench: serve and run Hugging Face causal LMs with PEFT adapters.")
+public final class PeftbenchCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        // Helidon logs through java.util.logging; one log format for the whole process
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        int code = new CommandLine(new PeftbenchCli())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    cmd.getErr().println("peftbench " + cmd.getCommandName() + ": " + e.getMessage());
+                    return 2;
+                })
+                .execute(args);
+        System.exit(code);
+    }
+}

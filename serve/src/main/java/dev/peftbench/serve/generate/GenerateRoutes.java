@@ -1,0 +1,116 @@
+package dev.peftbench.serve.generate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.serve.ServeException;
+import dev.peftbench.serve.TextGeneration;
+import dev.peftbench.serve.http.RouteContext;
+import dev.peftbench.serve.repository.ModelRepository;
+import dev.peftbench.serve.v2.InferJson;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The generate extension (triton_extension_generate.md, generate_rest.yaml): {@code generate} answers
+ * one JSON object; {@code generate_stream} answers Server-Sent Events, one per token. Errors before
+ * generation starts are normal JSON errors with a 4xx.
+ */
+public final class GenerateRoutes implements HttpService {
+
+    private final RouteContext http;
+    private final ModelRepository repository;
+    private final TextGeneration generation;
+    private final ObjectMapper json;
+
+    public GenerateRoutes(RouteContext http, ModelRepository repository, TextGeneration generation) {
+        this.http = http;
+        this.repository = repository;
+        this.generation = generation;
+        this.json = http.answers().mapper();
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/v2/models/{m}[/versions/{v}]/generate", http.endpoint("generate", this::generate))
+                .post("/v2/models/{m}[/versions/{v}]/generate_stream", http.endpoint("generate_stream", this::stream));
+    }
+
+    /** {@code {"id"?, "text_input", "parameters"?}} */
+    record GenerateRequest(String id, String textInput, Map<String, Object> parameters) {
+        static GenerateRequest of(JsonNode body) {
+            if (!body.isObject()) {
+                throw ServeException.badRequest("the request body must be a JSON object with \"text_input\"");
+            }
+            JsonNode text = body.get("text_input");
+            if (text == null || !text.isTextual()) {
+                throw ServeException.badRequest("the request needs \"text_input\" as a string");
+            }
+            JsonNode id = body.get("id");
+            if (id != null && !id.isNull() && !id.isTextual()) {
+                throw ServeException.badRequest("\"id\" must be a string");
+            }
+            return new GenerateRequest(id == null || id.isNull() ? null : id.asText(), text.asText(),
+                    InferJson.parameters(body.get("parameters")));
+        }
+    }
+
+    private void generate(ServerRequest req, ServerResponse res) {
+        String model = req.path().pathParameters().get("m");
+        String version = req.path().pathParameters().first("v").orElse(null);
+        repository.requireKnown(model, version);
+        GenerateRequest g = GenerateRequest.of(http.bodies().require(req));
+        GenerationResult r = generation.generateAll(model, version, List.of(g.textInput()), g.parameters()).getFirst();
+        ObjectNode out = header(g.id(), model, version);
+        out.put("text_output", r.generatedText());
+        out.putObject("details").put("finish_reason", r.finishReason().wireName())
+                .put("generated_tokens", r.generatedTokenIds().size());
+        http.answers().ok(res, out);
+    }
+
+    private void stream(ServerRequest req, ServerResponse res) {
+        String model = req.path().pathParameters().get("m");
+        String version = req.path().pathParameters().first("v").orElse(null);
+        repository.requireKnown(model, version);
+        GenerateRequest g = GenerateRequest.of(http.bodies().require(req));
+        TokenStream tokens = new TokenStream();
+        TextGeneration.Stream stream = generation.stream(model, version, g.textInput(), g.parameters(), tokens);
+        SseGeneration.run(res, stream, tokens, new StreamEvents() {
+            @Override
+            public String token(String delta) {
+                return header(g.id(), model, version).put("text_output", delta).toString();
+            }
+
+            @Override
+            public String done(GenerationResult r) {
+                ObjectNode out = header(g.id(), model, version).put("text_output", "");
+                out.putObject("details").put("finish_reason", r.finishReason().wireName())
+                        .put("generated_tokens", r.generatedTokenIds().size());
+                return out.toString();
+            }
+
+            @Override
+            public String error(String message) {
+                return json.createObjectNode().put("error", message).toString();
+            }
+        }, generation.timeout());
+    }
+
+    private ObjectNode header(String id, String model, String version) {
+        ObjectNode out = json.createObjectNode();
+        if (id != null) {
+            out.put("id", id);
+        }
+        out.put("model_name", model);
+        if (version != null) {
+            out.put("model_version", version);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.peftbench.serve.generate;
+
+import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.serve.Failure;
+import dev.peftbench.serve.ServeException;
+import dev.peftbench.serve.TextGeneration;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams one generation as Server-Sent Events, one event per token (triton_extension_generate.md,
+ * "generate_stream"). A client that disconnects makes the next write fail, which cancels generation;
+ * the request timeout cancels it too.
+ */
+public final class SseGeneration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SseGeneration.class);
+    private static final long POLL_MILLIS = 20;
+
+    private SseGeneration() {
+    }
+
+    /** Writes the stream; {@code stream} is closed (and cancelled if still running) on return. */
+    public static void run(ServerResponse res, TextGeneration.Stream stream, TokenStream tokens,
+                           StreamEvents events, Duration timeout) {
+        try (stream) {
+            res.status(Status.OK_200);
+            res.header(HeaderNames.CONTENT_TYPE, SseWriter.CONTENT_TYPE);
+            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+            try (OutputStream os = res.outputStream()) {
+                SseWriter sse = new SseWriter(os);
+                try {
+                    forward(stream, tokens, events, sse, System.nanoTime() + timeout.toNanos());
+                    GenerationResult result = stream.await();
+                    sse.event(events.done(result));
+                    if (events.terminator() != null) {
+                        sse.event(events.terminator());
+                    }
+                } catch (ServeException e) {
+                    sse.event(events.error(e.getMessage()));
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.debug("stream client went away, generation cancelled: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void forward(TextGeneration.Stream stream, TokenStream tokens, StreamEvents events, SseWriter sse,
+                                long deadlineNanos) throws IOException, InterruptedException {
+        while (true) {
+            String delta = tokens.poll(POLL_MILLIS);
+            if (delta != null) {
+                sse.event(events.token(delta));
+            } else if (stream.result().isDone()) {
+                // tokens are handed over before the result completes: drain what is left
+                for (String d = tokens.next(); d != null; d = tokens.next()) {
+                    sse.event(events.token(d));
+                }
+                return;
+            } else if (System.nanoTime() > deadlineNanos) {
+                throw new ServeException(Failure.TIMEOUT, "the request timed out; generation was cancelled");
+            }
+        }
+    }
+}

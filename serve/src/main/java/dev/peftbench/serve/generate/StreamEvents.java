@@ -1,0 +1,21 @@
+package dev.peftbench.serve.generate;
+
+import dev.peftbench.engine.GenerationResult;
+
+/** How one protocol writes a streamed generation's events (OIP generate_stream, OpenAI completions). */
+public interface StreamEvents {
+
+    /** The event for one generated token. */
+    String token(String delta);
+
+    /** The last event, with why generation ended. */
+    String done(GenerationResult result);
+
+    /** An error after streaming began: the status is already 200, so it travels as an event. */
+    String error(String message);
+
+    /** An event after {@link #done}, e.g. OpenAI's {@code [DONE]}; null for none. */
+    default String terminator() {
+        return null;
+    }
+}

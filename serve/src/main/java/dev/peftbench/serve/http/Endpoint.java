@@ -1,0 +1,48 @@
+package dev.peftbench.serve.http;
+
+import dev.peftbench.serve.ServeException;
+import dev.peftbench.serve.metrics.ServeMetrics;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * Wraps a route so that every answer is counted and timed under one endpoint name, and every failure
+ * becomes the JSON error answer with the status of {@link dev.peftbench.serve.Failure}.
+ */
+public final class Endpoint implements Handler {
+
+    /** A route's body; it may throw anything, which becomes a JSON error. */
+    @FunctionalInterface
+    public interface Body {
+        void handle(ServerRequest req, ServerResponse res) throws Exception;
+    }
+
+    private final String name;
+    private final ServeMetrics metrics;
+    private final JsonAnswers answers;
+    private final Body body;
+
+    public Endpoint(String name, ServeMetrics metrics, JsonAnswers answers, Body body) {
+        this.name = name;
+        this.metrics = metrics;
+        this.answers = answers;
+        this.body = body;
+    }
+
+    @Override
+    public void handle(ServerRequest req, ServerResponse res) {
+        long start = System.nanoTime();
+        try {
+            body.handle(req, res);
+        } catch (Exception e) {
+            ServeException se = ServeException.from(e);
+            metrics.requestFailed(name, Integer.toString(se.failure().httpStatus()));
+            if (!res.isSent()) {
+                answers.error(res, se);
+            }
+        } finally {
+            metrics.requestDone(name, (System.nanoTime() - start) / 1e9);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.peftbench.serve.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.serve.Failure;
+import dev.peftbench.serve.ServeException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.util.Map;
+
+/** Writes JSON bodies and the one error shape, {@code {"error": "..."}} (inference_rest.md, "Errors"). */
+public final class JsonAnswers {
+
+    public static final String JSON = "application/json";
+    private final ObjectMapper json;
+
+    public JsonAnswers(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public ObjectMapper mapper() {
+        return json;
+    }
+
+    public void send(ServerResponse res, int status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
+        res.status(Status.create(status));
+        res.header(HeaderNames.CONTENT_TYPE, JSON);
+        res.send(bytes);
+    }
+
+    public void ok(ServerResponse res, Object body) {
+        send(res, 200, body);
+    }
+
+    /** The error answer; a full queue also says when to retry (design.md's table). */
+    public void error(ServerResponse res, ServeException e) {
+        if (e.failure() == Failure.QUEUE_FULL) {
+            res.header(HeaderNames.RETRY_AFTER, "1");
+        }
+        send(res, e.failure().httpStatus(), Map.of("error", e.getMessage()));
+    }
+}

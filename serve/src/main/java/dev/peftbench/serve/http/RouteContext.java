@@ -1,0 +1,12 @@
+package dev.peftbench.serve.http;
+
+import dev.peftbench.serve.metrics.ServeMetrics;
+import io.helidon.webserver.http.Handler;
+
+/** What every REST route needs: metrics, the JSON answer writer and the limited body reader. */
+public record RouteContext(ServeMetrics metrics, JsonAnswers answers, JsonBodies bodies) {
+
+    public Handler endpoint(String name, Endpoint.Body body) {
+        return new Endpoint(name, metrics, answers, body);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.peftbench.serve.metrics;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The server's metrics (issue 3, item 4): requests, errors, latency and time-to-first-token
+ * histograms, generated tokens, queue depth and loaded models, written for {@code GET /metrics}.
+ */
+public final class ServeMetrics {
+
+    private static final double[] LATENCY_BUCKETS =
+            {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+
+    private final Counter requests = new Counter("peftbench_requests_total",
+            "Requests answered, by endpoint.");
+    private final Counter errors = new Counter("peftbench_request_errors_total",
+            "Requests answered with an error, by endpoint and status (HTTP status or gRPC code).");
+    private final Histogram latency = new Histogram("peftbench_request_duration_seconds",
+            "Time to answer a request, by endpoint.", LATENCY_BUCKETS);
+    private final Histogram timeToFirstToken = new Histogram("peftbench_time_to_first_token_seconds",
+            "Time from submission (queue included) to the first generated token.", LATENCY_BUCKETS);
+    private final Counter generatedTokens = new Counter("peftbench_generated_tokens_total",
+            "Tokens generated, by model.");
+    private final List<Metric> all = new ArrayList<>(List.of(requests, errors, latency, timeToFirstToken,
+            generatedTokens));
+
+    public ServeMetrics(DoubleSupplier queueDepth, DoubleSupplier loadedModels) {
+        all.add(new Gauge("peftbench_queue_depth", "Requests waiting in the engine's shared queue.", queueDepth));
+        all.add(new Gauge("peftbench_loaded_models", "Models loaded and ready.", loadedModels));
+    }
+
+    public void requestDone(String endpoint, double seconds) {
+        String labels = label("endpoint", endpoint);
+        requests.increment(labels);
+        latency.observe(labels, seconds);
+    }
+
+    public void requestFailed(String endpoint, String status) {
+        errors.increment(label("endpoint", endpoint) + "," + label("status", status));
+    }
+
+    public void generated(String model, int tokens, double timeToFirstTokenSeconds) {
+        generatedTokens.add(label("model", model), tokens);
+        if (tokens > 0) {
+            timeToFirstToken.observe("", timeToFirstTokenSeconds);
+        }
+    }
+
+    public long requestCount(String endpoint) {
+        return requests.value(label("endpoint", endpoint));
+    }
+
+    /** The whole exposition, {@code text/plain; version=0.0.4}. */
+    public String scrape() {
+        StringBuilder out = new StringBuilder(4096);
+        all.forEach(m -> m.writeTo(out));
+        return out.toString();
+    }
+
+    private static String label(String key, String value) {
+        return key + "=\"" + PrometheusText.escape(value) + "\"";
+    }
+}

@@ -1,0 +1,89 @@
+package dev.peftbench.serve.v2.rest;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.serve.TextGeneration;
+import dev.peftbench.serve.health.ServerHealth;
+import dev.peftbench.serve.http.RouteContext;
+import dev.peftbench.serve.repository.ModelRepository;
+import dev.peftbench.serve.repository.ModelStatus;
+import dev.peftbench.serve.v2.InferJson;
+import dev.peftbench.serve.v2.InferRequest;
+import dev.peftbench.serve.v2.InferResponse;
+import dev.peftbench.serve.v2.ModelMetadata;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.util.List;
+import java.util.Map;
+
+/** The v2 REST endpoints (inference_rest.md; specs/README.md "REST endpoints"). */
+public final class V2Routes implements HttpService {
+
+    private final RouteContext http;
+    private final ServerHealth health;
+    private final ModelRepository repository;
+    private final TextGeneration generation;
+    private final InferJson codec;
+
+    public V2Routes(RouteContext http, ServerHealth health, ModelRepository repository, TextGeneration generation) {
+        this.http = http;
+        this.health = health;
+        this.repository = repository;
+        this.generation = generation;
+        this.codec = new InferJson(http.answers().mapper());
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/v2/health/live", http.endpoint("live", (req, res) ->
+                        http.answers().send(res, health.live() ? 200 : 503, Map.of("live", health.live()))))
+                .get("/v2/health/ready", http.endpoint("ready", (req, res) ->
+                        http.answers().send(res, health.ready() ? 200 : 503, Map.of("ready", health.ready()))))
+                .get("/v2", http.endpoint("server_metadata", (req, res) ->
+                        http.answers().ok(res, Map.of("name", ServerHealth.SERVER_NAME, "version", health.version(),
+                                "extensions", ServerHealth.EXTENSIONS))))
+                .get("/v2/models/{m}[/versions/{v}]/ready", http.endpoint("model_ready", this::modelReady))
+                .get("/v2/models/{m}[/versions/{v}]", http.endpoint("model_metadata", this::modelMetadata))
+                .post("/v2/models/{m}[/versions/{v}]/infer", http.endpoint("infer", this::infer));
+    }
+
+    private void modelReady(ServerRequest req, ServerResponse res) {
+        ModelStatus s = repository.requireKnown(model(req), version(req));
+        // not ready is a 4xx/503 with the reason: the spec's probe semantics (any non-200 = not ready)
+        if (s.ready()) {
+            http.answers().ok(res, Map.of("name", s.name(), "ready", true));
+        } else {
+            http.answers().send(res, Status.SERVICE_UNAVAILABLE_503.code(),
+                    Map.of("name", s.name(), "ready", false, "error", "model '" + s.name() + "' is not ready: " + s.reason()));
+        }
+    }
+
+    private void modelMetadata(ServerRequest req, ServerResponse res) {
+        ModelStatus s = repository.requireKnown(model(req), version(req));
+        http.answers().ok(res, ModelMetadata.of(s));
+    }
+
+    private void infer(ServerRequest req, ServerResponse res) {
+        String model = model(req);
+        String version = version(req);
+        repository.requireKnown(model, version);
+        InferRequest request = codec.decode(http.bodies().require(req));
+        List<GenerationResult> results = generation.generateAll(model, version, request.texts(), request.parameters());
+        InferResponse answer = new InferResponse(model, version, request.id(),
+                results.stream().map(GenerationResult::text).toList());
+        ObjectNode body = codec.encode(answer, request.form());
+        http.answers().ok(res, body);
+    }
+
+    static String model(ServerRequest req) {
+        return req.path().pathParameters().get("m");
+    }
+
+    static String version(ServerRequest req) {
+        return req.path().pathParameters().first("v").orElse(null);
+    }
+}

@@ -1,0 +1,42 @@
+package dev.peftbench.serve;
+
+import dev.peftbench.engine.generate.SamplingParams;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SamplingOverridesTest {
+
+    @Test
+    void requestParametersOverrideTheDefaults() {
+        SamplingParams p = SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("max_new_tokens", 3L,
+                "temperature", 0.7, "top_p", "0.9", "top_k", 5L, "seed", 11L, "stop", List.of("!"),
+                "content_type", "str"));
+        assertEquals(3, p.maxNewTokens());
+        assertEquals(0.7, p.temperature());
+        assertEquals(0.9, p.topP());
+        assertEquals(5, p.topK());
+        assertEquals(11L, p.seed());
+        assertEquals(List.of("!"), p.stop());
+        assertEquals(SamplingParams.DEFAULT.eosTokenIds(), p.eosTokenIds());
+    }
+
+    @Test
+    void outOfRangeValueIsABadRequestNamingTheParameter() {
+        ServeException e = assertThrows(ServeException.class,
+                () -> SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("top_p", 2.0)));
+        assertEquals(Failure.BAD_REQUEST, e.failure());
+        assertTrue(e.getMessage().contains("top_p"), e.getMessage());
+    }
+
+    @Test
+    void nonNumericMaxTokensIsABadRequest() {
+        assertEquals(Failure.BAD_REQUEST, assertThrows(ServeException.class,
+                () -> SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("max_new_tokens", "many"))).failure());
+    }
+}

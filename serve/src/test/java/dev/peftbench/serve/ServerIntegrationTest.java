@@ -1,0 +1,358 @@
+package dev.peftbench.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.serve.repository.ModelState;
+import dev.peftbench.serve.repository.ModelStatus;
+import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
+import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferTensorContents;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferRequest;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferResponse;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelMetadataRequest;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelReadyRequest;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.RepositoryModelLoadRequest;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.RepositoryModelUnloadRequest;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerLiveRequest;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerMetadataRequest;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerReadyRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The real server on free ports with the real {@link Engine} on the bundled sample model
+ * (tiny-bloom + its prompt-tuning adapter), through Java's HttpClient and a grpc-java client built
+ * from the project's proto (issue 3, "How it is checked").
+ */
+class ServerIntegrationTest {
+
+    private static final Path SAMPLE = Path.of("..", "sample-data").toAbsolutePath().normalize();
+    private static final String MODEL = "peft-demo";
+    private static final String REFERENCE_INPUT = "Every day is a new binning, filled with optionpiening and hope";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Engine engine;
+    private static InferenceServer server;
+    private static ManagedChannel channel;
+    private static GRPCInferenceServiceBlockingStub grpc;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        engine = new Engine(EngineOptions.defaults());
+        ServeConfig config = new ServeConfig(MODEL,
+                new ModelFields(SAMPLE.resolve("models/tiny-bloom").toString(),
+                        SAMPLE.resolve("models/tiny-bloom-prompt-tuning").toString(), null, null, null),
+                "127.0.0.1", 0, 0, -1, true, null, Duration.ofSeconds(120), 64 * 1024, 64, Duration.ofSeconds(10));
+        server = InferenceServer.start(config, engine);
+        List<ModelStatus> models = server.awaitLoaded(Duration.ofMinutes(2));
+        assertEquals(ModelState.READY, models.getFirst().state(), "sample model did not load: " + models);
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+        grpc = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.httpPort() + path);
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String templated(String input) {
+        return "Tweet text : " + input + " Label : ";
+    }
+
+    private static String dataRequest(String... texts) throws Exception {
+        ObjectNode req = JSON.createObjectNode();
+        ObjectNode in = req.putArray("inputs").addObject().put("name", "content").put("datatype", "BYTES");
+        in.putArray("shape").add(texts.length);
+        var data = in.putArray("data");
+        for (String t : texts) {
+            data.add(t);
+        }
+        return JSON.writeValueAsString(req);
+    }
+
+    private void assertJsonError(HttpResponse<String> r, int status) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        assertTrue(JSON.readTree(r.body()).get("error").asText().length() > 0, r.body());
+    }
+
+    @Test
+    void referenceRequestGetsTheReferenceResponseShape() throws Exception {
+        HttpResponse<String> r = post("/v2/models/" + MODEL + "/infer", Files.readString(SAMPLE.resolve("input.json")));
+        assertEquals(200, r.statusCode(), r.body());
+        ObjectNode actual = (ObjectNode) JSON.readTree(r.body());
+        String text = new String(Base64.getDecoder().decode(actual.at("/outputs/0/contents/bytesContents/0").asText()), UTF_8);
+        assertTrue(text.startsWith(templated(REFERENCE_INPUT)), text);
+
+        // everything but the served name and the generated text is the reference document's response, field for field
+        ObjectNode expected = (ObjectNode) JSON.readTree(Files.readString(SAMPLE.resolve("expected-response.json")));
+        expected.put("modelName", MODEL);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) expected.at("/outputs/0/contents/bytesContents"))
+                .set(0, actual.at("/outputs/0/contents/bytesContents/0"));
+        assertEquals(expected, actual);
+    }
+
+    @Test
+    void batchOfThreeIsAnsweredInInputOrder() throws Exception {
+        HttpResponse<String> r = post("/v2/models/" + MODEL + "/infer", dataRequest("good day", "bad service", "hello"));
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode out = JSON.readTree(r.body()).at("/outputs/0");
+        assertEquals("[3,1]", out.get("shape").toString());
+        assertEquals("BYTES", out.get("datatype").asText());
+        assertTrue(out.at("/data/0").asText().startsWith(templated("good day")));
+        assertTrue(out.at("/data/1").asText().startsWith(templated("bad service")));
+        assertTrue(out.at("/data/2").asText().startsWith(templated("hello")));
+    }
+
+    @Test
+    void dataFormIsAnsweredInDataFormWithTheIdEchoed() throws Exception {
+        String body = dataRequest(REFERENCE_INPUT).replaceFirst("\\{", "{\"id\":\"req-1\",");
+        JsonNode r = JSON.readTree(post("/v2/models/" + MODEL + "/infer", body).body());
+        assertEquals("req-1", r.get("id").asText());
+        assertEquals(MODEL, r.get("model_name").asText());
+        assertEquals("output-0", r.at("/outputs/0/name").asText());
+        assertEquals("str", r.at("/outputs/0/parameters/content_type").asText());
+        assertTrue(r.at("/outputs/0/data/0").asText().startsWith(templated(REFERENCE_INPUT)));
+    }
+
+    @Test
+    void bothJsonFormsGenerateTheSameGreedyText() throws Exception {
+        String b64 = Base64.getEncoder().encodeToString(REFERENCE_INPUT.getBytes(UTF_8));
+        JsonNode proto = JSON.readTree(post("/v2/models/" + MODEL + "/infer", "{\"inputs\":[{\"name\":\"content\","
+                + "\"shape\":[1],\"datatype\":\"BYTES\",\"contents\":{\"bytesContents\":[\"" + b64 + "\"]}}]}").body());
+        JsonNode data = JSON.readTree(post("/v2/models/" + MODEL + "/infer", dataRequest(REFERENCE_INPUT)).body());
+        String fromProto = new String(Base64.getDecoder().decode(proto.at("/outputs/0/contents/bytesContents/0").asText()), UTF_8);
+        assertEquals(data.at("/outputs/0/data/0").asText(), fromProto);
+    }
+
+    @Test
+    void maxNewTokensParameterLimitsGeneration() throws Exception {
+        String body = dataRequest("hello").replaceFirst("\\{", "{\"parameters\":{\"max_new_tokens\":1},");
+        JsonNode r = JSON.readTree(post("/v2/models/" + MODEL + "/generate",
+                "{\"text_input\":\"hello\",\"parameters\":{\"max_new_tokens\":1}}").body());
+        assertEquals(1, r.at("/details/generated_tokens").asInt(), r.toString());
+        assertEquals(200, post("/v2/models/" + MODEL + "/infer", body).statusCode());
+    }
+
+    @Test
+    void unknownModelAndVersionAre404() throws Exception {
+        assertJsonError(post("/v2/models/nope/infer", dataRequest("x")), 404);
+        assertJsonError(post("/v2/models/" + MODEL + "/versions/9/infer", dataRequest("x")), 404);
+        assertJsonError(get("/v2/models/nope"), 404);
+        assertJsonError(get("/v2/models/nope/ready"), 404);
+    }
+
+    @Test
+    void malformedRequestsAre400WithAMessage() throws Exception {
+        String infer = "/v2/models/" + MODEL + "/infer";
+        assertJsonError(post(infer, "{not json"), 400);
+        assertJsonError(post(infer, "{\"id\": \"1\"}"), 400);
+        assertJsonError(post(infer, "{\"inputs\":[{\"name\":\"content\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1.5]}]}"), 400);
+        assertJsonError(post(infer, "{\"inputs\":[{\"name\":\"content\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"a\"]}]}"), 400);
+        assertJsonError(post(infer, "{\"inputs\":[{\"name\":\"content\",\"shape\":[1],\"datatype\":\"BYTES\","
+                + "\"contents\":{\"bytes_contents\":[\"%%%\"]}}]}"), 400);
+        assertJsonError(post(infer, dataRequest("x").replaceFirst("\\{", "{\"parameters\":{\"top_p\":5},")), 400);
+    }
+
+    @Test
+    void inputOverTheSizeLimitIs413AndTheServerStaysUp() throws Exception {
+        assertJsonError(post("/v2/models/" + MODEL + "/infer", dataRequest("x".repeat(100_000))), 413);
+        assertEquals(200, get("/v2/health/live").statusCode());
+    }
+
+    @Test
+    void sixteenConcurrentClientsAreAllAnswered() throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                String body = dataRequest("client " + i);
+                answers.add(pool.submit(() -> post("/v2/models/" + MODEL + "/infer", body)));
+            }
+            for (int i = 0; i < 16; i++) {
+                HttpResponse<String> r = answers.get(i).get();
+                assertEquals(200, r.statusCode(), r.body());
+                assertTrue(JSON.readTree(r.body()).at("/outputs/0/data/0").asText().startsWith(templated("client " + i)));
+            }
+        }
+    }
+
+    @Test
+    void generateStreamSendsOneEventPerTokenMatchingGenerate() throws Exception {
+        String body = "{\"text_input\":\"" + REFERENCE_INPUT + "\",\"parameters\":{\"max_new_tokens\":6}}";
+        JsonNode whole = JSON.readTree(post("/v2/models/" + MODEL + "/generate", body).body());
+        HttpResponse<String> r = post("/v2/models/" + MODEL + "/generate_stream", body);
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElseThrow().startsWith("text/event-stream"));
+        List<JsonNode> events = new ArrayList<>();
+        for (String frame : r.body().split("\n\n")) {
+            assertTrue(frame.startsWith("data: "), frame);
+            events.add(JSON.readTree(frame.substring("data: ".length())));
+        }
+        JsonNode last = events.removeLast();
+        assertEquals(whole.at("/details/finish_reason").asText(), last.at("/details/finish_reason").asText());
+        assertEquals(whole.at("/details/generated_tokens").asInt(), events.size());
+        StringBuilder streamed = new StringBuilder();
+        events.forEach(e -> streamed.append(e.get("text_output").asText()));
+        assertEquals(whole.get("text_output").asText(), streamed.toString());
+    }
+
+    @Test
+    void repositoryLoadsAndUnloadsAnAdapterAtRunTime() throws Exception {
+        String name = "lora-demo";
+        HttpResponse<String> load = post("/v2/repository/models/" + name + "/load", "{\"parameters\":{\"base_model\":\""
+                + SAMPLE.resolve("models/tiny-bloom") + "\",\"adapter\":\"" + SAMPLE.resolve("models/tiny-bloom-lora") + "\"}}");
+        assertEquals(200, load.statusCode(), load.body());
+        assertEquals(200, get("/v2/models/" + name + "/ready").statusCode());
+        assertEquals(200, post("/v2/models/" + name + "/infer", dataRequest("hi")).statusCode());
+        JsonNode index = JSON.readTree(post("/v2/repository/index", "{}").body());
+        assertTrue(index.toString().contains("\"name\":\"" + name + "\",\"state\":\"READY\""), index.toString());
+
+        assertEquals(200, post("/v2/repository/models/" + name + "/unload", "").statusCode());
+        assertEquals(503, get("/v2/models/" + name + "/ready").statusCode());
+        assertEquals(200, get("/v2/health/ready").statusCode(), "a model unloaded on purpose keeps the server ready");
+        assertJsonError(post("/v2/models/" + name + "/infer", dataRequest("hi")), 503);
+        assertJsonError(post("/v2/repository/models/never-registered/load", ""), 404);
+    }
+
+    @Test
+    void healthAndMetadataAnswer() throws Exception {
+        assertEquals(200, get("/v2/health/live").statusCode());
+        assertEquals(200, get("/v2/health/ready").statusCode());
+        JsonNode server = JSON.readTree(get("/v2").body());
+        assertTrue(server.get("extensions").toString().contains("model_repository"));
+        JsonNode meta = JSON.readTree(get("/v2/models/" + MODEL).body());
+        assertEquals("content", meta.at("/inputs/0/name").asText());
+        assertEquals("BYTES", meta.at("/inputs/0/datatype").asText());
+        assertEquals("[-1]", meta.at("/inputs/0/shape").toString());
+        assertEquals("BYTES", meta.at("/outputs/0/datatype").asText());
+    }
+
+    @Test
+    void grpcInferWithBytesContentsAnswersTheTemplatedText() {
+        ModelInferResponse r = grpc.modelInfer(ModelInferRequest.newBuilder().setModelName(MODEL).setId("g1")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("content").setDatatype("BYTES").addShape(1)
+                        .setContents(InferTensorContents.newBuilder().addBytesContents(ByteString.copyFromUtf8(REFERENCE_INPUT))))
+                .build());
+        assertEquals("g1", r.getId());
+        assertEquals(List.of(1L, 1L), r.getOutputs(0).getShapeList());
+        assertTrue(r.getOutputs(0).getContents().getBytesContents(0).toStringUtf8().startsWith(templated(REFERENCE_INPUT)));
+    }
+
+    @Test
+    void grpcInferWithRawContentsAnswersRaw() {
+        ByteString raw = ByteString.copyFrom(new byte[]{2, 0, 0, 0, 'h', 'i'});
+        ModelInferResponse r = grpc.modelInfer(ModelInferRequest.newBuilder().setModelName(MODEL)
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("content").setDatatype("BYTES").addShape(1))
+                .addRawInputContents(raw).build());
+        ByteString out = r.getRawOutputContents(0);
+        int len = out.asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        assertTrue(out.substring(4, 4 + len).toStringUtf8().startsWith(templated("hi")));
+    }
+
+    @Test
+    void grpcHealthAndMetadataRpcsAnswer() {
+        assertTrue(grpc.serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
+        assertTrue(grpc.serverReady(ServerReadyRequest.getDefaultInstance()).getReady());
+        assertTrue(grpc.modelReady(ModelReadyRequest.newBuilder().setName(MODEL).build()).getReady());
+        assertTrue(grpc.serverMetadata(ServerMetadataRequest.getDefaultInstance()).getExtensionsList().contains("generate"));
+        assertEquals("content", grpc.modelMetadata(ModelMetadataRequest.newBuilder().setName(MODEL).build()).getInputs(0).getName());
+    }
+
+    @Test
+    void grpcErrorsCarryTheProtocolStatusCodes() {
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class,
+                () -> grpc.modelMetadata(ModelMetadataRequest.newBuilder().setName("nope").build()));
+        assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+        StatusRuntimeException datatype = assertThrows(StatusRuntimeException.class, () -> grpc.modelInfer(
+                ModelInferRequest.newBuilder().setModelName(MODEL).addInputs(ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("content").setDatatype("INT32").addShape(1)
+                        .setContents(InferTensorContents.newBuilder().addIntContents(1))).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, datatype.getStatus().getCode());
+    }
+
+    @Test
+    void grpcRepositoryUnloadsAndReloads() {
+        assertTrue(grpc.repositoryModelUnload(RepositoryModelUnloadRequest.newBuilder().setModelName(MODEL).build()).getIsUnloaded());
+        StatusRuntimeException down = assertThrows(StatusRuntimeException.class, () -> grpc.modelInfer(
+                ModelInferRequest.newBuilder().setModelName(MODEL).addInputs(ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("content").setDatatype("BYTES").addShape(1)
+                        .setContents(InferTensorContents.newBuilder().addBytesContents(ByteString.copyFromUtf8("x")))).build()));
+        assertEquals(Status.Code.UNAVAILABLE, down.getStatus().getCode());
+        assertTrue(grpc.repositoryModelLoad(RepositoryModelLoadRequest.newBuilder().setModelName(MODEL).build()).getIsLoaded());
+    }
+
+    @Test
+    void openAiCompletionsAnswerAndStream() throws Exception {
+        JsonNode models = JSON.readTree(get("/v1/models").body());
+        assertTrue(models.get("data").toString().contains(MODEL));
+        JsonNode c = JSON.readTree(post("/v1/completions",
+                "{\"model\":\"" + MODEL + "\",\"prompt\":\"hello\",\"max_tokens\":3}").body());
+        assertEquals("text_completion", c.get("object").asText());
+        assertTrue(c.at("/usage/completion_tokens").asInt() <= 3);
+        HttpResponse<String> s = post("/v1/completions",
+                "{\"model\":\"" + MODEL + "\",\"prompt\":\"hello\",\"max_tokens\":3,\"stream\":true}");
+        assertTrue(s.body().endsWith("data: [DONE]\n\n"), s.body());
+    }
+
+    @Test
+    void metricsCountRequestsAndGeneratedTokens() throws Exception {
+        post("/v2/models/" + MODEL + "/infer", dataRequest("metrics"));
+        String text = get("/metrics").body();
+        assertTrue(text.contains("peftbench_requests_total{endpoint=\"infer\"}"), text);
+        assertTrue(text.contains("peftbench_generated_tokens_total{model=\"" + MODEL + "\"}"), text);
+        assertTrue(text.contains("peftbench_time_to_first_token_seconds_bucket"), text);
+        assertTrue(text.contains("peftbench_loaded_models"), text);
+        assertFalse(text.contains("NaN"));
+    }
+}
