@@ -1,66 +1,314 @@
 package dev.peftbench.engine;
 
+import dev.peftbench.engine.adapter.Adapter;
+import dev.peftbench.engine.adapter.AdapterLoader;
+import dev.peftbench.engine.adapter.LoraAdapter;
+import dev.peftbench.engine.adapter.PromptTuningAdapter;
+import dev.peftbench.engine.arch.Architectures;
+import dev.peftbench.engine.arch.CausalLm;
+import dev.peftbench.engine.arch.ForwardRow;
+import dev.peftbench.engine.generate.PromptTemplate;
+import dev.peftbench.engine.generate.Scheduler;
+import dev.peftbench.engine.load.HfConfig;
+import dev.peftbench.engine.load.HfSnapshot;
+import dev.peftbench.engine.load.WeightSource;
+import dev.peftbench.engine.tensor.KvCache;
+import dev.peftbench.engine.tensor.ProfiledTensorOps;
+import dev.peftbench.engine.tensor.TensorOps;
+import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
+import dev.peftbench.engine.tokenize.Tokenizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.regex.Pattern;
 
 /**
  * The one engine of a process: loads base models and adapters under served names, and runs every
- * generation request (CLI, server, UI) through one scheduler per base model. Thread-safe.
+ * generation request (CLI, server, UI) through one scheduler per base model. A base model loaded
+ * under several names (e.g. with different adapters) is loaded once. Thread-safe.
  */
 public final class Engine implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private record BaseKey(Path dir, Device device, ComputeType dtype, Backend backend) {
+    }
+
+    /** A loaded base model, shared by every served name that uses it. */
+    private static final class Base {
+        final BaseKey key;
+        final CausalLm model;
+        final Tokenizer tokenizer;
+        final Scheduler scheduler;
+        int users;
+
+        Base(BaseKey key, CausalLm model, Tokenizer tokenizer, Scheduler scheduler) {
+            this.key = key;
+            this.model = model;
+            this.tokenizer = tokenizer;
+            this.scheduler = scheduler;
+        }
+    }
+
+    private record Served(ServedModel model, Base base, Adapter adapter) {
+    }
+
+    private final EngineOptions options;
+    private final Map<String, Served> served = new ConcurrentHashMap<>();
+    private final Map<BaseKey, Base> bases = new HashMap<>();
+    private final Object loadLock = new Object();
+
     public Engine(EngineOptions options) {
-        throw new UnsupportedOperationException("being written");
+        this.options = options;
     }
 
     /**
-     * Loads (or reloads) {@code name}. A base model already loaded by another name with the same
-     * folder and runtime settings is shared, not loaded twice. Blocks until ready.
+     * Loads (or reloads) {@code name}. Blocks until ready; a failed reload leaves the old one serving.
      *
      * @throws EngineException NOT_FOUND for a missing folder / hub id, LOAD_FAILED for a folder that cannot be used
      */
     public ServedModel load(String name, ModelSpec spec, LoadProgress progress) {
-        throw new UnsupportedOperationException("being written");
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw EngineException.invalid("model name '" + name + "' must be 1-128 letters, digits, '.', '_' or '-'");
+        }
+        LoadProgress report = progress == null ? LoadProgress.NONE : progress;
+        synchronized (loadLock) {
+            Path dir = HfSnapshot.resolve(spec.baseModel());
+            BaseKey key = new BaseKey(realPath(dir), spec.device(), spec.dtype(), backendFor(spec));
+            Base base = bases.get(key);
+            boolean fresh = base == null;
+            if (fresh) {
+                base = loadBase(key, report);
+            }
+            try {
+                Adapter adapter = null;
+                if (spec.adapter() != null) {
+                    report.report(0.95, "loading adapter " + spec.adapter());
+                    adapter = AdapterLoader.load(HfSnapshot.resolve(spec.adapter()), base.model);
+                }
+                base.users++;
+                bases.put(key, base);
+                ServedModel model = new ServedModel(name, spec, base.model.info(),
+                        Optional.ofNullable(adapter).map(Adapter::info));
+                Served old = served.put(name, new Served(model, base, adapter));
+                if (old != null) {
+                    release(old.base);
+                }
+                report.report(1.0, "ready");
+                LOG.info("model '{}' ready: {} ({} parameters, {}){}", name, dir, base.model.info().parameterCount(),
+                        spec.dtype().label(), adapter == null ? "" : " + " + adapter.info().peftType() + " adapter " + spec.adapter());
+                return model;
+            } catch (RuntimeException e) {
+                if (fresh) {
+                    closeBase(base);
+                }
+                throw e;
+            }
+        }
     }
 
     /** Unloads {@code name}; its base model is freed once no other name uses it. False if unknown. */
     public boolean unload(String name) {
-        throw new UnsupportedOperationException("being written");
+        synchronized (loadLock) {
+            Served s = served.remove(name);
+            if (s == null) {
+                return false;
+            }
+            release(s.base);
+            LOG.info("model '{}' unloaded", name);
+            return true;
+        }
     }
 
     public Optional<ServedModel> find(String name) {
-        throw new UnsupportedOperationException("being written");
+        return Optional.ofNullable(served.get(name)).map(Served::model);
     }
 
     public List<ServedModel> models() {
-        throw new UnsupportedOperationException("being written");
+        return served.values().stream().map(Served::model)
+                .sorted(Comparator.comparing(ServedModel::name)).toList();
     }
 
     /**
      * Queues a request and returns at once; tokens go to {@code listener} as they are generated.
      *
-     * @throws EngineException NOT_FOUND (unknown model), INVALID_INPUT (prompt too long), QUEUE_FULL
+     * @throws EngineException NOT_FOUND (unknown model), INVALID_INPUT (empty or too long prompt), QUEUE_FULL
      */
     public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
-        throw new UnsupportedOperationException("being written");
+        Served s = served(request.model());
+        PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
+        String prompt = template.apply(request.input());
+        int[] ids = s.base.tokenizer.encode(prompt);
+        if (ids.length == 0) {
+            throw EngineException.invalid("the prompt is empty after applying the template");
+        }
+        int limit = s.model.spec().maxPromptTokens();
+        if (ids.length > limit) {
+            throw EngineException.invalid("the prompt has " + ids.length + " tokens, more than this model's limit of " + limit);
+        }
+        Adapter adapter = request.useAdapter() ? s.adapter : null;
+        return s.base.scheduler.submit(prompt, ids, request.params(),
+                adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null,
+                adapter instanceof LoraAdapter l ? l : null,
+                s.base.tokenizer, listener);
     }
 
-    /** Submits and waits; convenience for the CLI and tests. */
+    /** Submits and waits; for the CLI and tests. */
     public GenerationResult generate(GenerationRequest request, TokenListener listener) {
-        throw new UnsupportedOperationException("being written");
+        GenerationHandle handle = submit(request, listener);
+        try {
+            return handle.result().get();
+        } catch (InterruptedException e) {
+            handle.cancel();
+            Thread.currentThread().interrupt();
+            throw new EngineException(EngineException.Kind.CANCELLED, "interrupted while generating");
+        } catch (ExecutionException | CompletionException e) {
+            if (e.getCause() instanceof EngineException ee) {
+                throw ee;
+            }
+            throw new EngineException(EngineException.Kind.INTERNAL, "generation failed: " + e.getCause(), e.getCause());
+        }
     }
 
     public EngineStats stats() {
-        throw new UnsupportedOperationException("being written");
+        synchronized (loadLock) {
+            int queued = 0;
+            int running = 0;
+            long tokens = 0;
+            for (Base b : bases.values()) {
+                queued += b.scheduler.queued();
+                running += b.scheduler.running();
+                tokens += b.scheduler.generatedTokens();
+            }
+            return new EngineStats(queued, running, tokens, served.size());
+        }
     }
 
-    /** Tokenizes with {@code name}'s tokenizer (template not applied); for token counts in the UI and server. */
+    /** Tokenizes with {@code name}'s tokenizer (template not applied). */
     public List<Integer> tokenize(String name, String text) {
-        throw new UnsupportedOperationException("being written");
+        int[] ids = served(name).base.tokenizer.encode(text);
+        List<Integer> list = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            list.add(id);
+        }
+        return list;
     }
 
-    /** Stops the schedulers after finishing in-flight requests, and frees every model. */
+    /** Finishes in-flight requests, then frees every model. */
     @Override
     public void close() {
+        synchronized (loadLock) {
+            served.clear();
+            for (Base b : bases.values()) {
+                closeBase(b);
+            }
+            bases.clear();
+        }
+    }
+
+    private Served served(String name) {
+        Served s = served.get(name);
+        if (s == null) {
+            throw EngineException.notFound("model '" + name + "' is not loaded; loaded models: "
+                    + served.keySet().stream().sorted().toList());
+        }
+        return s;
+    }
+
+    private Base loadBase(BaseKey key, LoadProgress progress) {
+        long start = System.nanoTime();
+        progress.report(0.0, "reading " + key.dir());
+        HfConfig config = HfConfig.read(key.dir());
+        String architecture = Architectures.pick(config.raw(), key.dir());
+        Tokenizer tokenizer = Tokenizer.load(key.dir());
+        TensorOps ops = newOps(key);
+        CausalLm model;
+        try (WeightSource weights = WeightSource.open(key.dir())) {
+            progress.report(0.05, "loading weights");
+            model = Architectures.load(architecture, new Architectures.Request(key.dir(), config.raw(), weights, ops, progress));
+        } catch (RuntimeException e) {
+            ops.close();
+            tokenizer.close();
+            throw e;
+        }
+        progress.report(0.9, "warming up kernels");
+        warmUp(model);
+        Scheduler scheduler = new Scheduler(model, options.maxBatch(), options.queueCapacity(),
+                key.dir().getFileName().toString());
+        LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), architecture, ops.name(), key.dtype().label(),
+                (System.nanoTime() - start) / 1_000_000);
+        return new Base(key, model, tokenizer, scheduler);
+    }
+
+    /** A few forwards so the JIT compiles the kernels before the first request does. */
+    private static void warmUp(CausalLm model) {
+        KvCache cache = model.newCache(12);
+        model.forward(List.of(new ForwardRow(cache, new int[] {0, 1, 2, 3}, null, null)), false);
+        for (int i = 0; i < 8; i++) {
+            model.forward(List.of(new ForwardRow(cache, new int[] {i}, null, null)), false);
+        }
+    }
+
+    private TensorOps newOps(BaseKey key) {
+        TensorOps ops = switch (key.backend()) {
+            case CPU -> new CpuTensorOps(key.dtype(), options.threads());
+            case DJL -> throw EngineException.invalid("the djl backend is not part of this build yet; "
+                    + "use --backend cpu (float32 or bfloat16 on the CPU)");
+            case AUTO -> throw new IllegalStateException("backend not resolved");
+        };
+        return options.profile() ? new ProfiledTensorOps(ops) : ops;
+    }
+
+    /**
+     * Time spent per tensor operation by {@code name}'s base model since the last call (nanoseconds),
+     * then starts counting afresh; empty unless the engine was created with {@code profile}.
+     */
+    public Map<String, Long> takeProfile(String name) {
+        if (served(name).base.model.ops() instanceof ProfiledTensorOps p) {
+            Map<String, Long> times = p.snapshot();
+            p.reset();
+            return times;
+        }
+        return Map.of();
+    }
+
+    private static Backend backendFor(ModelSpec spec) {
+        if (spec.backend() != Backend.AUTO) {
+            return spec.backend();
+        }
+        return spec.device() == Device.GPU || spec.dtype() == ComputeType.FLOAT16 ? Backend.DJL : Backend.CPU;
+    }
+
+    private void release(Base base) {
+        if (--base.users == 0) {
+            bases.remove(base.key);
+            closeBase(base);
+        }
+    }
+
+    private static void closeBase(Base base) {
+        base.scheduler.close();
+        base.model.close();
+        base.tokenizer.close();
+    }
+
+    private static Path realPath(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            throw EngineException.notFound("model folder " + dir + " cannot be read: " + e.getMessage());
+        }
     }
 }

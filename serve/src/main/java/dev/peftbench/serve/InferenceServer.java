@@ -15,6 +15,7 @@ import dev.peftbench.serve.repository.ModelSettings;
 import dev.peftbench.serve.repository.ModelStatus;
 import dev.peftbench.serve.repository.ModelsDirectory;
 import dev.peftbench.serve.repository.RepositoryRoutes;
+import dev.peftbench.serve.v2.grpc.ClientDeadline;
 import dev.peftbench.serve.v2.grpc.InferenceGrpcService;
 import dev.peftbench.serve.v2.rest.V2Routes;
 import io.helidon.webserver.WebServer;
@@ -94,7 +95,7 @@ public final class InferenceServer implements AutoCloseable {
                 .putSocket(GRPC_SOCKET, s -> s
                         .host(config.host())
                         .port(config.grpcPort())
-                        .addRouting(GrpcRouting.builder().service(grpc)))
+                        .addRouting(GrpcRouting.builder().intercept(new ClientDeadline()).service(grpc)))
                 .build()
                 .start();
 

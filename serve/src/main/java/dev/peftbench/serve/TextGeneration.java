@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,8 @@ import java.util.concurrent.TimeoutException;
  * when the caller is gone or the time ran out (issue 3, item 5). Callers block on virtual threads.
  */
 public final class TextGeneration {
+
+    private static final long CALLER_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final EngineGateway engine;
     private final ModelRepository repository;
@@ -46,6 +50,15 @@ public final class TextGeneration {
     /** Generates one text per input, in input order. */
     public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
                                               Map<String, ?> parameters) {
+        return generateAll(model, version, inputs, parameters, () -> false);
+    }
+
+    /**
+     * As {@link #generateAll(String, String, List, Map)}, cancelling generation as soon as
+     * {@code callerGone} says the caller went away (a gRPC call cancelled by its client).
+     */
+    public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
+                                              Map<String, ?> parameters, BooleanSupplier callerGone) {
         inFlight.enter();
         try {
             repository.requireReady(model, version);
@@ -57,7 +70,7 @@ public final class TextGeneration {
                 }
                 CompletableFuture<?>[] futures = handles.stream().map(GenerationHandle::result)
                         .toArray(CompletableFuture[]::new);
-                CompletableFuture.allOf(futures).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                awaitAll(CompletableFuture.allOf(futures), callerGone);
                 List<GenerationResult> results = new ArrayList<>(handles.size());
                 for (GenerationHandle h : handles) {
                     results.add(record(model, h.result().join()));
@@ -91,6 +104,25 @@ public final class TextGeneration {
         } catch (RuntimeException e) {
             inFlight.exit();
             throw ServeException.from(e);
+        }
+    }
+
+    private void awaitAll(CompletableFuture<Void> all, BooleanSupplier callerGone)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            try {
+                all.get(Math.min(left, CALLER_CHECK_NANOS), TimeUnit.NANOSECONDS);
+                return;
+            } catch (TimeoutException stillRunning) {
+                if (callerGone.getAsBoolean()) {
+                    throw new CancellationException("the caller cancelled the request");
+                }
+            }
         }
     }
 

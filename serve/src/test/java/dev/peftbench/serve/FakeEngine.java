@@ -21,6 +21,10 @@ final class FakeEngine implements EngineGateway {
 
     volatile boolean queueFull;
     volatile boolean hang;
+    /** > 0: the answer comes after this delay (graceful shutdown). */
+    volatile long delayMillis;
+    /** With {@link #hang}: a token every 20 ms until cancelled (a stream whose client goes away). */
+    volatile boolean trickle;
     final AtomicInteger cancelled = new AtomicInteger();
 
     @Override
@@ -30,12 +34,29 @@ final class FakeEngine implements EngineGateway {
         }
         CompletableFuture<GenerationResult> future = new CompletableFuture<>();
         String prompt = request.params().maxNewTokens() + ":" + request.input();
-        if (!hang) {
-            for (String t : List.of(" o", "k", "!")) {
-                listener.onToken(1, t);
+        if (hang && trickle) {
+            Thread.ofVirtual().start(() -> {
+                while (!future.isDone()) {
+                    listener.onToken(1, "t");
+                    sleep(20);
+                }
+            });
+        } else if (!hang) {
+            Runnable finish = () -> {
+                for (String t : List.of(" o", "k", "!")) {
+                    listener.onToken(1, t);
+                }
+                future.complete(new GenerationResult(prompt, List.of(1, 2), List.of(4, 5, 6), prompt + " ok!", " ok!",
+                        FinishReason.LENGTH, new GenerationResult.Timings(0, 1_000_000, 2_000_000)));
+            };
+            if (delayMillis > 0) {
+                Thread.ofVirtual().start(() -> {
+                    sleep(delayMillis);
+                    finish.run();
+                });
+            } else {
+                finish.run();
             }
-            future.complete(new GenerationResult(prompt, List.of(1, 2), List.of(4, 5, 6), prompt + " ok!", " ok!",
-                    FinishReason.LENGTH, new GenerationResult.Timings(0, 1_000_000, 2_000_000)));
         }
         return new GenerationHandle() {
             @Override
@@ -51,6 +72,14 @@ final class FakeEngine implements EngineGateway {
                 }
             }
         };
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferTensorContents;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferRequest;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerLiveRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -42,7 +43,7 @@ class ProtocolLayerTest {
     @BeforeAll
     static void start() throws Exception {
         ServeConfig config = new ServeConfig("m", new ModelFields("base", null, null, null, null), "127.0.0.1", 0, 0,
-                1024, true, (Path) null, Duration.ofMillis(500), 4096, 0, Duration.ofSeconds(5));
+                1024, true, (Path) null, Duration.ofSeconds(2), 4096, 0, Duration.ofSeconds(5));
         server = InferenceServer.start(config, ENGINE);
         server.awaitLoaded(Duration.ofSeconds(10));
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
@@ -58,6 +59,7 @@ class ProtocolLayerTest {
     void reset() {
         ENGINE.queueFull = false;
         ENGINE.hang = false;
+        ENGINE.trickle = false;
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
@@ -97,6 +99,31 @@ class ProtocolLayerTest {
     }
 
     @Test
+    void grpcClientThatGivesUpCancelsGeneration() throws Exception {
+        GRPCInferenceServiceGrpc.newBlockingStub(channel).serverLive(ServerLiveRequest.getDefaultInstance());
+        ENGINE.hang = true;
+        int before = ENGINE.cancelled.get();
+        long start = System.nanoTime();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> GRPCInferenceServiceGrpc
+                .newBlockingStub(channel).withDeadlineAfter(300, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .modelInfer(inferRequest("hi")));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+        // the server's own timeout is 2 s: a cancel well before it came from the client going away
+        while (ENGINE.cancelled.get() == before && System.nanoTime() - start < 1_500_000_000L) {
+            Thread.sleep(10);
+        }
+        assertEquals(before + 1, ENGINE.cancelled.get());
+    }
+
+    private static ModelInferRequest inferRequest(String text) {
+        return ModelInferRequest.newBuilder().setModelName("m")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("content").setDatatype("BYTES")
+                        .addShape(1).setContents(InferTensorContents.newBuilder()
+                                .addBytesContents(com.google.protobuf.ByteString.copyFromUtf8(text))))
+                .build();
+    }
+
+    @Test
     void bodyOverTheSizeLimitIs413() throws Exception {
         HttpResponse<String> r = post("/v2/models/m/infer", INFER.replace("hi", "x".repeat(5000)));
         assertEquals(413, r.statusCode());
@@ -125,6 +152,36 @@ class ProtocolLayerTest {
         JsonNode first = JSON.readTree(events[0].substring("data: ".length()));
         assertEquals(" o", first.get("text_output").asText());
         assertEquals("length", JSON.readTree(events[3].substring("data: ".length())).at("/details/finish_reason").asText());
+    }
+
+    @Test
+    void streamClientThatDisconnectsCancelsGeneration() throws Exception {
+        ENGINE.hang = true;
+        ENGINE.trickle = true;
+        int before = ENGINE.cancelled.get();
+        HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/m/generate_stream"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"text_input\": \"hi\"}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(r.body()))) {
+            assertTrue(lines.readLine().startsWith("data: "));
+        }
+        long start = System.nanoTime();
+        // the server timeout is 2 s: a cancel well before it came from the failed write to the gone client
+        while (ENGINE.cancelled.get() == before && System.nanoTime() - start < 1_500_000_000L) {
+            Thread.sleep(10);
+        }
+        assertEquals(before + 1, ENGINE.cancelled.get());
+    }
+
+    @Test
+    void versionedRoutesReachTheModelAndRefuseAnUnknownVersion() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/m/versions/7/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, r.statusCode());
+        assertTrue(r.body().contains("has no version '7'"), r.body());
+        assertTrue(post("/v2/models/m/versions/7/infer", INFER).body().contains("has no version '7'"));
     }
 
     @Test

@@ -260,6 +260,7 @@ class ServerIntegrationTest {
 
         assertEquals(200, post("/v2/repository/models/" + name + "/unload", "").statusCode());
         assertEquals(503, get("/v2/models/" + name + "/ready").statusCode());
+        assertEquals(200, get("/v2/health/ready").statusCode(), "a model unloaded on purpose keeps the server ready");
         assertJsonError(post("/v2/models/" + name + "/infer", dataRequest("hi")), 503);
         assertJsonError(post("/v2/repository/models/never-registered/load", ""), 404);
     }

@@ -32,6 +32,6 @@ public interface WeightSource extends AutoCloseable {
      * equivalents {@code adapter_model.safetensors} / {@code adapter_model.bin}.
      */
     static WeightSource open(Path dir) {
-        throw new UnsupportedOperationException("written on branch load");
+        return WeightFiles.open(dir);
     }
 }

@@ -1,5 +1,6 @@
 package dev.peftbench.serve.cli;
 
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,6 +21,9 @@ public final class PeftbenchCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Helidon logs through java.util.logging; one log format for the whole process
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         int code = new CommandLine(new PeftbenchCli())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("peftbench " + cmd.getCommandName() + ": " + e.getMessage());

@@ -49,6 +49,7 @@ public final class ModelRepository implements AutoCloseable {
     /** Starts loading without waiting (server start): requests see LOADING, then READY or the reason. */
     public void loadInBackground(String name) {
         Entry e = entry(name);
+        e.wanted = true;
         setState(e, ModelState.LOADING, "loading");
         loader.submit(() -> {
             try {
@@ -83,6 +84,7 @@ public final class ModelRepository implements AutoCloseable {
                             + "; pass parameters.base_model to register it"));
         }
         Entry e = new Entry(settings, new ModelStatus(name, settings.version(), ModelState.LOADING, "loading"));
+        e.wanted = true;
         entries.put(name, e);
         doLoad(e);
         return e.status;
@@ -91,6 +93,7 @@ public final class ModelRepository implements AutoCloseable {
     /** @throws ServeException NOT_FOUND when the name was never registered */
     public ModelStatus unload(String name) {
         Entry e = entry(name);
+        e.wanted = false;
         setState(e, ModelState.UNLOADING, "unloading");
         engine.unload(name);
         setState(e, ModelState.UNAVAILABLE, "unloaded");
@@ -132,9 +135,13 @@ public final class ModelRepository implements AutoCloseable {
         return e.status;
     }
 
-    /** Every registered model is ready (and there is at least one): {@code /v2/health/ready}. */
+    /**
+     * Every model that should be loaded is ready ({@code /v2/health/ready}). Models unloaded on purpose or
+     * registered without loading do not count, so an empty runtime is ready for ModelMesh to place
+     * models in; a model that failed to load does count, and the index says why.
+     */
     public boolean allReady() {
-        return !entries.isEmpty() && entries.values().stream().allMatch(e -> e.status.ready());
+        return entries.values().stream().filter(e -> e.wanted).allMatch(e -> e.status.ready());
     }
 
     public long readyCount() {
@@ -177,6 +184,8 @@ public final class ModelRepository implements AutoCloseable {
     private static final class Entry {
         final ModelSettings settings;
         volatile ModelStatus status;
+        /** A load was asked for and no unload since. */
+        volatile boolean wanted;
 
         Entry(ModelSettings settings, ModelStatus status) {
             this.settings = settings;

@@ -192,7 +192,12 @@ public final class BloomModel implements CausalLm {
             throw EngineException.loadFailed("the prompt-tuning adapter's token_dim is " + table.cols()
                     + " but the base model's hidden size is " + config.hiddenSize() + ": it was trained for another base model");
         }
-        return table;
+        // Looked up once into an activation, so each prefill just prepends these rows.
+        int[] all = new int[table.rows()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return ops.embed(table, all);
     }
 
     @Override

@@ -30,10 +30,13 @@ import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerMetadataRequest;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerMetadataResponse;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerReadyRequest;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerReadyResponse;
+import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -103,8 +106,10 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
             String version = request.getModelVersion().isEmpty() ? null : request.getModelVersion();
             repository.requireKnown(model, version);
             GrpcInferCodec.Decoded decoded = GrpcInferCodec.decode(request);
+            // a client that cancels (or whose deadline passes) stops generation (issue 3, item 5)
+            BooleanSupplier callerGone = callerGone(out, Context.current());
             List<GenerationResult> results = generation.generateAll(model, version, decoded.request().texts(),
-                    decoded.request().parameters());
+                    decoded.request().parameters(), callerGone);
             InferResponse answer = new InferResponse(model, version, decoded.request().id(),
                     results.stream().map(GenerationResult::text).toList());
             return GrpcInferCodec.encode(answer, decoded.raw());
@@ -143,6 +148,12 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
         });
     }
 
+    /** The call was cancelled by its client, or the client's deadline passed. */
+    private static BooleanSupplier callerGone(StreamObserver<?> out, Context context) {
+        return () -> context.isCancelled() || ClientDeadline.expired(context)
+                || (out instanceof ServerCallStreamObserver<?> call && call.isCancelled());
+    }
+
     private <T> void answer(String endpoint, StreamObserver<T> out, Supplier<T> body) {
         long start = System.nanoTime();
         try {
@@ -152,7 +163,11 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
         } catch (RuntimeException e) {
             ServeException se = ServeException.from(e);
             metrics.requestFailed(endpoint, se.failure().grpcCode().name());
-            out.onError(Status.fromCode(se.failure().grpcCode()).withDescription(se.getMessage()).asRuntimeException());
+            try {
+                out.onError(Status.fromCode(se.failure().grpcCode()).withDescription(se.getMessage()).asRuntimeException());
+            } catch (IllegalStateException callAlreadyClosed) {
+                // the client cancelled: nobody is left to tell
+            }
         } finally {
             metrics.requestDone(endpoint, (System.nanoTime() - start) / 1e9);
         }

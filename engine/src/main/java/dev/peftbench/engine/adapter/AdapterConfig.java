@@ -1,0 +1,94 @@
+package dev.peftbench.engine.adapter;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.engine.EngineException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * peft's {@code adapter_config.json}: the fields this engine acts on, validated so an adapter it
+ * cannot apply exactly is refused with the reason instead of producing different numbers.
+ */
+public record AdapterConfig(PeftType peftType, String taskType, String baseModel, Integer numVirtualTokens,
+                            String promptTuningInitText, int r, double loraAlpha, boolean useRslora,
+                            List<String> targetModules) {
+
+    public enum PeftType { PROMPT_TUNING, LORA }
+
+    public static AdapterConfig read(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw EngineException.notFound("adapter folder " + dir + " does not exist");
+        }
+        Path file = dir.resolve("adapter_config.json");
+        if (!Files.isRegularFile(file)) {
+            throw EngineException.loadFailed(dir + " has no adapter_config.json — is it a PEFT adapter folder?");
+        }
+        JsonNode c;
+        try {
+            c = new ObjectMapper().readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw EngineException.loadFailed("adapter_config.json in " + dir + " is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw EngineException.loadFailed("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        if (c == null || !c.isObject()) {
+            throw EngineException.loadFailed("adapter_config.json in " + dir + " is not a JSON object");
+        }
+        String type = c.path("peft_type").asText("").toUpperCase(Locale.ROOT);
+        PeftType peftType;
+        try {
+            peftType = PeftType.valueOf(type);
+        } catch (IllegalArgumentException e) {
+            throw EngineException.loadFailed("peft_type '" + c.path("peft_type").asText("(missing)") + "' in " + file
+                    + " is not supported; supported: PROMPT_TUNING, LORA");
+        }
+        String task = c.path("task_type").asText("CAUSAL_LM");
+        if (!task.equals("CAUSAL_LM")) {
+            throw EngineException.loadFailed("task_type '" + task + "' in " + file + " is not supported; supported: CAUSAL_LM");
+        }
+        if (peftType == PeftType.PROMPT_TUNING && c.path("num_transformer_submodules").asInt(1) != 1) {
+            throw EngineException.loadFailed("prompt tuning with num_transformer_submodules != 1 (encoder-decoder) is not supported");
+        }
+        if (peftType == PeftType.LORA) {
+            for (String unsupported : List.of("rank_pattern", "alpha_pattern")) {
+                if (c.path(unsupported).isObject() && !c.path(unsupported).isEmpty()) {
+                    throw EngineException.loadFailed(unsupported + " in " + file + " is not supported: every module must use r and lora_alpha");
+                }
+            }
+            if (!c.path("bias").asText("none").equals("none")) {
+                throw EngineException.loadFailed("LoRA bias '" + c.path("bias").asText() + "' in " + file
+                        + " is not supported; supported: none");
+            }
+            if (c.path("use_dora").asBoolean(false)) {
+                throw EngineException.loadFailed("DoRA (use_dora) in " + file + " is not supported");
+            }
+            if (c.path("modules_to_save").isArray() && !c.path("modules_to_save").isEmpty()) {
+                throw EngineException.loadFailed("modules_to_save in " + file + " is not supported");
+            }
+            if (c.path("r").asInt(0) < 1) {
+                throw EngineException.loadFailed("LoRA r in " + file + " must be a positive integer");
+            }
+        }
+        List<String> targets = new ArrayList<>();
+        JsonNode t = c.path("target_modules");
+        if (t.isArray()) {
+            t.forEach(n -> targets.add(n.asText()));
+        } else if (t.isTextual()) {
+            targets.add(t.asText());
+        }
+        JsonNode nvt = c.get("num_virtual_tokens");
+        JsonNode init = c.get("prompt_tuning_init_text");
+        return new AdapterConfig(peftType, task, c.path("base_model_name_or_path").asText(null),
+                nvt == null || nvt.isNull() ? null : nvt.asInt(),
+                init == null || init.isNull() ? null : init.asText(),
+                c.path("r").asInt(0), c.path("lora_alpha").asDouble(8), c.path("use_rslora").asBoolean(false),
+                List.copyOf(targets));
+    }
+}

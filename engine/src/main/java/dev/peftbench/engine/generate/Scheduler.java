@@ -1,0 +1,177 @@
+package dev.peftbench.engine.generate;
+
+import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.FinishReason;
+import dev.peftbench.engine.GenerationHandle;
+import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.adapter.LoraAdapter;
+import dev.peftbench.engine.tensor.Tensor;
+import dev.peftbench.engine.tokenize.Tokenizer;
+import dev.peftbench.engine.arch.CausalLm;
+import dev.peftbench.engine.arch.ForwardRow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Continuous batching for one base model (the way vLLM / TGI schedule): a single thread owns the
+ * model and its caches; between decode steps it admits waiting sequences first come, first served
+ * (their prefill rides in the same forward as the others' decode), steps every active sequence
+ * together, and retires finished or cancelled ones at once, freeing their slot.
+ */
+public final class Scheduler implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+
+    private final CausalLm model;
+    private final int maxBatch;
+    private final int queueCapacity;
+    private final LinkedBlockingQueue<Sequence> waiting = new LinkedBlockingQueue<>();
+    private final List<Sequence> active = new ArrayList<>();
+    private final Thread thread;
+    private final AtomicLong generatedTokens = new AtomicLong();
+    private volatile int running;
+    private volatile boolean draining;
+    private volatile boolean stopped;
+
+    public Scheduler(CausalLm model, int maxBatch, int queueCapacity, String name) {
+        this.model = model;
+        this.maxBatch = maxBatch;
+        this.queueCapacity = queueCapacity;
+        this.thread = Thread.ofPlatform().name("peftbench-scheduler-" + name).daemon().start(this::loop);
+    }
+
+    /**
+     * Queues a sequence; refuses at once when the queue is full or the scheduler is closing.
+     *
+     * @param prefix prompt-tuning virtual tokens, or null
+     * @param lora   LoRA adapter, or null
+     */
+    public GenerationHandle submit(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora,
+                                   Tokenizer tokenizer, TokenListener listener) {
+        Sequence sequence = new Sequence(prompt, promptIds, params, prefix, lora, tokenizer, listener);
+        enqueue(sequence);
+        return sequence;
+    }
+
+    private void enqueue(Sequence sequence) {
+        if (draining) {
+            throw new EngineException(EngineException.Kind.NOT_READY, "the model is being unloaded");
+        }
+        synchronized (waiting) {
+            if (waiting.size() >= queueCapacity) {
+                throw new EngineException(EngineException.Kind.QUEUE_FULL, "the request queue is full (" + queueCapacity
+                        + " waiting, " + running + " running); try again later");
+            }
+            waiting.add(sequence);
+        }
+    }
+
+    public int queued() {
+        return waiting.size();
+    }
+
+    public int running() {
+        return running;
+    }
+
+    public long generatedTokens() {
+        return generatedTokens.get();
+    }
+
+    private void loop() {
+        while (!stopped) {
+            try {
+                if (active.isEmpty()) {
+                    Sequence next = waiting.poll(100, TimeUnit.MILLISECONDS);
+                    if (next == null) {
+                        if (draining) {
+                            return;
+                        }
+                        continue;
+                    }
+                    admit(next);
+                }
+                while (active.size() < maxBatch) {
+                    Sequence next = waiting.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    admit(next);
+                }
+                retireCancelled();
+                if (!active.isEmpty()) {
+                    step();
+                }
+                running = active.size();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException | OutOfMemoryError e) {
+                LOG.error("generation step failed; failing {} active sequences", active.size(), e);
+                EngineException failure = e instanceof EngineException ee ? ee
+                        : new EngineException(EngineException.Kind.INTERNAL, "generation failed: " + e);
+                for (Sequence s : active) {
+                    s.fail(failure);
+                }
+                active.clear();
+                running = 0;
+            }
+        }
+    }
+
+    private void admit(Sequence s) {
+        if (s.isCancelled()) {
+            s.complete(FinishReason.CANCELLED);
+            return;
+        }
+        s.admit(model.newCache(s.capacity()));
+        active.add(s);
+    }
+
+    private void retireCancelled() {
+        for (Iterator<Sequence> it = active.iterator(); it.hasNext(); ) {
+            Sequence s = it.next();
+            if (s.isCancelled()) {
+                s.complete(FinishReason.CANCELLED);
+                it.remove();
+            }
+        }
+    }
+
+    private void step() {
+        List<ForwardRow> rows = new ArrayList<>(active.size());
+        for (Sequence s : active) {
+            boolean prefill = !s.prefilled();
+            rows.add(new ForwardRow(s.cache, s.nextInput(), prefill ? s.prefix : null, s.lora));
+        }
+        List<float[]> logits = model.forward(rows, false);
+        int i = 0;
+        for (Iterator<Sequence> it = active.iterator(); it.hasNext(); i++) {
+            Sequence s = it.next();
+            generatedTokens.incrementAndGet();
+            if (s.accept(logits.get(i))) {
+                it.remove();
+            }
+        }
+    }
+
+    /** Finishes queued and running sequences, then stops (graceful shutdown / unload). */
+    @Override
+    public void close() {
+        draining = true;
+        try {
+            thread.join(TimeUnit.MINUTES.toMillis(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stopped = true;
+        thread.interrupt();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.peftbench.engine;
+
+import dev.peftbench.engine.generate.PromptTemplate;
+import dev.peftbench.engine.generate.SamplingParams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * End to end through the public API: template, tokenizer, scheduler (continuous batching), sampler,
+ * detokenizer — each golden row's ids and texts exactly as transformers + peft produce them.
+ */
+class EngineGoldenTest {
+
+    private static Engine engine;
+
+    @BeforeAll
+    static void start() {
+        engine = new Engine(new EngineOptions(64, 8, 2));
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+    }
+
+    static ModelSpec spec(Golden g, String model, String adapter) {
+        PromptTemplate template = PromptTemplate.parse(g.template(), g.textColumn());
+        return ModelSpec.of(Golden.FIXTURES.resolve(model).toString(),
+                adapter == null ? null : Golden.FIXTURES.resolve(adapter).toString(), template);
+    }
+
+    static SamplingParams params(Golden g) {
+        return SamplingParams.DEFAULT.withMaxNewTokens(g.maxNewTokens()).withEosTokenIds(g.eosTokenId());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#names")
+    void concurrentRequestsReturnTheReferenceIdsAndTexts(String name) {
+        Golden g = Golden.read(name);
+        engine.load(name, spec(g, g.model(), g.adapter()), LoadProgress.NONE);
+        List<GenerationHandle> handles = new ArrayList<>();
+        for (Golden.Row row : g.rows()) {
+            handles.add(engine.submit(GenerationRequest.of(name, row.input(), params(g)), TokenListener.NONE));
+        }
+        for (int i = 0; i < g.rows().size(); i++) {
+            Golden.Row row = g.rows().get(i);
+            GenerationResult result = handles.get(i).result().join();
+            assertEquals(row.prompt(), result.prompt(), name + " row " + i + " prompt");
+            assertEquals(row.promptTokenIds(), result.promptTokenIds(), name + " row " + i + " prompt ids");
+            assertEquals(row.generatedTokenIds(), result.generatedTokenIds(), name + " row " + i + " generated ids");
+            assertEquals(row.text(), result.text(), name + " row " + i + " text");
+            assertEquals(row.generatedText(), result.generatedText(), name + " row " + i + " generated text");
+        }
+        engine.unload(name);
+    }
+
+    @Test
+    void streamedDeltasConcatenateToTheGeneratedText() {
+        Golden g = Golden.read("unicode-lora");
+        engine.load("stream", spec(g, g.model(), g.adapter()), LoadProgress.NONE);
+        StringBuilder streamed = new StringBuilder();
+        List<Integer> ids = new ArrayList<>();
+        GenerationResult result = engine.generate(GenerationRequest.of("stream", g.rows().getFirst().input(), params(g)),
+                (id, delta) -> {
+                    ids.add(id);
+                    streamed.append(delta);
+                });
+        assertEquals(result.generatedTokenIds(), ids);
+        assertEquals(result.generatedText(), streamed.toString());
+        engine.unload("stream");
+    }
+
+    @Test
+    void oneBaseServesAdaptersAndBareRequestsInTheSameBatch() {
+        Golden base = Golden.read("seed-base");
+        Golden pt = Golden.read("seed-prompt-tuning");
+        Golden lora = Golden.read("seed-lora");
+        engine.load("mix-base", spec(base, base.model(), null), LoadProgress.NONE);
+        engine.load("mix-pt", spec(pt, pt.model(), pt.adapter()), LoadProgress.NONE);
+        engine.load("mix-lora", spec(lora, lora.model(), lora.adapter()), LoadProgress.NONE);
+        var handles = List.of(
+                engine.submit(GenerationRequest.of("mix-lora", lora.rows().getFirst().input(), params(lora)), TokenListener.NONE),
+                engine.submit(GenerationRequest.of("mix-base", base.rows().getFirst().input(), params(base)), TokenListener.NONE),
+                engine.submit(GenerationRequest.of("mix-pt", pt.rows().getFirst().input(), params(pt)), TokenListener.NONE),
+                engine.submit(new GenerationRequest("mix-pt", pt.rows().getFirst().input(), null, params(base), false),
+                        TokenListener.NONE));
+        assertEquals(lora.rows().getFirst().generatedTokenIds(), handles.get(0).result().join().generatedTokenIds());
+        assertEquals(base.rows().getFirst().generatedTokenIds(), handles.get(1).result().join().generatedTokenIds());
+        assertEquals(pt.rows().getFirst().generatedTokenIds(), handles.get(2).result().join().generatedTokenIds());
+        assertEquals(base.rows().getFirst().generatedTokenIds(), handles.get(3).result().join().generatedTokenIds(),
+                "useAdapter=false runs the bare base model");
+        engine.unload("mix-base");
+        engine.unload("mix-pt");
+        engine.unload("mix-lora");
+    }
+}

@@ -1,0 +1,81 @@
+package dev.peftbench.engine;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * One golden case from the fixtures (see fixtures/README.md): token ids from the Rust tokenizers
+ * library, logits and greedy ids from a float64 transcription of transformers' BLOOM and peft.
+ */
+public record Golden(String name, String model, List<String> sameWeightsAs, String adapter, String adapterBinCopy,
+                     String template, String textColumn, int maxNewTokens, List<Integer> eosTokenId,
+                     double minTop2Margin, List<Row> rows) {
+
+    public static final Path FIXTURES = Path.of("src/test/resources/fixtures");
+
+    public record Row(String input, String prompt, List<Integer> promptTokenIds, List<Integer> generatedTokenIds,
+                      String text, String generatedText, List<List<Float>> stepLogits, List<List<Float>> promptLogits) {
+        public int[] promptIds() {
+            return promptTokenIds.stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    public static Golden read(String name) {
+        try {
+            return JSON.readValue(FIXTURES.resolve("goldens").resolve(name + ".json").toFile(), Golden.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Stream<String> names() {
+        try (Stream<Path> files = Files.list(FIXTURES.resolve("goldens"))) {
+            return files.map(p -> p.getFileName().toString().replace(".json", "")).sorted().toList().stream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path modelDir() {
+        return FIXTURES.resolve(model);
+    }
+
+    public Path adapterDir() {
+        return adapter == null ? null : FIXTURES.resolve(adapter);
+    }
+
+    /** Relative L2 error ||actual - expected|| / ||expected||. */
+    public static double relativeL2(float[] actual, int offset, List<Float> expected) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < expected.size(); i++) {
+            double e = expected.get(i);
+            double d = actual[offset + i] - e;
+            diff += d * d;
+            norm += e * e;
+        }
+        return Math.sqrt(diff / norm);
+    }
+
+    public static int argmax(float[] v, int offset, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (v[offset + i] > v[offset + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.peftbench.serve;
+
+import dev.peftbench.serve.repository.ModelFields;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Shutdown waits for requests already being answered (issue 3, item 5), with {@link FakeEngine} slow on purpose. */
+class GracefulShutdownTest {
+
+    @Test
+    void inFlightRequestIsAnsweredBeforeTheServerStops() throws Exception {
+        FakeEngine engine = new FakeEngine();
+        engine.delayMillis = 700;
+        InferenceServer server = InferenceServer.start(new ServeConfig("m", new ModelFields("base", null, null, null, null),
+                "127.0.0.1", 0, 0, -1, true, null, Duration.ofSeconds(10), 4096, 0, Duration.ofSeconds(5)), engine);
+        server.awaitLoaded(Duration.ofSeconds(5));
+        HttpClient http = HttpClient.newHttpClient();
+        CompletableFuture<HttpResponse<String>> answer = http.sendAsync(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/m/infer"))
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"inputs\":[{\"name\":\"content\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"hi\"]}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        server.close();
+        HttpResponse<String> r = answer.get();
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("ok!"), r.body());
+    }
+}

@@ -1,0 +1,49 @@
+package dev.peftbench.serve;
+
+import dev.peftbench.serve.repository.ModelSettings;
+import dev.peftbench.serve.repository.ModelsDirectory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InitialModelsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyModelInTheModelsDirIsServedWithEnvironmentOverSettings() throws Exception {
+        for (String name : List.of("one", "two")) {
+            Files.createDirectories(dir.resolve(name));
+            Files.writeString(dir.resolve(name).resolve(ModelsDirectory.SETTINGS_FILE), "{\"name\": \"" + name
+                    + "\", \"parameters\": {\"extra\": {\"base_model\": \"settings-base\", \"template\": \"raw\"}}}");
+        }
+        ServeConfig config = ServeConfig.resolve(ServeConfig.Flags.NONE,
+                Map.of("MLSERVER_MODELS_DIR", dir.toString(), "PEFT_MODEL_ID", "env-adapter"));
+        List<ModelSettings> models = InferenceServer.initialModels(config, Optional.of(new ModelsDirectory(dir)));
+        assertEquals(List.of("one", "two"), models.stream().map(ModelSettings::name).toList());
+        assertTrue(models.stream().allMatch(m -> m.fields().adapter().equals("env-adapter")
+                && m.fields().baseModel().equals("settings-base") && m.fields().template().equals("raw")));
+    }
+
+    @Test
+    void withoutAModelsDirTheNamedSingleModelIsServed() {
+        ServeConfig config = ServeConfig.resolve(ServeConfig.Flags.NONE,
+                Map.of("MLSERVER_MODEL_NAME", "peft-model", "PRETRAINED_MODEL_PATH", "base"));
+        List<ModelSettings> models = InferenceServer.initialModels(config, Optional.empty());
+        assertEquals(List.of("peft-model"), models.stream().map(ModelSettings::name).toList());
+    }
+
+    @Test
+    void nothingGivenServesNothingYet() {
+        assertTrue(InferenceServer.initialModels(ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of()), Optional.empty()).isEmpty());
+    }
+}
