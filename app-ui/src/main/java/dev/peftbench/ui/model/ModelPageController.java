@@ -27,10 +27,10 @@ public final class ModelPageController {
     @FXML private ChoiceBox<Backend> backendChoice;
     @FXML private Label hubCacheLabel;
     @FXML private Button loadButton;
-    @FXML private Button cancelButton;
+    @FXML private Button cancelLoadButton;
     @FXML private ProgressBar loadProgress;
     @FXML private Label loadMessage;
-    @FXML private Label errorLabel;
+    @FXML private Label modelErrorLabel;
     @FXML private GridPane baseFacts;
     @FXML private GridPane adapterFacts;
 
@@ -67,13 +67,13 @@ public final class ModelPageController {
                 : model.cachedHubIds().size() + " models in the Hugging Face cache: pick one from the list.");
 
         loadButton.disableProperty().bind(model.loadingProperty());
-        cancelButton.visibleProperty().bind(model.loadingProperty());
+        cancelLoadButton.visibleProperty().bind(model.loadingProperty());
         loadProgress.visibleProperty().bind(model.loadingProperty());
         loadProgress.progressProperty().bind(model.progressProperty());
         loadMessage.textProperty().bind(model.progressMessageProperty());
         loadMessage.visibleProperty().bind(model.loadingProperty());
-        errorLabel.textProperty().bind(model.errorProperty());
-        errorLabel.managedProperty().bind(model.errorProperty().isNotEmpty());
+        modelErrorLabel.textProperty().bind(model.errorProperty());
+        modelErrorLabel.managedProperty().bind(model.errorProperty().isNotEmpty());
         model.factsProperty().addListener((o, a, facts) -> show(facts));
         show(model.factsProperty().get());
     }

@@ -31,7 +31,7 @@ public final class PromptPageController {
     private final PromptViewModel prompt;
     private final Workbench workbench;
 
-    @FXML private Parent root;
+    @FXML private Parent promptRoot;
     @FXML private ChoiceBox<TemplateKind> templateChoice;
     @FXML private TextField textColumnField;
     @FXML private TextField customTemplateField;
@@ -50,7 +50,7 @@ public final class PromptPageController {
     @FXML private Button compareButton;
     @FXML private Button stopButton;
     @FXML private Label modelLabel;
-    @FXML private Label errorLabel;
+    @FXML private Label promptErrorLabel;
     @FXML private Label outputTitle;
     @FXML private TextArea outputArea;
     @FXML private Label statsLabel;
@@ -88,12 +88,14 @@ public final class PromptPageController {
         stopButton.disableProperty().bind(prompt.runningProperty().not());
         modelLabel.textProperty().bind(Bindings.createStringBinding(
                 () -> describe(workbench.loadedModelProperty().get()), workbench.loadedModelProperty()));
-        errorLabel.textProperty().bind(prompt.errorProperty());
-        errorLabel.managedProperty().bind(prompt.errorProperty().isNotEmpty());
+        promptErrorLabel.textProperty().bind(prompt.errorProperty());
+        promptErrorLabel.managedProperty().bind(prompt.errorProperty().isNotEmpty());
 
-        outputArea.textProperty().bind(prompt.outputProperty());
+        outputArea.textProperty().bind(Bindings.createStringBinding(
+                () -> VisibleText.of(prompt.outputProperty().get()), prompt.outputProperty()));
         statsLabel.textProperty().bind(prompt.statsProperty());
-        baseOutputArea.textProperty().bind(prompt.baseOutputProperty());
+        baseOutputArea.textProperty().bind(Bindings.createStringBinding(
+                () -> VisibleText.of(prompt.baseOutputProperty().get()), prompt.baseOutputProperty()));
         baseStatsLabel.textProperty().bind(prompt.baseStatsProperty());
         basePane.visibleProperty().bind(prompt.comparingProperty());
         basePane.managedProperty().bind(prompt.comparingProperty());
@@ -118,7 +120,7 @@ public final class PromptPageController {
         rerunButton.disableProperty().bind(historyList.getSelectionModel().selectedItemProperty().isNull()
                 .or(prompt.runningProperty()));
 
-        root.sceneProperty().addListener((o, a, scene) -> {
+        promptRoot.sceneProperty().addListener((o, a, scene) -> {
             if (scene != null) {
                 scene.addEventFilter(KeyEvent.KEY_PRESSED, this::onShortcut);
             }
@@ -126,7 +128,7 @@ public final class PromptPageController {
     }
 
     private void onShortcut(KeyEvent e) {
-        if (!root.isVisible()) {
+        if (!promptRoot.isVisible()) {
             return;
         }
         if (RUN.match(e)) {

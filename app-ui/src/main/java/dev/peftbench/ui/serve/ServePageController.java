@@ -23,10 +23,10 @@ public final class ServePageController {
 
     @FXML private TextField httpPortField;
     @FXML private TextField grpcPortField;
-    @FXML private Button startButton;
-    @FXML private Button stopButton;
+    @FXML private Button startServerButton;
+    @FXML private Button stopServerButton;
     @FXML private Label statusLabel;
-    @FXML private Label errorLabel;
+    @FXML private Label serveErrorLabel;
     @FXML private TextField restUrlField;
     @FXML private TextField grpcAddressField;
     @FXML private Label metricsLabel;
@@ -50,11 +50,11 @@ public final class ServePageController {
         var stopped = serve.stateProperty().isEqualTo(ServerState.STOPPED);
         httpPortField.disableProperty().bind(stopped.not());
         grpcPortField.disableProperty().bind(stopped.not());
-        startButton.disableProperty().bind(stopped.not());
-        stopButton.disableProperty().bind(serve.stateProperty().isNotEqualTo(ServerState.RUNNING));
+        startServerButton.disableProperty().bind(stopped.not());
+        stopServerButton.disableProperty().bind(serve.stateProperty().isNotEqualTo(ServerState.RUNNING));
         statusLabel.textProperty().bind(serve.statusProperty());
-        errorLabel.textProperty().bind(serve.errorProperty());
-        errorLabel.managedProperty().bind(serve.errorProperty().isNotEmpty());
+        serveErrorLabel.textProperty().bind(serve.errorProperty());
+        serveErrorLabel.managedProperty().bind(serve.errorProperty().isNotEmpty());
         restUrlField.textProperty().bind(serve.restUrlBinding());
         grpcAddressField.textProperty().bind(serve.grpcAddressBinding());
         metricsLabel.textProperty().bind(serve.metricsProperty());

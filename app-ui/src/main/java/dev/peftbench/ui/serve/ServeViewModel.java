@@ -30,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
+import java.util.concurrent.CompletableFuture;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -61,7 +62,11 @@ public final class ServeViewModel {
     private final StringBinding restUrl;
     private final StringBinding grpcAddress;
     private final StringBinding curl;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
+    private final java.util.concurrent.Executor scrapeThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "serve-metrics-scrape");
+        t.setDaemon(true);
+        return t;
+    });
     private final Timeline poller;
     private final ObservableStringValue promptInput;
     private InferenceServer server;
@@ -207,11 +212,26 @@ public final class ServeViewModel {
             return;
         }
         status.set(describe(server));
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + boundHttpPort.get() + "/metrics"))
-                .timeout(java.time.Duration.ofSeconds(2)).GET().build();
-        http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                .thenAccept(r -> Platform.runLater(() -> metrics.set(ServerNumbers.parse(r.body()).describe())))
+        URI uri = URI.create("http://localhost:" + boundHttpPort.get() + "/metrics");
+        CompletableFuture.supplyAsync(() -> scrape(uri), scrapeThread)
+                .thenAccept(text -> Platform.runLater(() -> metrics.set(ServerNumbers.parse(text).describe())))
                 .exceptionally(t -> null); // The next tick tries again; a missed scrape is not worth a message.
+    }
+
+    /**
+     * One scrape on a client that is closed right after: a kept-alive connection would make the
+     * server's graceful stop wait for it.
+     */
+    private static String scrape(URI uri) {
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build()) {
+            return client.send(HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String describe(InferenceServer server) {

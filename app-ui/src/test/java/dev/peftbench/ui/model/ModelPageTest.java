@@ -64,7 +64,7 @@ class ModelPageTest {
         robot.clickOn("#loadButton");
         TestWindows.waitUntil(() -> !window.model().loadingProperty().get());
 
-        String error = ((Label) robot.lookup("#errorLabel").query()).getText();
+        String error = ((Label) robot.lookup("#modelErrorLabel").query()).getText();
         assertFalse(error.isBlank(), "an error message is shown");
         assertFalse(error.contains("Exception") || error.contains("\tat "), "no stack trace: " + error);
         assertNull(window.workbench().loadedModelProperty().get());

@@ -56,7 +56,8 @@ class PromptPageTest {
 
         GenerationResult expected = generate("The service was slow and nobody answered", true);
         assertEquals("", prompt.errorProperty().get());
-        assertEquals(expected.generatedText(), robot.lookup("#outputArea").queryAs(TextArea.class).getText());
+        assertEquals(expected.generatedText(), prompt.outputProperty().get());
+        assertEquals(VisibleText.of(expected.generatedText()), robot.lookup("#outputArea").queryAs(TextArea.class).getText());
         String stats = robot.lookup("#statsLabel").queryAs(Label.class).getText();
         assertTrue(stats.contains("generated " + expected.generatedTokenIds().size() + " tokens"), stats);
         assertTrue(stats.contains("prompt " + expected.promptTokenIds().size() + " tokens"), stats);
@@ -90,10 +91,12 @@ class PromptPageTest {
         awaitRunEnd();
 
         assertTrue(robot.lookup("#baseOutputArea").query().isVisible());
-        assertEquals(generate("My order never arrived", true).generatedText(),
-                robot.lookup("#outputArea").queryAs(TextArea.class).getText());
-        assertEquals(generate("My order never arrived", false).generatedText(),
-                robot.lookup("#baseOutputArea").queryAs(TextArea.class).getText());
+        String withAdapter = generate("My order never arrived", true).generatedText();
+        String without = generate("My order never arrived", false).generatedText();
+        assertEquals(withAdapter, prompt.outputProperty().get());
+        assertEquals(without, prompt.baseOutputProperty().get());
+        assertEquals(VisibleText.of(withAdapter), robot.lookup("#outputArea").queryAs(TextArea.class).getText());
+        assertEquals(VisibleText.of(without), robot.lookup("#baseOutputArea").queryAs(TextArea.class).getText());
     }
 
     @Test
@@ -117,11 +120,11 @@ class PromptPageTest {
 
     @Test
     void aBadSettingIsExplainedAndNothingRuns(FxRobot robot) {
-        robot.clickOn("#temperatureField").press(KeyCode.CONTROL, KeyCode.A).release(KeyCode.A, KeyCode.CONTROL).write("-1");
+        robot.clickOn("#topPField").press(KeyCode.CONTROL, KeyCode.A).release(KeyCode.A, KeyCode.CONTROL).write("1.5");
         robot.clickOn("#runButton");
 
-        String error = robot.lookup("#errorLabel").queryAs(Label.class).getText();
-        assertTrue(error.contains("temperature"), error);
+        String error = robot.lookup("#promptErrorLabel").queryAs(Label.class).getText();
+        assertTrue(error.contains("top_p must be in (0, 1], got 1.5"), error);
         assertTrue(prompt.history().isEmpty());
         assertFalse(prompt.runningProperty().get());
     }

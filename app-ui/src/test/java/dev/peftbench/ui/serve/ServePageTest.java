@@ -40,7 +40,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(ApplicationExtension.class)
 class ServePageTest {
     private static ServedModel sample;
-    private final HttpClient http = HttpClient.newHttpClient();
     private WorkbenchWindow window;
 
     @BeforeAll
@@ -67,16 +66,19 @@ class ServePageTest {
         // Port 0: any free port, so the test never collides with a running server.
         replace(robot, "#httpPortField", "0");
         replace(robot, "#grpcPortField", "0");
-        robot.clickOn("#startButton");
+        robot.clickOn("#startServerButton");
         TestWindows.waitUntil(() -> window.serve().stateProperty().get() != ServerState.STARTING);
         assertEquals(ServerState.RUNNING, window.serve().stateProperty().get(), window.serve().errorProperty().get());
 
         String curl = robot.lookup("#curlArea").queryAs(TextArea.class).getText();
         Matcher parts = Pattern.compile("curl -s -X POST (\\S+) .*-d '(.*)'", Pattern.DOTALL).matcher(curl);
         assertTrue(parts.find(), curl);
-        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(parts.group(1)))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(parts.group(2))).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer;
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            answer = http.send(HttpRequest.newBuilder(URI.create(parts.group(1)))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(parts.group(2))).build(), HttpResponse.BodyHandlers.ofString());
+        }
 
         assertEquals(200, answer.statusCode(), answer.body());
         JsonNode output = new ObjectMapper().readTree(answer.body()).path("outputs").path(0);
@@ -90,7 +92,7 @@ class ServePageTest {
         assertTrue(window.serve().requests().getFirst().status().startsWith("ok"));
 
         int port = window.serve().boundHttpPortProperty().get();
-        robot.clickOn("#stopButton");
+        robot.clickOn("#stopServerButton");
         TestWindows.waitUntil(() -> window.serve().stateProperty().get() == ServerState.STOPPED);
         assertThrows(ConnectException.class, () -> get("http://localhost:" + port + "/v2/health/live"));
         assertTrue(TestWindows.engine().find(sample.name()).isPresent(), "stopping the server keeps the Prompt page's model");
@@ -99,15 +101,17 @@ class ServePageTest {
     @Test
     void aBadPortIsExplainedAndNothingStarts(FxRobot robot) {
         replace(robot, "#httpPortField", "eighty");
-        robot.clickOn("#startButton");
+        robot.clickOn("#startServerButton");
 
         assertEquals(ServerState.STOPPED, window.serve().stateProperty().get());
         assertFalse(window.serve().errorProperty().get().isBlank());
         assertTrue(window.serve().errorProperty().get().contains("HTTP port"), window.serve().errorProperty().get());
     }
 
-    private void get(String url) throws IOException, InterruptedException {
-        http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    private static void get(String url) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        }
     }
 
     private static void replace(FxRobot robot, String query, String text) {
