@@ -24,12 +24,15 @@ public final class WorkbenchApp extends Application {
     private SettingsStore settingsStore;
     private Workbench workbench;
     private WorkbenchWindow window;
+    private boolean remember;
 
     @Override
     public void start(Stage stage) {
         LaunchOptions options = LaunchOptions.parse(getParameters().getRaw());
         settingsStore = new SettingsStore(options.settingsFile(), WorkbenchSettings.firstRun(SampleModels.folder()));
-        WorkbenchSettings settings = options.screenshots() != null
+        // The screenshot run shows the first-run state and must not overwrite what the user chose.
+        remember = options.screenshots() == null;
+        WorkbenchSettings settings = !remember
                 ? WorkbenchSettings.firstRun(SampleModels.folder())
                 : settingsStore.load();
         Engine engine;
@@ -55,7 +58,7 @@ public final class WorkbenchApp extends Application {
 
     @Override
     public void stop() {
-        if (window != null && settingsStore != null && workbench != null) {
+        if (remember && window != null) {
             settingsStore.save(window.currentSettings());
             log.info("Settings saved to {}", settingsStore.file());
         }

@@ -108,9 +108,10 @@ public final class ModelViewModel {
         };
         task.setOnSucceeded(e -> {
             ServedModel loaded = task.getValue();
-            loading.set(false);
             facts.set(ModelFacts.of(loaded.base(), loaded.adapter().orElse(null)));
             workbench.loadedModelProperty().set(loaded);
+            // Last, so whoever waits for the load to end sees the new model already in place.
+            loading.set(false);
             workbench.activity().finish(task, "Loaded " + loaded.name());
             log.info("Loaded {} ({})", loaded.name(), spec.baseModel());
         });
