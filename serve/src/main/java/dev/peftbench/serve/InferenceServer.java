@@ -139,14 +139,6 @@ public final class InferenceServer implements AutoCloseable {
         return server.port(GRPC_SOCKET);
     }
 
-    public ModelRepository repository() {
-        return repository;
-    }
-
-    public ServeConfig config() {
-        return config;
-    }
-
     /** Waits until every registered model left LOADING (tests, and the CLI's startup log). */
     public List<ModelStatus> awaitLoaded(Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();

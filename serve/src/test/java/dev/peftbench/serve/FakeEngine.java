@@ -26,12 +26,14 @@ final class FakeEngine implements EngineGateway {
     /** With {@link #hang}: a token every 20 ms until cancelled (a stream whose client goes away). */
     volatile boolean trickle;
     final AtomicInteger cancelled = new AtomicInteger();
+    final AtomicInteger submitted = new AtomicInteger();
 
     @Override
     public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
         if (queueFull) {
             throw new EngineException(EngineException.Kind.QUEUE_FULL, "the queue is full (0 waiting allowed)");
         }
+        submitted.incrementAndGet();
         CompletableFuture<GenerationResult> future = new CompletableFuture<>();
         String prompt = request.params().maxNewTokens() + ":" + request.input();
         if (hang && trickle) {

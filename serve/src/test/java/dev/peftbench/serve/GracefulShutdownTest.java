@@ -19,7 +19,7 @@ class GracefulShutdownTest {
     @Test
     void inFlightRequestIsAnsweredBeforeTheServerStops() throws Exception {
         FakeEngine engine = new FakeEngine();
-        engine.delayMillis = 700;
+        engine.delayMillis = 500;
         InferenceServer server = InferenceServer.start(new ServeConfig("m", new ModelFields("base", null, null, null, null),
                 "127.0.0.1", 0, 0, -1, true, null, Duration.ofSeconds(10), 4096, 0, Duration.ofSeconds(5)), engine);
         server.awaitLoaded(Duration.ofSeconds(5));
@@ -29,7 +29,11 @@ class GracefulShutdownTest {
                 .POST(HttpRequest.BodyPublishers.ofString(
                         "{\"inputs\":[{\"name\":\"content\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"hi\"]}]}")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        Thread.sleep(300);
+        long start = System.nanoTime();
+        while (engine.submitted.get() == 0 && System.nanoTime() - start < 5_000_000_000L) {
+            Thread.sleep(5);
+        }
+        assertEquals(1, engine.submitted.get(), "the request never reached the engine");
         server.close();
         HttpResponse<String> r = answer.get();
         assertEquals(200, r.statusCode(), r.body());

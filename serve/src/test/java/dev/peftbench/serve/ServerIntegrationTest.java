@@ -266,6 +266,20 @@ class ServerIntegrationTest {
     }
 
     @Test
+    void modelThatFailsToLoadIsReportedNotReadyAndTheServerStaysUp() throws Exception {
+        String name = "broken-demo";
+        HttpResponse<String> load = post("/v2/repository/models/" + name + "/load", "{\"parameters\":{\"base_model\":\""
+                + SAMPLE.resolve("models/tiny-bloom") + "\",\"adapter\":\"" + SAMPLE.resolve("no-such-adapter") + "\"}}");
+        assertJsonError(load, 400);
+        HttpResponse<String> ready = get("/v2/models/" + name + "/ready");
+        assertEquals(503, ready.statusCode());
+        assertTrue(ready.body().contains("no-such-adapter"), ready.body());
+        assertTrue(post("/v2/repository/index", "").body().contains("\"state\":\"UNAVAILABLE\""));
+        assertEquals(200, post("/v2/models/" + MODEL + "/infer", dataRequest("still up")).statusCode());
+        assertEquals(200, post("/v2/repository/models/" + name + "/unload", "").statusCode());
+    }
+
+    @Test
     void healthAndMetadataAnswer() throws Exception {
         assertEquals(200, get("/v2/health/live").statusCode());
         assertEquals(200, get("/v2/health/ready").statusCode());

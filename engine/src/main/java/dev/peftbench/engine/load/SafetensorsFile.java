@@ -175,7 +175,7 @@ public final class SafetensorsFile implements WeightSource {
                 short[] raw = new short[count];
                 bytes.asShortBuffer().get(raw);
                 for (int i = 0; i < count; i++) {
-                    out[i] = Float.intBitsToFloat(raw[i] << 16);
+                    out[i] = Bfloat16.toFloat(raw[i]);
                 }
             }
         }

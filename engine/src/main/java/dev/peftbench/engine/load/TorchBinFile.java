@@ -150,7 +150,7 @@ public final class TorchBinFile implements WeightSource {
             }
             case BF16 -> {
                 for (int i = 0; i < out.length; i++) {
-                    out[i] = Float.intBitsToFloat(b.getShort(2 * i) << 16);
+                    out[i] = Bfloat16.toFloat(b.getShort(2 * i));
                 }
             }
         }

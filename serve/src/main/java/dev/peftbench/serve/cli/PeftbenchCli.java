@@ -1,5 +1,7 @@
 package dev.peftbench.serve.cli;
 
+import dev.peftbench.engine.EngineException;
+import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,7 +10,7 @@ import picocli.CommandLine.Command;
  * {@code ./peftbench <command>}: the root of the headless commands. Errors in a value the user gave
  * are printed as one line, not a stack trace.
  */
-@Command(name = "peftbench", mixinStandardHelpOptions = true, subcommands = ServeCommand.class,
+@Command(name = "peftbench", mixinStandardHelpOptions = true, subcommands = {GenerateCommand.class, ServeCommand.class, BenchCommand.class, MakeRandomModelCommand.class},
         description = "PEFT Workbench: serve and run Hugging Face causal LMs with PEFT adapters.")
 public final class PeftbenchCli implements Runnable {
 
@@ -26,8 +28,13 @@ public final class PeftbenchCli implements Runnable {
         SLF4JBridgeHandler.install();
         int code = new CommandLine(new PeftbenchCli())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println("peftbench " + cmd.getCommandName() + ": " + e.getMessage());
-                    return 2;
+                    // Users get the message (engine messages say what to fix), never a stack trace.
+                    boolean userError = e instanceof EngineException || e instanceof IllegalArgumentException;
+                    cmd.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+                    if (!userError) {
+                        LoggerFactory.getLogger(PeftbenchCli.class).debug("failure", e);
+                    }
+                    return 1;
                 })
                 .execute(args);
         System.exit(code);

@@ -24,11 +24,6 @@ public final class Counter implements Metric {
         series.computeIfAbsent(labels, k -> new LongAdder()).add(amount);
     }
 
-    public long value(String labels) {
-        LongAdder a = series.get(labels);
-        return a == null ? 0 : a.sum();
-    }
-
     @Override
     public void writeTo(StringBuilder out) {
         out.append("# HELP ").append(name).append(' ').append(help).append('\n');

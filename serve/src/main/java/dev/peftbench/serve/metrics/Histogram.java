@@ -25,11 +25,6 @@ public final class Histogram implements Metric {
         series.computeIfAbsent(labels, k -> new Series(bounds.length)).observe(bounds, value);
     }
 
-    public long count(String labels) {
-        Series s = series.get(labels);
-        return s == null ? 0 : s.count.sum();
-    }
-
     @Override
     public void writeTo(StringBuilder out) {
         out.append("# HELP ").append(name).append(' ').append(help).append('\n');

@@ -48,10 +48,6 @@ public final class ServeMetrics {
         }
     }
 
-    public long requestCount(String endpoint) {
-        return requests.value(label("endpoint", endpoint));
-    }
-
     /** The whole exposition, {@code text/plain; version=0.0.4}. */
     public String scrape() {
         StringBuilder out = new StringBuilder(4096);

@@ -105,10 +105,6 @@ public final class ModelRepository implements AutoCloseable {
         return entries.values().stream().map(e -> e.status).sorted(Comparator.comparing(ModelStatus::name)).toList();
     }
 
-    public Optional<ModelStatus> status(String name) {
-        return Optional.ofNullable(entries.get(name)).map(e -> e.status);
-    }
-
     /**
      * The status of a model that can answer now.
      *

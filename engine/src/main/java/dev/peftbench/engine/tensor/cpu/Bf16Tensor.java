@@ -12,18 +12,4 @@ record Bf16Tensor(short[] data, int rows, int cols) implements Tensor {
             throw new IllegalArgumentException("shape [" + rows + ", " + cols + "] does not match " + data.length + " values");
         }
     }
-
-    /** Round-to-nearest-even narrowing, as torch's float32 -> bfloat16 cast (NaN kept quiet). */
-    static short fromFloat(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) {
-            return (short) ((bits >>> 16) | 0x40);
-        }
-        int rounding = 0x7FFF + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
-    }
-
-    static float toFloat(short bits) {
-        return Float.intBitsToFloat(bits << 16);
-    }
 }

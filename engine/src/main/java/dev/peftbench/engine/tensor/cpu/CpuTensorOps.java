@@ -1,5 +1,6 @@
 package dev.peftbench.engine.tensor.cpu;
 
+import dev.peftbench.engine.load.Bfloat16;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.load.DType;
@@ -62,7 +63,7 @@ public final class CpuTensorOps implements TensorOps {
             float[] values = source.readFloats(name);
             short[] narrowed = new short[values.length];
             for (int i = 0; i < values.length; i++) {
-                narrowed[i] = Bf16Tensor.fromFloat(values[i]);
+                narrowed[i] = Bfloat16.fromFloat(values[i]);
             }
             return new Bf16Tensor(narrowed, rows, cols);
         }
@@ -76,7 +77,7 @@ public final class CpuTensorOps implements TensorOps {
         if (computeType == ComputeType.BFLOAT16 && info.dtype() != DType.BF16) {
             // Same rounding as the matrices, so a float32 checkpoint run in bfloat16 matches a bfloat16 one.
             for (int i = 0; i < values.length; i++) {
-                values[i] = Bf16Tensor.toFloat(Bf16Tensor.fromFloat(values[i]));
+                values[i] = Bfloat16.toFloat(Bfloat16.fromFloat(values[i]));
             }
         }
         return new CpuTensor(values, 1, values.length);
@@ -95,7 +96,7 @@ public final class CpuTensorOps implements TensorOps {
                 case CpuTensor t -> System.arraycopy(t.data(), id * cols, out.data(), i * cols, cols);
                 case Bf16Tensor t -> {
                     for (int c = 0; c < cols; c++) {
-                        out.data()[i * cols + c] = Bf16Tensor.toFloat(t.data()[id * cols + c]);
+                        out.data()[i * cols + c] = Bfloat16.toFloat(t.data()[id * cols + c]);
                     }
                 }
                 default -> throw foreign(table);
@@ -263,9 +264,10 @@ public final class CpuTensorOps implements TensorOps {
         return context;
     }
 
+    /** The tensor's own array, not a copy: a forward's outputs are fresh and handed over to the caller. */
     @Override
     public float[] toFloats(Tensor x) {
-        return f32(x).data().clone();
+        return f32(x).data();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.peftbench.engine.tensor.cpu;
 
+import dev.peftbench.engine.load.Bfloat16;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -102,7 +103,7 @@ final class LinearKernels {
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (int k = kb; k < in; k++) {
-            sum += Bf16Tensor.toFloat(w[wo + k]) * x[xo + k];
+            sum += Bfloat16.toFloat(w[wo + k]) * x[xo + k];
         }
         return sum;
     }
@@ -243,7 +244,7 @@ final class LinearKernels {
     private static float bf16Tail(float[] x, int xo, short[] w, int wo, int from, int in) {
         float s = 0;
         for (int k = from; k < in; k++) {
-            s += Bf16Tensor.toFloat(w[wo + k]) * x[xo + k];
+            s += Bfloat16.toFloat(w[wo + k]) * x[xo + k];
         }
         return s;
     }

@@ -15,7 +15,7 @@ final class WorkerPool implements AutoCloseable {
         void run(int start, int end);
     }
 
-    private static final int SPIN_ITERATIONS = 20_000;
+    private static final int SPIN_ITERATIONS = 5_000;
 
     private final Thread[] workers;
     private final AtomicInteger pending = new AtomicInteger();
@@ -62,8 +62,14 @@ final class WorkerPool implements AutoCloseable {
             LockSupport.unpark(workers[s - 1]);
         }
         task.run(b[0], b[1]);
-        while (pending.get() > 0) {
-            Thread.onSpinWait();
+        // Spin briefly (the other shares end within microseconds of ours), then yield: on a busy machine
+        // a worker may be waiting for a core that this thread is spinning on.
+        for (int spins = 0; pending.get() > 0; spins++) {
+            if (spins < 2_000) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
         Throwable t = failure;
         if (t != null) {

@@ -1,0 +1,153 @@
+package dev.peftbench.engine;
+
+import dev.peftbench.engine.generate.PromptTemplate;
+import dev.peftbench.engine.generate.SamplingParams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each bad input the engine can be given ends in one clear error, and the engine keeps serving. */
+class EngineLoadErrorsTest {
+
+    private static final Path MODEL = Golden.FIXTURES.resolve("tiny-bloom");
+    private static Engine engine;
+
+    @BeforeAll
+    static void start() {
+        engine = new Engine(new EngineOptions(8, 4, 2));
+        engine.load("good", ModelSpec.of(MODEL.toString(), null, null), LoadProgress.NONE);
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+    }
+
+    private static EngineException loadFails(String base, String adapter) {
+        EngineException e = assertThrows(EngineException.class,
+                () -> engine.load("bad", ModelSpec.of(base, adapter, null), LoadProgress.NONE));
+        // The engine keeps serving what it had.
+        assertEquals(10, engine.generate(GenerationRequest.of("good", "still here", SamplingParams.DEFAULT.withEosTokenIds(java.util.List.of())),
+                TokenListener.NONE).generatedTokenIds().size());
+        assertTrue(engine.find("bad").isEmpty());
+        return e;
+    }
+
+    /** A copy of the tiny model whose config.json is replaced. */
+    private static Path withConfig(Path dir, String config) throws IOException {
+        try (Stream<Path> files = Files.list(MODEL)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(dir.resolve("config.json"), config);
+        return dir;
+    }
+
+    @Test
+    void missingFolderIsNotFound() {
+        EngineException e = loadFails("/no/such/model", null);
+        assertEquals(EngineException.Kind.NOT_FOUND, e.kind());
+        assertTrue(e.getMessage().contains("/no/such/model"), e.getMessage());
+    }
+
+    @Test
+    void missingConfigJsonSaysWhatIsMissing(@TempDir Path dir) throws IOException {
+        withConfig(dir, "{}");
+        Files.delete(dir.resolve("config.json"));
+        EngineException e = loadFails(dir.toString(), null);
+        assertTrue(e.getMessage().contains("has no config.json"), e.getMessage());
+    }
+
+    @Test
+    void invalidConfigJsonNamesTheParseError(@TempDir Path dir) throws IOException {
+        EngineException e = loadFails(withConfig(dir, "{\"architectures\": [\"BloomForCausalLM\",").toString(), null);
+        assertEquals(EngineException.Kind.LOAD_FAILED, e.kind());
+        assertTrue(e.getMessage().contains("not valid JSON") && e.getMessage().contains("line"), e.getMessage());
+    }
+
+    @Test
+    void unknownArchitectureListsTheSupportedOnes(@TempDir Path dir) throws IOException {
+        EngineException e = loadFails(withConfig(dir, "{\"architectures\": [\"LlamaForCausalLM\"]}").toString(), null);
+        assertTrue(e.getMessage().contains("LlamaForCausalLM") && e.getMessage().contains("supported: BloomForCausalLM"),
+                e.getMessage());
+    }
+
+    @Test
+    void configThatDisagreesWithTheWeightsIsRefused(@TempDir Path dir) throws IOException {
+        String config = Files.readString(MODEL.resolve("config.json")).replace("\"hidden_size\": 64", "\"hidden_size\": 128");
+        EngineException e = loadFails(withConfig(dir, config).toString(), null);
+        assertTrue(e.getMessage().contains("word_embeddings.weight has shape"), e.getMessage());
+    }
+
+    @Test
+    void adapterForAnotherBaseModelIsRefused(@TempDir Path dir) throws IOException {
+        // A base with 32 hidden units cannot take the 64-wide prompt embeddings.
+        Path small = dir.resolve("small");
+        Files.createDirectories(small);
+        dev.peftbench.engine.load.TestModels.writeTinyBloom(small, 32);
+        EngineException e = loadFails(small.toString(), Golden.FIXTURES.resolve("tiny-bloom-prompt-tuning").toString());
+        assertTrue(e.getMessage().contains("hidden size"), e.getMessage());
+        EngineException lora = loadFails(small.toString(), Golden.FIXTURES.resolve("tiny-bloom-lora").toString());
+        assertTrue(lora.getMessage().contains("trained for another base model"), lora.getMessage());
+    }
+
+    @Test
+    void unknownPeftTypeListsTheSupportedOnes(@TempDir Path dir) throws IOException {
+        Files.copy(Golden.FIXTURES.resolve("tiny-bloom-lora/adapter_model.safetensors"), dir.resolve("adapter_model.safetensors"));
+        Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\": \"IA3\", \"task_type\": \"CAUSAL_LM\"}");
+        EngineException e = loadFails(MODEL.toString(), dir.toString());
+        assertTrue(e.getMessage().contains("IA3") && e.getMessage().contains("PROMPT_TUNING, LORA"), e.getMessage());
+    }
+
+    @Test
+    void folderWithoutAdapterConfigIsNotTakenForAnAdapter() {
+        EngineException e = loadFails(MODEL.toString(), MODEL.toString());
+        assertTrue(e.getMessage().contains("adapter_config.json"), e.getMessage());
+    }
+
+    @Test
+    void promptLongerThanTheLimitIsRefused() {
+        engine.load("short", new ModelSpec(MODEL.toString(), null, PromptTemplate.parse("raw", null),
+                Device.CPU, ComputeType.FLOAT32, Backend.AUTO, 8), LoadProgress.NONE);
+        EngineException e = assertThrows(EngineException.class, () -> engine.submit(
+                GenerationRequest.of("short", "one two three four five six seven eight nine ten", SamplingParams.DEFAULT),
+                TokenListener.NONE));
+        assertEquals(EngineException.Kind.INVALID_INPUT, e.kind());
+        assertTrue(e.getMessage().contains("limit of 8"), e.getMessage());
+        engine.unload("short");
+    }
+
+    @Test
+    void unknownModelNameIsNotFound() {
+        EngineException e = assertThrows(EngineException.class,
+                () -> engine.submit(GenerationRequest.of("nope", "x", SamplingParams.DEFAULT), TokenListener.NONE));
+        assertEquals(EngineException.Kind.NOT_FOUND, e.kind());
+        assertTrue(e.getMessage().contains("good"), "names the loaded models: " + e.getMessage());
+    }
+
+    @Test
+    void badSamplingValuesAreRefusedWithTheirName() {
+        EngineException e = assertThrows(EngineException.class, () -> SamplingParams.DEFAULT.withTopP(1.5));
+        assertTrue(e.getMessage().contains("top_p"), e.getMessage());
+        EngineException t = assertThrows(EngineException.class, () -> PromptTemplate.parse("no placeholder", null));
+        assertTrue(t.getMessage().contains("{input}"), t.getMessage());
+    }
+
+    @Test
+    void float16OnTheCpuBackendNamesTheTypesItRuns() {
+        EngineException e = assertThrows(EngineException.class, () -> engine.load("f16",
+                new ModelSpec(MODEL.toString(), null, null, Device.CPU, ComputeType.FLOAT16, Backend.CPU, 64), LoadProgress.NONE));
+        assertTrue(e.getMessage().contains("float32 or bfloat16"), e.getMessage());
+    }
+}

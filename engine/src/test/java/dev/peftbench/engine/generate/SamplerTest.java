@@ -1,0 +1,92 @@
+package dev.peftbench.engine.generate;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SamplerTest {
+
+    private static final float[] LOGITS = {0.1f, 2.0f, 1.9f, -1.0f, 2.0f, 0.5f};
+
+    private static int[] draws(SamplingParams params, int n) {
+        Sampler sampler = new Sampler(params);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = sampler.sample(LOGITS.clone(), null);
+        }
+        return out;
+    }
+
+    @Test
+    void greedyTakesTheFirstOfTiedMaxima() {
+        assertEquals(1, new Sampler(SamplingParams.DEFAULT).sample(LOGITS.clone(), null));
+    }
+
+    @Test
+    void sameSeedRepeatsAndOtherSeedsDiffer() {
+        SamplingParams p = SamplingParams.DEFAULT.withTemperature(1.0).withSeed(42L);
+        assertArrayEquals(draws(p, 200), draws(p, 200));
+        assertNotEquals(java.util.Arrays.toString(draws(p, 200)), java.util.Arrays.toString(draws(p.withSeed(43L), 200)));
+    }
+
+    @Test
+    void topKOfOneKeepsTheTiesOfTheBest() {
+        // TopKLogitsWarper keeps every logit >= the k-th largest: ids 1 and 4 (both 2.0).
+        Set<Integer> seen = new HashSet<>();
+        for (int id : draws(SamplingParams.DEFAULT.withTemperature(1.0).withTopK(1).withSeed(1L), 300)) {
+            seen.add(id);
+        }
+        assertEquals(Set.of(1, 4), seen);
+    }
+
+    @Test
+    void smallTopPKeepsOnlyTheMostLikely() {
+        Set<Integer> seen = new HashSet<>();
+        for (int id : draws(SamplingParams.DEFAULT.withTemperature(1.0).withTopP(0.2).withSeed(3L), 300)) {
+            seen.add(id);
+        }
+        assertEquals(Set.of(1), seen, "only the first-ranked id holds the top 20% of the mass");
+    }
+
+    @Test
+    void lowerTemperatureConcentratesTheDraws() {
+        int hot = 0;
+        int cold = 0;
+        for (int id : draws(SamplingParams.DEFAULT.withTemperature(2.0).withSeed(5L), 2000)) {
+            hot += (id == 1 || id == 4 || id == 2) ? 1 : 0;
+        }
+        for (int id : draws(SamplingParams.DEFAULT.withTemperature(0.3).withSeed(5L), 2000)) {
+            cold += (id == 1 || id == 4 || id == 2) ? 1 : 0;
+        }
+        assertTrue(cold > hot, "cold " + cold + " vs hot " + hot);
+        assertTrue(cold > 1900, "at T=0.3 the three top ids take nearly all the mass: " + cold);
+    }
+
+    @Test
+    void repetitionPenaltyFollowsTransformersFormula() {
+        float[] logits = {2.0f, -2.0f, 1.0f};
+        Sampler.applyRepetitionPenalty(logits, new int[] {0, 1, 1}, 2.0f);
+        assertArrayEquals(new float[] {1.0f, -4.0f, 1.0f}, logits);
+        // Greedy with a penalty: id 0 (now 1.0) ties id 2 and wins as the lower id.
+        float[] again = {2.0f, -2.0f, 1.5f};
+        assertEquals(2, new Sampler(SamplingParams.DEFAULT.withRepetitionPenalty(2.0)).sample(again, new int[] {0}));
+    }
+
+    @Test
+    void stopConditionReportsEosStopStringAndLength() {
+        SamplingParams p = SamplingParams.DEFAULT.withMaxNewTokens(3).withEosTokenIds(List.of(7)).withStop(List.of("END"));
+        StopCondition stop = new StopCondition(p);
+        assertEquals(dev.peftbench.engine.FinishReason.EOS_TOKEN, stop.check(List.of(1, 7), () -> ""));
+        assertEquals(dev.peftbench.engine.FinishReason.STOP_SEQUENCE, stop.check(List.of(1), () -> "abc END"));
+        assertEquals(dev.peftbench.engine.FinishReason.LENGTH, stop.check(List.of(1, 2, 3), () -> "abc"));
+        assertEquals(null, stop.check(List.of(1, 2), () -> "abc"));
+        assertEquals(4, stop.stopIndex("abc END more"));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.peftbench.engine.tokenize;
+
+import dev.peftbench.engine.Golden;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Ids and texts equal those of the Rust tokenizers library (the goldens), streamed or not. */
+class TokenizerTest {
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#names")
+    void encodesAndDecodesLikeTransformers(String name) {
+        Golden g = Golden.read(name);
+        try (Tokenizer tokenizer = Tokenizer.load(g.modelDir())) {
+            for (Golden.Row row : g.rows()) {
+                assertArrayEquals(row.promptIds(), tokenizer.encode(row.prompt()), name + ": " + row.prompt());
+                int[] generated = row.generatedTokenIds().stream().mapToInt(Integer::intValue).toArray();
+                int[] all = new int[row.promptTokenIds().size() + generated.length];
+                System.arraycopy(row.promptIds(), 0, all, 0, row.promptTokenIds().size());
+                System.arraycopy(generated, 0, all, row.promptTokenIds().size(), generated.length);
+                assertEquals(row.text(), tokenizer.decode(all, true));
+                assertEquals(row.generatedText(), tokenizer.decode(generated, true));
+
+                StreamingDecoder stream = new StreamingDecoder(tokenizer);
+                StringBuilder deltas = new StringBuilder();
+                for (int id : generated) {
+                    deltas.append(stream.next(id));
+                }
+                deltas.append(stream.flush());
+                assertEquals(row.generatedText(), deltas.toString(), name + ": deltas add up to the decoded text");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("idsPastTheVocabulary")
+    void idsPastTheTokenizerVocabularyDecodeToNothing(List<Integer> ids) {
+        try (Tokenizer tokenizer = Tokenizer.load(Golden.FIXTURES.resolve("tiny-bloom"))) {
+            // tiny-bloom's embedding has 520 rows, its tokenizer 512 tokens (as bloomz-560m pads 250680 to 250880).
+            String plain = tokenizer.decode(new int[] {ids.getFirst()}, true);
+            assertEquals(plain, tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true));
+        }
+    }
+
+    static List<List<Integer>> idsPastTheVocabulary() {
+        return List.of(List.of(300, 515), List.of(300, 519, 512));
+    }
+}

@@ -1,0 +1,103 @@
+package dev.peftbench.serve.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.engine.GenerationRequest;
+import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.ModelSpec;
+import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.generate.SamplingParams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code peftbench generate}: one prompt through the engine, streamed to the terminal, or as one JSON
+ * object with {@code --json}. Defaults are the reference scenario: seed template, 10 new tokens, eos
+ * id 3, greedy.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate text for one prompt with a base model and an optional PEFT adapter.")
+public final class GenerateCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions modelOptions;
+    @Option(names = "--prompt", required = true, description = "The input text (the template is applied to it).")
+    String prompt;
+    @Option(names = "--max-new-tokens", description = "Default 10.")
+    int maxNewTokens = 10;
+    @Option(names = "--eos-token-id", split = ",", description = "One or more ids that end generation. Default 3.")
+    List<Integer> eosTokenIds = List.of(3);
+    @Option(names = "--temperature", description = "0 = greedy (default).")
+    double temperature = 0;
+    @Option(names = "--top-k", description = "0 = off (default).")
+    int topK = 0;
+    @Option(names = "--top-p", description = "1 = off (default).")
+    double topP = 1.0;
+    @Option(names = "--repetition-penalty", description = "1 = off (default).")
+    double repetitionPenalty = 1.0;
+    @Option(names = "--seed", description = "Seed for sampling (reproducible runs).")
+    Long seed;
+    @Option(names = "--stop", description = "Stop string (repeatable).")
+    List<String> stop = List.of();
+    @Option(names = "--json", description = "Print exactly one JSON object instead of streaming.")
+    boolean json;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        SamplingParams params = new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty,
+                seed, stop);
+        ModelSpec modelSpec = modelOptions.spec(System.getenv(), err::println);
+        try (Engine engine = new Engine(EngineOptions.defaults())) {
+            engine.load("cli", modelSpec, (fraction, message) -> { });
+            TokenListener listener = json ? TokenListener.NONE : (id, delta) -> {
+                out.print(delta);
+                out.flush();
+            };
+            if (!json) {
+                out.print(modelSpec.template().apply(prompt));
+                out.flush();
+            }
+            GenerationResult result = engine.generate(new GenerationRequest("cli", prompt, null, params, true), listener);
+            if (json) {
+                out.println(toJson(result));
+            } else {
+                out.println();
+                int n = result.generatedTokenIds().size();
+                err.printf("%d tokens, time to first token %.1f ms, %.1f tokens/s, finish: %s%n", n,
+                        result.timings().timeToFirstTokenNanos() / 1e6, result.timings().decodeTokensPerSecond(n),
+                        result.finishReason().wireName());
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    static String toJson(GenerationResult result) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode node = mapper.createObjectNode();
+        node.set("prompt_token_ids", mapper.valueToTree(result.promptTokenIds()));
+        node.set("generated_token_ids", mapper.valueToTree(result.generatedTokenIds()));
+        node.put("text", result.text());
+        node.put("generated_text", result.generatedText());
+        node.put("finish_reason", result.finishReason().wireName());
+        ObjectNode timings = node.putObject("timings");
+        GenerationResult.Timings t = result.timings();
+        timings.put("time_to_first_token_ms", t.timeToFirstTokenNanos() / 1e6);
+        timings.put("total_ms", t.totalNanos() / 1e6);
+        timings.put("decode_tokens_per_s", t.decodeTokensPerSecond(result.generatedTokenIds().size()));
+        return node.toString();
+    }
+}
