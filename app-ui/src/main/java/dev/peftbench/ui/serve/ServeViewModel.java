@@ -5,6 +5,7 @@ import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.serve.InferenceServer;
 import dev.peftbench.serve.ServeConfig;
 import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.serve.repository.ModelStatus;
 import dev.peftbench.ui.UserMessage;
 import dev.peftbench.ui.Workbench;
 import dev.peftbench.ui.WorkbenchSettings.ServeChoice;
@@ -30,6 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -70,6 +72,8 @@ public final class ServeViewModel {
     private final Timeline poller;
     private final ObservableStringValue promptInput;
     private InferenceServer server;
+    /** Where the served models stood once the server started; written by the start task, read after it. */
+    private volatile List<ModelStatus> modelsAtStart = List.of();
 
     public ServeViewModel(Workbench workbench, ObservableStringValue promptInput) {
         this.workbench = workbench;
@@ -115,7 +119,7 @@ public final class ServeViewModel {
                 updateMessage("Starting the server on ports " + config.httpPort() + " / " + config.grpcPort() + "…");
                 updateProgress(-1, 1);
                 InferenceServer started = InferenceServer.start(config, gateway);
-                started.awaitLoaded(java.time.Duration.ofMinutes(10));
+                modelsAtStart = started.awaitLoaded(java.time.Duration.ofMinutes(10));
                 if (isCancelled()) {
                     started.close();
                 }
@@ -128,7 +132,7 @@ public final class ServeViewModel {
             boundGrpcPort.set(server.grpcPort());
             servedModel.set(model.name());
             state.set(ServerState.RUNNING);
-            status.set(describe(server));
+            status.set(describe(modelsAtStart));
             poller.play();
             workbench.activity().finish(task, "Serving " + model.name() + " on http://localhost:" + server.httpPort());
             log.info("Serving {} on HTTP {} and gRPC {}", model.name(), server.httpPort(), server.grpcPort());
@@ -211,7 +215,6 @@ public final class ServeViewModel {
         if (server == null) {
             return;
         }
-        status.set(describe(server));
         URI uri = URI.create("http://localhost:" + boundHttpPort.get() + "/metrics");
         CompletableFuture.supplyAsync(() -> scrape(uri), scrapeThread)
                 .thenAccept(text -> Platform.runLater(() -> metrics.set(ServerNumbers.parse(text).describe())))
@@ -234,8 +237,8 @@ public final class ServeViewModel {
         }
     }
 
-    private static String describe(InferenceServer server) {
-        return "Running · " + server.repository().index().stream()
+    private static String describe(List<ModelStatus> models) {
+        return "Running · " + models.stream()
                 .map(s -> s.name() + " " + s.state() + (s.ready() || s.reason().isEmpty() ? "" : " (" + s.reason() + ")"))
                 .collect(Collectors.joining(", "));
     }
