@@ -96,8 +96,10 @@ public final class ModelViewModel {
                     updateMessage(message);
                 });
                 if (isCancelled()) {
-                    // The engine finished the load before seeing the cancel: do not keep what the user gave up on.
-                    engine.unload(name);
+                    // The user gave up on this load: free it, unless it replaced the model already in use.
+                    if (previous == null || !previous.name().equals(name)) {
+                        engine.unload(name);
+                    }
                     return null;
                 }
                 if (previous != null && !previous.name().equals(name)) {
@@ -133,8 +135,10 @@ public final class ModelViewModel {
     }
 
     public void cancel() {
-        if (loadTask != null && loadTask.isRunning()) {
-            loadTask.cancel();
+        if (loadTask != null && !loadTask.isDone()) {
+            // No interrupt: the engine may be reading memory-mapped weights, which an interrupt would close
+            // under it. The load finishes in the background and is then dropped.
+            loadTask.cancel(false);
         }
     }
 

@@ -151,7 +151,7 @@ public final class ServeViewModel {
         });
         state.set(ServerState.STARTING);
         status.set("Starting…");
-        workbench.activity().track(task, task::cancel);
+        workbench.activity().track(task, () -> task.cancel(false));
         workbench.run(task);
     }
 

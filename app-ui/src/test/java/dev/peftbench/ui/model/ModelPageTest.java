@@ -3,6 +3,7 @@ package dev.peftbench.ui.model;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.ui.TestWindows;
 import dev.peftbench.ui.WorkbenchWindow;
+import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
@@ -74,6 +75,19 @@ class ModelPageTest {
         TestWindows.waitUntil(() -> !window.model().loadingProperty().get());
         assertNotNull(window.workbench().loadedModelProperty().get(), "a good folder still loads: " + window.model().errorProperty().get());
         assertEquals("", window.model().errorProperty().get());
+    }
+
+    @Test
+    void cancellingALoadLeavesNoModelLoadedAndTheAppUsable(FxRobot robot) {
+        robot.interact(() -> {
+            robot.lookup("#loadButton").queryAs(Button.class).fire();
+            robot.lookup("#cancelLoadButton").queryAs(Button.class).fire();
+        });
+        TestWindows.waitUntil(() -> !window.model().loadingProperty().get());
+
+        assertNull(window.workbench().loadedModelProperty().get());
+        assertTrue(robot.lookup("#loadButton").queryAs(Button.class).isVisible());
+        assertFalse(robot.lookup("#loadButton").queryAs(Button.class).isDisabled(), "Load can be pressed again");
     }
 
     private static String text(FxRobot robot, String query) {
