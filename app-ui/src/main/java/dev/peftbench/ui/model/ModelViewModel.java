@@ -65,7 +65,7 @@ public final class ModelViewModel {
         return hubCache.root();
     }
 
-    public void refreshHubCache() {
+    private void refreshHubCache() {
         cachedHubIds.setAll(hubCache.modelIds());
     }
 

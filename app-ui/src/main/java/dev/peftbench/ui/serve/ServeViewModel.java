@@ -268,7 +268,6 @@ public final class ServeViewModel {
     public ReadOnlyStringProperty statusProperty() { return status; }
     public ReadOnlyStringProperty errorProperty() { return error; }
     public ReadOnlyStringProperty metricsProperty() { return metrics; }
-    public ReadOnlyStringProperty servedModelProperty() { return servedModel; }
     public StringBinding restUrlBinding() { return restUrl; }
     public StringBinding grpcAddressBinding() { return grpcAddress; }
     public StringBinding curlBinding() { return curl; }
