@@ -26,17 +26,20 @@ public final class PeftbenchCli implements Runnable {
         // Helidon logs through java.util.logging; one log format for the whole process
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        int code = new CommandLine(new PeftbenchCli())
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command tree with its error handling: users get the message (it says what to fix), never a stack trace. */
+    static CommandLine commandLine() {
+        return new CommandLine(new PeftbenchCli())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    // Users get the message (engine messages say what to fix), never a stack trace.
                     boolean userError = e instanceof EngineException || e instanceof IllegalArgumentException;
                     cmd.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
                     if (!userError) {
                         LoggerFactory.getLogger(PeftbenchCli.class).debug("failure", e);
                     }
+                    cmd.getErr().flush();
                     return 1;
-                })
-                .execute(args);
-        System.exit(code);
+                });
     }
 }
