@@ -1,5 +1,7 @@
 package dev.peftbench.ui.prompt;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
@@ -7,6 +9,7 @@ import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.generate.PromptTemplate;
+import dev.peftbench.serve.cli.PeftbenchCli;
 import dev.peftbench.ui.ShellController;
 import dev.peftbench.ui.TestWindows;
 import dev.peftbench.ui.WorkbenchWindow;
@@ -22,6 +25,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -61,6 +68,23 @@ class PromptPageTest {
         String stats = robot.lookup("#statsLabel").queryAs(Label.class).getText();
         assertTrue(stats.contains("generated " + expected.generatedTokenIds().size() + " tokens"), stats);
         assertTrue(stats.contains("prompt " + expected.promptTokenIds().size() + " tokens"), stats);
+    }
+
+    @Test
+    void theStreamedOutputIsWhatTheCliGenerateCommandPrints(FxRobot robot) throws Exception {
+        String input = prompt.inputProperty().get();
+        robot.clickOn("#runButton");
+        awaitRunEnd();
+
+        StringWriter out = new StringWriter();
+        int exit = new CommandLine(new PeftbenchCli()).setOut(new PrintWriter(out)).execute("generate",
+                "--model", TestWindows.sampleModels().resolve("tiny-bloom").toString(),
+                "--adapter", TestWindows.sampleModels().resolve("tiny-bloom-prompt-tuning").toString(),
+                "--prompt", input, "--json");
+        assertEquals(0, exit, out.toString());
+        JsonNode cli = new ObjectMapper().readTree(out.toString());
+        assertEquals(cli.path("generated_text").asText(), prompt.outputProperty().get());
+        assertEquals(cli.path("text").asText(), prompt.previewProperty().get() + prompt.outputProperty().get());
     }
 
     @Test
