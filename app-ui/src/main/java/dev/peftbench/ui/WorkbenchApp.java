@@ -28,6 +28,9 @@ public final class WorkbenchApp extends Application {
 
     @Override
     public void start(Stage stage) {
+        // A bug in a handler must still reach the user as a sentence (the trace goes to the log), not kill the window.
+        Thread.currentThread().setUncaughtExceptionHandler((thread, error) ->
+                new Alert(Alert.AlertType.ERROR, UserMessage.of("That action", error)).show());
         LaunchOptions options = LaunchOptions.parse(getParameters().getRaw());
         settingsStore = new SettingsStore(options.settingsFile(), WorkbenchSettings.firstRun(SampleModels.folder()));
         // The screenshot run shows the first-run state and must not overwrite what the user chose.
