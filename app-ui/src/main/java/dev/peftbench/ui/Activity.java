@@ -19,17 +19,23 @@ public final class Activity {
     private final StringProperty message = new SimpleStringProperty("Ready");
     private final DoubleProperty progress = new SimpleDoubleProperty(0);
     private final BooleanProperty busy = new SimpleBooleanProperty(false);
+    private final BooleanProperty cancellable = new SimpleBooleanProperty(false);
     private Worker<?> current;
     private Runnable cancel = () -> { };
 
-    /** Shows {@code worker} in the status bar until it ends; Cancel runs {@code cancelAction}. */
+    /**
+     * Shows {@code worker} in the status bar until {@link #finish}; Cancel runs {@code cancelAction}
+     * (null: the action cannot be cancelled). Busy from now on, not from when a thread picks it up,
+     * so an action still waiting for a thread can be cancelled too.
+     */
     public void track(Worker<?> worker, Runnable cancelAction) {
         release();
         current = worker;
-        cancel = cancelAction;
+        cancel = cancelAction == null ? () -> { } : cancelAction;
+        cancellable.set(cancelAction != null);
         message.bind(worker.messageProperty());
         progress.bind(worker.progressProperty());
-        busy.bind(worker.runningProperty());
+        busy.set(true);
     }
 
     /** Ends tracking of {@code worker} and leaves {@code text} in the bar, if it is still the action shown. */
@@ -41,6 +47,7 @@ public final class Activity {
         release();
         progress.set(0);
         busy.set(false);
+        cancellable.set(false);
         message.set(text);
     }
 
@@ -51,7 +58,6 @@ public final class Activity {
     private void release() {
         message.unbind();
         progress.unbind();
-        busy.unbind();
         current = null;
         cancel = () -> { };
     }
@@ -66,5 +72,9 @@ public final class Activity {
 
     public ReadOnlyBooleanProperty busyProperty() {
         return busy;
+    }
+
+    public ReadOnlyBooleanProperty cancellableProperty() {
+        return cancellable;
     }
 }

@@ -59,7 +59,7 @@ public final class ShellController {
         statusMessage.textProperty().bind(activity.messageProperty());
         statusProgress.progressProperty().bind(activity.progressProperty());
         statusProgress.visibleProperty().bind(activity.busyProperty());
-        statusCancel.visibleProperty().bind(activity.busyProperty());
+        statusCancel.visibleProperty().bind(activity.busyProperty().and(activity.cancellableProperty()));
         workbench.loadedModelProperty().addListener((o, a, model) -> loadedModelLabel.setText(describe(model)));
         loadedModelLabel.setText(describe(workbench.loadedModelProperty().get()));
 

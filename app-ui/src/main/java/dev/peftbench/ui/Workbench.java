@@ -23,11 +23,20 @@ public final class Workbench implements AutoCloseable {
     private final ExecutorService background;
 
     public Workbench(Engine engine, WorkbenchSettings initialSettings) {
+        this(engine, initialSettings, daemonThreads());
+    }
+
+    /** With the threads long actions run on; tests pass one they control. */
+    public Workbench(Engine engine, WorkbenchSettings initialSettings, ExecutorService background) {
         this.engine = engine;
         this.initialSettings = initialSettings;
+        this.background = background;
+    }
+
+    private static ExecutorService daemonThreads() {
         AtomicInteger n = new AtomicInteger();
         // Daemon threads: a generation still running must not keep the JVM alive after the window closes.
-        this.background = Executors.newCachedThreadPool(r -> {
+        return Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "workbench-task-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;

@@ -25,6 +25,11 @@ public final class TestWindows {
         return window;
     }
 
+    /** A workbench on the shared engine whose long actions run on {@code background}. */
+    public static Workbench workbench(java.util.concurrent.ExecutorService background) {
+        return new Workbench(SampleEngine.get(), WorkbenchSettings.firstRun(SampleEngine.MODELS), background);
+    }
+
     public static Path sampleModels() {
         return SampleEngine.MODELS;
     }

@@ -184,7 +184,8 @@ public final class ServeViewModel {
         });
         state.set(ServerState.STOPPING);
         status.set("Stopping…");
-        workbench.activity().track(task, () -> { });
+        // Stopping is bounded by the shutdown grace; there is nothing sensible to cancel it back to.
+        workbench.activity().track(task, null);
         workbench.run(task);
     }
 
