@@ -16,6 +16,7 @@ import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.ProfiledTensorOps;
 import dev.peftbench.engine.tensor.TensorOps;
 import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
+import dev.peftbench.engine.tensor.djl.DjlTensorOps;
 import dev.peftbench.engine.tokenize.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -262,10 +263,12 @@ public final class Engine implements AutoCloseable {
     }
 
     private TensorOps newOps(BaseKey key) {
+        if (key.device() == Device.GPU && key.backend() == Backend.CPU) {
+            throw EngineException.invalid("the cpu backend runs on the CPU; for --device gpu use --backend djl (or auto)");
+        }
         TensorOps ops = switch (key.backend()) {
             case CPU -> new CpuTensorOps(key.dtype(), options.threads());
-            case DJL -> throw EngineException.invalid("the djl backend is not part of this build yet; "
-                    + "use --backend cpu (float32 or bfloat16 on the CPU)");
+            case DJL -> new DjlTensorOps(key.device(), key.dtype());
             case AUTO -> throw new IllegalStateException("backend not resolved");
         };
         return options.profile() ? new ProfiledTensorOps(ops) : ops;

@@ -150,4 +150,20 @@ class EngineLoadErrorsTest {
                 new ModelSpec(MODEL.toString(), null, null, Device.CPU, ComputeType.FLOAT16, Backend.CPU, 64), LoadProgress.NONE));
         assertTrue(e.getMessage().contains("float32 or bfloat16"), e.getMessage());
     }
+
+    @Test
+    void bfloat16OnTheDjlBackendPointsToTheCpuBackend() {
+        EngineException e = assertThrows(EngineException.class, () -> engine.load("bf16djl",
+                new ModelSpec(MODEL.toString(), null, null, Device.CPU, ComputeType.BFLOAT16, Backend.DJL, 64), LoadProgress.NONE));
+        assertTrue(e.getMessage().contains("--backend cpu"), e.getMessage());
+    }
+
+    @Test
+    void gpuWithoutAVisibleGpuSaysSo() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0,
+                "this machine has a GPU");
+        EngineException e = assertThrows(EngineException.class, () -> engine.load("gpu",
+                new ModelSpec(MODEL.toString(), null, null, Device.GPU, ComputeType.FLOAT32, Backend.AUTO, 64), LoadProgress.NONE));
+        assertTrue(e.getMessage().contains("no CUDA GPU"), e.getMessage());
+    }
 }

@@ -9,7 +9,7 @@ import dev.peftbench.engine.tensor.Tensor;
  * prompt-tuning virtual token embeddings, written into its own KV cache. Rows never see each other,
  * so a batch computes what each sequence would alone (no padding needed).
  *
- * @param prefix virtual token embeddings {@code [numVirtual, hidden]}, or null
+ * @param prefix the prompt-tuning table {@code [numVirtual, hidden]} whose rows come first, or null
  * @param lora   the LoRA adapter applied to this row's projections, or null
  */
 public record ForwardRow(KvCache cache, int[] tokenIds, Tensor prefix, LoraAdapter lora) {

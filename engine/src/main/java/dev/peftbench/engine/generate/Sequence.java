@@ -143,11 +143,18 @@ final class Sequence implements GenerationHandle {
         long ttft = firstTokenNanos == 0 ? 0 : firstTokenNanos - submittedNanos;
         result.complete(new GenerationResult(prompt, toList(promptIds), generated, text, generatedText, reason,
                 new GenerationResult.Timings(queued, ttft, now - submittedNanos)));
-        cache = null;
+        releaseCache();
+    }
+
+    private void releaseCache() {
+        if (cache != null) {
+            cache.close();
+            cache = null;
+        }
     }
 
     void fail(EngineException e) {
-        cache = null;
+        releaseCache();
         result.completeExceptionally(e);
     }
 

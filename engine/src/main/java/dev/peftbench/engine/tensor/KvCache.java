@@ -5,7 +5,7 @@ package dev.peftbench.engine.tensor;
  * length (prompt + virtual tokens + max new tokens), so a decode step appends in place and never
  * copies the cache. Owned by the scheduler thread.
  */
-public interface KvCache {
+public interface KvCache extends AutoCloseable {
     /** Positions already committed (visible to attention). */
     int length();
 
@@ -14,4 +14,9 @@ public interface KvCache {
 
     /** Commits {@code count} positions written by the last forward. */
     void advance(int count);
+
+    /** Frees the cache's memory (native memory for off-heap backends); the sequence is over. */
+    @Override
+    default void close() {
+    }
 }

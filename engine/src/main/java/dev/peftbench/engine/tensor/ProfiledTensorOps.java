@@ -126,8 +126,8 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
-    public void warmUp(Tensor anyWeight) {
-        inner.warmUp(anyWeight);
+    public void endStep() {
+        inner.endStep();
     }
 
     @Override

@@ -61,8 +61,8 @@ public interface TensorOps extends AutoCloseable {
     /** The values of {@code x}, row-major, as float32. */
     float[] toFloats(Tensor x);
 
-    /** JIT warm-up of the hot kernels, run while a model loads. */
-    default void warmUp(Tensor anyWeight) {
+    /** The forward pass is over and its outputs read: a backend may free the step's temporaries. */
+    default void endStep() {
     }
 
     @Override

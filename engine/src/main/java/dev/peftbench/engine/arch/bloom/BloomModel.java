@@ -112,7 +112,7 @@ public final class BloomModel implements CausalLm {
         for (int i = 0; i < rows.size(); i++) {
             ForwardRow row = rows.get(i);
             if (row.prefix() != null) {
-                parts.add(row.prefix());
+                parts.add(ops.embed(row.prefix(), positions(row.prefix().rows())));
             }
             if (row.tokenIds().length > 0) {
                 parts.add(ops.embed(weights.wordEmbeddings(), row.tokenIds()));
@@ -133,6 +133,7 @@ public final class BloomModel implements CausalLm {
         Tensor last = allPositions ? x : ops.selectRows(x, lastRows);
         Tensor normed = ops.layerNorm(last, weights.finalNormWeight(), weights.finalNormBias(), eps);
         float[] logits = ops.toFloats(ops.linear(normed, weights.lmHead(), null));
+        ops.endStep();
         return split(logits, rows, allPositions);
     }
 
@@ -155,6 +156,14 @@ public final class BloomModel implements CausalLm {
         applyLora(down, up, l, Projection.DENSE_4H_TO_H, rows, spans);
         ops.addInPlace(down, config.residualPostLayerNorm() ? normed2 : attention);
         return down;
+    }
+
+    private static int[] positions(int n) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = i;
+        }
+        return ids;
     }
 
     private void applyLora(Tensor y, Tensor x, int layer, Projection p, List<ForwardRow> rows, List<AttentionSpan> spans) {
@@ -192,12 +201,7 @@ public final class BloomModel implements CausalLm {
             throw EngineException.loadFailed("the prompt-tuning adapter's token_dim is " + table.cols()
                     + " but the base model's hidden size is " + config.hiddenSize() + ": it was trained for another base model");
         }
-        // Looked up once into an activation, so each prefill just prepends these rows.
-        int[] all = new int[table.rows()];
-        for (int i = 0; i < all.length; i++) {
-            all[i] = i;
-        }
-        return ops.embed(table, all);
+        return table;
     }
 
     @Override

@@ -271,25 +271,6 @@ public final class CpuTensorOps implements TensorOps {
     }
 
     @Override
-    public void warmUp(Tensor anyWeight) {
-        // C2 compiles the kernels after ~10k calls of their loops; a few hundred small products get there
-        // before the first request instead of during it.
-        int cols = anyWeight.cols();
-        int rows = Math.min(anyWeight.rows(), 64);
-        Tensor w = switch (anyWeight) {
-            case CpuTensor t -> new CpuTensor(java.util.Arrays.copyOf(t.data(), rows * cols), rows, cols);
-            case Bf16Tensor t -> new Bf16Tensor(java.util.Arrays.copyOf(t.data(), rows * cols), rows, cols);
-            default -> throw foreign(anyWeight);
-        };
-        for (int batch : new int[] {1, 4, 5}) {
-            CpuTensor x = new CpuTensor(batch, cols);
-            for (int i = 0; i < 300; i++) {
-                linear(x, w, null);
-            }
-        }
-    }
-
-    @Override
     public void close() {
         pool.close();
     }

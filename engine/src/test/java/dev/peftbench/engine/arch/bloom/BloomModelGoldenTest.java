@@ -2,6 +2,7 @@ package dev.peftbench.engine.arch.bloom;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.Device;
 import dev.peftbench.engine.Golden;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.adapter.Adapter;
@@ -14,7 +15,9 @@ import dev.peftbench.engine.arch.ForwardRow;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
+import dev.peftbench.engine.tensor.TensorOps;
 import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
+import dev.peftbench.engine.tensor.djl.DjlTensorOps;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -41,10 +44,35 @@ class BloomModelGoldenTest {
     static final double REDUCED_TOLERANCE = 3e-2;
 
     static CausalLm load(Path dir, ComputeType type) throws IOException {
+        return load(dir, new CpuTensorOps(type, 2));
+    }
+
+    static CausalLm load(Path dir, TensorOps ops) throws IOException {
         var config = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
         try (WeightSource weights = WeightSource.open(dir)) {
             return Architectures.load(Architectures.pick(config, dir),
-                    new Architectures.Request(dir, config, weights, new CpuTensorOps(type, 2), LoadProgress.NONE));
+                    new Architectures.Request(dir, config, weights, ops, LoadProgress.NONE));
+        }
+    }
+
+    /** The same architecture code over PyTorch (DJL) gives the same numbers: the backends cross-check. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#names")
+    void djlBackendMatchesTheReferenceToo(String name) throws IOException {
+        Golden g = Golden.read(name);
+        try (CausalLm model = load(g.modelDir(), new DjlTensorOps(Device.CPU, ComputeType.FLOAT32))) {
+            Adapter adapter = g.adapterDir() == null ? null : AdapterLoader.load(g.adapterDir(), model);
+            assertEquals(0, runTeacherForced(g, model, adapter, FLOAT32_TOLERANCE, true));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#names")
+    void djlFloat16StaysWithinReducedPrecisionTolerance(String name) throws IOException {
+        Golden g = Golden.read(name);
+        try (CausalLm model = load(g.modelDir(), new DjlTensorOps(Device.CPU, ComputeType.FLOAT16))) {
+            Adapter adapter = g.adapterDir() == null ? null : AdapterLoader.load(g.adapterDir(), model);
+            firstStepWithinReducedTolerance(g, model, adapter);
         }
     }
 
@@ -83,19 +111,23 @@ class BloomModelGoldenTest {
         Golden g = Golden.read(name);
         try (CausalLm model = load(g.modelDir(), ComputeType.BFLOAT16)) {
             Adapter adapter = g.adapterDir() == null ? null : AdapterLoader.load(g.adapterDir(), model);
-            Tensor prefix = adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null;
-            LoraAdapter lora = adapter instanceof LoraAdapter l ? l : null;
-            List<ForwardRow> rows = new ArrayList<>();
-            for (Golden.Row row : g.rows()) {
-                rows.add(new ForwardRow(model.newCache(64 + row.promptTokenIds().size()), row.promptIds(), prefix, lora));
-            }
-            List<float[]> logits = model.forward(rows, false);
-            for (int r = 0; r < g.rows().size(); r++) {
-                Golden.Row row = g.rows().get(r);
-                double err = Golden.relativeL2(logits.get(r), 0, row.stepLogits().getFirst());
-                assertTrue(err <= REDUCED_TOLERANCE, name + " row " + r + ": relative L2 " + err);
-                assertEquals(row.generatedTokenIds().getFirst(), Golden.argmax(logits.get(r), 0, model.vocabSize()));
-            }
+            firstStepWithinReducedTolerance(g, model, adapter);
+        }
+    }
+
+    private static void firstStepWithinReducedTolerance(Golden g, CausalLm model, Adapter adapter) {
+        Tensor prefix = adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null;
+        LoraAdapter lora = adapter instanceof LoraAdapter l ? l : null;
+        List<ForwardRow> rows = new ArrayList<>();
+        for (Golden.Row row : g.rows()) {
+            rows.add(new ForwardRow(model.newCache(64 + row.promptTokenIds().size()), row.promptIds(), prefix, lora));
+        }
+        List<float[]> logits = model.forward(rows, false);
+        for (int r = 0; r < g.rows().size(); r++) {
+            Golden.Row row = g.rows().get(r);
+            double err = Golden.relativeL2(logits.get(r), 0, row.stepLogits().getFirst());
+            assertTrue(err <= REDUCED_TOLERANCE, g.name() + " row " + r + ": relative L2 " + err);
+            assertEquals(row.generatedTokenIds().getFirst(), Golden.argmax(logits.get(r), 0, model.vocabSize()));
         }
     }
 

@@ -1,0 +1,26 @@
+package dev.peftbench.engine.tensor.djl;
+
+import ai.djl.ndarray.NDArray;
+import dev.peftbench.engine.tensor.Tensor;
+
+/** A 2-D NDArray; in-place operations of the seam replace the array the holder points at. */
+final class DjlTensor implements Tensor {
+    NDArray array;
+
+    DjlTensor(NDArray array) {
+        if (array.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("expected a 2-D array, got " + array.getShape());
+        }
+        this.array = array;
+    }
+
+    @Override
+    public int rows() {
+        return Math.toIntExact(array.getShape().get(0));
+    }
+
+    @Override
+    public int cols() {
+        return Math.toIntExact(array.getShape().get(1));
+    }
+}

@@ -1,0 +1,110 @@
+package dev.peftbench.publish.cli;
+
+import dev.peftbench.publish.cluster.ClusterConnection;
+import dev.peftbench.publish.cluster.PublishEvent;
+import dev.peftbench.publish.cluster.Publisher;
+import dev.peftbench.publish.plan.PublishPlan;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * {@code peftbench publish}: the ServingRuntime + InferenceService (+ Istio ingress) of the reference
+ * deployment, applied with fabric8 to the current or a chosen kube context, then watched until Ready.
+ */
+@Command(name = "publish", mixinStandardHelpOptions = true,
+        description = "Publish the runtime and InferenceService to a KServe ModelMesh cluster (or print them with --dry-run).")
+public final class PublishCommand implements Callable<Integer> {
+
+    @Option(names = "--context", description = "Kube context (default: kubeconfig's current).")
+    String context;
+    @Option(names = "--namespace", description = "Default " + PublishPlan.DEFAULT_NAMESPACE + ".")
+    String namespace = PublishPlan.DEFAULT_NAMESPACE;
+    @Option(names = "--image", description = "Runtime image (build one with ./peftbench image).")
+    String image;
+    @Option(names = "--runtime-name", description = "ServingRuntime name (default " + PublishPlan.DEFAULT_RUNTIME + ").")
+    String runtimeName = PublishPlan.DEFAULT_RUNTIME;
+    @Option(names = "--name", description = "InferenceService name (default " + PublishPlan.DEFAULT_SERVICE + ").")
+    String name = PublishPlan.DEFAULT_SERVICE;
+    @Option(names = "--model", description = "PRETRAINED_MODEL_PATH for the runtime (default " + PublishPlan.DEFAULT_BASE_MODEL + ").")
+    String model = PublishPlan.DEFAULT_BASE_MODEL;
+    @Option(names = "--adapter", description = "PEFT_MODEL_ID for the runtime (default " + PublishPlan.DEFAULT_ADAPTER + "; 'none' for no adapter).")
+    String adapter = PublishPlan.DEFAULT_ADAPTER;
+    @Option(names = "--text-column", description = "DATASET_TEXT_COLUMN_NAME for the runtime (default: the server's, 'Tweet text').")
+    String textColumn;
+    @Option(names = "--storage-key", description = "Key of the storage-config Secret (default localMinIO).")
+    String storageKey;
+    @Option(names = "--storage-path", description = "Model path in that storage (default sklearn/mnist-svm.joblib, as the reference).")
+    String storagePath;
+    @Option(names = "--gateway", description = "Also create an Istio Gateway (port 8008) and VirtualService for the ASM ingress.")
+    boolean gateway;
+    @Option(names = "--dry-run", description = "Print the YAML and touch nothing.")
+    boolean dryRun;
+    @Option(names = "--wait", description = "Seconds to wait for Ready (default 300; 0 = do not wait).")
+    int waitSeconds = 300;
+    @Option(names = "--delete", description = "Delete what publish created.")
+    boolean delete;
+    @Option(names = "--create-namespace", description = "Create the namespace when it is missing.")
+    boolean createNamespace;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** How the command reaches a cluster; tests pass the mock server's client. */
+    Function<String, KubernetesClient> connect = ClusterConnection::open;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (waitSeconds < 0) {
+            throw new IllegalArgumentException("--wait must be >= 0 seconds");
+        }
+        if ((storageKey == null) != (storagePath == null)) {
+            throw new IllegalArgumentException("--storage-key and --storage-path go together");
+        }
+        PublishPlan plan = plan();
+        if (dryRun) {
+            out.print(Publisher.preview(plan));
+            out.flush();
+            return 0;
+        }
+        Consumer<PublishEvent> events = e -> {
+            out.println(e);
+            out.flush();
+        };
+        try (KubernetesClient client = connect.apply(plan.context())) {
+            Publisher publisher = new Publisher(client);
+            if (delete) {
+                publisher.delete(plan, events);
+                return 0;
+            }
+            publisher.apply(plan, createNamespace, events);
+            if (waitSeconds > 0) {
+                publisher.awaitReady(plan, Duration.ofSeconds(waitSeconds), events);
+            }
+            return 0;
+        }
+    }
+
+    PublishPlan plan() {
+        String img = image;
+        if (img == null) {
+            if (!delete) {
+                throw new IllegalArgumentException("--image is required: the runtime image the cluster pulls "
+                        + "(build and push one with ./peftbench image)");
+            }
+            img = "unused-for-delete";
+        }
+        PublishPlan.Storage storage = storageKey == null ? PublishPlan.Storage.REFERENCE : new PublishPlan.Storage(storageKey, storagePath);
+        return new PublishPlan(context, namespace, runtimeName, name, img, PublishPlan.ModelFormat.PEFT, model,
+                "none".equalsIgnoreCase(adapter) ? null : adapter, textColumn, PublishPlan.RuntimePorts.REFERENCE,
+                PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT, storage, gateway);
+    }
+}

@@ -1,0 +1,158 @@
+package dev.peftbench.publish.plan;
+
+import java.util.regex.Pattern;
+
+/**
+ * Everything a user chose for one publish, validated on construction: where (namespace, kube context),
+ * the ServingRuntime (name, image, model format, the engine's environment, resources, ModelMesh's
+ * built-in adapter settings) and the InferenceService (name, storage), and whether to add an Istio /
+ * ASM ingress. Defaults are the reference deployment's values.
+ *
+ * @param context   kube context; null = kubeconfig's current context
+ * @param textColumn DATASET_TEXT_COLUMN_NAME for the runtime; null leaves the variable out (server default)
+ */
+public record PublishPlan(String context, String namespace, String runtimeName, String serviceName, String image,
+                          ModelFormat modelFormat, String baseModel, String adapter, String textColumn,
+                          RuntimePorts ports, Resources resources, AdapterSettings adapterSettings, Storage storage,
+                          boolean gateway) {
+
+    /** DNS-1123 label: what Kubernetes accepts for namespaces and what KServe accepts for names. */
+    private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    /** KServe's InferenceService name rule (inference_service_validation.go): starts with a letter. */
+    private static final Pattern ISVC_NAME = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
+
+    public static final String DEFAULT_NAMESPACE = "modelmesh-serving";
+    public static final String DEFAULT_RUNTIME = "peft-model-server";
+    public static final String DEFAULT_SERVICE = "peft-demo";
+    public static final String DEFAULT_BASE_MODEL = "bigscience/bloomz-560m";
+    public static final String DEFAULT_ADAPTER = "aipipeline/bloomz-560m_PROMPT_TUNING_CAUSAL_LM";
+
+    /** {@code supportedModelFormats} entry and the InferenceService's modelFormat. */
+    public record ModelFormat(String name, String version, boolean autoSelect) {
+        public ModelFormat {
+            label("model format name", name);
+            if (version == null || version.isBlank()) {
+                throw new IllegalArgumentException("model format version must not be empty");
+            }
+        }
+
+        public static final ModelFormat PEFT = new ModelFormat("peft-model", "1", true);
+    }
+
+    /** The runtime's own ports and MLServer-compatible settings (the reference runtime's env). */
+    public record RuntimePorts(int grpcPort, int httpPort, String host, String modelName, boolean loadModelsAtStartup,
+                               String modelsDir, long grpcMaxMessageLength) {
+        public RuntimePorts {
+            for (int port : new int[] {grpcPort, httpPort}) {
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("port " + port + " is outside 1-65535");
+                }
+                // Ports ModelMesh's own containers use in the same pod (k8s/README.md).
+                if (port == 8080 || port == 8085 || port == 8008 || port == 8033 || port == 8089 || port == 8090 || port == 2112) {
+                    throw new IllegalArgumentException("port " + port + " is taken by ModelMesh's containers in the runtime pod; "
+                            + "use e.g. 8001 (gRPC) and 8002 (HTTP)");
+                }
+            }
+            if (grpcPort == httpPort) {
+                throw new IllegalArgumentException("the runtime's gRPC and HTTP ports must differ");
+            }
+            if (modelName == null || modelName.isBlank()) {
+                throw new IllegalArgumentException("MLSERVER_MODEL_NAME must not be empty");
+            }
+        }
+
+        public static final RuntimePorts REFERENCE =
+                new RuntimePorts(8001, 8002, "127.0.0.1", "peft-model", true, "/models/_mlserver_models/", -1);
+    }
+
+    /** Container requests and limits, as Kubernetes quantities. */
+    public record Resources(String cpuRequest, String memoryRequest, String cpuLimit, String memoryLimit) {
+        private static final Pattern QUANTITY = Pattern.compile("[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?");
+
+        public Resources {
+            for (String q : new String[] {cpuRequest, memoryRequest, cpuLimit, memoryLimit}) {
+                if (q == null || !QUANTITY.matcher(q).matches()) {
+                    throw new IllegalArgumentException("'" + q + "' is not a Kubernetes quantity (e.g. 500m, 5, 4Gi)");
+                }
+            }
+        }
+
+        public static final Resources DEFAULT = new Resources("500m", "4Gi", "5", "5Gi");
+    }
+
+    /** ModelMesh's built-in MLServer adapter ({@code spec.builtInAdapter}). */
+    public record AdapterSettings(int runtimeManagementPort, long memBufferBytes, long modelLoadingTimeoutMillis) {
+        public AdapterSettings {
+            if (memBufferBytes < 0 || modelLoadingTimeoutMillis < 1) {
+                throw new IllegalArgumentException("memBufferBytes must be >= 0 and modelLoadingTimeoutMillis >= 1");
+            }
+        }
+
+        public static final AdapterSettings DEFAULT = new AdapterSettings(8001, 134217728L, 90000L);
+    }
+
+    /** Where ModelMesh pulls the model from: a key of the storage-config Secret and a path. */
+    public record Storage(String key, String path) {
+        public Storage {
+            if (key == null || key.isBlank() || path == null || path.isBlank()) {
+                throw new IllegalArgumentException("--storage-key and --storage-path go together and must not be empty");
+            }
+        }
+
+        public static final Storage REFERENCE = new Storage("localMinIO", "sklearn/mnist-svm.joblib");
+    }
+
+    public PublishPlan {
+        label("namespace", namespace);
+        subdomain("runtime name", runtimeName);
+        if (serviceName == null || serviceName.length() > 63 || !ISVC_NAME.matcher(serviceName).matches()) {
+            throw new IllegalArgumentException("service name '" + serviceName + "' must be a DNS-1123 label starting with a "
+                    + "letter: lower-case letters, digits and '-', at most 63 characters (KServe's rule)");
+        }
+        if (image == null || image.isBlank() || image.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("--image must name the runtime image, e.g. registry.example/peft-workbench:0.1 "
+                    + "(build one with ./peftbench image)");
+        }
+        if (baseModel == null || baseModel.isBlank()) {
+            throw new IllegalArgumentException("the base model (PRETRAINED_MODEL_PATH) must not be empty");
+        }
+        if (adapter != null && adapter.isBlank()) {
+            adapter = null;
+        }
+        if (textColumn != null && textColumn.isBlank()) {
+            textColumn = null;
+        }
+        if (context != null && context.isBlank()) {
+            context = null;
+        }
+        if (modelFormat == null || ports == null || resources == null || adapterSettings == null || storage == null) {
+            throw new IllegalArgumentException("model format, ports, resources, adapter settings and storage are required");
+        }
+    }
+
+    /** The reference deployment's values with the given image. */
+    public static PublishPlan reference(String image) {
+        return new PublishPlan(null, DEFAULT_NAMESPACE, DEFAULT_RUNTIME, DEFAULT_SERVICE, image, ModelFormat.PEFT,
+                DEFAULT_BASE_MODEL, DEFAULT_ADAPTER, null, RuntimePorts.REFERENCE, Resources.DEFAULT,
+                AdapterSettings.DEFAULT, Storage.REFERENCE, false);
+    }
+
+    private static void label(String what, String value) {
+        if (value == null || value.length() > 63 || !DNS_1123_LABEL.matcher(value).matches()) {
+            throw new IllegalArgumentException(what + " '" + value + "' is not a valid DNS-1123 label: lower-case letters, "
+                    + "digits and '-', starting and ending with a letter or digit, at most 63 characters");
+        }
+    }
+
+    private static void subdomain(String what, String value) {
+        if (value == null || value.length() > 253) {
+            throw new IllegalArgumentException(what + " '" + value + "' is not a valid DNS-1123 subdomain");
+        }
+        for (String part : value.split("\\.", -1)) {
+            if (!DNS_1123_LABEL.matcher(part).matches()) {
+                throw new IllegalArgumentException(what + " '" + value + "' is not a valid DNS-1123 subdomain: lower-case "
+                        + "letters, digits, '-' and '.', each part starting and ending with a letter or digit");
+            }
+        }
+    }
+}
