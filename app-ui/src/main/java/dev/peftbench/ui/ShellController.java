@@ -28,9 +28,11 @@ public final class ShellController {
     @FXML private ToggleButton modelTab;
     @FXML private ToggleButton promptTab;
     @FXML private ToggleButton serveTab;
+    @FXML private ToggleButton publishTab;
     @FXML private Node modelPage;
     @FXML private Node promptPage;
     @FXML private Node servePage;
+    @FXML private Node publishPage;
     @FXML private Label loadedModelLabel;
     @FXML private Label statusMessage;
     @FXML private ProgressBar statusProgress;
@@ -44,7 +46,7 @@ public final class ShellController {
 
     @FXML
     private void initialize() {
-        pages = Map.of(modelTab, modelPage, promptTab, promptPage, serveTab, servePage);
+        pages = Map.of(modelTab, modelPage, promptTab, promptPage, serveTab, servePage, publishTab, publishPage);
         pageGroup.selectedToggleProperty().addListener((o, previous, selected) -> {
             if (selected == null) {
                 // A page switcher always shows one page: clicking the selected tab again keeps it.
@@ -68,6 +70,7 @@ public final class ShellController {
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT1, KeyCombination.SHORTCUT_DOWN), () -> show(Page.MODEL));
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT2, KeyCombination.SHORTCUT_DOWN), () -> show(Page.PROMPT));
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT3, KeyCombination.SHORTCUT_DOWN), () -> show(Page.SERVE));
+                scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT4, KeyCombination.SHORTCUT_DOWN), () -> show(Page.PUBLISH));
             }
         });
     }
@@ -81,6 +84,7 @@ public final class ShellController {
             case MODEL -> modelTab;
             case PROMPT -> promptTab;
             case SERVE -> serveTab;
+            case PUBLISH -> publishTab;
         });
     }
 
@@ -90,5 +94,5 @@ public final class ShellController {
     }
 
     /** The pages of the window, in switcher order. */
-    public enum Page { MODEL, PROMPT, SERVE }
+    public enum Page { MODEL, PROMPT, SERVE, PUBLISH }
 }

@@ -19,7 +19,8 @@ public final class UserMessage {
         if (cause instanceof EngineException e) {
             return action + ": " + e.getMessage() + hint(e.kind());
         }
-        if (cause instanceof IllegalArgumentException || cause instanceof java.io.IOException) {
+        if (cause instanceof IllegalArgumentException || cause instanceof java.io.IOException
+                || cause instanceof dev.peftbench.publish.cluster.PublishException) {
             return action + ": " + cause.getMessage();
         }
         // Not a failure we anticipated: the user gets a short message, the log gets the trace.

@@ -3,6 +3,7 @@ package dev.peftbench.ui;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.ui.model.HubCache;
+import dev.peftbench.ui.publish.Cluster;
 import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.scene.control.Alert;
@@ -47,7 +48,7 @@ public final class WorkbenchApp extends Application {
             return;
         }
         workbench = new Workbench(engine, settings);
-        window = new WorkbenchWindow(workbench, HubCache.standard());
+        window = new WorkbenchWindow(workbench, HubCache.standard(), Cluster.kubeconfig());
         stage.setTitle("PEFT Workbench");
         stage.setScene(window.createScene(1280, 820));
         stage.show();

@@ -6,12 +6,13 @@ import java.nio.file.Path;
  * Everything the window remembers between runs, one record per page so each view model reads and
  * writes only its own part. Missing parts (an older file) fall back to the defaults.
  */
-public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeChoice serve) {
+public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeChoice serve, PublishChoice publish) {
 
     public WorkbenchSettings {
         model = model == null ? ModelChoice.NONE : model;
         prompt = prompt == null ? PromptChoice.DEFAULT : prompt;
         serve = serve == null ? ServeChoice.DEFAULT : serve;
+        publish = publish == null ? PublishChoice.DEFAULT : publish;
     }
 
     /** The base model and adapter folders or Hub ids, and how to run them. */
@@ -32,22 +33,35 @@ public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeCho
         static final ServeChoice DEFAULT = new ServeChoice("8002", "8001");
     }
 
+    /** The Publish page's fields, as typed; an empty context means the kubeconfig's current one. */
+    public record PublishChoice(String context, String namespace, String image, String runtimeName, String serviceName,
+                                String baseModel, String adapter, String storageKey, String storagePath,
+                                boolean gateway, boolean createNamespace) {
+        static final PublishChoice DEFAULT = new PublishChoice("", "modelmesh-serving", "",
+                "peft-model-server", "peft-demo", "bigscience/bloomz-560m", "aipipeline/bloomz-560m_PROMPT_TUNING_CAUSAL_LM",
+                "localMinIO", "sklearn/mnist-svm.joblib", false, false);
+    }
+
     /** First-run settings: the bundled sample model with its prompt-tuning adapter, so the app works offline. */
     public static WorkbenchSettings firstRun(Path sampleModels) {
         ModelChoice sample = new ModelChoice(sampleModels.resolve("tiny-bloom").toString(),
                 sampleModels.resolve("tiny-bloom-prompt-tuning").toString(), "CPU", "float32", "AUTO");
-        return new WorkbenchSettings(sample, PromptChoice.DEFAULT, ServeChoice.DEFAULT);
+        return new WorkbenchSettings(sample, PromptChoice.DEFAULT, ServeChoice.DEFAULT, PublishChoice.DEFAULT);
     }
 
     public WorkbenchSettings withModel(ModelChoice m) {
-        return new WorkbenchSettings(m, prompt, serve);
+        return new WorkbenchSettings(m, prompt, serve, publish);
     }
 
     public WorkbenchSettings withPrompt(PromptChoice p) {
-        return new WorkbenchSettings(model, p, serve);
+        return new WorkbenchSettings(model, p, serve, publish);
+    }
+
+    public WorkbenchSettings withPublish(PublishChoice p) {
+        return new WorkbenchSettings(model, prompt, serve, p);
     }
 
     public WorkbenchSettings withServe(ServeChoice s) {
-        return new WorkbenchSettings(model, prompt, s);
+        return new WorkbenchSettings(model, prompt, s, publish);
     }
 }

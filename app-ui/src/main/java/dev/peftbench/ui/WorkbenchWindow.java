@@ -5,6 +5,9 @@ import dev.peftbench.ui.model.ModelPageController;
 import dev.peftbench.ui.model.ModelViewModel;
 import dev.peftbench.ui.prompt.PromptPageController;
 import dev.peftbench.ui.prompt.PromptViewModel;
+import dev.peftbench.ui.publish.Cluster;
+import dev.peftbench.ui.publish.PublishPageController;
+import dev.peftbench.ui.publish.PublishViewModel;
 import dev.peftbench.ui.serve.ServePageController;
 import dev.peftbench.ui.serve.ServeViewModel;
 import javafx.fxml.FXMLLoader;
@@ -23,14 +26,16 @@ public final class WorkbenchWindow {
     private final ModelViewModel model;
     private final PromptViewModel prompt;
     private final ServeViewModel serve;
+    private final PublishViewModel publish;
     private final Parent root;
     private final ShellController shell;
 
-    public WorkbenchWindow(Workbench workbench, HubCache hubCache) {
+    public WorkbenchWindow(Workbench workbench, HubCache hubCache, Cluster cluster) {
         this.workbench = workbench;
         this.model = new ModelViewModel(workbench, hubCache);
         this.prompt = new PromptViewModel(workbench);
         this.serve = new ServeViewModel(workbench, prompt.inputProperty());
+        this.publish = new PublishViewModel(workbench, cluster);
         FXMLLoader loader = new FXMLLoader(WorkbenchWindow.class.getResource("MainWindow.fxml"));
         loader.setControllerFactory(this::controllerFor);
         try {
@@ -46,6 +51,7 @@ public final class WorkbenchWindow {
         if (type == ModelPageController.class) return new ModelPageController(model);
         if (type == PromptPageController.class) return new PromptPageController(prompt, workbench);
         if (type == ServePageController.class) return new ServePageController(serve);
+        if (type == PublishPageController.class) return new PublishPageController(publish);
         throw new IllegalArgumentException("no controller wiring for " + type.getName());
     }
 
@@ -58,7 +64,7 @@ public final class WorkbenchWindow {
     /** What to remember for next time: the saved settings with every page's current choices. */
     public WorkbenchSettings currentSettings() {
         return workbench.initialSettings().withModel(model.choice()).withPrompt(prompt.choice())
-                .withServe(serve.choice());
+                .withServe(serve.choice()).withPublish(publish.choice());
     }
 
     /** Stops what the window started that outlives it (the embedded server). */
@@ -84,5 +90,9 @@ public final class WorkbenchWindow {
 
     public ServeViewModel serve() {
         return serve;
+    }
+
+    public PublishViewModel publish() {
+        return publish;
     }
 }

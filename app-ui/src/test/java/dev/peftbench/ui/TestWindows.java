@@ -1,10 +1,14 @@
 package dev.peftbench.ui;
 
+import dev.peftbench.publish.cluster.PublishException;
 import dev.peftbench.ui.model.HubCache;
+import dev.peftbench.ui.publish.Cluster;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import javafx.stage.Stage;
 import org.testfx.util.WaitForAsyncUtils;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -19,10 +23,32 @@ public final class TestWindows {
     }
 
     public static WorkbenchWindow open(Stage stage, Workbench workbench) {
-        WorkbenchWindow window = new WorkbenchWindow(workbench, new HubCache(Path.of("target", "no-hub-cache")));
+        return open(stage, workbench, NO_CLUSTER);
+    }
+
+    /** Tests that do not publish have no cluster: the Publish page must say so, not reach a real one. */
+    private static final Cluster NO_CLUSTER = new Cluster() {
+        @Override
+        public List<String> contexts() {
+            return List.of();
+        }
+
+        @Override
+        public KubernetesClient open(String context) {
+            throw new PublishException("no cluster in this test");
+        }
+    };
+
+    public static WorkbenchWindow open(Stage stage, Workbench workbench, Cluster cluster) {
+        WorkbenchWindow window = new WorkbenchWindow(workbench, new HubCache(Path.of("target", "no-hub-cache")), cluster);
         stage.setScene(window.createScene(1200, 800));
         stage.show();
         return window;
+    }
+
+    /** A workbench on the shared engine, opened with the first-run settings. */
+    public static Workbench workbench() {
+        return SampleEngine.workbench();
     }
 
     /** A workbench on the shared engine whose long actions run on {@code background}. */
