@@ -106,6 +106,10 @@ final class ScreenshotTour {
     }
 
     private void shootAll() {
+        // The first run has no image yet; an example one makes the Publish page show its YAML preview.
+        if (window.publish().imageProperty().get().isBlank()) {
+            window.publish().imageProperty().set("registry.example/peft-workbench:0.1");
+        }
         shootNext(new ArrayDeque<>(Arrays.asList(Page.values())));
     }
 
