@@ -5,7 +5,11 @@ import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelSpec;
+import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.TokenListener;
+
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The part of the {@link Engine} the server uses. It exists so the protocol layer's unit tests can
@@ -22,6 +26,16 @@ public interface EngineGateway {
 
     /** Requests waiting in the shared queue, for the queue-depth gauge. */
     int queued();
+
+    /** What is loaded under {@code name} (sizes for ModelMesh); empty when unknown or not tracked. */
+    default Optional<ServedModel> find(String name) {
+        return Optional.empty();
+    }
+
+    /** Every loaded model. */
+    default List<ServedModel> models() {
+        return List.of();
+    }
 
     static EngineGateway of(Engine engine) {
         return new EngineGateway() {
@@ -43,6 +57,16 @@ public interface EngineGateway {
             @Override
             public int queued() {
                 return engine.stats().queued();
+            }
+
+            @Override
+            public Optional<ServedModel> find(String name) {
+                return engine.find(name);
+            }
+
+            @Override
+            public List<ServedModel> models() {
+                return engine.models();
             }
         };
     }

@@ -9,6 +9,7 @@ import dev.peftbench.serve.http.JsonBodies;
 import dev.peftbench.serve.http.RouteContext;
 import dev.peftbench.serve.metrics.MetricsRoutes;
 import dev.peftbench.serve.metrics.ServeMetrics;
+import dev.peftbench.serve.mmesh.ModelMeshRuntime;
 import dev.peftbench.serve.openai.OpenAiRoutes;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelSettings;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class InferenceServer implements AutoCloseable {
 
     public static final String GRPC_SOCKET = "grpc";
+    public static final String MMESH_SOCKET = "mmesh";
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
 
     private final ServeConfig config;
@@ -77,7 +79,7 @@ public final class InferenceServer implements AutoCloseable {
         InferenceGrpcService grpc = new InferenceGrpcService(health, repository, generation, metrics,
                 config.grpcMaxMessageBytes());
 
-        WebServer server = WebServer.builder()
+        var builder = WebServer.builder()
                 .shutdownHook(false)
                 .host(config.host())
                 .port(config.httpPort())
@@ -95,14 +97,22 @@ public final class InferenceServer implements AutoCloseable {
                 .putSocket(GRPC_SOCKET, s -> s
                         .host(config.host())
                         .port(config.grpcPort())
-                        .addRouting(GrpcRouting.builder().intercept(new ClientDeadline()).service(grpc)))
-                .build()
-                .start();
+                        .addRouting(GrpcRouting.builder().intercept(new ClientDeadline()).service(grpc)));
+        if (config.mmeshPort() >= 0) {
+            builder.putSocket(MMESH_SOCKET, s -> s
+                    .host(config.host())
+                    .port(config.mmeshPort())
+                    .addRouting(GrpcRouting.builder().service(new ModelMeshRuntime(engine, repository, config.model()))));
+        }
+        WebServer server = builder.build().start();
 
         InferenceServer started = new InferenceServer(config, server, repository, health, inFlight);
         LOG.info("v2 REST on http://{}:{}  (health /v2/health/ready, metrics /metrics, OpenAI /v1)",
                 config.host(), started.httpPort());
         LOG.info("v2 gRPC (inference.GRPCInferenceService) on {}:{}", config.host(), started.grpcPort());
+        if (config.mmeshPort() >= 0) {
+            LOG.info("ModelMesh runtime SPI (mmesh.ModelRuntime) on {}:{}", config.host(), server.port(MMESH_SOCKET));
+        }
         if (models.isEmpty()) {
             LOG.warn("no models configured: load one with POST /v2/repository/models/{name}/load "
                     + "(parameters.base_model) or pass --model / PRETRAINED_MODEL_PATH");
@@ -137,6 +147,11 @@ public final class InferenceServer implements AutoCloseable {
 
     public int grpcPort() {
         return server.port(GRPC_SOCKET);
+    }
+
+    /** The ModelMesh runtime SPI port, or -1 when it is off. */
+    public int mmeshPort() {
+        return config.mmeshPort() >= 0 ? server.port(MMESH_SOCKET) : -1;
     }
 
     /** Waits until every registered model left LOADING (tests, and the CLI's startup log). */

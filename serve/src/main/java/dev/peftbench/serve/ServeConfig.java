@@ -16,10 +16,12 @@ import java.util.function.Function;
  * @param model               base model, adapter, template, text column from flags/env (they win over model-settings.json)
  * @param grpcMaxMessageBytes -1 = unlimited
  * @param modelsDir           null = none; else one sub-folder per model with a model-settings.json
+ * @param mmeshPort           ModelMesh's runtime SPI (mmesh.ModelRuntime) port; -1 = off (the built-in adapter owns 8085)
  */
 public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort,
                           long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
-                          Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace) {
+                          Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace,
+                          int mmeshPort) {
 
     public static final String DEFAULT_MODEL_NAME = "peft-demo";
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -59,15 +61,18 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("--shutdown-grace must be >= 0 seconds, got " + shutdownGrace);
         }
+        if (mmeshPort < -1 || mmeshPort > 65535) {
+            throw new IllegalArgumentException("--mmesh-port / PEFTBENCH_MMESH_PORT must be a port, 0 (any free) or -1 (off), got " + mmeshPort);
+        }
     }
 
     /** What the command line said; null = not given. */
     public record Flags(String modelName, String baseModel, String adapter, String template, String textColumn,
                         String host, Integer httpPort, Integer grpcPort, Long grpcMaxMessageBytes,
                         Boolean loadModelsAtStartup, Path modelsDir, Integer requestTimeoutSeconds,
-                        Long maxRequestBytes, Integer queueCapacity, Integer shutdownGraceSeconds) {
+                        Long maxRequestBytes, Integer queueCapacity, Integer shutdownGraceSeconds, Integer mmeshPort) {
         public static final Flags NONE = new Flags(null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
     /** Flags over environment over defaults. */
@@ -92,7 +97,8 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                         DEFAULT_MAX_REQUEST_BYTES),
                 first(f.queueCapacity(), e.parse("PEFTBENCH_QUEUE_CAPACITY", Integer::parseInt, "an integer"),
                         DEFAULT_QUEUE_CAPACITY),
-                Duration.ofSeconds(first(f.shutdownGraceSeconds(), null, (int) DEFAULT_SHUTDOWN_GRACE.toSeconds())));
+                Duration.ofSeconds(first(f.shutdownGraceSeconds(), null, (int) DEFAULT_SHUTDOWN_GRACE.toSeconds())),
+                first(f.mmeshPort(), e.parse("PEFTBENCH_MMESH_PORT", Integer::parseInt, "an integer"), -1));
     }
 
     @SafeVarargs

@@ -21,7 +21,7 @@ class GracefulShutdownTest {
         FakeEngine engine = new FakeEngine();
         engine.delayMillis = 500;
         InferenceServer server = InferenceServer.start(new ServeConfig("m", new ModelFields("base", null, null, null, null),
-                "127.0.0.1", 0, 0, -1, true, null, Duration.ofSeconds(10), 4096, 0, Duration.ofSeconds(5)), engine);
+                "127.0.0.1", 0, 0, -1, true, null, Duration.ofSeconds(10), 4096, 0, Duration.ofSeconds(5), -1), engine);
         server.awaitLoaded(Duration.ofSeconds(5));
         HttpClient http = HttpClient.newHttpClient();
         CompletableFuture<HttpResponse<String>> answer = http.sendAsync(HttpRequest.newBuilder(

@@ -43,7 +43,7 @@ class ProtocolLayerTest {
     @BeforeAll
     static void start() throws Exception {
         ServeConfig config = new ServeConfig("m", new ModelFields("base", null, null, null, null), "127.0.0.1", 0, 0,
-                1024, true, (Path) null, Duration.ofSeconds(2), 4096, 0, Duration.ofSeconds(5));
+                1024, true, (Path) null, Duration.ofSeconds(2), 4096, 0, Duration.ofSeconds(5), -1);
         server = InferenceServer.start(config, ENGINE);
         server.awaitLoaded(Duration.ofSeconds(10));
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();

@@ -24,7 +24,7 @@ class ServeConfigTest {
 
     private static ServeConfig.Flags flags(String name, String model, Integer httpPort) {
         return new ServeConfig.Flags(name, model, null, null, null, null, httpPort, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     @Test

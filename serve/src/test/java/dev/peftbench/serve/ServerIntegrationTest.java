@@ -73,7 +73,7 @@ class ServerIntegrationTest {
         ServeConfig config = new ServeConfig(MODEL,
                 new ModelFields(SAMPLE.resolve("models/tiny-bloom").toString(),
                         SAMPLE.resolve("models/tiny-bloom-prompt-tuning").toString(), null, null, null),
-                "127.0.0.1", 0, 0, -1, true, null, Duration.ofSeconds(120), 64 * 1024, 64, Duration.ofSeconds(10));
+                "127.0.0.1", 0, 0, -1, true, null, Duration.ofSeconds(120), 64 * 1024, 64, Duration.ofSeconds(10), -1);
         server = InferenceServer.start(config, engine);
         List<ModelStatus> models = server.awaitLoaded(Duration.ofMinutes(2));
         assertEquals(ModelState.READY, models.getFirst().state(), "sample model did not load: " + models);

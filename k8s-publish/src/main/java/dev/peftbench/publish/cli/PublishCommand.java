@@ -53,6 +53,8 @@ public final class PublishCommand implements Callable<Integer> {
     boolean delete;
     @Option(names = "--create-namespace", description = "Create the namespace when it is missing.")
     boolean createNamespace;
+    @Option(names = "--native-runtime", description = "The server speaks ModelMesh's runtime SPI itself on 8085: no builtInAdapter sidecar, no dummy model name.")
+    boolean nativeRuntime;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -105,6 +107,6 @@ public final class PublishCommand implements Callable<Integer> {
         PublishPlan.Storage storage = storageKey == null ? PublishPlan.Storage.REFERENCE : new PublishPlan.Storage(storageKey, storagePath);
         return new PublishPlan(context, namespace, runtimeName, name, img, PublishPlan.ModelFormat.PEFT, model,
                 "none".equalsIgnoreCase(adapter) ? null : adapter, textColumn, PublishPlan.RuntimePorts.REFERENCE,
-                PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT, storage, gateway);
+                PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT, storage, gateway, nativeRuntime);
     }
 }

@@ -21,6 +21,8 @@ public final class Manifests {
     /** ModelMesh's Service and its REST proxy port (docs/predictors/run-inference.md). */
     static final String MODELMESH_SERVICE = "modelmesh-serving";
     static final int MODELMESH_REST_PORT = 8008;
+    /** ModelMesh's management endpoint: the built-in adapter's port, or ours with a native runtime. */
+    static final int NATIVE_RUNTIME_PORT = 8085;
 
     private Manifests() {
     }
@@ -59,12 +61,21 @@ public final class Manifests {
                 "autoSelect", p.modelFormat().autoSelect());
         List<Map<String, Object>> env = new ArrayList<>();
         PublishPlan.RuntimePorts ports = p.ports();
-        env.add(env("MLSERVER_MODELS_DIR", ports.modelsDir()));
-        env.add(env("MLSERVER_GRPC_PORT", String.valueOf(ports.grpcPort())));
-        env.add(env("MLSERVER_HTTP_PORT", String.valueOf(ports.httpPort())));
-        env.add(env("MLSERVER_LOAD_MODELS_AT_STARTUP", String.valueOf(ports.loadModelsAtStartup())));
-        env.add(env("MLSERVER_MODEL_NAME", ports.modelName()));
-        env.add(env("MLSERVER_HOST", ports.host()));
+        if (p.nativeRuntime()) {
+            // ModelMesh loads every model through the SPI; the runtime only needs its ports and base model.
+            env.add(env("PEFTBENCH_MMESH_PORT", String.valueOf(NATIVE_RUNTIME_PORT)));
+            env.add(env("MLSERVER_GRPC_PORT", String.valueOf(ports.grpcPort())));
+            env.add(env("MLSERVER_HTTP_PORT", String.valueOf(ports.httpPort())));
+            env.add(env("MLSERVER_LOAD_MODELS_AT_STARTUP", "false"));
+            env.add(env("MLSERVER_HOST", "0.0.0.0"));
+        } else {
+            env.add(env("MLSERVER_MODELS_DIR", ports.modelsDir()));
+            env.add(env("MLSERVER_GRPC_PORT", String.valueOf(ports.grpcPort())));
+            env.add(env("MLSERVER_HTTP_PORT", String.valueOf(ports.httpPort())));
+            env.add(env("MLSERVER_LOAD_MODELS_AT_STARTUP", String.valueOf(ports.loadModelsAtStartup())));
+            env.add(env("MLSERVER_MODEL_NAME", ports.modelName()));
+            env.add(env("MLSERVER_HOST", ports.host()));
+        }
         env.add(env("MLSERVER_GRPC_MAX_MESSAGE_LENGTH", String.valueOf(ports.grpcMaxMessageLength())));
         env.add(env("PRETRAINED_MODEL_PATH", p.baseModel()));
         if (p.adapter() != null) {
@@ -82,12 +93,14 @@ public final class Manifests {
                 "supportedModelFormats", List.of(format),
                 "multiModel", true,
                 "grpcDataEndpoint", "port:" + ports.grpcPort(),
-                "grpcEndpoint", "port:8085",
-                "containers", List.of(container),
-                "builtInAdapter", map("serverType", "mlserver",
-                        "runtimeManagementPort", p.adapterSettings().runtimeManagementPort(),
-                        "memBufferBytes", p.adapterSettings().memBufferBytes(),
-                        "modelLoadingTimeoutMillis", p.adapterSettings().modelLoadingTimeoutMillis()));
+                "grpcEndpoint", "port:" + NATIVE_RUNTIME_PORT,
+                "containers", List.of(container));
+        if (!p.nativeRuntime()) {
+            spec.put("builtInAdapter", map("serverType", "mlserver",
+                    "runtimeManagementPort", p.adapterSettings().runtimeManagementPort(),
+                    "memBufferBytes", p.adapterSettings().memBufferBytes(),
+                    "modelLoadingTimeoutMillis", p.adapterSettings().modelLoadingTimeoutMillis()));
+        }
         return resource(ResourceKinds.SERVING_RUNTIME.getGroup() + "/v1alpha1", "ServingRuntime", p.runtimeName(),
                 p.namespace(), Map.of(), spec);
     }

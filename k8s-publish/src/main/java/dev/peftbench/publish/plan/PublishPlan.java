@@ -10,11 +10,13 @@ import java.util.regex.Pattern;
  *
  * @param context   kube context; null = kubeconfig's current context
  * @param textColumn DATASET_TEXT_COLUMN_NAME for the runtime; null leaves the variable out (server default)
+ * @param nativeRuntime the server answers ModelMesh's runtime SPI itself on 8085: no builtInAdapter sidecar,
+ *                      no dummy model name (else the reference's MLServer adapter layout)
  */
 public record PublishPlan(String context, String namespace, String runtimeName, String serviceName, String image,
                           ModelFormat modelFormat, String baseModel, String adapter, String textColumn,
                           RuntimePorts ports, Resources resources, AdapterSettings adapterSettings, Storage storage,
-                          boolean gateway) {
+                          boolean gateway, boolean nativeRuntime) {
 
     /** DNS-1123 label: what Kubernetes accepts for namespaces and what KServe accepts for names. */
     private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -134,7 +136,7 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
     public static PublishPlan reference(String image) {
         return new PublishPlan(null, DEFAULT_NAMESPACE, DEFAULT_RUNTIME, DEFAULT_SERVICE, image, ModelFormat.PEFT,
                 DEFAULT_BASE_MODEL, DEFAULT_ADAPTER, null, RuntimePorts.REFERENCE, Resources.DEFAULT,
-                AdapterSettings.DEFAULT, Storage.REFERENCE, false);
+                AdapterSettings.DEFAULT, Storage.REFERENCE, false, false);
     }
 
     private static void label(String what, String value) {

@@ -59,7 +59,7 @@ class ManifestsTest {
         PublishPlan plan = new PublishPlan("ctx", "team-a", "my-runtime", "my-service", "example.registry/peft:1",
                 PublishPlan.ModelFormat.PEFT, "/models/bloomz", null, "text", PublishPlan.RuntimePorts.REFERENCE,
                 new PublishPlan.Resources("1", "2Gi", "2", "3Gi"), PublishPlan.AdapterSettings.DEFAULT,
-                new PublishPlan.Storage("s3", "models/bloomz"), true);
+                new PublishPlan.Storage("s3", "models/bloomz"), true, false);
         List<JsonNode> docs = documents(Manifests.yaml(plan));
         assertEquals(4, docs.size());
         Set<ValidationMessage> runtime = crdSchema("serving.kserve.io_servingruntimes.yaml", "v1alpha1").validate(docs.get(0));
@@ -77,5 +77,19 @@ class ManifestsTest {
         ((com.fasterxml.jackson.databind.node.ObjectNode) runtime.path("spec")).put("multiModel", "yes");
         assertTrue(!crdSchema("serving.kserve.io_servingruntimes.yaml", "v1alpha1").validate(runtime).isEmpty(),
                 "a string where the CRD wants a boolean must fail validation");
+    }
+
+    @Test
+    void nativeRuntimeHasNoAdapterSidecarAndStillValidates() throws IOException {
+        PublishPlan r = PublishPlan.reference("example.registry/peft:1");
+        PublishPlan plan = new PublishPlan(null, r.namespace(), r.runtimeName(), r.serviceName(), r.image(), r.modelFormat(),
+                r.baseModel(), null, null, r.ports(), r.resources(), r.adapterSettings(), r.storage(), false, true);
+        JsonNode runtime = documents(Manifests.yaml(plan)).getFirst();
+        assertTrue(runtime.path("spec").path("builtInAdapter").isMissingNode(), runtime.toString());
+        assertEquals("port:8085", runtime.path("spec").path("grpcEndpoint").asText());
+        String env = runtime.at("/spec/containers/0/env").toString();
+        assertTrue(env.contains("PEFTBENCH_MMESH_PORT") && !env.contains("MLSERVER_MODEL_NAME"), env);
+        Set<ValidationMessage> errors = crdSchema("serving.kserve.io_servingruntimes.yaml", "v1alpha1").validate(runtime);
+        assertTrue(errors.isEmpty(), errors.toString());
     }
 }

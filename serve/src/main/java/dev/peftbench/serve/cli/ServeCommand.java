@@ -49,12 +49,15 @@ public final class ServeCommand implements Callable<Integer> {
     Integer queueCapacity;
     @Option(names = "--shutdown-grace", description = "Seconds to finish in-flight requests on shutdown (default 30).")
     Integer shutdownGrace;
+    @Option(names = "--mmesh-port", description = "Serve ModelMesh's runtime SPI (mmesh.ModelRuntime) on this port, e.g. 8085, "
+            + "for a ServingRuntime without builtInAdapter (env PEFTBENCH_MMESH_PORT; default off).")
+    Integer mmeshPort;
 
     @Override
     public Integer call() throws InterruptedException {
         ServeConfig config = ServeConfig.resolve(new ServeConfig.Flags(name, model, adapter, template, textColumn, host,
                 httpPort, grpcPort, grpcMaxMessageLength, loadModelsAtStartup, modelsDir, requestTimeout,
-                maxRequestBytes, queueCapacity, shutdownGrace), System.getenv());
+                maxRequestBytes, queueCapacity, shutdownGrace, mmeshPort), System.getenv());
         EngineOptions defaults = EngineOptions.defaults();
         Engine engine = new Engine(new EngineOptions(config.queueCapacity(), defaults.maxBatch(), defaults.threads()));
         InferenceServer server = InferenceServer.start(config, engine);

@@ -101,6 +101,16 @@ public final class ModelRepository implements AutoCloseable {
         return e.status;
     }
 
+    /** Unloads {@code name} if it is loaded and drops it from the index, so it is unknown afterwards (ModelMesh's unload). */
+    public void forget(String name) {
+        Entry e = entries.remove(name);
+        if (e != null) {
+            e.wanted = false;
+            engine.unload(name);
+            LOG.info("model '{}' unloaded and removed", name);
+        }
+    }
+
     public List<ModelStatus> index() {
         return entries.values().stream().map(e -> e.status).sorted(Comparator.comparing(ModelStatus::name)).toList();
     }

@@ -61,7 +61,7 @@ public final class ModelsDirectory {
         return scan().stream().filter(s -> s.name().equals(name)).findFirst();
     }
 
-    static ModelSettings read(Path file) throws IOException {
+    public static ModelSettings read(Path file) throws IOException {
         JsonNode root = JSON.readTree(file.toFile());
         if (root == null || !root.isObject()) {
             throw new IOException("not a JSON object");
