@@ -36,10 +36,10 @@ public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeCho
     /** The Publish page's fields, as typed; an empty context means the kubeconfig's current one. */
     public record PublishChoice(String context, String namespace, String image, String runtimeName, String serviceName,
                                 String baseModel, String adapter, String storageKey, String storagePath,
-                                boolean gateway, boolean createNamespace) {
+                                boolean gateway, boolean nativeRuntime, boolean createNamespace) {
         static final PublishChoice DEFAULT = new PublishChoice("", "modelmesh-serving", "",
                 "peft-model-server", "peft-demo", "bigscience/bloomz-560m", "aipipeline/bloomz-560m_PROMPT_TUNING_CAUSAL_LM",
-                "localMinIO", "sklearn/mnist-svm.joblib", false, false);
+                "localMinIO", "sklearn/mnist-svm.joblib", false, false, false);
     }
 
     /** First-run settings: the bundled sample model with its prompt-tuning adapter, so the app works offline. */

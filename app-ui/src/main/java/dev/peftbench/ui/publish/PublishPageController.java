@@ -30,6 +30,7 @@ public final class PublishPageController {
     @FXML private TextField storageKeyField;
     @FXML private TextField storagePathField;
     @FXML private CheckBox gatewayCheck;
+    @FXML private CheckBox nativeRuntimeCheck;
     @FXML private CheckBox createNamespaceCheck;
     @FXML private Label contextHint;
     @FXML private Button publishButton;
@@ -60,6 +61,7 @@ public final class PublishPageController {
         storageKeyField.textProperty().bindBidirectional(publish.storageKeyProperty());
         storagePathField.textProperty().bindBidirectional(publish.storagePathProperty());
         gatewayCheck.selectedProperty().bindBidirectional(publish.gatewayProperty());
+        nativeRuntimeCheck.selectedProperty().bindBidirectional(publish.nativeRuntimeProperty());
         createNamespaceCheck.selectedProperty().bindBidirectional(publish.createNamespaceProperty());
 
         var blocked = publish.busyProperty().or(publish.planErrorProperty().isNotEmpty());

@@ -43,6 +43,7 @@ public final class PublishViewModel {
     private final StringProperty storageKey = new SimpleStringProperty();
     private final StringProperty storagePath = new SimpleStringProperty();
     private final BooleanProperty gateway = new SimpleBooleanProperty();
+    private final BooleanProperty nativeRuntime = new SimpleBooleanProperty();
     private final BooleanProperty createNamespace = new SimpleBooleanProperty();
     private final StringProperty yaml = new SimpleStringProperty("");
     private final StringProperty planError = new SimpleStringProperty("");
@@ -65,10 +66,11 @@ public final class PublishViewModel {
         storageKey.set(saved.storageKey());
         storagePath.set(saved.storagePath());
         gateway.set(saved.gateway());
+        nativeRuntime.set(saved.nativeRuntime());
         createNamespace.set(saved.createNamespace());
         contexts.setAll(cluster.contexts());
         for (Observable field : new Observable[] {context, namespace, image, runtimeName, serviceName, baseModel, adapter,
-                storageKey, storagePath, gateway}) {
+                storageKey, storagePath, gateway, nativeRuntime}) {
             field.addListener(o -> updatePreview());
         }
         updatePreview();
@@ -79,7 +81,7 @@ public final class PublishViewModel {
         return new PublishPlan(context.get(), namespace.get(), runtimeName.get(), serviceName.get(), image.get(),
                 PublishPlan.ModelFormat.PEFT, baseModel.get(), adapter.get(), null, PublishPlan.RuntimePorts.REFERENCE,
                 PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT,
-                new PublishPlan.Storage(storageKey.get(), storagePath.get()), gateway.get());
+                new PublishPlan.Storage(storageKey.get(), storagePath.get()), gateway.get(), nativeRuntime.get());
     }
 
     private void updatePreview() {
@@ -177,7 +179,8 @@ public final class PublishViewModel {
 
     public PublishChoice choice() {
         return new PublishChoice(context.get(), namespace.get(), image.get(), runtimeName.get(), serviceName.get(),
-                baseModel.get(), adapter.get(), storageKey.get(), storagePath.get(), gateway.get(), createNamespace.get());
+                baseModel.get(), adapter.get(), storageKey.get(), storagePath.get(), gateway.get(), nativeRuntime.get(),
+                createNamespace.get());
     }
 
     public ObservableList<String> contexts() { return contexts; }
@@ -191,6 +194,7 @@ public final class PublishViewModel {
     public StringProperty storageKeyProperty() { return storageKey; }
     public StringProperty storagePathProperty() { return storagePath; }
     public BooleanProperty gatewayProperty() { return gateway; }
+    public BooleanProperty nativeRuntimeProperty() { return nativeRuntime; }
     public BooleanProperty createNamespaceProperty() { return createNamespace; }
     public ReadOnlyStringProperty yamlProperty() { return yaml; }
     public ReadOnlyStringProperty planErrorProperty() { return planError; }

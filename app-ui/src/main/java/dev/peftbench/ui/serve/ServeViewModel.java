@@ -49,6 +49,8 @@ public final class ServeViewModel {
     static final String HOST = "127.0.0.1";
     private static final int LOG_ROWS = 500;
     private static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(5);
+    /** The local server has no ModelMesh in front of it: its runtime SPI port stays closed. */
+    private static final int MODEL_MESH_SPI_OFF = -1;
 
     private final Workbench workbench;
     private final StringProperty httpPort = new SimpleStringProperty();
@@ -106,7 +108,8 @@ public final class ServeViewModel {
             config = new ServeConfig(model.name(), fields(model.spec().template(), model), HOST,
                     port("HTTP port", httpPort.get()), port("gRPC port", grpcPort.get()),
                     ServeConfig.DEFAULT_GRPC_MAX_MESSAGE_BYTES, true, null, ServeConfig.DEFAULT_TIMEOUT,
-                    ServeConfig.DEFAULT_MAX_REQUEST_BYTES, ServeConfig.DEFAULT_QUEUE_CAPACITY, SHUTDOWN_GRACE);
+                    ServeConfig.DEFAULT_MAX_REQUEST_BYTES, ServeConfig.DEFAULT_QUEUE_CAPACITY, SHUTDOWN_GRACE,
+                    MODEL_MESH_SPI_OFF);
         } catch (IllegalArgumentException e) {
             error.set("Check the ports: " + e.getMessage());
             return;
