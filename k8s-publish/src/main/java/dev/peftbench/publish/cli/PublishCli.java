@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  * {@code ./peftbench publish ...}: the cluster commands, run by the launcher with their own (headless,
  * engine-free) classpath. Failures print one line; exit 1 for failures, 2 for usage errors.
  */
-@Command(name = "peftbench", mixinStandardHelpOptions = true, subcommands = PublishCommand.class,
+@Command(name = "peftbench", mixinStandardHelpOptions = true, subcommands = {PublishCommand.class, ImageCommand.class},
         description = "PEFT Workbench cluster commands.")
 public final class PublishCli implements Runnable {
 

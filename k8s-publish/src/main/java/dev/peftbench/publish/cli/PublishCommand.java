@@ -53,6 +53,15 @@ public final class PublishCommand implements Callable<Integer> {
     boolean delete;
     @Option(names = "--create-namespace", description = "Create the namespace when it is missing.")
     boolean createNamespace;
+    @Option(names = "--build-image", description = "Build the runtime image first (Jib), push it to --image, and publish its digest.")
+    boolean buildImage;
+    @Option(names = "--model-source", description = "storage (ModelMesh pulls from --storage-key/--storage-path; default) "
+            + "or baked (the model is copied into the image: needs --bake-model; for air-gapped clusters).")
+    String modelSource = "storage";
+    @Option(names = "--bake-model", description = "Base model folder to copy into the image (with --model-source baked).")
+    java.nio.file.Path bakeModel;
+    @Option(names = "--bake-adapter", description = "Adapter folder to copy into the image (with --model-source baked).")
+    java.nio.file.Path bakeAdapter;
     @Option(names = "--native-runtime", description = "The server speaks ModelMesh's runtime SPI itself on 8085: no builtInAdapter sidecar, no dummy model name.")
     boolean nativeRuntime;
 
@@ -63,7 +72,7 @@ public final class PublishCommand implements Callable<Integer> {
     Function<String, KubernetesClient> connect = ClusterConnection::open;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
         if (waitSeconds < 0) {
             throw new IllegalArgumentException("--wait must be >= 0 seconds");
@@ -71,7 +80,27 @@ public final class PublishCommand implements Callable<Integer> {
         if ((storageKey == null) != (storagePath == null)) {
             throw new IllegalArgumentException("--storage-key and --storage-path go together");
         }
+        boolean baked = switch (modelSource) {
+            case "storage" -> false;
+            case "baked" -> true;
+            default -> throw new IllegalArgumentException("--model-source must be storage or baked, got " + modelSource);
+        };
+        if (baked && bakeModel == null) {
+            throw new IllegalArgumentException("--model-source baked needs --bake-model DIR (and optionally --bake-adapter DIR)");
+        }
+        if (baked) {
+            // The image's environment points the server at the baked folders.
+            model = "/models/base";
+            adapter = bakeAdapter == null ? "none" : "/models/adapter";
+        }
         PublishPlan plan = plan();
+        if (!dryRun && (buildImage || baked)) {
+            String digest = dev.peftbench.publish.image.RuntimeImageBuilder.build(new dev.peftbench.publish.image.ImageSpec(
+                    plan.image(), null, null, null, ImageCommand.serverClasspath(), bakeModel, bakeAdapter, ImageCommand.version()),
+                    e -> out.printf("image: %s%n", e.message()));
+            image = plan.image().replaceFirst(":[^:/]+$", "") + "@" + digest;
+            plan = plan();
+        }
         if (dryRun) {
             out.print(Publisher.preview(plan));
             out.flush();

@@ -1,0 +1,71 @@
+package dev.peftbench.publish.cli;
+
+import dev.peftbench.publish.image.ImageSpec;
+import dev.peftbench.publish.image.RuntimeImageBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code peftbench image}: the server as an OCI image, built with Jib (no Docker daemon), pushed or written as a tarball. */
+@Command(name = "image", mixinStandardHelpOptions = true,
+        description = "Build the runtime image of the server (Jib, no Docker daemon): push it, or write a tarball with --tar.")
+public final class ImageCommand implements Callable<Integer> {
+
+    @Option(names = "--to", required = true, description = "Image reference, e.g. registry.example/peft-workbench:0.1")
+    String to;
+    @Option(names = "--base", description = "Base image with a JRE 21+ (default " + ImageSpec.DEFAULT_BASE + ").")
+    String base;
+    @Option(names = "--tar", description = "Write an image tarball here instead of pushing.")
+    Path tar;
+    @Option(names = "--platform", description = "os/architecture (default linux/amd64).")
+    String platform;
+    @Option(names = "--bake-model", description = "Copy this base model folder into the image (air-gapped clusters).")
+    Path bakeModel;
+    @Option(names = "--bake-adapter", description = "Copy this PEFT adapter folder into the image.")
+    Path bakeAdapter;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        ImageSpec image = new ImageSpec(to, base, tar, platform, serverClasspath(), bakeModel, bakeAdapter, version());
+        RuntimeImageBuilder.build(image, e -> {
+            out.printf("image: %3.0f%% %s%n", 100 * Math.min(1, e.fraction()), e.message());
+            out.flush();
+        });
+        return 0;
+    }
+
+    /** The serve module's runtime classpath, as the launcher builds it (serve/target). */
+    static List<Path> serverClasspath() throws IOException {
+        Path serve = Path.of(System.getProperty("peftbench.home", ".")).resolve("serve/target");
+        Path file = serve.resolve("runtime-classpath.txt");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("the server is not built (" + file + " is missing): "
+                    + "run ./mvnw -pl serve -am package -DskipTests");
+        }
+        List<Path> classpath = new ArrayList<>();
+        classpath.add(serve.resolve("classes"));
+        for (String entry : Files.readString(file).trim().split(java.io.File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                classpath.add(Path.of(entry));
+            }
+        }
+        return classpath;
+    }
+
+    static String version() {
+        String v = ImageCommand.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+}

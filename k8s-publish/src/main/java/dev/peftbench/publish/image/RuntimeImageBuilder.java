@@ -1,0 +1,166 @@
+package dev.peftbench.publish.image;
+
+import com.google.cloud.tools.jib.api.Containerizer;
+import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
+import com.google.cloud.tools.jib.api.Jib;
+import com.google.cloud.tools.jib.api.JibContainer;
+import com.google.cloud.tools.jib.api.JibContainerBuilder;
+import com.google.cloud.tools.jib.api.RegistryImage;
+import com.google.cloud.tools.jib.api.TarImage;
+import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
+import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
+import com.google.cloud.tools.jib.api.buildplan.Platform;
+import com.google.cloud.tools.jib.api.buildplan.Port;
+import com.google.cloud.tools.jib.event.events.ProgressEvent;
+import com.google.cloud.tools.jib.frontend.CredentialRetrieverFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Builds the server's runtime image with Jib, without a Docker daemon: third-party jars, the 100+ MB
+ * PyTorch natives jar (its own layer, so code changes never re-push it), the project's own jars and
+ * classes, and optionally a baked-in model. The entrypoint runs {@code serve}; the environment carries
+ * the MLServer-compatible defaults, and the process runs as a non-root user.
+ */
+public final class RuntimeImageBuilder {
+
+    static final AbsoluteUnixPath APP = AbsoluteUnixPath.get("/app");
+    static final AbsoluteUnixPath MODELS = AbsoluteUnixPath.get("/models");
+    static final String MAIN = "dev.peftbench.serve.cli.PeftbenchCli";
+    static final String USER = "1000:1000";
+
+    private RuntimeImageBuilder() {
+    }
+
+    /** Builds and pushes (or writes the tarball); returns the image digest. */
+    public static String build(ImageSpec spec, Consumer<ImageEvent> events) {
+        try {
+            JibContainerBuilder image = spec.base().equals("scratch") ? Jib.fromScratch()
+                    : Jib.from(registry(spec.base()));
+            List<Path> natives = new ArrayList<>();
+            List<Path> libraries = new ArrayList<>();
+            List<Path> project = new ArrayList<>();
+            List<Path> classDirs = new ArrayList<>();
+            for (Path p : spec.classpath()) {
+                String name = p.getFileName().toString();
+                if (Files.isDirectory(p)) {
+                    classDirs.add(p);
+                } else if (name.startsWith("pytorch-native")) {
+                    natives.add(p);
+                } else if (isProjectJar(name)) {
+                    project.add(p);
+                } else {
+                    libraries.add(p);
+                }
+            }
+            AbsoluteUnixPath libs = APP.resolve("libs");
+            image.addFileEntriesLayer(jars("dependencies", libraries, libs));
+            image.addFileEntriesLayer(jars("pytorch-natives", natives, libs));
+            List<String> classpath = new ArrayList<>();
+            FileEntriesLayer.Builder own = FileEntriesLayer.builder().setName("application");
+            for (Path jar : project) {
+                own.addEntry(jar, libs.resolve(jar.getFileName().toString()));
+            }
+            for (int i = 0; i < classDirs.size(); i++) {
+                AbsoluteUnixPath target = APP.resolve("classes-" + i);
+                addTree(own, classDirs.get(i), target);
+                classpath.add(target.toString());
+            }
+            image.addFileEntriesLayer(own.build());
+            classpath.add(libs + "/*");
+
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("MLSERVER_HTTP_PORT", "8002");
+            env.put("MLSERVER_GRPC_PORT", "8001");
+            env.put("MLSERVER_HOST", "0.0.0.0");
+            // PyTorch natives come from the jar on the classpath; DJL unpacks them here, never downloads.
+            env.put("DJL_CACHE_DIR", "/tmp/djl");
+            if (spec.bakedModel() != null || spec.bakedAdapter() != null) {
+                FileEntriesLayer.Builder model = FileEntriesLayer.builder().setName("model");
+                if (spec.bakedModel() != null) {
+                    addTree(model, spec.bakedModel(), MODELS.resolve("base"));
+                    env.put("PRETRAINED_MODEL_PATH", MODELS.resolve("base").toString());
+                }
+                if (spec.bakedAdapter() != null) {
+                    addTree(model, spec.bakedAdapter(), MODELS.resolve("adapter"));
+                    env.put("PEFT_MODEL_ID", MODELS.resolve("adapter").toString());
+                }
+                image.addFileEntriesLayer(model.build());
+            }
+            String[] os = spec.platform().split("/");
+            image.setPlatforms(Set.of(new Platform(os[1], os[0])))
+                    .setEntrypoint("java", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                            "-Dai.djl.offline=true", "-cp", String.join(":", classpath), MAIN, "serve")
+                    .setEnvironment(env)
+                    .setExposedPorts(Port.tcp(8001), Port.tcp(8002), Port.tcp(8085))
+                    .setUser(USER)
+                    .setWorkingDirectory(APP)
+                    .setLabels(Map.of(
+                            "org.opencontainers.image.title", "peft-workbench-server",
+                            "org.opencontainers.image.version", spec.version(),
+                            "org.opencontainers.image.source", "peft-workbench (serve module)",
+                            "org.opencontainers.image.description", "KServe v2 + ModelMesh runtime for HF causal LMs with PEFT adapters"));
+
+            Containerizer to = spec.tar() != null
+                    ? Containerizer.to(TarImage.at(spec.tar()).named(spec.target()))
+                    : Containerizer.to(registry(spec.target()));
+            to.setToolName("peft-workbench");
+            to.addEventHandler(ProgressEvent.class, e -> events.accept(new ImageEvent(
+                    e.getAllocation().getFractionOfRoot() * e.getUnits(), e.getAllocation().getDescription())));
+            events.accept(new ImageEvent(0, "building " + spec.target() + " from " + spec.base()));
+            JibContainer container = image.containerize(to);
+            String digest = container.getDigest().toString();
+            events.accept(new ImageEvent(1, (spec.tar() != null ? "wrote " + spec.tar() : "pushed " + spec.target())
+                    + " (" + digest + ")"));
+            return digest;
+        } catch (InvalidImageReferenceException e) {
+            throw new IllegalArgumentException("not an image reference: " + e.getInvalidReference());
+        } catch (IOException | ExecutionException | com.google.cloud.tools.jib.api.RegistryException
+                 | com.google.cloud.tools.jib.api.CacheDirectoryCreationException e) {
+            throw new IllegalStateException("image build failed: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("image build interrupted");
+        }
+    }
+
+    private static boolean isProjectJar(String name) {
+        return Stream.of("engine-", "serve-", "k8s-publish-").anyMatch(name::startsWith);
+    }
+
+    /** A registry image with the usual credential helpers (docker config, gcloud...). */
+    private static RegistryImage registry(String reference) throws InvalidImageReferenceException {
+        RegistryImage image = RegistryImage.named(reference);
+        CredentialRetrieverFactory credentials = CredentialRetrieverFactory.forImage(
+                com.google.cloud.tools.jib.api.ImageReference.parse(reference), log -> { });
+        image.addCredentialRetriever(credentials.dockerConfig());
+        image.addCredentialRetriever(credentials.wellKnownCredentialHelpers());
+        return image;
+    }
+
+    private static FileEntriesLayer jars(String name, List<Path> jars, AbsoluteUnixPath dir) {
+        FileEntriesLayer.Builder layer = FileEntriesLayer.builder().setName(name);
+        for (Path jar : jars) {
+            layer.addEntry(jar, dir.resolve(jar.getFileName().toString()));
+        }
+        return layer.build();
+    }
+
+    private static void addTree(FileEntriesLayer.Builder layer, Path root, AbsoluteUnixPath target) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                layer.addEntry(f, target.resolve(root.relativize(f).toString().replace('\\', '/')));
+            }
+        }
+    }
+}

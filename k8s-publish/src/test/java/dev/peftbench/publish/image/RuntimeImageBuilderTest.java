@@ -1,0 +1,95 @@
+package dev.peftbench.publish.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Builds a real image tarball from scratch layers (no network, no daemon) and reads its config back. */
+class RuntimeImageBuilderTest {
+
+    /** Every file of a tar, by name. */
+    private static Map<String, byte[]> untar(InputStream in) throws IOException {
+        Map<String, byte[]> files = new HashMap<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                if (e.isFile()) {
+                    files.put(e.getName(), tar.readAllBytes());
+                }
+            }
+        }
+        return files;
+    }
+
+    private static Path file(Path dir, String name) throws IOException {
+        Path p = dir.resolve(name);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, name);
+        return p;
+    }
+
+    @Test
+    void imageHoldsTheClasspathNativesAndModelWithServeAsEntrypoint(@TempDir Path tmp) throws IOException {
+        Path classes = tmp.resolve("serve/target/classes");
+        file(classes, "dev/peftbench/serve/cli/PeftbenchCli.class");
+        List<Path> classpath = List.of(classes, file(tmp, "libs/engine-0.1.0-SNAPSHOT.jar"), file(tmp, "libs/jackson-databind-2.21.1.jar"),
+                file(tmp, "libs/pytorch-native-cpu-2.7.1-linux-x86_64.jar"));
+        Path model = tmp.resolve("model");
+        file(model, "config.json");
+        Path tarball = tmp.resolve("image.tar");
+        List<ImageEvent> events = new ArrayList<>();
+        String digest = RuntimeImageBuilder.build(new ImageSpec("registry.example/peft-workbench:0.1", "scratch", tarball,
+                "linux/amd64", classpath, model, null, "0.1.0"), events::add);
+        assertTrue(digest.startsWith("sha256:"), digest);
+        assertTrue(events.getLast().message().startsWith("wrote "), events.toString());
+
+        Map<String, byte[]> image = untar(Files.newInputStream(tarball));
+        JsonNode manifest = new ObjectMapper().readTree(image.get("manifest.json")).get(0);
+        JsonNode config = new ObjectMapper().readTree(image.get(manifest.get("Config").asText())).get("config");
+        List<String> entrypoint = new ArrayList<>();
+        config.get("Entrypoint").forEach(n -> entrypoint.add(n.asText()));
+        assertEquals(List.of("dev.peftbench.serve.cli.PeftbenchCli", "serve"), entrypoint.subList(entrypoint.size() - 2, entrypoint.size()));
+        assertTrue(entrypoint.contains("-Dai.djl.offline=true") && entrypoint.contains("jdk.incubator.vector"), entrypoint.toString());
+        String env = config.get("Env").toString();
+        assertTrue(env.contains("MLSERVER_HTTP_PORT=8002") && env.contains("PRETRAINED_MODEL_PATH=/models/base"), env);
+        assertTrue(config.get("ExposedPorts").has("8001/tcp") && config.get("ExposedPorts").has("8085/tcp"));
+        assertEquals(RuntimeImageBuilder.USER, config.get("User").asText());
+        assertEquals("0.1.0", config.get("Labels").get("org.opencontainers.image.version").asText());
+
+        // One layer each: dependencies, natives, application, model; natives alone in theirs.
+        List<List<String>> layers = new ArrayList<>();
+        for (JsonNode layer : manifest.get("Layers")) {
+            layers.add(new ArrayList<>(untar(new GZIPInputStream(new ByteArrayInputStream(image.get(layer.asText())))).keySet()));
+        }
+        assertEquals(4, layers.size(), layers.toString());
+        assertTrue(layers.stream().anyMatch(l -> l.equals(List.of("app/libs/pytorch-native-cpu-2.7.1-linux-x86_64.jar"))), layers.toString());
+        assertTrue(layers.stream().anyMatch(l -> l.contains("app/classes-0/dev/peftbench/serve/cli/PeftbenchCli.class")
+                && l.contains("app/libs/engine-0.1.0-SNAPSHOT.jar")), layers.toString());
+        assertTrue(layers.stream().anyMatch(l -> l.contains("models/base/config.json")), layers.toString());
+    }
+
+    @Test
+    void missingClasspathSaysHowToBuildTheServer(@TempDir Path tmp) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ImageSpec("r/x:1", "scratch",
+                tmp.resolve("i.tar"), null, List.of(tmp.resolve("nope.jar")), null, null, null));
+        assertTrue(e.getMessage().contains("./mvnw -pl serve -am package"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ImageSpec("r/x:1", null, null, "amd64", List.of(tmp), null, null, null));
+    }
+}
