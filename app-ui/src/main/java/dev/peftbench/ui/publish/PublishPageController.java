@@ -31,6 +31,7 @@ public final class PublishPageController {
     @FXML private TextField storagePathField;
     @FXML private CheckBox gatewayCheck;
     @FXML private CheckBox nativeRuntimeCheck;
+    @FXML private CheckBox buildImageCheck;
     @FXML private CheckBox createNamespaceCheck;
     @FXML private Label contextHint;
     @FXML private Button publishButton;
@@ -63,6 +64,7 @@ public final class PublishPageController {
         gatewayCheck.selectedProperty().bindBidirectional(publish.gatewayProperty());
         nativeRuntimeCheck.selectedProperty().bindBidirectional(publish.nativeRuntimeProperty());
         createNamespaceCheck.selectedProperty().bindBidirectional(publish.createNamespaceProperty());
+        buildImageCheck.selectedProperty().bindBidirectional(publish.buildImageProperty());
 
         var blocked = publish.busyProperty().or(publish.planErrorProperty().isNotEmpty());
         publishButton.disableProperty().bind(blocked);

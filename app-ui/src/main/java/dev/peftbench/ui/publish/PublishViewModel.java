@@ -2,6 +2,8 @@ package dev.peftbench.ui.publish;
 
 import dev.peftbench.publish.cluster.PublishEvent;
 import dev.peftbench.publish.cluster.Publisher;
+import dev.peftbench.publish.image.ImageSpec;
+import dev.peftbench.publish.image.RuntimeImageBuilder;
 import dev.peftbench.publish.plan.PublishPlan;
 import dev.peftbench.ui.UserMessage;
 import dev.peftbench.ui.Workbench;
@@ -19,6 +21,7 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.concurrent.Task;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -45,6 +48,7 @@ public final class PublishViewModel {
     private final BooleanProperty gateway = new SimpleBooleanProperty();
     private final BooleanProperty nativeRuntime = new SimpleBooleanProperty();
     private final BooleanProperty createNamespace = new SimpleBooleanProperty();
+    private final BooleanProperty buildImage = new SimpleBooleanProperty();
     private final StringProperty yaml = new SimpleStringProperty("");
     private final StringProperty planError = new SimpleStringProperty("");
     private final StringProperty error = new SimpleStringProperty("");
@@ -100,13 +104,26 @@ public final class PublishViewModel {
             return;
         }
         boolean create = createNamespace.get();
+        boolean build = buildImage.get();
         run("Publishing " + plan.serviceName() + " to " + plan.namespace(), "Publish", events -> {
-            try (KubernetesClient client = cluster.open(plan.context())) {
+            // The same image builder as `peftbench publish --build-image`: push, then run exactly that digest.
+            PublishPlan target = build ? plan.withImage(RuntimeImageBuilder.pinned(plan.image(), buildImage(plan, events))) : plan;
+            try (KubernetesClient client = cluster.open(target.context())) {
                 Publisher publisher = new Publisher(client);
-                publisher.apply(plan, create, events);
-                return "Ready: " + publisher.awaitReady(plan, READY_TIMEOUT, events);
+                publisher.apply(target, create, events);
+                return "Ready: " + publisher.awaitReady(target, READY_TIMEOUT, events);
             }
         });
+    }
+
+    private static String buildImage(PublishPlan plan, Consumer<PublishEvent> events) {
+        try {
+            Path home = Path.of(System.getProperty("peftbench.home", "."));
+            ImageSpec spec = new ImageSpec(plan.image(), null, null, null, RuntimeImageBuilder.serverClasspath(home), null, null, null);
+            return RuntimeImageBuilder.build(spec, e -> events.accept(PublishEvent.of(PublishEvent.Stage.BUILD, e.message())));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the server's classpath: " + e.getMessage(), e);
+        }
     }
 
     /** Deletes what Publish created. */
@@ -196,6 +213,7 @@ public final class PublishViewModel {
     public BooleanProperty gatewayProperty() { return gateway; }
     public BooleanProperty nativeRuntimeProperty() { return nativeRuntime; }
     public BooleanProperty createNamespaceProperty() { return createNamespace; }
+    public BooleanProperty buildImageProperty() { return buildImage; }
     public ReadOnlyStringProperty yamlProperty() { return yaml; }
     public ReadOnlyStringProperty planErrorProperty() { return planError; }
     public ReadOnlyStringProperty errorProperty() { return error; }

@@ -8,9 +8,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -46,22 +44,8 @@ public final class ImageCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The serve module's runtime classpath, as the launcher builds it (serve/target). */
     static List<Path> serverClasspath() throws IOException {
-        Path serve = Path.of(System.getProperty("peftbench.home", ".")).resolve("serve/target");
-        Path file = serve.resolve("runtime-classpath.txt");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("the server is not built (" + file + " is missing): "
-                    + "run ./mvnw -pl serve -am package -DskipTests");
-        }
-        List<Path> classpath = new ArrayList<>();
-        classpath.add(serve.resolve("classes"));
-        for (String entry : Files.readString(file).trim().split(java.io.File.pathSeparator)) {
-            if (!entry.isBlank()) {
-                classpath.add(Path.of(entry));
-            }
-        }
-        return classpath;
+        return RuntimeImageBuilder.serverClasspath(Path.of(System.getProperty("peftbench.home", ".")));
     }
 
     static String version() {

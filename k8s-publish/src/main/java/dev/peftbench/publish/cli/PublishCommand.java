@@ -98,8 +98,7 @@ public final class PublishCommand implements Callable<Integer> {
             String digest = dev.peftbench.publish.image.RuntimeImageBuilder.build(new dev.peftbench.publish.image.ImageSpec(
                     plan.image(), null, null, null, ImageCommand.serverClasspath(), bakeModel, bakeAdapter, ImageCommand.version()),
                     e -> out.printf("image: %s%n", e.message()));
-            image = plan.image().replaceFirst(":[^:/]+$", "") + "@" + digest;
-            plan = plan();
+            plan = plan.withImage(dev.peftbench.publish.image.RuntimeImageBuilder.pinned(plan.image(), digest));
         }
         if (dryRun) {
             out.print(Publisher.preview(plan));

@@ -134,6 +134,32 @@ public final class RuntimeImageBuilder {
         }
     }
 
+    /** {@code target} pinned to the digest just built, so the cluster runs exactly this image. */
+    public static String pinned(String target, String digest) {
+        int slash = target.lastIndexOf('/');
+        int colon = target.lastIndexOf(':');
+        String repository = colon > slash ? target.substring(0, colon) : target;
+        return repository.replaceFirst("@.*$", "") + "@" + digest;
+    }
+
+    /** The serve module's runtime classpath as the build leaves it in {@code <home>/serve/target}. */
+    public static List<Path> serverClasspath(Path home) throws IOException {
+        Path serve = home.resolve("serve/target");
+        Path file = serve.resolve("runtime-classpath.txt");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("the server is not built (" + file + " is missing): "
+                    + "run ./mvnw -pl serve -am package -DskipTests");
+        }
+        List<Path> classpath = new ArrayList<>();
+        classpath.add(serve.resolve("classes"));
+        for (String entry : Files.readString(file).trim().split(java.io.File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                classpath.add(Path.of(entry));
+            }
+        }
+        return classpath;
+    }
+
     private static boolean isProjectJar(String name) {
         return Stream.of("engine-", "serve-", "k8s-publish-").anyMatch(name::startsWith);
     }

@@ -132,6 +132,12 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
         }
     }
 
+    /** The same plan running another image (e.g. the digest of a fresh build). */
+    public PublishPlan withImage(String newImage) {
+        return new PublishPlan(context, namespace, runtimeName, serviceName, newImage, modelFormat, baseModel, adapter,
+                textColumn, ports, resources, adapterSettings, storage, gateway, nativeRuntime);
+    }
+
     /** The reference deployment's values with the given image. */
     public static PublishPlan reference(String image) {
         return new PublishPlan(null, DEFAULT_NAMESPACE, DEFAULT_RUNTIME, DEFAULT_SERVICE, image, ModelFormat.PEFT,

@@ -92,4 +92,10 @@ class RuntimeImageBuilderTest {
         assertTrue(e.getMessage().contains("./mvnw -pl serve -am package"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ImageSpec("r/x:1", null, null, "amd64", List.of(tmp), null, null, null));
     }
+
+    @Test
+    void pinnedReferenceReplacesTheTagWithTheDigest() {
+        assertEquals("registry.example:5000/team/peft@sha256:abc", RuntimeImageBuilder.pinned("registry.example:5000/team/peft:0.1", "sha256:abc"));
+        assertEquals("peft@sha256:abc", RuntimeImageBuilder.pinned("peft", "sha256:abc"));
+    }
 }
