@@ -72,7 +72,7 @@ public final class BenchCommand implements Callable<Integer> {
         EngineOptions defaults = EngineOptions.defaults();
         try (Engine engine = new Engine(new EngineOptions(Math.max(64, maxBatch), maxBatch, defaults.threads(), profile))) {
             long loadStart = System.nanoTime();
-            engine.load("bench", modelSpec, (f, m) -> { });
+            engine.load("bench", modelSpec, ModelOptions.progressTo(err));
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             err.printf("bench: loaded in %.2f s%n", loadSeconds);
             String prompt = promptOfTokens(engine, promptTokens);

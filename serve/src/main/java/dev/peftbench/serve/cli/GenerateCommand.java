@@ -61,7 +61,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 seed, stop);
         ModelSpec modelSpec = modelOptions.spec(System.getenv(), err::println);
         try (Engine engine = new Engine(EngineOptions.defaults())) {
-            engine.load("cli", modelSpec, (fraction, message) -> { });
+            engine.load("cli", modelSpec, ModelOptions.progressTo(err));
             TokenListener listener = json ? TokenListener.NONE : (id, delta) -> {
                 out.print(delta);
                 out.flush();

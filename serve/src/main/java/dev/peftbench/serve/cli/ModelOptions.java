@@ -3,13 +3,16 @@ package dev.peftbench.serve.cli;
 import dev.peftbench.engine.Backend;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
+import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.generate.PromptTemplate;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The model choice shared by {@code generate} and {@code bench}: flags win over the reference runtime's
@@ -37,7 +40,7 @@ final class ModelOptions {
     String backend = "auto";
 
     /** Resolves flags > environment > the bundled sample; {@code notices} hears which default was taken. */
-    ModelSpec spec(Map<String, String> env, java.util.function.Consumer<String> notices) {
+    ModelSpec spec(Map<String, String> env, Consumer<String> notices) {
         String base = firstNonBlank(model, env.get("PRETRAINED_MODEL_PATH"));
         String peft = firstNonBlank(adapter, env.get("PEFT_MODEL_ID"));
         if (base == null) {
@@ -55,6 +58,19 @@ final class ModelOptions {
         String column = firstNonBlank(textColumn, env.get("DATASET_TEXT_COLUMN_NAME"));
         return new ModelSpec(base, peft, PromptTemplate.parse(template, column), Device.parse(device),
                 ComputeType.parse(dtype), Backend.parse(backend), ModelSpec.DEFAULT_MAX_PROMPT_TOKENS);
+    }
+
+    /** Load progress as lines on stderr (stdout stays for the answer), at most one per 10%. */
+    static LoadProgress progressTo(PrintWriter err) {
+        int[] lastDecile = {-1};
+        return (fraction, message) -> {
+            int decile = (int) (fraction * 10);
+            if (decile != lastDecile[0]) {
+                lastDecile[0] = decile;
+                err.printf("loading %3.0f%%  %s%n", fraction * 100, message);
+                err.flush();
+            }
+        };
     }
 
     private static String firstNonBlank(String a, String b) {
