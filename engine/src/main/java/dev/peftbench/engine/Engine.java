@@ -253,12 +253,22 @@ public final class Engine implements AutoCloseable {
         return new Base(key, model, tokenizer, scheduler);
     }
 
-    /** A few forwards so the JIT compiles the kernels before the first request does. */
+    /**
+     * A prefill and a few decode steps, so the JIT compiles both kernel shapes (row tiles for prompts,
+     * single rows for decoding) before the first request pays for it.
+     */
     private static void warmUp(CausalLm model) {
-        KvCache cache = model.newCache(12);
-        model.forward(List.of(new ForwardRow(cache, new int[] {0, 1, 2, 3}, null, null)), false);
-        for (int i = 0; i < 8; i++) {
-            model.forward(List.of(new ForwardRow(cache, new int[] {i}, null, null)), false);
+        int prompt = 16;
+        int steps = 8;
+        try (KvCache cache = model.newCache(prompt + steps)) {
+            int[] ids = new int[prompt];
+            for (int i = 0; i < prompt; i++) {
+                ids[i] = i % model.vocabSize();
+            }
+            model.forward(List.of(new ForwardRow(cache, ids, null, null)), false);
+            for (int i = 0; i < steps; i++) {
+                model.forward(List.of(new ForwardRow(cache, new int[] {i % model.vocabSize()}, null, null)), false);
+            }
         }
     }
 

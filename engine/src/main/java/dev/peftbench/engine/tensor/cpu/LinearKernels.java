@@ -27,41 +27,58 @@ final class LinearKernels {
 
     /** Output columns {@code [o0, o1)} of {@code y[n, out]} for all {@code n} rows of {@code x[n, in]}. */
     static void f32(float[] x, int n, int in, float[] w, float[] bias, float[] y, int out, int o0, int o1) {
-        int o = o0;
-        for (; o + 4 <= o1; o += 4) {
-            int r = 0;
-            for (; r + 4 <= n; r += 4) {
-                f32Tile4x4(x, in, r, w, o, y, out);
+        int chunk = rowChunk(in);
+        for (int r0 = 0; r0 < n; r0 += chunk) {
+            int r1 = Math.min(n, r0 + chunk);
+            int o = o0;
+            for (; o + 4 <= o1; o += 4) {
+                int r = r0;
+                for (; r + 4 <= r1; r += 4) {
+                    f32Tile4x4(x, in, r, w, o, y, out);
+                }
+                for (; r < r1; r++) {
+                    f32Tile4x1(x, in, r, w, o, y, out);
+                }
             }
-            for (; r < n; r++) {
-                f32Tile4x1(x, in, r, w, o, y, out);
-            }
-        }
-        for (; o < o1; o++) {
-            for (int r = 0; r < n; r++) {
-                y[r * out + o] = f32Dot(x, r * in, w, o * in, in);
+            for (; o < o1; o++) {
+                for (int r = r0; r < r1; r++) {
+                    y[r * out + o] = f32Dot(x, r * in, w, o * in, in);
+                }
             }
         }
         addBias(bias, y, n, out, o0, o1);
     }
 
     static void bf16(float[] x, int n, int in, short[] w, float[] bias, float[] y, int out, int o0, int o1) {
-        int o = o0;
-        for (; o + 4 <= o1; o += 4) {
-            int r = 0;
-            for (; r + 4 <= n; r += 4) {
-                bf16Tile4x4(x, in, r, w, o, y, out);
+        int chunk = rowChunk(in);
+        for (int r0 = 0; r0 < n; r0 += chunk) {
+            int r1 = Math.min(n, r0 + chunk);
+            int o = o0;
+            for (; o + 4 <= o1; o += 4) {
+                int r = r0;
+                for (; r + 4 <= r1; r += 4) {
+                    bf16Tile4x4(x, in, r, w, o, y, out);
+                }
+                for (; r < r1; r++) {
+                    bf16Tile4x1(x, in, r, w, o, y, out);
+                }
             }
-            for (; r < n; r++) {
-                bf16Tile4x1(x, in, r, w, o, y, out);
-            }
-        }
-        for (; o < o1; o++) {
-            for (int r = 0; r < n; r++) {
-                y[r * out + o] = bf16Dot(x, r * in, w, o * in, in);
+            for (; o < o1; o++) {
+                for (int r = r0; r < r1; r++) {
+                    y[r * out + o] = bf16Dot(x, r * in, w, o * in, in);
+                }
             }
         }
         addBias(bias, y, n, out, o0, o1);
+    }
+
+    /**
+     * Input rows handled per pass over the weights: as many as fit in about 128 KiB, so a long prefill
+     * keeps its rows in L2 while the weights stream past, instead of re-reading every row for each
+     * block of four weight rows. Decode batches fit in one pass.
+     */
+    static int rowChunk(int in) {
+        return Math.max(4, (32 * 1024 / in) / 4 * 4);
     }
 
     private static void addBias(float[] bias, float[] y, int n, int out, int o0, int o1) {
