@@ -1,10 +1,9 @@
 package dev.peftbench.ui.model;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.peftbench.engine.load.HfSnapshot;
+
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The local Hugging Face cache ({@code models--owner--name/snapshots/...}), listed as Hub ids so the
@@ -14,40 +13,22 @@ import java.util.stream.Stream;
 public final class HubCache {
     private final Path root;
 
+    /** @param root one cache folder to list, or null for huggingface_hub's standard places */
     public HubCache(Path root) {
         this.root = root;
     }
 
-    /** {@code $HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code ~/.cache/huggingface/hub}, as huggingface_hub does. */
+    /** {@code $HF_HUB_CACHE}, {@code $HF_HOME/hub}, {@code ~/.cache/huggingface/hub}: where the engine looks too. */
     public static HubCache standard() {
-        String hubCache = System.getenv("HF_HUB_CACHE");
-        if (hubCache != null && !hubCache.isBlank()) {
-            return new HubCache(Path.of(hubCache));
-        }
-        String hfHome = System.getenv("HF_HOME");
-        Path home = hfHome != null && !hfHome.isBlank() ? Path.of(hfHome)
-                : Path.of(System.getProperty("user.home"), ".cache", "huggingface");
-        return new HubCache(home.resolve("hub"));
+        return new HubCache(null);
     }
 
-    public Path root() {
-        return root;
+    public String location() {
+        return root == null ? "$HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub" : root.toString();
     }
 
     /** Hub ids with at least one snapshot, sorted; empty when there is no cache. */
     public List<String> modelIds() {
-        if (!Files.isDirectory(root)) {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(root)) {
-            return entries
-                    .filter(p -> p.getFileName().toString().startsWith("models--"))
-                    .filter(p -> Files.isDirectory(p.resolve("snapshots")))
-                    .map(p -> p.getFileName().toString().substring("models--".length()).replace("--", "/"))
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return root == null ? HfSnapshot.cachedModels() : HfSnapshot.cachedModelsIn(root);
     }
 }

@@ -63,7 +63,7 @@ public final class ModelPageController {
         backendChoice.valueProperty().bindBidirectional(model.backendProperty());
 
         hubCacheLabel.setText(model.cachedHubIds().isEmpty()
-                ? "No models in the Hugging Face cache (" + model.hubCacheRoot() + "): choose a folder."
+                ? "No models in the Hugging Face cache (" + model.hubCacheLocation() + "): choose a folder."
                 : model.cachedHubIds().size() + " models in the Hugging Face cache: pick one from the list.");
 
         loadButton.disableProperty().bind(model.loadingProperty());

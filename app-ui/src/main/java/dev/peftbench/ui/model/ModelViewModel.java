@@ -61,8 +61,9 @@ public final class ModelViewModel {
         refreshHubCache();
     }
 
-    public java.nio.file.Path hubCacheRoot() {
-        return hubCache.root();
+    /** Where the cache was looked for, for the "nothing cached" hint. */
+    public String hubCacheLocation() {
+        return hubCache.location();
     }
 
     private void refreshHubCache() {

@@ -16,7 +16,7 @@ class HubCacheTest {
     @Test
     void listsTheHubIdsOfDownloadedModelsOnly() throws Exception {
         Files.createDirectories(hub.resolve("models--bigscience--bloomz-560m").resolve("snapshots").resolve("abc"));
-        Files.createDirectories(hub.resolve("models--someone--adapter").resolve("snapshots"));
+        Files.createDirectories(hub.resolve("models--someone--adapter").resolve("snapshots").resolve("def"));
         Files.createDirectories(hub.resolve("models--half--downloaded").resolve("blobs"));
         Files.createDirectories(hub.resolve("datasets--x--y").resolve("snapshots"));
 

@@ -100,20 +100,25 @@ public final class HfSnapshot {
     static List<String> cachedModels(Map<String, String> env, Path home) {
         Set<String> ids = new LinkedHashSet<>();
         for (Path cache : cacheDirs(env, home)) {
-            if (!Files.isDirectory(cache)) {
-                continue;
-            }
-            try (Stream<Path> repos = Files.list(cache)) {
-                repos.map(p -> p.getFileName().toString())
-                        .filter(n -> n.startsWith("models--"))
-                        .map(n -> n.substring("models--".length()).replaceFirst("--", "/"))
-                        .filter(id -> snapshot(cache.resolve("models--" + id.replace("/", "--"))) != null)
-                        .sorted()
-                        .forEach(ids::add);
-            } catch (IOException ignored) {
-                // An unreadable cache lists nothing.
-            }
+            ids.addAll(cachedModelsIn(cache));
         }
         return List.copyOf(ids);
+    }
+
+    /** Hub ids with a usable snapshot in one cache folder, sorted; empty when it does not exist. */
+    public static List<String> cachedModelsIn(Path cache) {
+        if (!Files.isDirectory(cache)) {
+            return List.of();
+        }
+        try (Stream<Path> repos = Files.list(cache)) {
+            return repos.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("models--"))
+                    .map(n -> n.substring("models--".length()).replaceFirst("--", "/"))
+                    .filter(id -> snapshot(cache.resolve("models--" + id.replace("/", "--"))) != null)
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 }
