@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -46,19 +48,47 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
     private final EngineGateway engine;
     private final ModelRepository repository;
     private final ModelFields runtimeDefaults;
+    /**
+     * Loads and unloads of one id run one at a time, so an unload that arrives while its load is in flight
+     * waits for it and then unloads (the contract's "cancels or waits"): otherwise the load would finish
+     * after the unload and leave weights in the engine that nobody can reach. Striped, so the locks stay
+     * bounded however many ids ModelMesh places over time; ReentrantLock, not synchronized, because the
+     * handlers run on virtual threads.
+     */
+    private final ReentrantLock[] idLocks = new ReentrantLock[64];
 
     /** @param runtimeDefaults the runtime's own settings (PRETRAINED_MODEL_PATH, template...) under each load's */
     public ModelMeshRuntime(EngineGateway engine, ModelRepository repository, ModelFields runtimeDefaults) {
         this.engine = engine;
         this.repository = repository;
         this.runtimeDefaults = runtimeDefaults;
+        for (int i = 0; i < idLocks.length; i++) {
+            idLocks[i] = new ReentrantLock();
+        }
+    }
+
+    private <T> T exclusively(String id, Supplier<T> action) {
+        ReentrantLock lock = idLocks[Math.floorMod(id.hashCode(), idLocks.length)];
+        lock.lock();
+        try {
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void forget(String id) {
+        exclusively(id, () -> {
+            repository.forget(id);
+            return null;
+        });
     }
 
     @Override
     public void runtimeStatus(RuntimeStatusRequest request, StreamObserver<RuntimeStatusResponse> out) {
         // ModelMesh asks at (re)start and expects an empty runtime: purge whatever is loaded.
         for (ModelStatus s : repository.index()) {
-            repository.forget(s.name());
+            forget(s.name());
         }
         RuntimeStatusResponse.MethodInfo modelIdInField1 = RuntimeStatusResponse.MethodInfo.newBuilder().addIdInjectionPath(1).build();
         out.onNext(RuntimeStatusResponse.newBuilder()
@@ -88,19 +118,22 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
             if (id.isBlank()) {
                 throw ServeException.badRequest("loadModel needs a modelId");
             }
-            boolean loaded = repository.index().stream().anyMatch(s -> s.name().equals(id) && s.ready());
-            if (!loaded) {
-                ModelFields fields = ModelLocation.fields(request.getModelPath(), runtimeDefaults);
-                LOG.info("ModelMesh loads '{}' from {} (base {}, adapter {})", id, request.getModelPath(), fields.baseModel(),
-                        fields.adapter());
-                try {
-                    repository.load(id, fields);
-                } catch (ServeException e) {
-                    repository.forget(id);
-                    throw e;
+            long size = exclusively(id, () -> {
+                boolean loaded = repository.index().stream().anyMatch(s -> s.name().equals(id) && s.ready());
+                if (!loaded) {
+                    ModelFields fields = ModelLocation.fields(request.getModelPath(), runtimeDefaults);
+                    LOG.info("ModelMesh loads '{}' from {} (base {}, adapter {})", id, request.getModelPath(),
+                            fields.baseModel(), fields.adapter());
+                    try {
+                        repository.load(id, fields);
+                    } catch (ServeException e) {
+                        repository.forget(id);
+                        throw e;
+                    }
                 }
-            }
-            out.onNext(LoadModelResponse.newBuilder().setSizeInBytes(size(id)).build());
+                return size(id);
+            });
+            out.onNext(LoadModelResponse.newBuilder().setSizeInBytes(size).build());
             out.onCompleted();
         } catch (ServeException e) {
             // A failed load is the model's fault, never "not found" (which would make ModelMesh retry elsewhere).
@@ -110,7 +143,7 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
 
     @Override
     public void unloadModel(UnloadModelRequest request, StreamObserver<UnloadModelResponse> out) {
-        repository.forget(request.getModelId());
+        forget(request.getModelId());
         out.onNext(UnloadModelResponse.getDefaultInstance());
         out.onCompleted();
     }
