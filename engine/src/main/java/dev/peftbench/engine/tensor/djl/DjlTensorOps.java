@@ -91,6 +91,14 @@ public final class DjlTensorOps implements TensorOps {
         return a;
     }
 
+    /**
+     * {@code a} as float32: {@code a} itself when it already is (it may be a weight, so it is never handed to
+     * the step's manager), else a step temporary.
+     */
+    private NDArray float32(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32 ? a : local(a.toType(DataType.FLOAT32, false));
+    }
+
     private static NDArray array(Tensor t) {
         return ((DjlTensor) t).array;
     }
@@ -128,10 +136,9 @@ public final class DjlTensorOps implements TensorOps {
     @Override
     public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
         int cols = x.cols();
-        NDArray in = local(array(x).toType(DataType.FLOAT32, false));
-        NDArray g = local(array(gamma).toType(DataType.FLOAT32, true).reshape(cols));
-        NDArray b = local(array(beta).toType(DataType.FLOAT32, true).reshape(cols));
-        NDArray out = local(LayerNorm.layerNorm(in, new Shape(cols), g, b, eps).singletonOrThrow());
+        NDArray g = local(float32(array(gamma)).reshape(cols));
+        NDArray b = local(float32(array(beta)).reshape(cols));
+        NDArray out = local(LayerNorm.layerNorm(float32(array(x)), new Shape(cols), g, b, eps).singletonOrThrow());
         return new DjlTensor(local(out.toType(dataType, false)));
     }
 
@@ -215,13 +222,18 @@ public final class DjlTensorOps implements TensorOps {
 
     @Override
     public float[] toFloats(Tensor x) {
-        return local(array(x).toType(DataType.FLOAT32, false)).toFloatArray();
+        return float32(array(x)).toFloatArray();
     }
 
     @Override
     public void endStep() {
         step.close();
         step = base.newSubManager();
+    }
+
+    /** Arrays alive on this backend (weights, caches, the current step's temporaries), counted for the leak tests. */
+    int liveArrays() {
+        return base.getManagedArrays().size();
     }
 
     @Override
