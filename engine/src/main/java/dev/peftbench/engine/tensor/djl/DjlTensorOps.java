@@ -164,7 +164,7 @@ public final class DjlTensorOps implements TensorOps {
         // modeling_bloom.bloom_gelu_forward: x * 0.5 * (1 + tanh(0.79788456 * x * (1 + 0.044715 * x^2)))
         NDArray v = array(x);
         NDArray inner = local(v.mul(v).muli(0.044715f).addi(1f).muli(v).muli(0.79788456f));
-        ((DjlTensor) x).array = local(local(inner.tanh()).addi(1f).muli(v).muli(0.5f));
+        v.muli(local(inner.tanh()).addi(1f).muli(0.5f));
     }
 
     @Override
