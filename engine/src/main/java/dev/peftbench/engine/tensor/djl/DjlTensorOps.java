@@ -19,7 +19,9 @@ import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tensor.TensorOps;
 
-import java.util.ArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.List;
 
 /**
@@ -30,6 +32,8 @@ import java.util.List;
  * PyTorch engine aborts the JVM on one (platform notes), so 16-bit checkpoints are widened in Java.
  */
 public final class DjlTensorOps implements TensorOps {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DjlTensorOps.class);
 
     private final ComputeType computeType;
     private final DataType dataType;
@@ -49,6 +53,8 @@ public final class DjlTensorOps implements TensorOps {
         this.dataType = computeType == ComputeType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32;
         this.base = engine.newBaseManager(device == Device.GPU ? ai.djl.Device.gpu() : ai.djl.Device.cpu());
         this.step = base.newSubManager();
+        LOG.info("djl backend: {} {} on {}, computing in {}", engine.getEngineName(), engine.getVersion(), base.getDevice(),
+                computeType.label());
     }
 
     @Override
