@@ -3,9 +3,9 @@ package dev.peftbench.engine.tensor.djl;
 import ai.djl.ndarray.NDArray;
 import dev.peftbench.engine.tensor.Tensor;
 
-/** A 2-D NDArray; in-place operations of the seam replace the array the holder points at. */
+/** A 2-D NDArray: a weight on the backend's manager or an activation of the current step. */
 final class DjlTensor implements Tensor {
-    NDArray array;
+    final NDArray array;
 
     DjlTensor(NDArray array) {
         if (array.getShape().dimension() != 2) {

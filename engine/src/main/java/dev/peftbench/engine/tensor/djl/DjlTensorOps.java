@@ -19,7 +19,9 @@ import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tensor.TensorOps;
 
-import java.util.ArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.List;
 
 /**
@@ -30,6 +32,8 @@ import java.util.List;
  * PyTorch engine aborts the JVM on one (platform notes), so 16-bit checkpoints are widened in Java.
  */
 public final class DjlTensorOps implements TensorOps {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DjlTensorOps.class);
 
     private final ComputeType computeType;
     private final DataType dataType;
@@ -49,6 +53,8 @@ public final class DjlTensorOps implements TensorOps {
         this.dataType = computeType == ComputeType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32;
         this.base = engine.newBaseManager(device == Device.GPU ? ai.djl.Device.gpu() : ai.djl.Device.cpu());
         this.step = base.newSubManager();
+        LOG.info("djl backend: {} {} on {}, computing in {}", engine.getEngineName(), engine.getVersion(), base.getDevice(),
+                computeType.label());
     }
 
     @Override
@@ -91,6 +97,14 @@ public final class DjlTensorOps implements TensorOps {
         return a;
     }
 
+    /**
+     * {@code a} as float32: {@code a} itself when it already is (it may be a weight, so it is never handed to
+     * the step's manager), else a step temporary.
+     */
+    private NDArray float32(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32 ? a : local(a.toType(DataType.FLOAT32, false));
+    }
+
     private static NDArray array(Tensor t) {
         return ((DjlTensor) t).array;
     }
@@ -128,10 +142,9 @@ public final class DjlTensorOps implements TensorOps {
     @Override
     public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
         int cols = x.cols();
-        NDArray in = local(array(x).toType(DataType.FLOAT32, false));
-        NDArray g = local(array(gamma).toType(DataType.FLOAT32, true).reshape(cols));
-        NDArray b = local(array(beta).toType(DataType.FLOAT32, true).reshape(cols));
-        NDArray out = local(LayerNorm.layerNorm(in, new Shape(cols), g, b, eps).singletonOrThrow());
+        NDArray g = local(float32(array(gamma)).reshape(cols));
+        NDArray b = local(float32(array(beta)).reshape(cols));
+        NDArray out = local(LayerNorm.layerNorm(float32(array(x)), new Shape(cols), g, b, eps).singletonOrThrow());
         return new DjlTensor(local(out.toType(dataType, false)));
     }
 
@@ -157,7 +170,7 @@ public final class DjlTensorOps implements TensorOps {
         // modeling_bloom.bloom_gelu_forward: x * 0.5 * (1 + tanh(0.79788456 * x * (1 + 0.044715 * x^2)))
         NDArray v = array(x);
         NDArray inner = local(v.mul(v).muli(0.044715f).addi(1f).muli(v).muli(0.79788456f));
-        ((DjlTensor) x).array = local(local(inner.tanh()).addi(1f).muli(v).muli(0.5f));
+        v.muli(local(inner.tanh()).addi(1f).muli(0.5f));
     }
 
     @Override
@@ -215,13 +228,18 @@ public final class DjlTensorOps implements TensorOps {
 
     @Override
     public float[] toFloats(Tensor x) {
-        return local(array(x).toType(DataType.FLOAT32, false)).toFloatArray();
+        return float32(array(x)).toFloatArray();
     }
 
     @Override
     public void endStep() {
         step.close();
         step = base.newSubManager();
+    }
+
+    /** Arrays alive on this backend (weights, caches, the current step's temporaries), counted for the leak tests. */
+    int liveArrays() {
+        return base.getManagedArrays().size();
     }
 
     @Override

@@ -1,0 +1,77 @@
+package dev.peftbench.engine.tensor.djl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.Device;
+import dev.peftbench.engine.LoadProgress;
+import dev.peftbench.engine.adapter.AdapterLoader;
+import dev.peftbench.engine.adapter.LoraAdapter;
+import dev.peftbench.engine.adapter.PromptTuningAdapter;
+import dev.peftbench.engine.arch.Architectures;
+import dev.peftbench.engine.arch.CausalLm;
+import dev.peftbench.engine.arch.ForwardRow;
+import dev.peftbench.engine.load.WeightSource;
+import dev.peftbench.engine.tensor.KvCache;
+import dev.peftbench.engine.tensor.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The tiny BLOOM fixture decoding through the DJL backend for a thousand steps per compute type, rotating between the
+ * base model, a LoRA adapter and a prompt-tuning prefix: the arrays alive stay the weights plus the open
+ * sequence's cache, so native memory stays flat.
+ */
+class DjlDecodeMemoryTest {
+
+    static final Path FIXTURES = Path.of("src/test/resources/fixtures");
+    static final int STEPS = 1000;
+    static final int CAPACITY = 64;
+
+    @ParameterizedTest
+    @EnumSource(value = ComputeType.class, names = {"FLOAT32", "FLOAT16"})
+    void arraysAliveStayFlatOverAThousandDecodeSteps(ComputeType type) throws IOException {
+        Path dir = FIXTURES.resolve("tiny-bloom");
+        JsonNode config = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        DjlTensorOps ops = new DjlTensorOps(Device.CPU, type);
+        try (WeightSource weights = WeightSource.open(dir);
+             CausalLm model = Architectures.load(Architectures.pick(config, dir),
+                     new Architectures.Request(dir, config, weights, ops, LoadProgress.NONE))) {
+            LoraAdapter lora = (LoraAdapter) AdapterLoader.load(FIXTURES.resolve("tiny-bloom-lora"), model);
+            Tensor prefix = ((PromptTuningAdapter) AdapterLoader.load(FIXTURES.resolve("tiny-bloom-prompt-tuning"), model)).virtualTokens();
+            int resident = ops.liveArrays();
+            int steps = 0;
+            for (int sequence = 0; steps < STEPS; sequence++) {
+                LoraAdapter rowLora = sequence % 3 == 1 ? lora : null;
+                try (KvCache cache = model.newCache(CAPACITY)) {
+                    ForwardRow prompt = new ForwardRow(cache, new int[] {5, 17, 42, 9}, sequence % 3 == 2 ? prefix : null, rowLora);
+                    float[] logits = model.forward(List.of(prompt), false).getFirst();
+                    steps++;
+                    while (cache.length() < CAPACITY) {
+                        ForwardRow next = new ForwardRow(cache, new int[] {argmax(logits)}, null, rowLora);
+                        logits = model.forward(List.of(next), false).getFirst();
+                        steps++;
+                        assertEquals(resident + 2, ops.liveArrays(), "arrays alive after step " + steps + " (weights + one cache)");
+                    }
+                }
+                assertEquals(resident, ops.liveArrays(), "arrays alive after sequence " + sequence + " ended");
+            }
+        }
+    }
+
+    private static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}
