@@ -100,7 +100,7 @@ public final class RuntimeImageBuilder {
             String[] os = spec.platform().split("/");
             image.setPlatforms(Set.of(new Platform(os[1], os[0])))
                     .setEntrypoint("java", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                            "-Dai.djl.offline=true", "-cp", String.join(":", classpath), MAIN, "serve")
+                            "-XX:+UseTransparentHugePages", "-Dai.djl.offline=true", "-cp", String.join(":", classpath), MAIN, "serve")
                     .setEnvironment(env)
                     .setExposedPorts(Port.tcp(8001), Port.tcp(8002), Port.tcp(8085))
                     .setUser(USER)

@@ -47,7 +47,7 @@ public final class BenchCommand implements Callable<Integer> {
     int newTokens = 64;
     @Option(names = "--sequential", description = "Also run each load one request at a time.")
     boolean sequential;
-    @Option(names = "--profile", description = "Add each operation's share of a decode step at batch 1 and 8.")
+    @Option(names = "--profile", description = "Add each operation's share of a decode step at batch 1 and 8, and of the prefill of 8 prompts.")
     boolean profile;
     @Option(names = "--json", description = "Print exactly one JSON object.")
     boolean json;
@@ -95,6 +95,10 @@ public final class BenchCommand implements Callable<Integer> {
                     measure(engine, one, params, b, false);
                     profiles.put("batch " + b, engine.takeProfile("bench"));
                 }
+                // Prefill alone: the whole concurrency-8 load's prompts, stopped after their first token.
+                engine.takeProfile("bench");
+                measure(engine, prompt, params.withMaxNewTokens(1), 8, false);
+                profiles.put("prefill 8 x " + promptTokens, engine.takeProfile("bench"));
             }
             long peakKb = peakResidentKb();
             if (json) {
@@ -214,9 +218,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         profiles.forEach((batch, times) -> {
             double total = times.values().stream().mapToLong(Long::longValue).sum();
-            out.println("profile, " + batch + " (share of forward time):");
+            out.printf("profile, %s (share of forward time, %.0f ms in all):%n", batch, total / 1e6);
             times.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                    .forEach(e -> out.printf("  %-24s %5.1f%%%n", e.getKey(), 100 * e.getValue() / total));
+                    .forEach(e -> out.printf("  %-24s %5.1f%% %9.1f ms%n", e.getKey(), 100 * e.getValue() / total,
+                            e.getValue() / 1e6));
         });
     }
 }

@@ -2,7 +2,7 @@ package dev.peftbench.engine.tensor.cpu;
 
 import dev.peftbench.engine.tensor.Tensor;
 
-/** A float32 tensor {@code [rows, cols]} in a Java array, row-major: activations and float32 weights. */
+/** A float32 tensor {@code [rows, cols]} in a Java array, row-major: activations, biases and norm weights. */
 record CpuTensor(float[] data, int rows, int cols) implements Tensor {
     CpuTensor {
         if ((long) rows * cols != data.length) {

@@ -17,9 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.List;
 
 /**
- * The CPU backend: Java arrays and Vector API kernels, rows of each matrix product split across the
- * cores. float32 compute keeps float32 weights; bfloat16 compute keeps bfloat16 weights (read as stored,
- * or rounded once at load) and accumulates in float32.
+ * The CPU backend: Java arrays and Vector API kernels, the output panels of each matrix product split
+ * across the cores. Weight matrices are repacked at load ({@link PackedWeight}); float32 compute keeps
+ * float32 weights, bfloat16 compute keeps bfloat16 weights (read as stored, or rounded once at load) and
+ * accumulates in float32.
  */
 public final class CpuTensorOps implements TensorOps {
 
@@ -58,16 +59,16 @@ public final class CpuTensorOps implements TensorOps {
         int cols = Math.toIntExact(info.shape()[1]);
         if (computeType == ComputeType.BFLOAT16) {
             if (info.dtype() == DType.BF16) {
-                return new Bf16Tensor(source.readShorts(name), rows, cols);
+                return PackedWeight.Bf16.pack(source.readShorts(name), rows, cols);
             }
             float[] values = source.readFloats(name);
             short[] narrowed = new short[values.length];
             for (int i = 0; i < values.length; i++) {
                 narrowed[i] = Bfloat16.fromFloat(values[i]);
             }
-            return new Bf16Tensor(narrowed, rows, cols);
+            return PackedWeight.Bf16.pack(narrowed, rows, cols);
         }
-        return new CpuTensor(source.readFloats(name), rows, cols);
+        return PackedWeight.F32.pack(source.readFloats(name), rows, cols);
     }
 
     @Override
@@ -92,15 +93,7 @@ public final class CpuTensorOps implements TensorOps {
             if (id < 0 || id >= table.rows()) {
                 throw EngineException.invalid("token id " + id + " is outside the embedding table (" + table.rows() + " rows)");
             }
-            switch (table) {
-                case CpuTensor t -> System.arraycopy(t.data(), id * cols, out.data(), i * cols, cols);
-                case Bf16Tensor t -> {
-                    for (int c = 0; c < cols; c++) {
-                        out.data()[i * cols + c] = Bfloat16.toFloat(t.data()[id * cols + c]);
-                    }
-                }
-                default -> throw foreign(table);
-            }
+            packed(table).copyRow(id, out.data(), i * cols);
         }
         return out;
     }
@@ -179,12 +172,11 @@ public final class CpuTensorOps implements TensorOps {
         CpuTensor y = new CpuTensor(n, out);
         float[] b = bias == null ? null : f32(bias).data();
         boolean parallel = (long) n * out * in.cols() >= PARALLEL_THRESHOLD;
-        switch (w) {
-            case CpuTensor m -> pool.forRange(out, 4, parallel,
-                    (o0, o1) -> LinearKernels.f32(in.data(), n, in.cols(), m.data(), b, y.data(), out, o0, o1));
-            case Bf16Tensor m -> pool.forRange(out, 4, parallel,
-                    (o0, o1) -> LinearKernels.bf16(in.data(), n, in.cols(), m.data(), b, y.data(), out, o0, o1));
-            default -> throw foreign(w);
+        switch (packed(w)) {
+            case PackedWeight.F32 m -> pool.forRange(m.panels(), 1, parallel,
+                    (p0, p1) -> LinearKernels.f32(in.data(), n, in.cols(), m.data(), b, y.data(), out, p0, p1));
+            case PackedWeight.Bf16 m -> pool.forRange(m.panels(), 1, parallel,
+                    (p0, p1) -> LinearKernels.bf16(in.data(), n, in.cols(), m.data(), b, y.data(), out, p0, p1));
         }
         return y;
     }
@@ -279,10 +271,14 @@ public final class CpuTensorOps implements TensorOps {
         if (t instanceof CpuTensor c) {
             return c;
         }
-        throw foreign(t);
+        throw new IllegalArgumentException("not a float32 cpu tensor: " + t.getClass().getSimpleName());
     }
 
-    private static IllegalArgumentException foreign(Tensor t) {
-        return new IllegalArgumentException("not a float32 cpu tensor: " + t.getClass().getSimpleName());
+    private static PackedWeight packed(Tensor t) {
+        if (t instanceof PackedWeight w) {
+            return w;
+        }
+        throw new IllegalArgumentException("not a cpu weight: " + t.getClass().getSimpleName());
     }
+
 }

@@ -1,90 +1,75 @@
 package dev.peftbench.engine.tensor.cpu;
 
-import dev.peftbench.engine.load.Bfloat16;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import static dev.peftbench.engine.tensor.cpu.PackedWeight.PANEL;
+
 /**
- * {@code y = x · wᵀ + b} for small batches, the work of a decode step. Weights dominate the memory
- * traffic, so each pass reads four weight rows once and applies them to up to four input rows from
- * cache (4x4 register tile: 16 accumulators). bfloat16 weights are widened in registers
- * (short -> int, shift left 16, reinterpret), so they stream at half the bytes of float32.
+ * {@code y = x · wᵀ + b} over {@link PackedWeight panels}. Each panel step is an outer product: the
+ * panel's two weight vectors times one broadcast input value per row, accumulated in registers for up
+ * to eight input rows (16 accumulators), so a panel is read once per eight rows and a decode step
+ * streams the weights exactly once. bfloat16 steps are widened in registers (shift and mask), at half
+ * the bytes of float32. Accumulation is float32 throughout.
  */
 final class LinearKernels {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Short> S =
-            VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final int L = F.length();
+    private static final int HIGH_HALF = 0xFFFF0000;
 
     private LinearKernels() {
     }
 
-    /** Output columns {@code [o0, o1)} of {@code y[n, out]} for all {@code n} rows of {@code x[n, in]}. */
-    static void f32(float[] x, int n, int in, float[] w, float[] bias, float[] y, int out, int o0, int o1) {
-        int chunk = rowChunk(in);
-        for (int r0 = 0; r0 < n; r0 += chunk) {
-            int r1 = Math.min(n, r0 + chunk);
-            int o = o0;
-            for (; o + 4 <= o1; o += 4) {
-                int r = r0;
-                for (; r + 4 <= r1; r += 4) {
-                    f32Tile4x4(x, in, r, w, o, y, out);
-                }
-                for (; r < r1; r++) {
-                    f32Tile4x1(x, in, r, w, o, y, out);
-                }
+    /** Output panels {@code [p0, p1)} of {@code y[n, out]} for all {@code n} rows of {@code x[n, in]}. */
+    static void f32(float[] x, int n, int in, float[] w, float[] bias, float[] y, int out, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
+            int base = p * PANEL * in;
+            int o = p * PANEL;
+            int valid = Math.min(PANEL, out - o);
+            int r = 0;
+            for (; r + 8 <= n; r += 8) {
+                f32Rows8(x, in, r, w, base, y, out, o, valid);
             }
-            for (; o < o1; o++) {
-                for (int r = r0; r < r1; r++) {
-                    y[r * out + o] = f32Dot(x, r * in, w, o * in, in);
-                }
+            for (; r + 4 <= n; r += 4) {
+                f32Rows4(x, in, r, w, base, y, out, o, valid);
+            }
+            for (; r < n; r++) {
+                f32Row(x, in, r, w, base, y, out, o, valid);
             }
         }
-        addBias(bias, y, n, out, o0, o1);
+        addBias(bias, y, n, out, p0, p1);
     }
 
-    static void bf16(float[] x, int n, int in, short[] w, float[] bias, float[] y, int out, int o0, int o1) {
-        int chunk = rowChunk(in);
-        for (int r0 = 0; r0 < n; r0 += chunk) {
-            int r1 = Math.min(n, r0 + chunk);
-            int o = o0;
-            for (; o + 4 <= o1; o += 4) {
-                int r = r0;
-                for (; r + 4 <= r1; r += 4) {
-                    bf16Tile4x4(x, in, r, w, o, y, out);
-                }
-                for (; r < r1; r++) {
-                    bf16Tile4x1(x, in, r, w, o, y, out);
-                }
+    static void bf16(float[] x, int n, int in, short[] w, float[] bias, float[] y, int out, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
+            int base = p * PANEL * in;
+            int o = p * PANEL;
+            int valid = Math.min(PANEL, out - o);
+            int r = 0;
+            for (; r + 8 <= n; r += 8) {
+                bf16Rows8(x, in, r, w, base, y, out, o, valid);
             }
-            for (; o < o1; o++) {
-                for (int r = r0; r < r1; r++) {
-                    y[r * out + o] = bf16Dot(x, r * in, w, o * in, in);
-                }
+            for (; r + 4 <= n; r += 4) {
+                bf16Rows4(x, in, r, w, base, y, out, o, valid);
+            }
+            for (; r < n; r++) {
+                bf16Row(x, in, r, w, base, y, out, o, valid);
             }
         }
-        addBias(bias, y, n, out, o0, o1);
+        addBias(bias, y, n, out, p0, p1);
     }
 
-    /**
-     * Input rows handled per pass over the weights: as many as fit in about 128 KiB, so a long prefill
-     * keeps its rows in L2 while the weights stream past, instead of re-reading every row for each
-     * block of four weight rows. Decode batches fit in one pass.
-     */
-    static int rowChunk(int in) {
-        return Math.max(4, (32 * 1024 / in) / 4 * 4);
-    }
-
-    private static void addBias(float[] bias, float[] y, int n, int out, int o0, int o1) {
+    private static void addBias(float[] bias, float[] y, int n, int out, int p0, int p1) {
         if (bias == null) {
             return;
         }
+        int o0 = p0 * PANEL;
+        int o1 = Math.min(out, p1 * PANEL);
         for (int r = 0; r < n; r++) {
             int base = r * out;
             for (int o = o0; o < o1; o++) {
@@ -93,176 +78,237 @@ final class LinearKernels {
         }
     }
 
-    static FloatVector widen(short[] w, int offset) {
-        return ((IntVector) ShortVector.fromArray(S, w, offset).convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, 16)
-                .reinterpretAsFloats();
+    /** The first half of a bfloat16 step's rows: the low 16 bits of each lane, shifted into place. */
+    private static FloatVector low(IntVector bits) {
+        return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    private static float f32Dot(float[] x, int xo, float[] w, int wo, int in) {
-        FloatVector acc = FloatVector.zero(F);
-        int kb = F.loopBound(in);
-        for (int k = 0; k < kb; k += L) {
-            acc = FloatVector.fromArray(F, w, wo + k).fma(FloatVector.fromArray(F, x, xo + k), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (int k = kb; k < in; k++) {
-            sum += w[wo + k] * x[xo + k];
-        }
-        return sum;
+    private static FloatVector high(IntVector bits) {
+        return bits.and(HIGH_HALF).reinterpretAsFloats();
     }
 
-    private static float bf16Dot(float[] x, int xo, short[] w, int wo, int in) {
-        FloatVector acc = FloatVector.zero(F);
-        int kb = F.loopBound(in);
-        for (int k = 0; k < kb; k += L) {
-            acc = widen(w, wo + k).fma(FloatVector.fromArray(F, x, xo + k), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (int k = kb; k < in; k++) {
-            sum += Bfloat16.toFloat(w[wo + k]) * x[xo + k];
-        }
-        return sum;
+    private static IntVector step(short[] w, int at) {
+        return ShortVector.fromArray(S, w, at).reinterpretAsInts();
     }
 
-    private static void f32Tile4x1(float[] x, int in, int r, float[] w, int o, float[] y, int out) {
-        int xo = r * in;
-        int w0 = o * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int kb = F.loopBound(in);
-        for (int k = 0; k < kb; k += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + k);
-            a0 = FloatVector.fromArray(F, w, w0 + k).fma(v, a0);
-            a1 = FloatVector.fromArray(F, w, w1 + k).fma(v, a1);
-            a2 = FloatVector.fromArray(F, w, w2 + k).fma(v, a2);
-            a3 = FloatVector.fromArray(F, w, w3 + k).fma(v, a3);
+    private static void store(float[] y, int at, int valid, FloatVector lo, FloatVector hi) {
+        if (valid == PANEL) {
+            lo.intoArray(y, at);
+            hi.intoArray(y, at + L);
+        } else {
+            lo.intoArray(y, at, F.indexInRange(0, valid));
+            hi.intoArray(y, at + L, F.indexInRange(L, valid));
         }
-        int yo = r * out + o;
-        y[yo] = a0.reduceLanes(VectorOperators.ADD) + f32Tail(x, xo, w, w0, kb, in);
-        y[yo + 1] = a1.reduceLanes(VectorOperators.ADD) + f32Tail(x, xo, w, w1, kb, in);
-        y[yo + 2] = a2.reduceLanes(VectorOperators.ADD) + f32Tail(x, xo, w, w2, kb, in);
-        y[yo + 3] = a3.reduceLanes(VectorOperators.ADD) + f32Tail(x, xo, w, w3, kb, in);
     }
 
-    private static void bf16Tile4x1(float[] x, int in, int r, short[] w, int o, float[] y, int out) {
-        int xo = r * in;
-        int w0 = o * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int kb = F.loopBound(in);
-        for (int k = 0; k < kb; k += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + k);
-            a0 = widen(w, w0 + k).fma(v, a0);
-            a1 = widen(w, w1 + k).fma(v, a1);
-            a2 = widen(w, w2 + k).fma(v, a2);
-            a3 = widen(w, w3 + k).fma(v, a3);
-        }
-        int yo = r * out + o;
-        y[yo] = a0.reduceLanes(VectorOperators.ADD) + bf16Tail(x, xo, w, w0, kb, in);
-        y[yo + 1] = a1.reduceLanes(VectorOperators.ADD) + bf16Tail(x, xo, w, w1, kb, in);
-        y[yo + 2] = a2.reduceLanes(VectorOperators.ADD) + bf16Tail(x, xo, w, w2, kb, in);
-        y[yo + 3] = a3.reduceLanes(VectorOperators.ADD) + bf16Tail(x, xo, w, w3, kb, in);
-    }
-
-    private static void f32Tile4x4(float[] x, int in, int r, float[] w, int o, float[] y, int out) {
-        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
-        int w0 = o * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
+    /*
+     * The one-row kernels (a decode step at batch 1) are memory-bound: four independent chains per half
+     * keep enough loads in flight. Their size matters too: above C2's FreqInlineSize (325 bytecodes) they
+     * are compiled on their own rather than inlined into the panel loop, which measured 37 against 28
+     * tokens/s for the whole decode step on the 2-core machine.
+     */
+    private static void f32Row(float[] x, int in, int r, float[] w, int base, float[] y, int out, int o, int valid) {
+        int x0 = r * in;
         FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        int kb = F.loopBound(in);
-        for (int k = 0; k < kb; k += L) {
-            FloatVector v0 = FloatVector.fromArray(F, x, x0 + k);
-            FloatVector v1 = FloatVector.fromArray(F, x, x1 + k);
-            FloatVector v2 = FloatVector.fromArray(F, x, x2 + k);
-            FloatVector v3 = FloatVector.fromArray(F, x, x3 + k);
-            FloatVector u = FloatVector.fromArray(F, w, w0 + k);
-            a00 = u.fma(v0, a00); a01 = u.fma(v1, a01); a02 = u.fma(v2, a02); a03 = u.fma(v3, a03);
-            u = FloatVector.fromArray(F, w, w1 + k);
-            a10 = u.fma(v0, a10); a11 = u.fma(v1, a11); a12 = u.fma(v2, a12); a13 = u.fma(v3, a13);
-            u = FloatVector.fromArray(F, w, w2 + k);
-            a20 = u.fma(v0, a20); a21 = u.fma(v1, a21); a22 = u.fma(v2, a22); a23 = u.fma(v3, a23);
-            u = FloatVector.fromArray(F, w, w3 + k);
-            a30 = u.fma(v0, a30); a31 = u.fma(v1, a31); a32 = u.fma(v2, a32); a33 = u.fma(v3, a33);
+        FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+        int k = 0;
+        int wi = base;
+        for (; k + 4 <= in; k += 4, wi += 4 * PANEL) {
+            FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = FloatVector.fromArray(F, w, wi).fma(v, a0);
+            b0 = FloatVector.fromArray(F, w, wi + L).fma(v, b0);
+            v = FloatVector.broadcast(F, x[x0 + k + 1]);
+            a1 = FloatVector.fromArray(F, w, wi + PANEL).fma(v, a1);
+            b1 = FloatVector.fromArray(F, w, wi + PANEL + L).fma(v, b1);
+            v = FloatVector.broadcast(F, x[x0 + k + 2]);
+            a2 = FloatVector.fromArray(F, w, wi + 2 * PANEL).fma(v, a2);
+            b2 = FloatVector.fromArray(F, w, wi + 2 * PANEL + L).fma(v, b2);
+            v = FloatVector.broadcast(F, x[x0 + k + 3]);
+            a3 = FloatVector.fromArray(F, w, wi + 3 * PANEL).fma(v, a3);
+            b3 = FloatVector.fromArray(F, w, wi + 3 * PANEL + L).fma(v, b3);
         }
-        store4x4(y, out, r, o, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
-        if (kb < in) {
-            for (int i = 0; i < 4; i++) {
-                for (int j = 0; j < 4; j++) {
-                    y[(r + j) * out + o + i] += f32Tail(x, (r + j) * in, w, (o + i) * in, kb, in);
-                }
-            }
+        for (; k < in; k++, wi += PANEL) {
+            FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = FloatVector.fromArray(F, w, wi).fma(v, a0);
+            b0 = FloatVector.fromArray(F, w, wi + L).fma(v, b0);
         }
+        store(y, r * out + o, valid, a0.add(a1).add(a2.add(a3)), b0.add(b1).add(b2.add(b3)));
     }
 
-    private static void bf16Tile4x4(float[] x, int in, int r, short[] w, int o, float[] y, int out) {
-        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
-        int w0 = o * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
+    private static void bf16Row(float[] x, int in, int r, short[] w, int base, float[] y, int out, int o, int valid) {
+        int x0 = r * in;
         FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        int kb = F.loopBound(in);
-        for (int k = 0; k < kb; k += L) {
-            FloatVector v0 = FloatVector.fromArray(F, x, x0 + k);
-            FloatVector v1 = FloatVector.fromArray(F, x, x1 + k);
-            FloatVector v2 = FloatVector.fromArray(F, x, x2 + k);
-            FloatVector v3 = FloatVector.fromArray(F, x, x3 + k);
-            FloatVector u = widen(w, w0 + k);
-            a00 = u.fma(v0, a00); a01 = u.fma(v1, a01); a02 = u.fma(v2, a02); a03 = u.fma(v3, a03);
-            u = widen(w, w1 + k);
-            a10 = u.fma(v0, a10); a11 = u.fma(v1, a11); a12 = u.fma(v2, a12); a13 = u.fma(v3, a13);
-            u = widen(w, w2 + k);
-            a20 = u.fma(v0, a20); a21 = u.fma(v1, a21); a22 = u.fma(v2, a22); a23 = u.fma(v3, a23);
-            u = widen(w, w3 + k);
-            a30 = u.fma(v0, a30); a31 = u.fma(v1, a31); a32 = u.fma(v2, a32); a33 = u.fma(v3, a33);
+        FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+        int k = 0;
+        int wi = base;
+        for (; k + 4 <= in; k += 4, wi += 4 * PANEL) {
+            IntVector bits = step(w, wi);
+            FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = low(bits).fma(v, a0);
+            b0 = high(bits).fma(v, b0);
+            bits = step(w, wi + PANEL);
+            v = FloatVector.broadcast(F, x[x0 + k + 1]);
+            a1 = low(bits).fma(v, a1);
+            b1 = high(bits).fma(v, b1);
+            bits = step(w, wi + 2 * PANEL);
+            v = FloatVector.broadcast(F, x[x0 + k + 2]);
+            a2 = low(bits).fma(v, a2);
+            b2 = high(bits).fma(v, b2);
+            bits = step(w, wi + 3 * PANEL);
+            v = FloatVector.broadcast(F, x[x0 + k + 3]);
+            a3 = low(bits).fma(v, a3);
+            b3 = high(bits).fma(v, b3);
         }
-        store4x4(y, out, r, o, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
-        if (kb < in) {
-            for (int i = 0; i < 4; i++) {
-                for (int j = 0; j < 4; j++) {
-                    y[(r + j) * out + o + i] += bf16Tail(x, (r + j) * in, w, (o + i) * in, kb, in);
-                }
-            }
+        for (; k < in; k++, wi += PANEL) {
+            IntVector bits = step(w, wi);
+            FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = low(bits).fma(v, a0);
+            b0 = high(bits).fma(v, b0);
         }
+        store(y, r * out + o, valid, a0.add(a1).add(a2.add(a3)), b0.add(b1).add(b2.add(b3)));
     }
 
-    /** {@code aIJ} holds weight row {@code o+I} times input row {@code r+J}. */
-    private static void store4x4(float[] y, int out, int r, int o,
-                                 FloatVector a00, FloatVector a01, FloatVector a02, FloatVector a03,
-                                 FloatVector a10, FloatVector a11, FloatVector a12, FloatVector a13,
-                                 FloatVector a20, FloatVector a21, FloatVector a22, FloatVector a23,
-                                 FloatVector a30, FloatVector a31, FloatVector a32, FloatVector a33) {
-        int y0 = r * out + o, y1 = y0 + out, y2 = y1 + out, y3 = y2 + out;
-        y[y0] = a00.reduceLanes(VectorOperators.ADD);
-        y[y0 + 1] = a10.reduceLanes(VectorOperators.ADD);
-        y[y0 + 2] = a20.reduceLanes(VectorOperators.ADD);
-        y[y0 + 3] = a30.reduceLanes(VectorOperators.ADD);
-        y[y1] = a01.reduceLanes(VectorOperators.ADD);
-        y[y1 + 1] = a11.reduceLanes(VectorOperators.ADD);
-        y[y1 + 2] = a21.reduceLanes(VectorOperators.ADD);
-        y[y1 + 3] = a31.reduceLanes(VectorOperators.ADD);
-        y[y2] = a02.reduceLanes(VectorOperators.ADD);
-        y[y2 + 1] = a12.reduceLanes(VectorOperators.ADD);
-        y[y2 + 2] = a22.reduceLanes(VectorOperators.ADD);
-        y[y2 + 3] = a32.reduceLanes(VectorOperators.ADD);
-        y[y3] = a03.reduceLanes(VectorOperators.ADD);
-        y[y3 + 1] = a13.reduceLanes(VectorOperators.ADD);
-        y[y3 + 2] = a23.reduceLanes(VectorOperators.ADD);
-        y[y3 + 3] = a33.reduceLanes(VectorOperators.ADD);
+    private static void f32Rows4(float[] x, int in, int r, float[] w, int base, float[] y, int out, int o, int valid) {
+        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+        for (int k = 0, wi = base; k < in; k++, wi += PANEL) {
+            FloatVector lo = FloatVector.fromArray(F, w, wi);
+            FloatVector hi = FloatVector.fromArray(F, w, wi + L);
+            FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = lo.fma(v, a0);
+            b0 = hi.fma(v, b0);
+            v = FloatVector.broadcast(F, x[x1 + k]);
+            a1 = lo.fma(v, a1);
+            b1 = hi.fma(v, b1);
+            v = FloatVector.broadcast(F, x[x2 + k]);
+            a2 = lo.fma(v, a2);
+            b2 = hi.fma(v, b2);
+            v = FloatVector.broadcast(F, x[x3 + k]);
+            a3 = lo.fma(v, a3);
+            b3 = hi.fma(v, b3);
+        }
+        int y0 = r * out + o;
+        store(y, y0, valid, a0, b0);
+        store(y, y0 + out, valid, a1, b1);
+        store(y, y0 + 2 * out, valid, a2, b2);
+        store(y, y0 + 3 * out, valid, a3, b3);
     }
 
-    private static float f32Tail(float[] x, int xo, float[] w, int wo, int from, int in) {
-        float s = 0;
-        for (int k = from; k < in; k++) {
-            s += w[wo + k] * x[xo + k];
+    private static void bf16Rows4(float[] x, int in, int r, short[] w, int base, float[] y, int out, int o, int valid) {
+        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+        for (int k = 0, wi = base; k < in; k++, wi += PANEL) {
+            IntVector bits = step(w, wi);
+            FloatVector lo = low(bits);
+            FloatVector hi = high(bits);
+            FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = lo.fma(v, a0);
+            b0 = hi.fma(v, b0);
+            v = FloatVector.broadcast(F, x[x1 + k]);
+            a1 = lo.fma(v, a1);
+            b1 = hi.fma(v, b1);
+            v = FloatVector.broadcast(F, x[x2 + k]);
+            a2 = lo.fma(v, a2);
+            b2 = hi.fma(v, b2);
+            v = FloatVector.broadcast(F, x[x3 + k]);
+            a3 = lo.fma(v, a3);
+            b3 = hi.fma(v, b3);
         }
-        return s;
+        int y0 = r * out + o;
+        store(y, y0, valid, a0, b0);
+        store(y, y0 + out, valid, a1, b1);
+        store(y, y0 + 2 * out, valid, a2, b2);
+        store(y, y0 + 3 * out, valid, a3, b3);
     }
 
-    private static float bf16Tail(float[] x, int xo, short[] w, int wo, int from, int in) {
-        float s = 0;
-        for (int k = from; k < in; k++) {
-            s += Bfloat16.toFloat(w[wo + k]) * x[xo + k];
+    private static void f32Rows8(float[] x, int in, int r, float[] w, int base, float[] y, int out, int o, int valid) {
+        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in, x6 = x5 + in, x7 = x6 + in;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+        FloatVector a4 = z, b4 = z, a5 = z, b5 = z, a6 = z, b6 = z, a7 = z, b7 = z;
+        for (int k = 0, wi = base; k < in; k++, wi += PANEL) {
+            FloatVector lo = FloatVector.fromArray(F, w, wi);
+            FloatVector hi = FloatVector.fromArray(F, w, wi + L);
+            FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = lo.fma(v, a0);
+            b0 = hi.fma(v, b0);
+            v = FloatVector.broadcast(F, x[x1 + k]);
+            a1 = lo.fma(v, a1);
+            b1 = hi.fma(v, b1);
+            v = FloatVector.broadcast(F, x[x2 + k]);
+            a2 = lo.fma(v, a2);
+            b2 = hi.fma(v, b2);
+            v = FloatVector.broadcast(F, x[x3 + k]);
+            a3 = lo.fma(v, a3);
+            b3 = hi.fma(v, b3);
+            v = FloatVector.broadcast(F, x[x4 + k]);
+            a4 = lo.fma(v, a4);
+            b4 = hi.fma(v, b4);
+            v = FloatVector.broadcast(F, x[x5 + k]);
+            a5 = lo.fma(v, a5);
+            b5 = hi.fma(v, b5);
+            v = FloatVector.broadcast(F, x[x6 + k]);
+            a6 = lo.fma(v, a6);
+            b6 = hi.fma(v, b6);
+            v = FloatVector.broadcast(F, x[x7 + k]);
+            a7 = lo.fma(v, a7);
+            b7 = hi.fma(v, b7);
         }
-        return s;
+        int y0 = r * out + o;
+        store(y, y0, valid, a0, b0);
+        store(y, y0 + out, valid, a1, b1);
+        store(y, y0 + 2 * out, valid, a2, b2);
+        store(y, y0 + 3 * out, valid, a3, b3);
+        store(y, y0 + 4 * out, valid, a4, b4);
+        store(y, y0 + 5 * out, valid, a5, b5);
+        store(y, y0 + 6 * out, valid, a6, b6);
+        store(y, y0 + 7 * out, valid, a7, b7);
+    }
+
+    private static void bf16Rows8(float[] x, int in, int r, short[] w, int base, float[] y, int out, int o, int valid) {
+        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in, x6 = x5 + in, x7 = x6 + in;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+        FloatVector a4 = z, b4 = z, a5 = z, b5 = z, a6 = z, b6 = z, a7 = z, b7 = z;
+        for (int k = 0, wi = base; k < in; k++, wi += PANEL) {
+            IntVector bits = step(w, wi);
+            FloatVector lo = low(bits);
+            FloatVector hi = high(bits);
+            FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = lo.fma(v, a0);
+            b0 = hi.fma(v, b0);
+            v = FloatVector.broadcast(F, x[x1 + k]);
+            a1 = lo.fma(v, a1);
+            b1 = hi.fma(v, b1);
+            v = FloatVector.broadcast(F, x[x2 + k]);
+            a2 = lo.fma(v, a2);
+            b2 = hi.fma(v, b2);
+            v = FloatVector.broadcast(F, x[x3 + k]);
+            a3 = lo.fma(v, a3);
+            b3 = hi.fma(v, b3);
+            v = FloatVector.broadcast(F, x[x4 + k]);
+            a4 = lo.fma(v, a4);
+            b4 = hi.fma(v, b4);
+            v = FloatVector.broadcast(F, x[x5 + k]);
+            a5 = lo.fma(v, a5);
+            b5 = hi.fma(v, b5);
+            v = FloatVector.broadcast(F, x[x6 + k]);
+            a6 = lo.fma(v, a6);
+            b6 = hi.fma(v, b6);
+            v = FloatVector.broadcast(F, x[x7 + k]);
+            a7 = lo.fma(v, a7);
+            b7 = hi.fma(v, b7);
+        }
+        int y0 = r * out + o;
+        store(y, y0, valid, a0, b0);
+        store(y, y0 + out, valid, a1, b1);
+        store(y, y0 + 2 * out, valid, a2, b2);
+        store(y, y0 + 3 * out, valid, a3, b3);
+        store(y, y0 + 4 * out, valid, a4, b4);
+        store(y, y0 + 5 * out, valid, a5, b5);
+        store(y, y0 + 6 * out, valid, a6, b6);
+        store(y, y0 + 7 * out, valid, a7, b7);
     }
 }

@@ -1,36 +1,41 @@
 package dev.peftbench.engine.tensor.cpu;
 
 import dev.peftbench.engine.load.Bfloat16;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The tiled kernels equal a plain dot product for every shape: tiles, row chunks and their remainders. */
+/** The panel kernels equal a plain dot product for every shape: 8-, 4- and 1-row passes, partial panels, odd widths. */
 class LinearKernelsTest {
 
     @ParameterizedTest(name = "{0} rows x {1} -> {2}")
-    @CsvSource({"1,64,8", "5,64,10", "37,1024,12", "70,4096,8", "9,100,7"})
-    void tiledProductsEqualPlainDotProducts(int n, int in, int out) {
+    @CsvSource({"1,64,8", "5,64,10", "37,1024,12", "70,4096,8", "9,100,7", "13,63,70", "8,33,64", "3,1,40"})
+    void panelProductsEqualPlainDotProducts(int n, int in, int out) {
         SplittableRandom random = new SplittableRandom(n * 31L + in);
-        float[] x = new float[n * in];
-        float[] w = new float[out * in];
-        float[] bias = new float[out];
-        for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
-        for (int i = 0; i < w.length; i++) w[i] = (float) random.nextGaussian();
-        for (int i = 0; i < out; i++) bias[i] = (float) random.nextGaussian();
+        float[] x = gaussians(random, n * in);
+        float[] w = gaussians(random, out * in);
+        float[] bias = gaussians(random, out);
         short[] wb = new short[w.length];
         float[] wRounded = new float[w.length];
         for (int i = 0; i < w.length; i++) {
             wb[i] = Bfloat16.fromFloat(w[i]);
             wRounded[i] = Bfloat16.toFloat(wb[i]);
         }
+        PackedWeight.F32 packed = PackedWeight.F32.pack(w, out, in);
+        PackedWeight.Bf16 packedB = PackedWeight.Bf16.pack(wb, out, in);
         float[] y = new float[n * out];
         float[] yb = new float[n * out];
-        LinearKernels.f32(x, n, in, w, bias, y, out, 0, out);
-        LinearKernels.bf16(x, n, in, wb, bias, yb, out, 0, out);
+        // Two halves, as the worker pool splits panels between threads.
+        int half = packed.panels() / 2;
+        LinearKernels.f32(x, n, in, packed.data(), bias, y, out, 0, half);
+        LinearKernels.f32(x, n, in, packed.data(), bias, y, out, half, packed.panels());
+        LinearKernels.bf16(x, n, in, packedB.data(), bias, yb, out, 0, half);
+        LinearKernels.bf16(x, n, in, packedB.data(), bias, yb, out, half, packedB.panels());
         for (int r = 0; r < n; r++) {
             for (int o = 0; o < out; o++) {
                 double expected = bias[o];
@@ -44,5 +49,40 @@ class LinearKernelsTest {
                 assertEquals(expectedB, yb[r * out + o], tolerance, "bf16 row " + r + " col " + o);
             }
         }
+    }
+
+    @Test
+    void packedWeightsGiveBackEveryRow() {
+        int rows = 45;
+        int cols = 17;
+        float[] w = gaussians(new SplittableRandom(3), rows * cols);
+        short[] wb = new short[w.length];
+        for (int i = 0; i < w.length; i++) {
+            wb[i] = Bfloat16.fromFloat(w[i]);
+        }
+        PackedWeight.F32 packed = PackedWeight.F32.pack(w, rows, cols);
+        PackedWeight.Bf16 packedB = PackedWeight.Bf16.pack(wb, rows, cols);
+        for (int r = 0; r < rows; r++) {
+            float[] expected = new float[cols];
+            float[] expectedB = new float[cols];
+            for (int c = 0; c < cols; c++) {
+                expected[c] = w[r * cols + c];
+                expectedB[c] = Bfloat16.toFloat(wb[r * cols + c]);
+            }
+            float[] row = new float[cols + 2];
+            float[] rowB = new float[cols + 2];
+            packed.copyRow(r, row, 2);
+            packedB.copyRow(r, rowB, 2);
+            assertArrayEquals(expected, java.util.Arrays.copyOfRange(row, 2, cols + 2), "f32 row " + r);
+            assertArrayEquals(expectedB, java.util.Arrays.copyOfRange(rowB, 2, cols + 2), "bf16 row " + r);
+        }
+    }
+
+    private static float[] gaussians(SplittableRandom random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
     }
 }
