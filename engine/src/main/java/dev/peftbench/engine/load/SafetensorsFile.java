@@ -157,40 +157,8 @@ public final class SafetensorsFile implements WeightSource {
     }
 
     @Override
-    public float[] readFloats(String name) {
-        Entry e = entry(name);
-        ByteBuffer bytes = map(e);
-        int count = Math.toIntExact(e.info().elementCount());
-        float[] out = new float[count];
-        switch (e.info().dtype()) {
-            case F32 -> bytes.asFloatBuffer().get(out);
-            case F16 -> {
-                short[] raw = new short[count];
-                bytes.asShortBuffer().get(raw);
-                for (int i = 0; i < count; i++) {
-                    out[i] = Float.float16ToFloat(raw[i]);
-                }
-            }
-            case BF16 -> {
-                short[] raw = new short[count];
-                bytes.asShortBuffer().get(raw);
-                for (int i = 0; i < count; i++) {
-                    out[i] = Bfloat16.toFloat(raw[i]);
-                }
-            }
-        }
-        return out;
-    }
-
-    @Override
-    public short[] readShorts(String name) {
-        Entry e = entry(name);
-        if (e.info().dtype().bytes() != 2) {
-            throw new IllegalArgumentException(name + " is " + e.info().dtype() + ", not a 16-bit tensor");
-        }
-        short[] out = new short[Math.toIntExact(e.info().elementCount())];
-        map(e).asShortBuffer().get(out);
-        return out;
+    public ByteBuffer bytes(String name) {
+        return map(entry(name));
     }
 
     private ByteBuffer map(Entry e) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.EngineException;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,13 +89,8 @@ public final class ShardedSafetensors implements WeightSource {
     }
 
     @Override
-    public float[] readFloats(String name) {
-        return shard(name).readFloats(name);
-    }
-
-    @Override
-    public short[] readShorts(String name) {
-        return shard(name).readShorts(name);
+    public ByteBuffer bytes(String name) {
+        return shard(name).bytes(name);
     }
 
     @Override

@@ -118,7 +118,9 @@ public final class TorchBinFile implements WeightSource {
         return info;
     }
 
-    private ByteBuffer bytes(String name) {
+    /** Read into memory: zip entries cannot be mapped. */
+    @Override
+    public ByteBuffer bytes(String name) {
         TensorInfo info = info(name);
         TorchPickleReader.TensorRef t = tensors.get(name);
         int elementBytes = info.dtype().bytes();
@@ -134,38 +136,6 @@ public final class TorchBinFile implements WeightSource {
         } catch (IOException e) {
             throw EngineException.loadFailed("cannot read tensor " + name + " from " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public float[] readFloats(String name) {
-        TensorInfo info = info(name);
-        ByteBuffer b = bytes(name);
-        float[] out = new float[Math.toIntExact(info.elementCount())];
-        switch (info.dtype()) {
-            case F32 -> b.asFloatBuffer().get(out);
-            case F16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = Float.float16ToFloat(b.getShort(2 * i));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = Bfloat16.toFloat(b.getShort(2 * i));
-                }
-            }
-        }
-        return out;
-    }
-
-    @Override
-    public short[] readShorts(String name) {
-        TensorInfo info = info(name);
-        if (info.dtype().bytes() != 2) {
-            throw new IllegalArgumentException(name + " is " + info.dtype() + ", not a 16-bit tensor");
-        }
-        short[] out = new short[Math.toIntExact(info.elementCount())];
-        bytes(name).asShortBuffer().get(out);
-        return out;
     }
 
     @Override

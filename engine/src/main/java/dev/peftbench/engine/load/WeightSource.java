@@ -1,5 +1,6 @@
 package dev.peftbench.engine.load;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -14,14 +15,37 @@ public interface WeightSource extends AutoCloseable {
     /** @throws dev.peftbench.engine.EngineException LOAD_FAILED naming the missing tensor and the file */
     TensorInfo info(String name);
 
-    /** The tensor as float32 values, row-major (16-bit types widened exactly). */
-    float[] readFloats(String name);
-
     /**
-     * The raw 16-bit values of an F16 or BF16 tensor, row-major, without widening (the CPU backend
-     * computes on bfloat16 weights directly).
+     * The tensor's stored bytes, row-major, little-endian, read-only: a memory mapping where the file
+     * allows one, so a backend can repack a large matrix without first copying all of it.
      */
-    short[] readShorts(String name);
+    ByteBuffer bytes(String name);
+
+    /** The tensor as float32 values, row-major (16-bit types widened exactly). */
+    default float[] readFloats(String name) {
+        DType dtype = info(name).dtype();
+        ByteBuffer bytes = bytes(name);
+        float[] out = new float[Math.toIntExact(info(name).elementCount())];
+        if (dtype == DType.F32) {
+            bytes.asFloatBuffer().get(out);
+        } else {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = dtype.floatAt(bytes, i);
+            }
+        }
+        return out;
+    }
+
+    /** The raw 16-bit values of an F16 or BF16 tensor, row-major, without widening. */
+    default short[] readShorts(String name) {
+        TensorInfo info = info(name);
+        if (info.dtype().bytes() != 2) {
+            throw new IllegalArgumentException(name + " is " + info.dtype() + ", not a 16-bit tensor");
+        }
+        short[] out = new short[Math.toIntExact(info.elementCount())];
+        bytes(name).asShortBuffer().get(out);
+        return out;
+    }
 
     @Override
     void close();

@@ -14,6 +14,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -57,18 +58,10 @@ public final class CpuTensorOps implements TensorOps {
         }
         int rows = Math.toIntExact(info.shape()[0]);
         int cols = Math.toIntExact(info.shape()[1]);
-        if (computeType == ComputeType.BFLOAT16) {
-            if (info.dtype() == DType.BF16) {
-                return PackedWeight.Bf16.pack(source.readShorts(name), rows, cols);
-            }
-            float[] values = source.readFloats(name);
-            short[] narrowed = new short[values.length];
-            for (int i = 0; i < values.length; i++) {
-                narrowed[i] = Bfloat16.fromFloat(values[i]);
-            }
-            return PackedWeight.Bf16.pack(narrowed, rows, cols);
-        }
-        return PackedWeight.F32.pack(source.readFloats(name), rows, cols);
+        ByteBuffer stored = source.bytes(name);
+        return computeType == ComputeType.BFLOAT16
+                ? PackedWeight.Bf16.pack(stored, info.dtype(), rows, cols)
+                : PackedWeight.F32.pack(stored, info.dtype(), rows, cols);
     }
 
     @Override

@@ -1,8 +1,11 @@
 package dev.peftbench.engine.tensor.cpu;
 
 import dev.peftbench.engine.load.Bfloat16;
+import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
+
+import java.nio.ByteBuffer;
 
 /**
  * A weight {@code [rows, cols]} (out x in features) repacked at load into column panels, the layout of a
@@ -37,12 +40,13 @@ sealed interface PackedWeight extends Tensor {
             }
         }
 
-        static F32 pack(float[] rowMajor, int rows, int cols) {
+        /** Packs a stored row-major tensor straight from its (mapped) bytes: no row-major copy in between. */
+        static F32 pack(ByteBuffer stored, DType dtype, int rows, int cols) {
             float[] packed = new float[Math.multiplyExact(panelsFor(rows) * PANEL, cols)];
             for (int r = 0; r < rows; r++) {
                 int base = (r / PANEL) * PANEL * cols + r % PANEL;
                 for (int k = 0; k < cols; k++) {
-                    packed[base + k * PANEL] = rowMajor[r * cols + k];
+                    packed[base + k * PANEL] = dtype.floatAt(stored, r * cols + k);
                 }
             }
             return new F32(packed, rows, cols);
@@ -74,12 +78,13 @@ sealed interface PackedWeight extends Tensor {
             }
         }
 
-        static Bf16 pack(short[] rowMajor, int rows, int cols) {
+        /** Packs bfloat16 bits as stored, or other types rounded once to nearest even. */
+        static Bf16 pack(ByteBuffer stored, DType dtype, int rows, int cols) {
             short[] packed = new short[Math.multiplyExact(panelsFor(rows) * PANEL, cols)];
             for (int r = 0; r < rows; r++) {
                 int base = (r / PANEL) * PANEL * cols + lane(r % PANEL);
                 for (int k = 0; k < cols; k++) {
-                    packed[base + k * PANEL] = rowMajor[r * cols + k];
+                    packed[base + k * PANEL] = dtype.bfloat16At(stored, r * cols + k);
                 }
             }
             return new Bf16(packed, rows, cols);

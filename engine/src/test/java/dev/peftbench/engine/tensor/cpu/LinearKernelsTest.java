@@ -1,10 +1,14 @@
 package dev.peftbench.engine.tensor.cpu;
 
 import dev.peftbench.engine.load.Bfloat16;
+import dev.peftbench.engine.load.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -26,8 +30,8 @@ class LinearKernelsTest {
             wb[i] = Bfloat16.fromFloat(w[i]);
             wRounded[i] = Bfloat16.toFloat(wb[i]);
         }
-        PackedWeight.F32 packed = PackedWeight.F32.pack(w, out, in);
-        PackedWeight.Bf16 packedB = PackedWeight.Bf16.pack(wb, out, in);
+        PackedWeight.F32 packed = PackedWeight.F32.pack(stored(w), DType.F32, out, in);
+        PackedWeight.Bf16 packedB = PackedWeight.Bf16.pack(stored(wb), DType.BF16, out, in);
         float[] y = new float[n * out];
         float[] yb = new float[n * out];
         // Two halves, as the worker pool splits panels between threads.
@@ -51,31 +55,39 @@ class LinearKernelsTest {
         }
     }
 
+    /** Every row comes back as stored, or rounded once to bfloat16 when a float32 checkpoint runs in bfloat16. */
     @Test
     void packedWeightsGiveBackEveryRow() {
         int rows = 45;
         int cols = 17;
         float[] w = gaussians(new SplittableRandom(3), rows * cols);
-        short[] wb = new short[w.length];
-        for (int i = 0; i < w.length; i++) {
-            wb[i] = Bfloat16.fromFloat(w[i]);
-        }
-        PackedWeight.F32 packed = PackedWeight.F32.pack(w, rows, cols);
-        PackedWeight.Bf16 packedB = PackedWeight.Bf16.pack(wb, rows, cols);
+        PackedWeight.F32 packed = PackedWeight.F32.pack(stored(w), DType.F32, rows, cols);
+        PackedWeight.Bf16 rounded = PackedWeight.Bf16.pack(stored(w), DType.F32, rows, cols);
         for (int r = 0; r < rows; r++) {
-            float[] expected = new float[cols];
-            float[] expectedB = new float[cols];
+            float[] expected = Arrays.copyOfRange(w, r * cols, (r + 1) * cols);
+            float[] expectedRounded = new float[cols];
             for (int c = 0; c < cols; c++) {
-                expected[c] = w[r * cols + c];
-                expectedB[c] = Bfloat16.toFloat(wb[r * cols + c]);
+                expectedRounded[c] = Bfloat16.toFloat(Bfloat16.fromFloat(expected[c]));
             }
             float[] row = new float[cols + 2];
-            float[] rowB = new float[cols + 2];
+            float[] rowRounded = new float[cols + 2];
             packed.copyRow(r, row, 2);
-            packedB.copyRow(r, rowB, 2);
-            assertArrayEquals(expected, java.util.Arrays.copyOfRange(row, 2, cols + 2), "f32 row " + r);
-            assertArrayEquals(expectedB, java.util.Arrays.copyOfRange(rowB, 2, cols + 2), "bf16 row " + r);
+            rounded.copyRow(r, rowRounded, 2);
+            assertArrayEquals(expected, Arrays.copyOfRange(row, 2, cols + 2), "f32 row " + r);
+            assertArrayEquals(expectedRounded, Arrays.copyOfRange(rowRounded, 2, cols + 2), "bf16 row " + r);
         }
+    }
+
+    private static ByteBuffer stored(float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return b;
+    }
+
+    private static ByteBuffer stored(short[] values) {
+        ByteBuffer b = ByteBuffer.allocate(2 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asShortBuffer().put(values);
+        return b;
     }
 
     private static float[] gaussians(SplittableRandom random, int n) {

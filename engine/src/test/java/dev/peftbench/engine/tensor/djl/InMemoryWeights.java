@@ -1,10 +1,13 @@
 package dev.peftbench.engine.tensor.djl;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.load.Bfloat16;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.TensorInfo;
 import dev.peftbench.engine.load.WeightSource;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -67,6 +70,22 @@ final class InMemoryWeights implements WeightSource {
     @Override
     public float[] readFloats(String name) {
         return values(name);
+    }
+
+    /** The values encoded in their declared stored type, as a checkpoint file holds them. */
+    @Override
+    public ByteBuffer bytes(String name) {
+        Entry e = entry(name);
+        DType stored = e.info().dtype();
+        ByteBuffer b = ByteBuffer.allocate(e.values().length * stored.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : e.values()) {
+            switch (stored) {
+                case F32 -> b.putFloat(v);
+                case F16 -> b.putShort(Float.floatToFloat16(v));
+                case BF16 -> b.putShort(Bfloat16.fromFloat(v));
+            }
+        }
+        return b.flip();
     }
 
     @Override
