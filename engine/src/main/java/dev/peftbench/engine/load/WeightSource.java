@@ -23,9 +23,10 @@ public interface WeightSource extends AutoCloseable {
 
     /** The tensor as float32 values, row-major (16-bit types widened exactly). */
     default float[] readFloats(String name) {
-        DType dtype = info(name).dtype();
+        TensorInfo info = info(name);
+        DType dtype = info.dtype();
         ByteBuffer bytes = bytes(name);
-        float[] out = new float[Math.toIntExact(info(name).elementCount())];
+        float[] out = new float[Math.toIntExact(info.elementCount())];
         if (dtype == DType.F32) {
             bytes.asFloatBuffer().get(out);
         } else {

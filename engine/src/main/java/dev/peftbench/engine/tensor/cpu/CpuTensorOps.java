@@ -3,7 +3,6 @@ package dev.peftbench.engine.tensor.cpu;
 import dev.peftbench.engine.load.Bfloat16;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.EngineException;
-import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.TensorInfo;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.AttentionSpan;
@@ -66,13 +65,16 @@ public final class CpuTensorOps implements TensorOps {
 
     @Override
     public Tensor vector(WeightSource source, String name) {
+        if (computeType == ComputeType.FLOAT32) {
+            float[] values = source.readFloats(name);
+            return new CpuTensor(values, 1, values.length);
+        }
+        // Same rounding as the matrices, so a float32 checkpoint run in bfloat16 matches a bfloat16 one.
         TensorInfo info = source.info(name);
-        float[] values = source.readFloats(name);
-        if (computeType == ComputeType.BFLOAT16 && info.dtype() != DType.BF16) {
-            // Same rounding as the matrices, so a float32 checkpoint run in bfloat16 matches a bfloat16 one.
-            for (int i = 0; i < values.length; i++) {
-                values[i] = Bfloat16.toFloat(Bfloat16.fromFloat(values[i]));
-            }
+        ByteBuffer stored = source.bytes(name);
+        float[] values = new float[Math.toIntExact(info.elementCount())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Bfloat16.toFloat(info.dtype().bfloat16At(stored, i));
         }
         return new CpuTensor(values, 1, values.length);
     }
