@@ -126,6 +126,11 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
+    public void recycle(Tensor x) {
+        inner.recycle(x);
+    }
+
+    @Override
     public void endStep() {
         inner.endStep();
     }

@@ -61,6 +61,14 @@ public interface TensorOps extends AutoCloseable {
     /** The values of {@code x}, row-major, as float32. */
     float[] toFloats(Tensor x);
 
+    /**
+     * The caller is done with {@code x}, a result of this backend's operations (never a weight): a later
+     * result may reuse its memory. Using {@code x} afterwards is a bug. Backends that free temporaries
+     * per step ({@link #endStep}) may ignore it.
+     */
+    default void recycle(Tensor x) {
+    }
+
     /** The forward pass is over and its outputs read: a backend may free the step's temporaries. */
     default void endStep() {
     }

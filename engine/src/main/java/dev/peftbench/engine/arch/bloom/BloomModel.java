@@ -122,19 +122,29 @@ public final class BloomModel implements CausalLm {
             lastRows[i] = offset - 1;
         }
         float eps = config.layerNormEpsilon();
-        Tensor x = parts.size() == 1 ? parts.getFirst() : ops.concatRows(parts);
-        x = ops.layerNorm(x, weights.embeddingNormWeight(), weights.embeddingNormBias(), eps);
+        Tensor embedded = parts.size() == 1 ? parts.getFirst() : ops.concatRows(parts);
+        if (embedded != parts.getFirst()) {
+            parts.forEach(ops::recycle);
+        }
+        Tensor x = ops.layerNorm(embedded, weights.embeddingNormWeight(), weights.embeddingNormBias(), eps);
+        ops.recycle(embedded);
         for (int l = 0; l < config.layers(); l++) {
-            x = block(l, weights.layers().get(l), x, rows, spans);
+            Tensor next = block(l, weights.layers().get(l), x, rows, spans);
+            ops.recycle(x);
+            x = next;
         }
         for (ForwardRow row : rows) {
             row.cache().advance(row.newPositions());
         }
         Tensor last = allPositions ? x : ops.selectRows(x, lastRows);
         Tensor normed = ops.layerNorm(last, weights.finalNormWeight(), weights.finalNormBias(), eps);
-        float[] logits = ops.toFloats(ops.linear(normed, weights.lmHead(), null));
+        Tensor logits = ops.linear(normed, weights.lmHead(), null);
+        List<float[]> perRow = split(ops.toFloats(logits), rows, allPositions);
+        for (Tensor t : new Tensor[] {x, last, normed, logits}) {
+            ops.recycle(t);
+        }
         ops.endStep();
-        return split(logits, rows, allPositions);
+        return perRow;
     }
 
     /** modeling_bloom.BloomBlock.forward. */
@@ -155,6 +165,9 @@ public final class BloomModel implements CausalLm {
         Tensor down = ops.linear(up, w.downWeight(), w.downBias());
         applyLora(down, up, l, Projection.DENSE_4H_TO_H, rows, spans);
         ops.addInPlace(down, config.residualPostLayerNorm() ? normed2 : attention);
+        for (Tensor t : new Tensor[] {normed, qkv, context, attention, normed2, up}) {
+            ops.recycle(t);
+        }
         return down;
     }
 

@@ -30,6 +30,7 @@ public final class CpuTensorOps implements TensorOps {
 
     private final ComputeType computeType;
     private final WorkerPool pool;
+    private final ActivationArena arena = new ActivationArena();
 
     public CpuTensorOps(ComputeType computeType, int threads) {
         if (computeType == ComputeType.FLOAT16) {
@@ -82,7 +83,7 @@ public final class CpuTensorOps implements TensorOps {
     @Override
     public Tensor embed(Tensor table, int[] ids) {
         int cols = table.cols();
-        CpuTensor out = new CpuTensor(ids.length, cols);
+        CpuTensor out = activation(ids.length, cols);
         for (int i = 0; i < ids.length; i++) {
             int id = ids[i];
             if (id < 0 || id >= table.rows()) {
@@ -97,7 +98,7 @@ public final class CpuTensorOps implements TensorOps {
     public Tensor concatRows(List<Tensor> parts) {
         int cols = parts.getFirst().cols();
         int rows = parts.stream().mapToInt(Tensor::rows).sum();
-        CpuTensor out = new CpuTensor(rows, cols);
+        CpuTensor out = activation(rows, cols);
         int offset = 0;
         for (Tensor part : parts) {
             float[] data = f32(part).data();
@@ -111,7 +112,7 @@ public final class CpuTensorOps implements TensorOps {
     public Tensor selectRows(Tensor x, int[] rowIndexes) {
         CpuTensor in = f32(x);
         int cols = in.cols();
-        CpuTensor out = new CpuTensor(rowIndexes.length, cols);
+        CpuTensor out = activation(rowIndexes.length, cols);
         for (int i = 0; i < rowIndexes.length; i++) {
             System.arraycopy(in.data(), rowIndexes[i] * cols, out.data(), i * cols, cols);
         }
@@ -124,7 +125,7 @@ public final class CpuTensorOps implements TensorOps {
         float[] g = f32(gamma).data();
         float[] b = f32(beta).data();
         int cols = in.cols();
-        CpuTensor out = new CpuTensor(in.rows(), cols);
+        CpuTensor out = activation(in.rows(), cols);
         int bound = F.loopBound(cols);
         for (int r = 0; r < in.rows(); r++) {
             int base = r * cols;
@@ -164,7 +165,7 @@ public final class CpuTensorOps implements TensorOps {
         }
         int n = in.rows();
         int out = w.rows();
-        CpuTensor y = new CpuTensor(n, out);
+        CpuTensor y = activation(n, out);
         float[] b = bias == null ? null : f32(bias).data();
         boolean parallel = (long) n * out * in.cols() >= PARALLEL_THRESHOLD;
         switch (packed(w)) {
@@ -181,15 +182,18 @@ public final class CpuTensorOps implements TensorOps {
         CpuTensor in = f32(x);
         CpuTensor target = f32(y);
         int cols = in.cols();
-        float[] slice = new float[rowCount * cols];
-        System.arraycopy(in.data(), rowStart * cols, slice, 0, slice.length);
-        Tensor down = linear(new CpuTensor(slice, rowCount, cols), loraA, null);
-        float[] up = f32(linear(down, loraB, null)).data();
+        CpuTensor slice = activation(rowCount, cols);
+        System.arraycopy(in.data(), rowStart * cols, slice.data(), 0, slice.data().length);
+        Tensor down = linear(slice, loraA, null);
+        CpuTensor up = f32(linear(down, loraB, null));
         int outCols = target.cols();
         int base = rowStart * outCols;
-        for (int i = 0; i < up.length; i++) {
-            target.data()[base + i] += scale * up[i];
+        for (int i = 0; i < up.data().length; i++) {
+            target.data()[base + i] += scale * up.data()[i];
         }
+        recycle(slice);
+        recycle(down);
+        recycle(up);
     }
 
     @Override
@@ -232,7 +236,7 @@ public final class CpuTensorOps implements TensorOps {
     public Tensor bloomAttention(Tensor qkv, int layer, int heads, int headDim, float[] alibiSlopes,
                                  List<AttentionSpan> spans) {
         CpuTensor fused = f32(qkv);
-        CpuTensor context = new CpuTensor(fused.rows(), heads * headDim);
+        CpuTensor context = activation(fused.rows(), heads * headDim);
         int units = spans.size() * heads;
         long work = 0;
         for (AttentionSpan span : spans) {
@@ -251,10 +255,27 @@ public final class CpuTensorOps implements TensorOps {
         return context;
     }
 
-    /** The tensor's own array, not a copy: a forward's outputs are fresh and handed over to the caller. */
+    /** The tensor's own array, not a copy: read it before handing the tensor to {@link #recycle}. */
     @Override
     public float[] toFloats(Tensor x) {
         return f32(x).data();
+    }
+
+    @Override
+    public void recycle(Tensor x) {
+        if (x instanceof CpuTensor c) {
+            arena.giveBack(c.data());
+        }
+    }
+
+    @Override
+    public void endStep() {
+        arena.endStep();
+    }
+
+    /** A zeroed result tensor, its array reused from an earlier one of the same size where possible. */
+    private CpuTensor activation(int rows, int cols) {
+        return new CpuTensor(arena.take(Math.multiplyExact(rows, cols)), rows, cols);
     }
 
     @Override
