@@ -26,12 +26,12 @@ final class BloomAttentionKernel {
         int past = cache.length();
         for (int i = 0; i < span.rowCount(); i++) {
             int src = (span.rowStart() + i) * qkvCols + head * 3 * headDim;
-            int dst = cache.offset(layer, head, past + i);
-            System.arraycopy(qkv, src + headDim, cache.keys, dst, headDim);
-            System.arraycopy(qkv, src + 2 * headDim, cache.values, dst, headDim);
+            int position = past + i;
+            int dst = cache.slot(layer, head, position);
+            System.arraycopy(qkv, src + headDim, cache.keys(position), dst, headDim);
+            System.arraycopy(qkv, src + 2 * headDim, cache.values(position), dst, headDim);
         }
         float invNorm = (float) (1.0 / Math.sqrt(headDim));
-        int keyBase = cache.offset(layer, head, 0);
         int needed = past + span.rowCount();
         if (scores.length < needed) {
             scores = new float[Math.max(needed, scores.length * 2)];
@@ -42,7 +42,7 @@ final class BloomAttentionKernel {
             int visible = past + i + 1;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < visible; j++) {
-                float s = dot(qkv, q, cache.keys, keyBase + j * headDim, headDim) * invNorm + slope * j;
+                float s = dot(qkv, q, cache.keys(j), cache.slot(layer, head, j), headDim) * invNorm + slope * j;
                 scores[j] = s;
                 max = Math.max(max, s);
             }
@@ -55,7 +55,7 @@ final class BloomAttentionKernel {
             int out = row * contextCols + head * headDim;
             float inv = 1f / sum;
             for (int j = 0; j < visible; j++) {
-                axpy(scores[j] * inv, cache.values, keyBase + j * headDim, context, out, headDim);
+                axpy(scores[j] * inv, cache.values(j), cache.slot(layer, head, j), context, out, headDim);
             }
         }
         return scores;

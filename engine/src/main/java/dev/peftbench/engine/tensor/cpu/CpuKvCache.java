@@ -3,25 +3,54 @@ package dev.peftbench.engine.tensor.cpu;
 import dev.peftbench.engine.tensor.PreallocatedKvCache;
 
 /**
- * Keys and values of one sequence, laid out {@code [layer][head][position][headDim]} so that one head's
- * keys are contiguous for the score loop. Sized once for the whole sequence.
+ * One sequence's keys and values in blocks from its model's {@link KvBlockPool}, taken as positions are
+ * written ({@link #reserve}) and given back on {@link #close}. Within a block one head's positions are
+ * contiguous, so the score loop reads {@code BLOCK · headDim} values in a row.
  */
 final class CpuKvCache extends PreallocatedKvCache {
-    final int heads;
-    final int headDim;
-    final float[] keys;
-    final float[] values;
 
-    CpuKvCache(int layers, int heads, int headDim, int capacity) {
+    private final KvBlockPool pool;
+    private final KvBlockPool.Block[] blocks;
+    private int taken;
+
+    CpuKvCache(KvBlockPool pool, int capacity) {
         super(capacity);
-        this.heads = heads;
-        this.headDim = headDim;
-        int size = Math.multiplyExact(Math.multiplyExact(layers * heads, capacity), headDim);
-        this.keys = new float[size];
-        this.values = new float[size];
+        this.pool = pool;
+        this.blocks = new KvBlockPool.Block[(capacity + KvBlockPool.BLOCK - 1) / KvBlockPool.BLOCK];
     }
 
-    int offset(int layer, int head, int position) {
-        return ((layer * heads + head) * capacity() + position) * headDim;
+    /** Makes positions {@code [0, positions)} writable; called before the attention kernels run in parallel. */
+    void reserve(int positions) {
+        if (positions > capacity()) {
+            throw new IllegalStateException("KV cache overflow: " + positions + " > " + capacity());
+        }
+        while (taken * KvBlockPool.BLOCK < positions) {
+            blocks[taken++] = pool.take();
+        }
+    }
+
+    float[] keys(int position) {
+        return blocks[position / KvBlockPool.BLOCK].keys();
+    }
+
+    float[] values(int position) {
+        return blocks[position / KvBlockPool.BLOCK].values();
+    }
+
+    int slot(int layer, int head, int position) {
+        return pool.slot(layer, head, position);
+    }
+
+    int blocksHeld() {
+        return taken;
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < taken; i++) {
+            pool.giveBack(blocks[i]);
+            blocks[i] = null;
+        }
+        taken = 0;
     }
 }

@@ -31,6 +31,7 @@ public final class CpuTensorOps implements TensorOps {
     private final ComputeType computeType;
     private final WorkerPool pool;
     private final ActivationArena arena = new ActivationArena();
+    private KvBlockPool kvBlocks;
 
     public CpuTensorOps(ComputeType computeType, int threads) {
         if (computeType == ComputeType.FLOAT16) {
@@ -228,8 +229,11 @@ public final class CpuTensorOps implements TensorOps {
     }
 
     @Override
-    public KvCache newKvCache(int layers, int heads, int headDim, int capacity) {
-        return new CpuKvCache(layers, heads, headDim, capacity);
+    public synchronized KvCache newKvCache(int layers, int heads, int headDim, int capacity) {
+        if (kvBlocks == null || !kvBlocks.fits(layers, heads, headDim)) {
+            kvBlocks = new KvBlockPool(layers, heads, headDim);
+        }
+        return new CpuKvCache(kvBlocks, capacity);
     }
 
     @Override
@@ -237,6 +241,9 @@ public final class CpuTensorOps implements TensorOps {
                                  List<AttentionSpan> spans) {
         CpuTensor fused = f32(qkv);
         CpuTensor context = activation(fused.rows(), heads * headDim);
+        for (AttentionSpan span : spans) {
+            ((CpuKvCache) span.cache()).reserve(span.cache().length() + span.rowCount());
+        }
         int units = spans.size() * heads;
         long work = 0;
         for (AttentionSpan span : spans) {

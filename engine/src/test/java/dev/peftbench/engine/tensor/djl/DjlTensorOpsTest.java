@@ -186,8 +186,9 @@ class DjlTensorOpsTest {
     }
 
     /**
-     * Two sequences in one batch over three steps, at both layers of the cache: prefills of 5 and 3 rows,
-     * then a decode row next to a 2-row prefill (caches at 5 and 3), then two decode rows (6 and 5).
+     * Two sequences in one batch over four steps, at both layers of the cache: prefills of 13 and 3 rows,
+     * then a decode row next to a 20-row prefill (caches at 13 and 3), then rows that cross the CPU cache's
+     * 16-position block boundaries again (caches at 14 and 23, then 19 and 24).
      */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backends")
@@ -197,15 +198,15 @@ class DjlTensorOpsTest {
         int heads = 4;
         int headDim = 8;
         float[] slopes = {0.25f, 0.0625f, 0.015625f, 0.00390625f};
-        int[][] rowsPerStep = {{5, 3}, {1, 2}, {1, 1}};
+        int[][] rowsPerStep = {{13, 3}, {1, 20}, {5, 1}, {1, 1}};
         InMemoryWeights w = new InMemoryWeights(8);
         for (int s = 0; s < rowsPerStep.length; s++) {
             for (int l = 0; l < layers; l++) {
                 w.random("qkv" + s + "." + l, rowsPerStep[s][0] + rowsPerStep[s][1], heads * 3 * headDim, 0, 1);
             }
         }
-        List<KvCache> cpuCaches = List.of(cpu.newKvCache(layers, heads, headDim, 16), cpu.newKvCache(layers, heads, headDim, 16));
-        List<KvCache> djlCaches = List.of(ops.newKvCache(layers, heads, headDim, 16), ops.newKvCache(layers, heads, headDim, 16));
+        List<KvCache> cpuCaches = List.of(cpu.newKvCache(layers, heads, headDim, 40), cpu.newKvCache(layers, heads, headDim, 40));
+        List<KvCache> djlCaches = List.of(ops.newKvCache(layers, heads, headDim, 40), ops.newKvCache(layers, heads, headDim, 40));
         for (int s = 0; s < rowsPerStep.length; s++) {
             int[] rows = rowsPerStep[s];
             List<AttentionSpan> cpuSpans = spans(cpuCaches, rows);
