@@ -9,13 +9,27 @@ import jdk.incubator.vector.VectorSpecies;
  * One head of BLOOM self-attention for one sequence (transformers' modeling_bloom.BloomAttention):
  * {@code scores = alibi + (q · kᵀ) / sqrt(headDim)} via baddbmm, causal mask, float32 softmax, then
  * {@code probs · v}. ALiBi's bias is {@code slope · keyPosition}; HF's per-row constant offset of
- * the same bias cancels in the softmax. Masked (future) keys are simply not visited.
+ * the same bias cancels in the softmax. Masked (future) keys are simply not visited. Scores are computed
+ * a cache block at a time from the transposed keys ({@link KvBlockPool#keyBase}): one vector lane per
+ * position, so no horizontal sum per key.
  */
 final class BloomAttentionKernel {
 
     private static final VectorSpecies<Float> F = LinearKernels.F;
+    private static final int L = F.length();
+    private static final int BLOCK = KvBlockPool.BLOCK;
+    private static final FloatVector LANE_INDEX = FloatVector.fromArray(F, laneIndexes(), 0);
+    private static final FloatVector MINUS_INFINITY = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
 
     private BloomAttentionKernel() {
+    }
+
+    private static float[] laneIndexes() {
+        float[] lanes = new float[L];
+        for (int i = 0; i < L; i++) {
+            lanes[i] = i;
+        }
+        return lanes;
     }
 
     /** Writes this head's keys/values for the span's new rows and its context rows; returns the (maybe grown) score buffer. */
@@ -26,55 +40,71 @@ final class BloomAttentionKernel {
         int past = cache.length();
         for (int i = 0; i < span.rowCount(); i++) {
             int src = (span.rowStart() + i) * qkvCols + head * 3 * headDim;
-            int position = past + i;
-            int dst = cache.slot(layer, head, position);
-            System.arraycopy(qkv, src + headDim, cache.keys(position), dst, headDim);
-            System.arraycopy(qkv, src + 2 * headDim, cache.values(position), dst, headDim);
+            cache.write(layer, head, past + i, qkv, src + headDim, src + 2 * headDim);
         }
         float invNorm = (float) (1.0 / Math.sqrt(headDim));
-        int needed = past + span.rowCount();
+        // Whole blocks of scores are computed, so the buffer is padded to a block.
+        int needed = (past + span.rowCount() + BLOCK - 1) / BLOCK * BLOCK;
         if (scores.length < needed) {
             scores = new float[Math.max(needed, scores.length * 2)];
         }
+        int keyBase = cache.keyBase(layer, head);
         for (int i = 0; i < span.rowCount(); i++) {
             int row = span.rowStart() + i;
             int q = row * qkvCols + head * 3 * headDim;
             int visible = past + i + 1;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < visible; j++) {
-                float s = dot(qkv, q, cache.keys(j), cache.slot(layer, head, j), headDim) * invNorm + slope * j;
-                scores[j] = s;
-                max = Math.max(max, s);
+            for (int start = 0; start < visible; start += BLOCK) {
+                blockScores(qkv, q, cache.keys(start), keyBase, headDim, invNorm, slope, start, visible, scores);
             }
-            float sum = 0;
-            for (int j = 0; j < visible; j++) {
-                float e = (float) Math.exp(scores[j] - max);
-                scores[j] = e;
-                sum += e;
-            }
+            float max = maxOf(scores, visible);
+            float sum = expInPlace(scores, visible, max);
             int out = row * contextCols + head * headDim;
             float inv = 1f / sum;
             for (int j = 0; j < visible; j++) {
-                axpy(scores[j] * inv, cache.values(j), cache.slot(layer, head, j), context, out, headDim);
+                axpy(scores[j] * inv, cache.values(j), cache.valueSlot(layer, head, j), context, out, headDim);
             }
         }
         return scores;
     }
 
-    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        int bound = F.loopBound(n);
-        float sum = 0;
-        if (bound > 0) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int k = 0; k < bound; k += F.length()) {
-                acc = FloatVector.fromArray(F, a, ao + k).fma(FloatVector.fromArray(F, b, bo + k), acc);
+    /** {@code scores[start + p] = (q · k_p) · invNorm + slope · (start + p)} for the block's positions below {@code visible}. */
+    private static void blockScores(float[] qkv, int q, float[] keys, int keyBase, int headDim, float invNorm, float slope,
+                                    int start, int visible, float[] scores) {
+        for (int c = 0; c < BLOCK && start + c < visible; c += L) {
+            int k = keyBase + c;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            int d = 0;
+            for (; d + 1 < headDim; d += 2, k += 2 * BLOCK) {
+                a0 = FloatVector.fromArray(F, keys, k).fma(FloatVector.broadcast(F, qkv[q + d]), a0);
+                a1 = FloatVector.fromArray(F, keys, k + BLOCK).fma(FloatVector.broadcast(F, qkv[q + d + 1]), a1);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            if (d < headDim) {
+                a0 = FloatVector.fromArray(F, keys, k).fma(FloatVector.broadcast(F, qkv[q + d]), a0);
+            }
+            FloatVector alibi = LANE_INDEX.add((float) (start + c)).mul(slope);
+            a0.add(a1).mul(invNorm).add(alibi).intoArray(scores, start + c);
         }
-        for (int k = bound; k < n; k++) {
-            sum += a[ao + k] * b[bo + k];
+    }
+
+    private static float maxOf(float[] scores, int n) {
+        FloatVector max = MINUS_INFINITY;
+        for (int j = 0; j < n; j += L) {
+            max = max.max(MINUS_INFINITY.blend(FloatVector.fromArray(F, scores, j), F.indexInRange(j, n)));
         }
-        return sum;
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** {@code scores[j] = exp(scores[j] - max)} for {@code j < n}; returns their sum. */
+    private static float expInPlace(float[] scores, int n, float max) {
+        FloatVector sum = FloatVector.zero(F);
+        for (int j = 0; j < n; j += L) {
+            FloatVector e = FloatVector.fromArray(F, scores, j).sub(max).lanewise(VectorOperators.EXP);
+            e = FloatVector.zero(F).blend(e, F.indexInRange(j, n));
+            e.intoArray(scores, j);
+            sum = sum.add(e);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     /** {@code y += alpha · x}. */

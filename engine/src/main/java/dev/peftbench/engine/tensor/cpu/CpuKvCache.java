@@ -4,8 +4,7 @@ import dev.peftbench.engine.tensor.PreallocatedKvCache;
 
 /**
  * One sequence's keys and values in blocks from its model's {@link KvBlockPool}, taken as positions are
- * written ({@link #reserve}) and given back on {@link #close}. Within a block one head's positions are
- * contiguous, so the score loop reads {@code BLOCK · headDim} values in a row.
+ * written ({@link #reserve}) and given back on {@link #close}.
  */
 final class CpuKvCache extends PreallocatedKvCache {
 
@@ -37,8 +36,22 @@ final class CpuKvCache extends PreallocatedKvCache {
         return blocks[position / KvBlockPool.BLOCK].values();
     }
 
-    int slot(int layer, int head, int position) {
-        return pool.slot(layer, head, position);
+    int keyBase(int layer, int head) {
+        return pool.keyBase(layer, head);
+    }
+
+    int valueSlot(int layer, int head, int position) {
+        return pool.valueSlot(layer, head, position);
+    }
+
+    /** Stores position {@code position}'s key and value for {@code (layer, head)} from {@code qkv[from..]}: key, then value. */
+    void write(int layer, int head, int position, float[] qkv, int keyFrom, int valueFrom) {
+        float[] keys = keys(position);
+        int k = pool.keyBase(layer, head) + position % KvBlockPool.BLOCK;
+        for (int d = 0; d < pool.headDim; d++) {
+            keys[k + d * KvBlockPool.BLOCK] = qkv[keyFrom + d];
+        }
+        System.arraycopy(qkv, valueFrom, values(position), pool.valueSlot(layer, head, position), pool.headDim);
     }
 
     int blocksHeld() {

@@ -15,7 +15,7 @@ final class KvBlockPool {
     /** Positions per block: small enough to waste little at a sequence's end, large enough to loop over. */
     static final int BLOCK = 16;
 
-    /** One block: for every layer and head, {@link #BLOCK} positions of {@code headDim} values, keys and values apart. */
+    /** One block: for every layer and head, {@link #BLOCK} positions of {@code headDim} keys and values. */
     record Block(float[] keys, float[] values) {
     }
 
@@ -62,8 +62,17 @@ final class KvBlockPool {
         return free.size();
     }
 
-    /** Index of {@code (layer, head, position)}'s first value within the position's block. */
-    int slot(int layer, int head, int position) {
+    /**
+     * Where {@code (layer, head)}'s keys start in a block. Keys are stored transposed, {@code [headDim][BLOCK]},
+     * so that one vector holds a feature for consecutive positions and a block's scores are vector
+     * multiply-adds over the query's features, with no horizontal sums.
+     */
+    int keyBase(int layer, int head) {
+        return (layer * heads + head) * BLOCK * headDim;
+    }
+
+    /** Index of {@code (layer, head, position)}'s value vector within the position's block: {@code [BLOCK][headDim]}. */
+    int valueSlot(int layer, int head, int position) {
         return ((layer * heads + head) * BLOCK + position % BLOCK) * headDim;
     }
 }

@@ -3,7 +3,6 @@ package dev.peftbench.engine.tensor.cpu;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class CpuKvCacheTest {
@@ -34,15 +33,39 @@ class CpuKvCacheTest {
     }
 
     @Test
-    void positionsInDifferentBlocksOrLayersNeverShareStorage() {
-        CpuKvCache cache = new CpuKvCache(pool, 2 * KvBlockPool.BLOCK);
-        cache.reserve(2 * KvBlockPool.BLOCK);
+    void everyLayerHeadAndPositionKeepsItsOwnKeyAndValue() {
+        int layers = 2, heads = 4, headDim = 8, positions = 2 * KvBlockPool.BLOCK + 3;
+        CpuKvCache cache = new CpuKvCache(pool, positions);
+        cache.reserve(positions);
+        float[] kv = new float[2 * headDim];
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < heads; h++) {
+                for (int p = 0; p < positions; p++) {
+                    for (int d = 0; d < headDim; d++) {
+                        kv[d] = code(l, h, p, d);
+                        kv[headDim + d] = -code(l, h, p, d);
+                    }
+                    cache.write(l, h, p, kv, 0, headDim);
+                }
+            }
+        }
 
-        assertNotSame(cache.keys(KvBlockPool.BLOCK - 1), cache.keys(KvBlockPool.BLOCK));
-        // The last value of (layer 0, last head, last slot) ends where (layer 1, head 0, slot 0) begins.
-        int endOfLayer0 = cache.slot(0, 3, KvBlockPool.BLOCK - 1) + 8;
-        assertEquals(endOfLayer0, cache.slot(1, 0, 0));
-        assertEquals(cache.keys(0).length, cache.slot(1, 3, KvBlockPool.BLOCK - 1) + 8);
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < heads; h++) {
+                for (int p = 0; p < positions; p++) {
+                    for (int d = 0; d < headDim; d++) {
+                        float key = cache.keys(p)[cache.keyBase(l, h) + d * KvBlockPool.BLOCK + p % KvBlockPool.BLOCK];
+                        float value = cache.values(p)[cache.valueSlot(l, h, p) + d];
+                        assertEquals(code(l, h, p, d), key, "key " + l + "/" + h + "/" + p + "/" + d);
+                        assertEquals(-code(l, h, p, d), value, "value " + l + "/" + h + "/" + p + "/" + d);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float code(int layer, int head, int position, int feature) {
+        return 1 + feature + 10 * position + 1000 * head + 10000 * layer;
     }
 
     @Test
