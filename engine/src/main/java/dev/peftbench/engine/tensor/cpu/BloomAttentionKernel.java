@@ -5,6 +5,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * One head of BLOOM self-attention for one sequence (transformers' modeling_bloom.BloomAttention):
  * {@code scores = alibi + (q · kᵀ) / sqrt(headDim)} via baddbmm, causal mask, float32 softmax, then
@@ -18,8 +20,17 @@ final class BloomAttentionKernel {
     private static final VectorSpecies<Float> F = LinearKernels.F;
     private static final int L = F.length();
     private static final int BLOCK = KvBlockPool.BLOCK;
-    private static final FloatVector LANE_INDEX = FloatVector.fromArray(F, laneIndexes(), 0);
-    private static final FloatVector MINUS_INFINITY = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+    /*
+     * Lane numbers as an array, not a static final FloatVector: C2 boxes loop values merged with a
+     * vector constant, which allocated on every call (JFR: ~300 MB per bench run) and ran at scalar speed.
+     */
+    private static final float[] LANE_INDEX = laneIndexes();
+
+    static {
+        if (BLOCK % L != 0) {
+            throw new IllegalStateException("a KV block of " + BLOCK + " positions must hold whole vectors of " + L);
+        }
+    }
 
     private BloomAttentionKernel() {
     }
@@ -56,8 +67,12 @@ final class BloomAttentionKernel {
             for (int start = 0; start < visible; start += BLOCK) {
                 blockScores(qkv, q, cache.keys(start), keyBase, headDim, invNorm, slope, start, visible, scores);
             }
-            float max = maxOf(scores, visible);
-            float sum = expInPlace(scores, visible, max);
+            // Scores are written a vector at a time; the lanes past the last visible key become -inf,
+            // which the max ignores and exp turns into 0, so the loops below need no masks.
+            int padded = (visible + L - 1) / L * L;
+            Arrays.fill(scores, visible, padded, Float.NEGATIVE_INFINITY);
+            float max = maxOf(scores, padded);
+            float sum = expInPlace(scores, padded, max);
             int out = row * contextCols + head * headDim;
             float inv = 1f / sum;
             for (int j = 0; j < visible; j++) {
@@ -82,25 +97,26 @@ final class BloomAttentionKernel {
             if (d < headDim) {
                 a0 = FloatVector.fromArray(F, keys, k).fma(FloatVector.broadcast(F, qkv[q + d]), a0);
             }
-            FloatVector alibi = LANE_INDEX.add((float) (start + c)).mul(slope);
+            FloatVector alibi = FloatVector.fromArray(F, LANE_INDEX, 0).add((float) (start + c)).mul(slope);
             a0.add(a1).mul(invNorm).add(alibi).intoArray(scores, start + c);
         }
     }
 
+    /** Largest of {@code scores[0..n)}, {@code n} a multiple of the vector length. */
     private static float maxOf(float[] scores, int n) {
-        FloatVector max = MINUS_INFINITY;
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < n; j += L) {
-            max = max.max(MINUS_INFINITY.blend(FloatVector.fromArray(F, scores, j), F.indexInRange(j, n)));
+            FloatVector v = FloatVector.fromArray(F, scores, j);
+            max = max.blend(v, v.compare(VectorOperators.GT, max));
         }
         return max.reduceLanes(VectorOperators.MAX);
     }
 
-    /** {@code scores[j] = exp(scores[j] - max)} for {@code j < n}; returns their sum. */
+    /** {@code scores[j] = exp(scores[j] - max)} for {@code j < n}, a multiple of the vector length; returns their sum. */
     private static float expInPlace(float[] scores, int n, float max) {
         FloatVector sum = FloatVector.zero(F);
         for (int j = 0; j < n; j += L) {
             FloatVector e = FloatVector.fromArray(F, scores, j).sub(max).lanewise(VectorOperators.EXP);
-            e = FloatVector.zero(F).blend(e, F.indexInRange(j, n));
             e.intoArray(scores, j);
             sum = sum.add(e);
         }
