@@ -23,12 +23,13 @@ public interface CausalLm extends AutoCloseable {
     KvCache newCache(int capacity);
 
     /**
-     * Runs the new positions of every row through the model, filling each row's cache.
-     *
-     * @param allPositions false: logits of each row's last position ({@code [vocab]} per row);
-     *                     true: logits of every new position ({@code [positions · vocab]} per row)
+     * Runs the new positions of every row through the model, filling each row's cache, and returns the
+     * logits of each row's last position (in the model's reused buffer: see {@link Logits}).
      */
-    List<float[]> forward(List<ForwardRow> rows, boolean allPositions);
+    Logits forward(List<ForwardRow> rows);
+
+    /** As {@link #forward}, but the logits of every new position ({@code [positions · vocab]} per row), in fresh arrays. */
+    List<float[]> forwardAllPositions(List<ForwardRow> rows);
 
     /** Uploads a prompt-tuning table {@code [numVirtual, hidden]} and checks it fits this model. */
     Tensor promptEmbeddings(WeightSource source, String name);

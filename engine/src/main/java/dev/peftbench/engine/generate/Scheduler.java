@@ -9,6 +9,7 @@ import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tokenize.Tokenizer;
 import dev.peftbench.engine.arch.CausalLm;
 import dev.peftbench.engine.arch.ForwardRow;
+import dev.peftbench.engine.arch.Logits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,12 +152,12 @@ public final class Scheduler implements AutoCloseable {
             boolean prefill = !s.prefilled();
             rows.add(new ForwardRow(s.cache, s.nextInput(), prefill ? s.prefix : null, s.lora));
         }
-        List<float[]> logits = model.forward(rows, false);
+        Logits logits = model.forward(rows);
         int i = 0;
         for (Iterator<Sequence> it = active.iterator(); it.hasNext(); i++) {
             Sequence s = it.next();
             generatedTokens.incrementAndGet();
-            if (s.accept(logits.get(i))) {
+            if (s.accept(logits, i)) {
                 it.remove();
             }
         }

@@ -6,6 +6,7 @@ import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.adapter.LoraAdapter;
+import dev.peftbench.engine.arch.Logits;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tokenize.StreamingDecoder;
@@ -76,10 +77,10 @@ final class Sequence implements GenerationHandle {
         return !generated.isEmpty();
     }
 
-    /** Samples from this step's logits; returns true when the sequence is finished. */
-    boolean accept(float[] logits) {
+    /** Samples from this sequence's row of the step's logits; returns true when the sequence is finished. */
+    boolean accept(Logits logits, int row) {
         int[] history = history();
-        int token = sampler.sample(logits, history);
+        int token = sampler.sample(logits.values(), logits.offset(row), logits.vocab(), history);
         if (generated.isEmpty()) {
             firstTokenNanos = System.nanoTime();
         }

@@ -19,14 +19,52 @@ class SamplerTest {
         Sampler sampler = new Sampler(params);
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
-            out[i] = sampler.sample(LOGITS.clone(), null);
+            out[i] = sampler.sample(LOGITS.clone(), 0, LOGITS.length, null);
         }
         return out;
     }
 
     @Test
     void greedyTakesTheFirstOfTiedMaxima() {
-        assertEquals(1, new Sampler(SamplingParams.DEFAULT).sample(LOGITS.clone(), null));
+        assertEquals(1, new Sampler(SamplingParams.DEFAULT).sample(LOGITS.clone(), 0, LOGITS.length, null));
+    }
+
+    @Test
+    void greedyReadsOnlyItsOwnRowOfABatch() {
+        // Three rows of 1003 logits back to back (not a multiple of any vector length); the middle row's
+        // maximum is tied at ids 40 and 999 (the tail, past the last whole vector), and its neighbours hold
+        // larger values that must not leak in.
+        int vocab = 1003;
+        float[] batch = new float[3 * vocab];
+        java.util.Arrays.fill(batch, 0, vocab, 9f);
+        java.util.Arrays.fill(batch, 2 * vocab, 3 * vocab, 9f);
+        batch[vocab + 40] = 5f;
+        batch[vocab + 999] = 5f;
+        batch[vocab + 7] = Float.NaN;
+        Sampler greedy = new Sampler(SamplingParams.DEFAULT);
+
+        assertEquals(40, greedy.sample(batch, vocab, vocab, null));
+        batch[vocab + 40] = 0f;
+        assertEquals(999, greedy.sample(batch, vocab, vocab, null));
+    }
+
+    @Test
+    void greedyMatchesAPlainScanOnRandomRows() {
+        java.util.Random random = new java.util.Random(11);
+        for (int trial = 0; trial < 200; trial++) {
+            int vocab = 1 + random.nextInt(700);
+            float[] row = new float[vocab];
+            for (int i = 0; i < vocab; i++) {
+                row[i] = random.nextInt(50) / 7f;  // coarse values, so maxima are often tied
+            }
+            int expected = 0;
+            for (int i = 1; i < vocab; i++) {
+                if (row[i] > row[expected]) {
+                    expected = i;
+                }
+            }
+            assertEquals(expected, Sampler.argmax(row, 0, vocab), "vocab " + vocab + ", trial " + trial);
+        }
     }
 
     @Test
@@ -72,11 +110,11 @@ class SamplerTest {
     @Test
     void repetitionPenaltyFollowsTransformersFormula() {
         float[] logits = {2.0f, -2.0f, 1.0f};
-        Sampler.applyRepetitionPenalty(logits, new int[] {0, 1, 1}, 2.0f);
+        Sampler.applyRepetitionPenalty(logits, 0, logits.length, new int[] {0, 1, 1}, 2.0f);
         assertArrayEquals(new float[] {1.0f, -4.0f, 1.0f}, logits);
         // Greedy with a penalty: id 0 (now 1.0) ties id 2 and wins as the lower id.
         float[] again = {2.0f, -2.0f, 1.5f};
-        assertEquals(2, new Sampler(SamplingParams.DEFAULT.withRepetitionPenalty(2.0)).sample(again, new int[] {0}));
+        assertEquals(2, new Sampler(SamplingParams.DEFAULT.withRepetitionPenalty(2.0)).sample(again, 0, again.length, new int[] {0}));
     }
 
     @Test

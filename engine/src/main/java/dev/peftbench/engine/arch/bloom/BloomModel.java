@@ -7,6 +7,7 @@ import dev.peftbench.engine.ModelInfo;
 import dev.peftbench.engine.adapter.LoraAdapter;
 import dev.peftbench.engine.arch.CausalLm;
 import dev.peftbench.engine.arch.ForwardRow;
+import dev.peftbench.engine.arch.Logits;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.AttentionSpan;
 import dev.peftbench.engine.tensor.KvCache;
@@ -59,6 +60,8 @@ public final class BloomModel implements CausalLm {
     private final ModelInfo info;
     private final float[] alibiSlopes;
     private final String[][] moduleKeys;
+    /** The last forward's logits (see {@link Logits}): reused, so a decode step allocates no per-row arrays. */
+    private float[] logitsBuffer = new float[0];
 
     public BloomModel(BloomConfig config, TensorOps ops, WeightSource source, ModelInfo info, LoadProgress progress) {
         this.config = config;
@@ -104,13 +107,57 @@ public final class BloomModel implements CausalLm {
     }
 
     @Override
-    public List<float[]> forward(List<ForwardRow> rows, boolean allPositions) {
+    public Logits forward(List<ForwardRow> rows) {
+        int[] lastRows = new int[rows.size()];
+        int end = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            end += rows.get(i).newPositions();
+            lastRows[i] = end - 1;
+        }
+        Tensor hidden = hiddenStates(rows);
+        // Decode-only batches have one new position per row: every row is a last row.
+        Tensor last = end == rows.size() ? hidden : ops.selectRows(hidden, lastRows);
+        Tensor logits = head(last);
+        int size = rows.size() * config.vocabSize();
+        if (logitsBuffer.length < size) {
+            logitsBuffer = new float[size];
+        }
+        System.arraycopy(ops.toFloats(logits), 0, logitsBuffer, 0, size);
+        if (last != hidden) {
+            ops.recycle(last);
+        }
+        ops.recycle(hidden);
+        ops.recycle(logits);
+        ops.endStep();
+        return new Logits(logitsBuffer, rows.size(), config.vocabSize());
+    }
+
+    @Override
+    public List<float[]> forwardAllPositions(List<ForwardRow> rows) {
+        Tensor hidden = hiddenStates(rows);
+        Tensor logits = head(hidden);
+        float[] values = ops.toFloats(logits);
+        int vocab = config.vocabSize();
+        List<float[]> out = new ArrayList<>(rows.size());
+        int offset = 0;
+        for (ForwardRow row : rows) {
+            float[] part = new float[row.newPositions() * vocab];
+            System.arraycopy(values, offset, part, 0, part.length);
+            offset += part.length;
+            out.add(part);
+        }
+        ops.recycle(hidden);
+        ops.recycle(logits);
+        ops.endStep();
+        return out;
+    }
+
+    /** Embeddings (and prompt-tuning prefixes) through every block, each row writing its cache: {@code [positions, hidden]}. */
+    private Tensor hiddenStates(List<ForwardRow> rows) {
         List<Tensor> parts = new ArrayList<>();
         List<AttentionSpan> spans = new ArrayList<>(rows.size());
-        int[] lastRows = new int[rows.size()];
         int offset = 0;
-        for (int i = 0; i < rows.size(); i++) {
-            ForwardRow row = rows.get(i);
+        for (ForwardRow row : rows) {
             if (row.prefix() != null) {
                 parts.add(ops.embed(row.prefix(), positions(row.prefix().rows())));
             }
@@ -119,14 +166,12 @@ public final class BloomModel implements CausalLm {
             }
             spans.add(new AttentionSpan(row.cache(), offset, row.newPositions()));
             offset += row.newPositions();
-            lastRows[i] = offset - 1;
         }
-        float eps = config.layerNormEpsilon();
         Tensor embedded = parts.size() == 1 ? parts.getFirst() : ops.concatRows(parts);
         if (embedded != parts.getFirst()) {
             parts.forEach(ops::recycle);
         }
-        Tensor x = ops.layerNorm(embedded, weights.embeddingNormWeight(), weights.embeddingNormBias(), eps);
+        Tensor x = ops.layerNorm(embedded, weights.embeddingNormWeight(), weights.embeddingNormBias(), config.layerNormEpsilon());
         ops.recycle(embedded);
         for (int l = 0; l < config.layers(); l++) {
             Tensor next = block(l, weights.layers().get(l), x, rows, spans);
@@ -136,15 +181,15 @@ public final class BloomModel implements CausalLm {
         for (ForwardRow row : rows) {
             row.cache().advance(row.newPositions());
         }
-        Tensor last = allPositions ? x : ops.selectRows(x, lastRows);
-        Tensor normed = ops.layerNorm(last, weights.finalNormWeight(), weights.finalNormBias(), eps);
+        return x;
+    }
+
+    /** ln_f, then the lm_head tied to the word embeddings. */
+    private Tensor head(Tensor hidden) {
+        Tensor normed = ops.layerNorm(hidden, weights.finalNormWeight(), weights.finalNormBias(), config.layerNormEpsilon());
         Tensor logits = ops.linear(normed, weights.lmHead(), null);
-        List<float[]> perRow = split(ops.toFloats(logits), rows, allPositions);
-        for (Tensor t : new Tensor[] {x, last, normed, logits}) {
-            ops.recycle(t);
-        }
-        ops.endStep();
-        return perRow;
+        ops.recycle(normed);
+        return logits;
     }
 
     /** modeling_bloom.BloomBlock.forward. */
@@ -191,20 +236,6 @@ public final class BloomModel implements CausalLm {
                 ops.addLowRank(y, x, span.rowStart(), span.rowCount(), m.a(), m.b(), lora.scale());
             }
         }
-    }
-
-    private List<float[]> split(float[] logits, List<ForwardRow> rows, boolean allPositions) {
-        int vocab = config.vocabSize();
-        List<float[]> out = new ArrayList<>(rows.size());
-        int offset = 0;
-        for (ForwardRow row : rows) {
-            int positions = allPositions ? row.newPositions() : 1;
-            float[] part = new float[positions * vocab];
-            System.arraycopy(logits, offset, part, 0, part.length);
-            offset += part.length;
-            out.add(part);
-        }
-        return out;
     }
 
     @Override

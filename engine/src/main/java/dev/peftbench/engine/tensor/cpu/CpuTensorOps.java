@@ -33,12 +33,20 @@ public final class CpuTensorOps implements TensorOps {
     private final ActivationArena arena = new ActivationArena();
     private KvBlockPool kvBlocks;
 
+    /** A backend over {@code threads} cores; its kernels start compiling at once, on a thread of their own ({@link KernelWarmUp}). */
     public CpuTensorOps(ComputeType computeType, int threads) {
+        this(computeType, threads, true);
+    }
+
+    CpuTensorOps(ComputeType computeType, int threads, boolean warmUpKernels) {
         if (computeType == ComputeType.FLOAT16) {
             throw EngineException.invalid("the cpu backend computes in float32 or bfloat16; for float16 use --backend djl");
         }
         this.computeType = computeType;
         this.pool = new WorkerPool(threads);
+        if (warmUpKernels) {
+            KernelWarmUp.startOnce(computeType);
+        }
     }
 
     @Override

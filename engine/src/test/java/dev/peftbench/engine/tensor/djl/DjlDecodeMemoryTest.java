@@ -51,11 +51,11 @@ class DjlDecodeMemoryTest {
                 LoraAdapter rowLora = sequence % 3 == 1 ? lora : null;
                 try (KvCache cache = model.newCache(CAPACITY)) {
                     ForwardRow prompt = new ForwardRow(cache, new int[] {5, 17, 42, 9}, sequence % 3 == 2 ? prefix : null, rowLora);
-                    float[] logits = model.forward(List.of(prompt), false).getFirst();
+                    float[] logits = model.forward(List.of(prompt)).copyRows().getFirst();
                     steps++;
                     while (cache.length() < CAPACITY) {
                         ForwardRow next = new ForwardRow(cache, new int[] {argmax(logits)}, null, rowLora);
-                        logits = model.forward(List.of(next), false).getFirst();
+                        logits = model.forward(List.of(next)).copyRows().getFirst();
                         steps++;
                         assertEquals(resident + 2, ops.liveArrays(), "arrays alive after step " + steps + " (weights + one cache)");
                     }
