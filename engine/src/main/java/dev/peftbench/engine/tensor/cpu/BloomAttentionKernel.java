@@ -73,11 +73,7 @@ final class BloomAttentionKernel {
             Arrays.fill(scores, visible, padded, Float.NEGATIVE_INFINITY);
             float max = maxOf(scores, padded);
             float sum = expInPlace(scores, padded, max);
-            int out = row * contextCols + head * headDim;
-            float inv = 1f / sum;
-            for (int j = 0; j < visible; j++) {
-                axpy(scores[j] * inv, cache.values(j), cache.valueSlot(layer, head, j), context, out, headDim);
-            }
+            weightedValues(scores, visible, 1f / sum, cache, layer, head, headDim, context, row * contextCols + head * headDim);
         }
         return scores;
     }
@@ -123,15 +119,52 @@ final class BloomAttentionKernel {
         return sum.reduceLanes(VectorOperators.ADD);
     }
 
-    /** {@code y += alpha · x}. */
-    private static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        int bound = F.loopBound(n);
-        int k = 0;
-        for (; k < bound; k += F.length()) {
-            FloatVector.fromArray(F, x, xo + k).fma(FloatVector.broadcast(F, alpha), FloatVector.fromArray(F, y, yo + k)).intoArray(y, yo + k);
+    /**
+     * {@code context[out + d] = inv · Σ_j probs[j] · v_j[d]}: four vectors of features accumulate in registers
+     * over every visible position, a cache block at a time, and are stored once (not a load and store of the
+     * output per position).
+     */
+    private static void weightedValues(float[] probs, int visible, float inv, CpuKvCache cache, int layer, int head,
+                                       int headDim, float[] context, int out) {
+        int d = 0;
+        for (; d + 4 * L <= headDim; d += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0, a2 = a0, a3 = a0;
+            for (int start = 0; start < visible; start += BLOCK) {
+                float[] values = cache.values(start);
+                int slot = cache.valueSlot(layer, head, start) + d;
+                int end = Math.min(start + BLOCK, visible);
+                for (int j = start; j < end; j++, slot += headDim) {
+                    FloatVector p = FloatVector.broadcast(F, probs[j]);
+                    a0 = FloatVector.fromArray(F, values, slot).fma(p, a0);
+                    a1 = FloatVector.fromArray(F, values, slot + L).fma(p, a1);
+                    a2 = FloatVector.fromArray(F, values, slot + 2 * L).fma(p, a2);
+                    a3 = FloatVector.fromArray(F, values, slot + 3 * L).fma(p, a3);
+                }
+            }
+            a0.mul(inv).intoArray(context, out + d);
+            a1.mul(inv).intoArray(context, out + d + L);
+            a2.mul(inv).intoArray(context, out + d + 2 * L);
+            a3.mul(inv).intoArray(context, out + d + 3 * L);
         }
-        for (; k < n; k++) {
-            y[yo + k] += alpha * x[xo + k];
+        for (; d + L <= headDim; d += L) {
+            FloatVector a = FloatVector.zero(F);
+            for (int start = 0; start < visible; start += BLOCK) {
+                float[] values = cache.values(start);
+                int slot = cache.valueSlot(layer, head, start) + d;
+                int end = Math.min(start + BLOCK, visible);
+                for (int j = start; j < end; j++, slot += headDim) {
+                    a = FloatVector.fromArray(F, values, slot).fma(FloatVector.broadcast(F, probs[j]), a);
+                }
+            }
+            a.mul(inv).intoArray(context, out + d);
+        }
+        for (; d < headDim; d++) {
+            float a = 0;
+            for (int j = 0; j < visible; j++) {
+                a += probs[j] * cache.values(j)[cache.valueSlot(layer, head, j) + d];
+            }
+            context[out + d] = a * inv;
         }
     }
 }
