@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class KernelWarmUp {
 
     private static final Logger LOG = LoggerFactory.getLogger(KernelWarmUp.class);
-    private static final Map<ComputeType, Thread> STARTED = new ConcurrentHashMap<>();
+    private static final Set<ComputeType> STARTED = ConcurrentHashMap.newKeySet();
 
     /** Rows per product: 13 = 8 + 4 + 1, so each of the kernels' row tiles runs. */
     private static final int ROWS = 13;
@@ -36,8 +36,9 @@ final class KernelWarmUp {
 
     /** Starts the warm-up for {@code type} unless this JVM already did. */
     static void startOnce(ComputeType type) {
-        STARTED.computeIfAbsent(type, t -> Thread.ofPlatform().daemon().name("peftbench-kernel-warmup")
-                .start(() -> run(t)));
+        if (STARTED.add(type)) {
+            Thread.ofPlatform().daemon().name("peftbench-kernel-warmup").start(() -> run(type));
+        }
     }
 
     private static void run(ComputeType type) {
