@@ -177,11 +177,16 @@ public final class CpuTensorOps implements TensorOps {
         CpuTensor y = activation(n, out);
         float[] b = bias == null ? null : f32(bias).data();
         boolean parallel = (long) n * out * in.cols() >= PARALLEL_THRESHOLD;
+        // Only the last panel can be partial, so one scratch serves whichever thread gets it.
+        float[] tail = out % PackedWeight.PANEL == 0 ? null : arena.take(n * PackedWeight.PANEL);
         switch (packed(w)) {
             case PackedWeight.F32 m -> pool.forRange(m.panels(), 1, parallel,
-                    (p0, p1) -> LinearKernels.f32(in.data(), n, in.cols(), m.data(), b, y.data(), out, p0, p1));
+                    (p0, p1) -> LinearKernels.f32(in.data(), n, in.cols(), m.data(), b, y.data(), out, p0, p1, tail));
             case PackedWeight.Bf16 m -> pool.forRange(m.panels(), 1, parallel,
-                    (p0, p1) -> LinearKernels.bf16(in.data(), n, in.cols(), m.data(), b, y.data(), out, p0, p1));
+                    (p0, p1) -> LinearKernels.bf16(in.data(), n, in.cols(), m.data(), b, y.data(), out, p0, p1, tail));
+        }
+        if (tail != null) {
+            arena.giveBack(tail);
         }
         return y;
     }

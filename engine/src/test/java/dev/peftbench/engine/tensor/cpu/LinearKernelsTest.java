@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LinearKernelsTest {
 
     @ParameterizedTest(name = "{0} rows x {1} -> {2}")
-    @CsvSource({"1,64,8", "5,64,10", "37,1024,12", "70,4096,8", "9,100,7", "13,63,70", "8,33,64", "3,1,40"})
+    @CsvSource({"1,64,8", "5,64,10", "37,1024,12", "70,4096,8", "9,100,7", "13,63,70", "8,33,64", "3,1,40", "16,80,40"})
     void panelProductsEqualPlainDotProducts(int n, int in, int out) {
         SplittableRandom random = new SplittableRandom(n * 31L + in);
         float[] x = gaussians(random, n * in);
@@ -36,10 +36,11 @@ class LinearKernelsTest {
         float[] yb = new float[n * out];
         // Two halves, as the worker pool splits panels between threads.
         int half = packed.panels() / 2;
-        LinearKernels.f32(x, n, in, packed.data(), bias, y, out, 0, half);
-        LinearKernels.f32(x, n, in, packed.data(), bias, y, out, half, packed.panels());
-        LinearKernels.bf16(x, n, in, packedB.data(), bias, yb, out, 0, half);
-        LinearKernels.bf16(x, n, in, packedB.data(), bias, yb, out, half, packedB.panels());
+        float[] tail = new float[n * PackedWeight.PANEL];
+        LinearKernels.f32(x, n, in, packed.data(), bias, y, out, 0, half, tail);
+        LinearKernels.f32(x, n, in, packed.data(), bias, y, out, half, packed.panels(), tail);
+        LinearKernels.bf16(x, n, in, packedB.data(), bias, yb, out, 0, half, tail);
+        LinearKernels.bf16(x, n, in, packedB.data(), bias, yb, out, half, packedB.panels(), tail);
         for (int r = 0; r < n; r++) {
             for (int o = 0; o < out; o++) {
                 double expected = bias[o];
