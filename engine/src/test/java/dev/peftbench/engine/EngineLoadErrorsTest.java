@@ -148,7 +148,23 @@ class EngineLoadErrorsTest {
     void float16OnTheCpuBackendNamesTheTypesItRuns() {
         EngineException e = assertThrows(EngineException.class, () -> engine.load("f16",
                 new ModelSpec(MODEL.toString(), null, null, Device.CPU, ComputeType.FLOAT16, Backend.CPU, 64), LoadProgress.NONE));
-        assertTrue(e.getMessage().contains("float32 or bfloat16"), e.getMessage());
+        assertTrue(e.getMessage().contains("float32, bfloat16 or int8"), e.getMessage());
+    }
+
+    @Test
+    void int8OnTheDjlBackendPointsToTheCpuBackend() {
+        EngineException e = assertThrows(EngineException.class, () -> engine.load("int8djl",
+                new ModelSpec(MODEL.toString(), null, null, Device.CPU, ComputeType.INT8, Backend.DJL, 64), LoadProgress.NONE));
+        assertEquals(EngineException.Kind.INVALID_INPUT, e.kind());
+        assertTrue(e.getMessage().contains("--backend cpu"), e.getMessage());
+    }
+
+    @Test
+    void int8NamesItsAliasesAndUnknownTypesListIt() {
+        assertEquals(ComputeType.INT8, ComputeType.parse("int8"));
+        assertEquals(ComputeType.INT8, ComputeType.parse("Q8_0"));
+        EngineException e = assertThrows(EngineException.class, () -> ComputeType.parse("int4"));
+        assertTrue(e.getMessage().contains("int8"), e.getMessage());
     }
 
     @Test

@@ -1,9 +1,11 @@
 package dev.peftbench.ui.model;
 
+import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.ui.TestWindows;
 import dev.peftbench.ui.WorkbenchWindow;
 import javafx.scene.control.Button;
+import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.Label;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
@@ -74,6 +76,25 @@ class ModelPageTest {
         assertEquals(String.valueOf(loaded.adapter().orElseThrow().settings().get("r")), text(robot, "#fact-r"));
         assertEquals(String.valueOf(loaded.adapter().orElseThrow().settings().get("target_modules")),
                 text(robot, "#fact-target_modules"));
+    }
+
+    /** 8-bit weights are a dtype choice like the others; a LoRA adapter loads on top of them. */
+    @Test
+    void int8WeightsCanBeChosenAndLoadWithALoraAdapter(FxRobot robot) {
+        @SuppressWarnings("unchecked")
+        ChoiceBox<ComputeType> dtype = robot.lookup("#dtypeChoice").queryAs(ChoiceBox.class);
+        assertTrue(dtype.getItems().contains(ComputeType.INT8), "offered: " + dtype.getItems());
+        robot.interact(() -> {
+            dtype.setValue(ComputeType.INT8);
+            window.model().adapterProperty().set(TestWindows.sampleModels().resolve("tiny-bloom-lora").toString());
+        });
+        robot.clickOn("#loadButton");
+        TestWindows.waitUntil(() -> !window.model().loadingProperty().get());
+
+        ServedModel loaded = window.workbench().loadedModelProperty().get();
+        assertNotNull(loaded, "load failed: " + window.model().errorProperty().get());
+        assertEquals(ComputeType.INT8, loaded.spec().dtype());
+        assertEquals("LORA", text(robot, "#fact-type"));
     }
 
     @Test

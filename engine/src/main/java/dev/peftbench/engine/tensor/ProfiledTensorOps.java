@@ -66,6 +66,16 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
+    public Tensor embeddingTable(WeightSource source, String name, Tensor weight) {
+        return inner.embeddingTable(source, name, weight);
+    }
+
+    @Override
+    public Tensor adapterWeight(WeightSource source, String name) {
+        return inner.adapterWeight(source, name);
+    }
+
+    @Override
     public Tensor vector(WeightSource source, String name) {
         return inner.vector(source, name);
     }

@@ -20,6 +20,21 @@ public interface TensorOps extends AutoCloseable {
     /** A 2-D weight {@code [out, in]} (or an embedding table) read from {@code source}, in this backend's storage type. */
     Tensor weight(WeightSource source, String name);
 
+    /**
+     * A table whose rows are looked up ({@link #embed}: word embeddings, prompt-tuning virtual tokens), never
+     * multiplied: backends that quantize weights keep it unquantized. {@code weight}, when not null, is the same
+     * stored tensor already loaded by {@link #weight} (a tied lm_head); backends whose weights serve lookups as
+     * well return it, so the memory is shared.
+     */
+    default Tensor embeddingTable(WeightSource source, String name, Tensor weight) {
+        return weight != null ? weight : weight(source, name);
+    }
+
+    /** A PEFT adapter's matrix (a LoRA factor): as {@link #weight}, except that backends that quantize weights keep it unquantized. */
+    default Tensor adapterWeight(WeightSource source, String name) {
+        return weight(source, name);
+    }
+
     /** A 1-D parameter (bias, norm scale) read from {@code source}, as a {@code [1, n]} tensor in float32. */
     Tensor vector(WeightSource source, String name);
 

@@ -68,6 +68,8 @@ public final class MakeRandomModelCommand implements Callable<Integer> {
             case FLOAT32 -> DType.F32;
             case BFLOAT16 -> DType.BF16;
             case FLOAT16 -> DType.F16;
+            case INT8 -> throw new IllegalArgumentException("checkpoints are stored in float32, bfloat16 or float16; "
+                    + "int8 is a compute type (--dtype int8 quantizes any of them at load)");
         };
         Shape shape = new Shape(vocab == null ? BLOOMZ_560M.vocab() : vocab, hidden == null ? BLOOMZ_560M.hidden() : hidden,
                 layers == null ? BLOOMZ_560M.layers() : layers, BLOOMZ_560M.heads());

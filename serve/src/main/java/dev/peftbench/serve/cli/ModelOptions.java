@@ -34,7 +34,8 @@ final class ModelOptions {
     String textColumn;
     @Option(names = "--device", description = "cpu or gpu (default cpu).")
     String device = "cpu";
-    @Option(names = "--dtype", description = "float32 or bfloat16 (cpu backend); float16 or float32 (djl backend). Default float32.")
+    @Option(names = "--dtype", description = "float32, bfloat16 or int8 (8-bit weights, q8_0 blocks quantized at load) on the cpu backend; "
+            + "float16 or float32 (djl backend). Default float32.")
     String dtype = "float32";
     @Option(names = "--backend", description = "auto, cpu (Java Vector API) or djl (PyTorch). Default auto.")
     String backend = "auto";

@@ -186,6 +186,7 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
         long bytesPerWeight = switch (model.spec().dtype()) {
             case FLOAT32 -> 4;
             case BFLOAT16, FLOAT16 -> 2;
+            case INT8 -> 1;
         };
         long base = shared ? 0 : model.base().parameterCount() * bytesPerWeight;
         long adapter = model.adapter().map(a -> filesSize(a.dir())).orElse(0L);

@@ -48,6 +48,16 @@ class GenerateCommandTest {
         assertEquals(1, r.out().trim().lines().count(), "exactly one JSON object on stdout");
     }
 
+    /** 8-bit weights quantized at load, the prompt-tuning adapter on top: the reference's first id. */
+    @Test
+    void int8WeightsKeepTheReferenceFirstIdOnTheBundledSample() throws Exception {
+        Run r = run("generate", "--json", "--dtype", "int8", "--max-new-tokens", "1", "--prompt",
+                "Every day is a new binning, filled with optionpiening and hope");
+        assertEquals(0, r.code(), r.err());
+        JsonNode ids = new ObjectMapper().readTree(r.out()).get("generated_token_ids");
+        assertEquals(GOLDEN_IDS.getFirst().intValue(), ids.get(0).asInt(), r.out());
+    }
+
     @Test
     void streamingModePrintsThePromptAndTheGeneratedText() {
         Run r = run("generate", "--prompt", "hello", "--template", "raw", "--adapter", "none", "--max-new-tokens", "3");

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * One matrix product of the CPU backend, {@code y = x · wᵀ}, on bloomz-560m's shapes: the lm_head
  * (250880 x 1024, 46% of the weights) and a block's 4h->h projection, for a decode step at batch 1 and 8
- * and a prefill chunk of 32 rows. Time per product; GFLOPS = 2 · rows · out · in / time. Run with
+ * and a prefill chunk of 32 rows, with 8-bit (q8_0 blocks), bfloat16 and float32 weights. Time per product; GFLOPS = 2 · rows · out · in / time. Run with
  * {@code ./mvnw -Pbench -pl engine -am verify -DskipTests}.
  */
 @State(Scope.Benchmark)
@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g", "-XX:+UseTransparentHugePages"})
 public class LinearBenchmark {
 
-    @Param({"bfloat16", "float32"})
+    @Param({"int8", "bfloat16", "float32"})
     String dtype;
 
     @Param({"250880x1024", "1024x4096"})
@@ -62,9 +62,11 @@ public class LinearBenchmark {
             stored.putShort((short) (0x3c00 + random.nextInt(256)));  // bfloat16 values in [2^-7, 2^-6)
         }
         stored.flip();
-        weight = type == ComputeType.BFLOAT16
-                ? PackedWeight.Bf16.pack(stored, DType.BF16, out, in)
-                : PackedWeight.F32.pack(stored, DType.BF16, out, in);
+        weight = switch (type) {
+            case BFLOAT16 -> PackedWeight.Bf16.pack(stored, DType.BF16, out, in);
+            case INT8 -> PackedWeight.Int8.pack(stored, DType.BF16, out, in);
+            default -> PackedWeight.F32.pack(stored, DType.BF16, out, in);
+        };
         float[] x = new float[rows * in];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextDouble(-1, 1);

@@ -240,7 +240,7 @@ public final class BloomModel implements CausalLm {
 
     @Override
     public Tensor promptEmbeddings(WeightSource source, String name) {
-        Tensor table = ops.weight(source, name);
+        Tensor table = ops.embeddingTable(source, name, null);
         if (table.cols() != config.hiddenSize()) {
             throw EngineException.loadFailed("the prompt-tuning adapter's token_dim is " + table.cols()
                     + " but the base model's hidden size is " + config.hiddenSize() + ": it was trained for another base model");
@@ -266,7 +266,7 @@ public final class BloomModel implements CausalLm {
             }
             Projection p = projection(m.group(2));
             String key = moduleKey(layer, p);
-            Tensor t = ops.weight(source, name);
+            Tensor t = ops.adapterWeight(source, name);
             if (m.group(3).equals("A")) {
                 if (t.cols() != p.inFactor * hidden) {
                     throw mismatch(name, t, "[r, " + p.inFactor * hidden + "]");

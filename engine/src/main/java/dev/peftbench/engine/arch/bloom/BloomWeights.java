@@ -30,9 +30,13 @@ record BloomWeights(Tensor wordEmbeddings, Tensor embeddingNormWeight, Tensor em
             throw EngineException.loadFailed("the weights have no word_embeddings.weight (with or without the "
                     + "'transformer.' prefix): is this a BLOOM checkpoint?");
         }
-        Tensor embeddings = checked(ops.weight(source, prefix + "word_embeddings.weight"),
-                config.vocabSize(), config.hiddenSize(), "word_embeddings.weight");
         int hidden = config.hiddenSize();
+        String embeddingName = prefix + "word_embeddings.weight";
+        boolean separateHead = !config.tieWordEmbeddings() && source.names().contains("lm_head.weight");
+        Tensor lmHead = checked(ops.weight(source, separateHead ? "lm_head.weight" : embeddingName),
+                config.vocabSize(), hidden, separateHead ? "lm_head.weight" : "word_embeddings.weight");
+        Tensor embeddings = checked(ops.embeddingTable(source, embeddingName, separateHead ? null : lmHead),
+                config.vocabSize(), hidden, "word_embeddings.weight");
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
             String p = prefix + "h." + i + ".";
@@ -50,10 +54,6 @@ record BloomWeights(Tensor wordEmbeddings, Tensor embeddingNormWeight, Tensor em
                     checked(ops.weight(source, p + "mlp.dense_4h_to_h.weight"), hidden, 4 * hidden, p + "mlp.dense_4h_to_h.weight"),
                     ops.vector(source, p + "mlp.dense_4h_to_h.bias")));
             progress.report(0.1 + 0.8 * (i + 1) / config.layers(), "loaded layer " + (i + 1) + " of " + config.layers());
-        }
-        Tensor lmHead = embeddings;
-        if (!config.tieWordEmbeddings() && source.names().contains("lm_head.weight")) {
-            lmHead = checked(ops.weight(source, "lm_head.weight"), config.vocabSize(), hidden, "lm_head.weight");
         }
         return new BloomWeights(embeddings,
                 ops.vector(source, prefix + "word_embeddings_layernorm.weight"),

@@ -3,6 +3,7 @@ package dev.peftbench.engine.tensor.cpu;
 import dev.peftbench.engine.load.Bfloat16;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.TensorInfo;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.AttentionSpan;
@@ -20,7 +21,8 @@ import java.util.List;
  * The CPU backend: Java arrays and Vector API kernels, the output panels of each matrix product split
  * across the cores. Weight matrices are repacked at load ({@link PackedWeight}); float32 compute keeps
  * float32 weights, bfloat16 compute keeps bfloat16 weights (read as stored, or rounded once at load) and
- * accumulates in float32.
+ * accumulates in float32; int8 quantizes the base model's matrices to q8_0 blocks and keeps everything
+ * else (embedding rows, norms, biases, adapters, activations) in float32.
  */
 public final class CpuTensorOps implements TensorOps {
 
@@ -40,7 +42,7 @@ public final class CpuTensorOps implements TensorOps {
 
     CpuTensorOps(ComputeType computeType, int threads, boolean warmUpKernels) {
         if (computeType == ComputeType.FLOAT16) {
-            throw EngineException.invalid("the cpu backend computes in float32 or bfloat16; for float16 use --backend djl");
+            throw EngineException.invalid("the cpu backend computes in float32, bfloat16 or int8; for float16 use --backend djl");
         }
         this.computeType = computeType;
         this.pool = new WorkerPool(threads);
@@ -59,23 +61,66 @@ public final class CpuTensorOps implements TensorOps {
         return computeType;
     }
 
+    /** Packs a stored row-major tensor of type {@code dtype}. */
+    @FunctionalInterface
+    private interface Packing {
+        PackedWeight pack(ByteBuffer stored, DType dtype, int rows, int cols);
+    }
+
     @Override
     public Tensor weight(WeightSource source, String name) {
+        return load(source, name, switch (computeType) {
+            case BFLOAT16 -> PackedWeight.Bf16::pack;
+            case INT8 -> (stored, dtype, rows, cols) -> PackedWeight.Int8.pack(stored, dtype, rows, cols, pool);
+            default -> PackedWeight.F32::pack;
+        });
+    }
+
+    /**
+     * With int8 weights, the stored values row-major, copied as they are: bfloat16 for a bfloat16 checkpoint, else
+     * float32 (both exact).
+     */
+    @Override
+    public Tensor embeddingTable(WeightSource source, String name, Tensor weight) {
+        if (computeType != ComputeType.INT8) {
+            return weight != null ? weight : weight(source, name);
+        }
+        TensorInfo info = source.info(name);
+        if (info.shape().length != 2) {
+            throw EngineException.loadFailed("table " + info + " should be 2-D");
+        }
+        int rows = Math.toIntExact(info.shape()[0]);
+        int cols = Math.toIntExact(info.shape()[1]);
+        return info.dtype() == DType.BF16
+                ? new Bf16Rows(source.readShorts(name), rows, cols)
+                : new CpuTensor(source.readFloats(name), rows, cols);
+    }
+
+    /** With int8 weights, the adapter's stored values in float32: small matrices, kept as trained. */
+    @Override
+    public Tensor adapterWeight(WeightSource source, String name) {
+        return computeType == ComputeType.INT8 ? unquantized(source, name) : weight(source, name);
+    }
+
+    private static Tensor unquantized(WeightSource source, String name) {
+        return load(source, name, (stored, dtype, rows, cols) -> dtype == DType.BF16
+                ? PackedWeight.Bf16.pack(stored, dtype, rows, cols)
+                : PackedWeight.F32.pack(stored, dtype, rows, cols));
+    }
+
+    private static PackedWeight load(WeightSource source, String name, Packing packing) {
         TensorInfo info = source.info(name);
         if (info.shape().length != 2) {
             throw EngineException.loadFailed("weight " + info + " should be 2-D");
         }
         int rows = Math.toIntExact(info.shape()[0]);
         int cols = Math.toIntExact(info.shape()[1]);
-        ByteBuffer stored = source.bytes(name);
-        return computeType == ComputeType.BFLOAT16
-                ? PackedWeight.Bf16.pack(stored, info.dtype(), rows, cols)
-                : PackedWeight.F32.pack(stored, info.dtype(), rows, cols);
+        return packing.pack(source.bytes(name), info.dtype(), rows, cols);
     }
 
     @Override
     public Tensor vector(WeightSource source, String name) {
-        if (computeType == ComputeType.FLOAT32) {
+        if (computeType != ComputeType.BFLOAT16) {
             float[] values = source.readFloats(name);
             return new CpuTensor(values, 1, values.length);
         }
@@ -98,7 +143,12 @@ public final class CpuTensorOps implements TensorOps {
             if (id < 0 || id >= table.rows()) {
                 throw EngineException.invalid("token id " + id + " is outside the embedding table (" + table.rows() + " rows)");
             }
-            packed(table).copyRow(id, out.data(), i * cols);
+            switch (table) {
+                case PackedWeight w -> w.copyRow(id, out.data(), i * cols);
+                case Bf16Rows t -> t.copyRow(id, out.data(), i * cols);
+                case CpuTensor t -> System.arraycopy(t.data(), id * cols, out.data(), i * cols, cols);
+                default -> throw new IllegalArgumentException("not a cpu table: " + table.getClass().getSimpleName());
+            }
         }
         return out;
     }
@@ -184,6 +234,8 @@ public final class CpuTensorOps implements TensorOps {
                     (p0, p1) -> LinearKernels.f32(in.data(), n, in.cols(), m.data(), b, y.data(), out, p0, p1, tail));
             case PackedWeight.Bf16 m -> pool.forRange(m.panels(), 1, parallel,
                     (p0, p1) -> LinearKernels.bf16(in.data(), n, in.cols(), m.data(), b, y.data(), out, p0, p1, tail));
+            case PackedWeight.Int8 m -> pool.forRange(m.panels(), 1, parallel,
+                    (p0, p1) -> Int8Kernels.linear(in.data(), n, in.cols(), m, b, y.data(), out, p0, p1, tail));
         }
         if (tail != null) {
             arena.giveBack(tail);

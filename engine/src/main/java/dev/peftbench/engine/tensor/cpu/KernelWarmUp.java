@@ -52,7 +52,10 @@ final class KernelWarmUp {
         }
     }
 
-    /** {@code rounds} of norm, product, GELU and add over {@link #ROWS} rows, with attention every tenth round. */
+    /**
+     * {@code rounds} of norm, product, GELU and add over {@link #ROWS} rows, with attention every tenth round (and
+     * with 8-bit weights, products of float32 adapters and of a longer prefill).
+     */
     static void exercise(ComputeType type, int rounds) {
         try (CpuTensorOps ops = new CpuTensorOps(type, 1, false)) {
             SplittableRandom random = new SplittableRandom(7);
@@ -61,6 +64,8 @@ final class KernelWarmUp {
             int headDim = 64;
             Tensor up = packed(type, 4 * hidden, hidden, random);
             Tensor qkvWeight = packed(type, 3 * heads * headDim, hidden, random);
+            // Adapters stay in float32 beside 8-bit weights: their kernels run too.
+            Tensor adapter = type == ComputeType.INT8 ? packed(ComputeType.FLOAT32, 8, hidden, random) : null;
             CpuTensor gamma = filled(1, hidden, random);
             CpuTensor beta = filled(1, hidden, random);
             float[] slopes = {0.5f, 0.25f};
@@ -71,6 +76,12 @@ final class KernelWarmUp {
                 ops.bloomGeluInPlace(y);
                 ops.addInPlace(y, y);
                 ops.recycle(y);
+                if (adapter != null) {
+                    ops.recycle(ops.linear(normed, adapter, null));
+                    // A prefill's product: panels dequantized, then the float32 kernels' row tiles.
+                    CpuTensor prefill = filled(ROWS + Int8Kernels.DEQUANTIZE_ROWS, hidden, random);
+                    ops.recycle(ops.linear(prefill, up, null));
+                }
                 if (round % 10 == 0) {
                     attention(ops, normed, qkvWeight, heads, headDim, slopes);
                 }
@@ -103,9 +114,11 @@ final class KernelWarmUp {
             stored.putFloat((float) random.nextDouble(-0.1, 0.1));
         }
         stored.flip();
-        return type == ComputeType.BFLOAT16
-                ? PackedWeight.Bf16.pack(stored, DType.F32, rows, cols)
-                : PackedWeight.F32.pack(stored, DType.F32, rows, cols);
+        return switch (type) {
+            case BFLOAT16 -> PackedWeight.Bf16.pack(stored, DType.F32, rows, cols);
+            case INT8 -> PackedWeight.Int8.pack(stored, DType.F32, rows, cols);
+            default -> PackedWeight.F32.pack(stored, DType.F32, rows, cols);
+        };
     }
 
     private static CpuTensor filled(int rows, int cols, SplittableRandom random) {

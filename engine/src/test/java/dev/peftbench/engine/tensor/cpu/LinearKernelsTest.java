@@ -14,7 +14,10 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The panel kernels equal a plain dot product for every shape: 8-, 4- and 1-row passes, partial panels, odd widths. */
+/**
+ * The panel kernels equal a plain dot product for every shape: 8-, 4- and 1-row passes, partial panels, odd widths,
+ * partial q8_0 blocks; 8-bit weights are ggml's q8_0 blocks.
+ */
 class LinearKernelsTest {
 
     @ParameterizedTest(name = "{0} rows x {1} -> {2}")
@@ -32,8 +35,11 @@ class LinearKernelsTest {
         }
         PackedWeight.F32 packed = PackedWeight.F32.pack(stored(w), DType.F32, out, in);
         PackedWeight.Bf16 packedB = PackedWeight.Bf16.pack(stored(wb), DType.BF16, out, in);
+        PackedWeight.Int8 packedQ = PackedWeight.Int8.pack(stored(w), DType.F32, out, in);
+        float[] wQuantized = q8_0(w, out, in);
         float[] y = new float[n * out];
         float[] yb = new float[n * out];
+        float[] yq = new float[n * out];
         // Two halves, as the worker pool splits panels between threads.
         int half = packed.panels() / 2;
         float[] tail = new float[n * PackedWeight.PANEL];
@@ -41,17 +47,22 @@ class LinearKernelsTest {
         LinearKernels.f32(x, n, in, packed.data(), bias, y, out, half, packed.panels(), tail);
         LinearKernels.bf16(x, n, in, packedB.data(), bias, yb, out, 0, half, tail);
         LinearKernels.bf16(x, n, in, packedB.data(), bias, yb, out, half, packedB.panels(), tail);
+        Int8Kernels.linear(x, n, in, packedQ, bias, yq, out, 0, half, tail);
+        Int8Kernels.linear(x, n, in, packedQ, bias, yq, out, half, packedQ.panels(), tail);
         for (int r = 0; r < n; r++) {
             for (int o = 0; o < out; o++) {
                 double expected = bias[o];
                 double expectedB = bias[o];
+                double expectedQ = bias[o];
                 for (int k = 0; k < in; k++) {
                     expected += (double) x[r * in + k] * w[o * in + k];
                     expectedB += (double) x[r * in + k] * wRounded[o * in + k];
+                    expectedQ += (double) x[r * in + k] * wQuantized[o * in + k];
                 }
                 double tolerance = 1e-4 * Math.sqrt(in) + 1e-4;
                 assertEquals(expected, y[r * out + o], tolerance, "f32 row " + r + " col " + o);
                 assertEquals(expectedB, yb[r * out + o], tolerance, "bf16 row " + r + " col " + o);
+                assertEquals(expectedQ, yq[r * out + o], tolerance, "int8 row " + r + " col " + o);
             }
         }
     }
@@ -64,6 +75,8 @@ class LinearKernelsTest {
         float[] w = gaussians(new SplittableRandom(3), rows * cols);
         PackedWeight.F32 packed = PackedWeight.F32.pack(stored(w), DType.F32, rows, cols);
         PackedWeight.Bf16 rounded = PackedWeight.Bf16.pack(stored(w), DType.F32, rows, cols);
+        PackedWeight.Int8 quantized = PackedWeight.Int8.pack(stored(w), DType.F32, rows, cols);
+        float[] wQuantized = q8_0(w, rows, cols);
         for (int r = 0; r < rows; r++) {
             float[] expected = Arrays.copyOfRange(w, r * cols, (r + 1) * cols);
             float[] expectedRounded = new float[cols];
@@ -72,11 +85,82 @@ class LinearKernelsTest {
             }
             float[] row = new float[cols + 2];
             float[] rowRounded = new float[cols + 2];
+            float[] rowQuantized = new float[cols + 2];
             packed.copyRow(r, row, 2);
             rounded.copyRow(r, rowRounded, 2);
+            quantized.copyRow(r, rowQuantized, 2);
             assertArrayEquals(expected, Arrays.copyOfRange(row, 2, cols + 2), "f32 row " + r);
             assertArrayEquals(expectedRounded, Arrays.copyOfRange(rowRounded, 2, cols + 2), "bf16 row " + r);
+            assertArrayEquals(Arrays.copyOfRange(wQuantized, r * cols, (r + 1) * cols),
+                    Arrays.copyOfRange(rowQuantized, 2, cols + 2), "int8 row " + r);
         }
+    }
+
+    /**
+     * ggml's quantize_row_q8_0: per block of 32, {@code d = max|x| / 127} and {@code q = roundf(x / d)}, halves rounded
+     * away from zero; an all-zero block has scale 0; a row's last block may be partial. Any stored type quantizes
+     * from its float value.
+     */
+    @Test
+    void int8BlocksFollowGgmlQ8_0() {
+        int cols = 40;
+        float[] w = new float[2 * cols];
+        w[0] = 1.27f;              // the block's max: d = 0.01
+        w[1] = 0.005f;             // 0.5 -> 1
+        w[2] = -0.005f;            // -0.5 -> -1
+        w[3] = -0.025f;            // -2.5 -> -3
+        w[4] = -1.27f;             // -127
+        w[32] = -0.5f;             // the partial block (8 values): d = 0.5 / 127
+        w[33] = 0.25f;             // 63.5 -> 64
+        // row 1 stays zero: scale 0, no NaN
+        PackedWeight.Int8 q = PackedWeight.Int8.pack(stored(w), DType.F32, 2, cols);
+        float[] row = new float[cols];
+        q.copyRow(0, row, 0);
+        float d = 1.27f / 127;
+        assertEquals(d, row[0] / 127, 0f);
+        assertEquals(d, row[1], 0f);
+        assertEquals(-d, row[2], 0f);
+        assertEquals(-3 * d, row[3], 0f);
+        assertEquals(-127 * d, row[4], 0f);
+        assertEquals(0f, row[5], 0f);
+        float d2 = 0.5f / 127;
+        assertEquals(-127 * d2, row[32], 0f);
+        assertEquals(64 * d2, row[33], 0f);
+        q.copyRow(1, row, 0);
+        assertArrayEquals(new float[cols], row);
+        short[] wb = new short[w.length];
+        for (int i = 0; i < w.length; i++) {
+            wb[i] = Bfloat16.fromFloat(w[i]);
+        }
+        float[] fromBf16 = new float[cols];
+        PackedWeight.Int8.pack(stored(wb), DType.BF16, 2, cols).copyRow(0, fromBf16, 0);
+        float[] widened = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+            widened[i] = Bfloat16.toFloat(wb[i]);
+        }
+        assertArrayEquals(Arrays.copyOf(q8_0(widened, 2, cols), cols), fromBf16);
+    }
+
+    /** A transcription of ggml's quantize_row_q8_0 followed by its dequantization ({@code d · q}), row by row. */
+    private static float[] q8_0(float[] w, int rows, int cols) {
+        float[] out = new float[w.length];
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < cols; b += 32) {
+                int end = Math.min(cols, b + 32);
+                float amax = 0;
+                for (int i = b; i < end; i++) {
+                    amax = Math.max(amax, Math.abs(w[r * cols + i]));
+                }
+                float d = amax / 127;
+                float id = d != 0 ? 1f / d : 0f;
+                for (int i = b; i < end; i++) {
+                    float x0 = w[r * cols + i] * id;
+                    int q = (int) (x0 >= 0 ? Math.floor(x0 + 0.5f) : -Math.floor(-x0 + 0.5f));  // an int8_t
+                    out[r * cols + i] = d * q;
+                }
+            }
+        }
+        return out;
     }
 
     private static ByteBuffer stored(float[] values) {
