@@ -248,7 +248,7 @@ public final class Engine implements AutoCloseable {
         }
         progress.report(0.9, "warming up kernels");
         warmUp(model);
-        Scheduler scheduler = new Scheduler(model, options.maxBatch(), options.queueCapacity(),
+        Scheduler scheduler = new Scheduler(model, options.maxBatch(), options.maxPrefillTokens(), options.queueCapacity(),
                 key.dir().getFileName().toString());
         LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), architecture, ops.name(), key.dtype().label(),
                 (System.nanoTime() - start) / 1_000_000);

@@ -20,15 +20,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class EngineGoldenTest {
 
     private static Engine engine;
+    /** Prefills three prompt positions per step: every golden prompt is fed in chunks, beside the others' decoding. */
+    private static Engine chunking;
 
     @BeforeAll
     static void start() {
         engine = new Engine(new EngineOptions(64, 8, 2));
+        chunking = new Engine(new EngineOptions(64, 8, 2).withMaxPrefillTokens(3));
     }
 
     @AfterAll
     static void stop() {
         engine.close();
+        chunking.close();
     }
 
     static ModelSpec spec(Golden g, String model, String adapter) {
@@ -44,6 +48,17 @@ class EngineGoldenTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.peftbench.engine.Golden#names")
     void concurrentRequestsReturnTheReferenceIdsAndTexts(String name) {
+        returnsTheReferenceIdsAndTexts(engine, name);
+    }
+
+    /** Chunk boundaries inside prompts and prompt-tuning prefixes, rows sharing each step's budget in arrival order. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#names")
+    void promptsPrefilledInChunksReturnTheReferenceIdsAndTexts(String name) {
+        returnsTheReferenceIdsAndTexts(chunking, name);
+    }
+
+    private static void returnsTheReferenceIdsAndTexts(Engine engine, String name) {
         Golden g = Golden.read(name);
         engine.load(name, spec(g, g.model(), g.adapter()), LoadProgress.NONE);
         List<GenerationHandle> handles = new ArrayList<>();

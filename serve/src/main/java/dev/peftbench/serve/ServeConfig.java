@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.serve.repository.ModelFields;
 
 import java.nio.file.Path;
@@ -17,11 +18,12 @@ import java.util.function.Function;
  * @param grpcMaxMessageBytes -1 = unlimited
  * @param modelsDir           null = none; else one sub-folder per model with a model-settings.json
  * @param mmeshPort           ModelMesh's runtime SPI (mmesh.ModelRuntime) port; -1 = off (the built-in adapter owns 8085)
+ * @param maxPrefillTokens    prompt positions the engine prefills per step (longer prompts go in chunks)
  */
 public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort,
                           long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
                           Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace,
-                          int mmeshPort) {
+                          int mmeshPort, int maxPrefillTokens) {
 
     public static final String DEFAULT_MODEL_NAME = "peft-demo";
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -64,15 +66,28 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         if (mmeshPort < -1 || mmeshPort > 65535) {
             throw new IllegalArgumentException("--mmesh-port / PEFTBENCH_MMESH_PORT must be a port, 0 (any free) or -1 (off), got " + mmeshPort);
         }
+        if (maxPrefillTokens < 1) {
+            throw new IllegalArgumentException("--max-prefill-tokens / PEFTBENCH_MAX_PREFILL_TOKENS must be >= 1, got " + maxPrefillTokens);
+        }
+    }
+
+    /** With the engine's default prefill budget (servers started from the workbench). */
+    public ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort,
+                       long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
+                       Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace,
+                       int mmeshPort) {
+        this(modelName, model, host, httpPort, grpcPort, grpcMaxMessageBytes, loadModelsAtStartup, modelsDir, requestTimeout,
+                maxRequestBytes, queueCapacity, shutdownGrace, mmeshPort, EngineOptions.DEFAULT_MAX_PREFILL_TOKENS);
     }
 
     /** What the command line said; null = not given. */
     public record Flags(String modelName, String baseModel, String adapter, String template, String textColumn,
                         String host, Integer httpPort, Integer grpcPort, Long grpcMaxMessageBytes,
                         Boolean loadModelsAtStartup, Path modelsDir, Integer requestTimeoutSeconds,
-                        Long maxRequestBytes, Integer queueCapacity, Integer shutdownGraceSeconds, Integer mmeshPort) {
+                        Long maxRequestBytes, Integer queueCapacity, Integer shutdownGraceSeconds, Integer mmeshPort,
+                        Integer maxPrefillTokens) {
         public static final Flags NONE = new Flags(null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     /** Flags over environment over defaults. */
@@ -98,7 +113,9 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                 first(f.queueCapacity(), e.parse("PEFTBENCH_QUEUE_CAPACITY", Integer::parseInt, "an integer"),
                         DEFAULT_QUEUE_CAPACITY),
                 Duration.ofSeconds(first(f.shutdownGraceSeconds(), null, (int) DEFAULT_SHUTDOWN_GRACE.toSeconds())),
-                first(f.mmeshPort(), e.parse("PEFTBENCH_MMESH_PORT", Integer::parseInt, "an integer"), -1));
+                first(f.mmeshPort(), e.parse("PEFTBENCH_MMESH_PORT", Integer::parseInt, "an integer"), -1),
+                first(f.maxPrefillTokens(), e.parse("PEFTBENCH_MAX_PREFILL_TOKENS", Integer::parseInt, "an integer"),
+                        EngineOptions.DEFAULT_MAX_PREFILL_TOKENS));
     }
 
     @SafeVarargs

@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.EngineOptions;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -24,7 +25,7 @@ class ServeConfigTest {
 
     private static ServeConfig.Flags flags(String name, String model, Integer httpPort) {
         return new ServeConfig.Flags(name, model, null, null, null, null, httpPort, null, null, null, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
     @Test
@@ -77,6 +78,20 @@ class ServeConfigTest {
     void sameHttpAndGrpcPortIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(ServeConfig.Flags.NONE,
                 Map.of("MLSERVER_HTTP_PORT", "8001")));
+    }
+
+    @Test
+    void prefillBudgetComesFromTheFlagThenTheEnvironmentThenTheEngineDefault() {
+        assertEquals(EngineOptions.DEFAULT_MAX_PREFILL_TOKENS, ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of()).maxPrefillTokens());
+        Map<String, String> env = Map.of("PEFTBENCH_MAX_PREFILL_TOKENS", "128");
+        assertEquals(128, ServeConfig.resolve(ServeConfig.Flags.NONE, env).maxPrefillTokens());
+        ServeConfig.Flags flag = new ServeConfig.Flags(null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, 32);
+        assertEquals(32, ServeConfig.resolve(flag, env).maxPrefillTokens());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of("PEFTBENCH_MAX_PREFILL_TOKENS", "0")));
+        assertTrue(e.getMessage().contains("--max-prefill-tokens") && e.getMessage().contains("PEFTBENCH_MAX_PREFILL_TOKENS"),
+                e.getMessage());
     }
 
     @Test

@@ -24,7 +24,8 @@ public interface CausalLm extends AutoCloseable {
 
     /**
      * Runs the new positions of every row through the model, filling each row's cache, and returns the
-     * logits of each row's last position (in the model's reused buffer: see {@link Logits}).
+     * logits of the last position of each row that {@linkplain ForwardRow#wantsLogits wants them}, in row
+     * order (in the model's reused buffer: see {@link Logits}).
      */
     Logits forward(List<ForwardRow> rows);
 

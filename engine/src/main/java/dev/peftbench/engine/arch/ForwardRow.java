@@ -5,23 +5,53 @@ import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
 
 /**
- * One sequence's share of a batched forward: its new token ids, preceded (at prefill only) by
- * prompt-tuning virtual token embeddings, written into its own KV cache. Rows never see each other,
- * so a batch computes what each sequence would alone (no padding needed).
+ * One sequence's share of a batched forward: its new positions, written into its own KV cache after the
+ * positions already there. A sequence's input is its prompt-tuning virtual tokens (rows of {@code prefix})
+ * followed by its token ids; a prefill may feed it in chunks, so a row may carry some virtual tokens, some
+ * ids, or both. Rows never see each other, so a batch computes what each sequence would alone (no padding).
  *
- * @param prefix the prompt-tuning table {@code [numVirtual, hidden]} whose rows come first, or null
- * @param lora   the LoRA adapter applied to this row's projections, or null
+ * @param prefix      the prompt-tuning table {@code [numVirtual, hidden]}, or null
+ * @param prefixRows  the rows of {@code prefix} this step feeds, in order, before {@code tokenIds}; empty without one
+ * @param lora        the LoRA adapter applied to this row's projections, or null
+ * @param wantsLogits whether the forward returns logits for this row's last position (false for a prefill
+ *                    chunk that does not end the prompt: nothing is sampled from it)
  */
-public record ForwardRow(KvCache cache, int[] tokenIds, Tensor prefix, LoraAdapter lora) {
+public record ForwardRow(KvCache cache, int[] tokenIds, Tensor prefix, int[] prefixRows, LoraAdapter lora,
+                         boolean wantsLogits) {
+
+    private static final int[] NONE = new int[0];
+
     public ForwardRow {
-        int count = tokenIds.length + (prefix == null ? 0 : prefix.rows());
-        if (count == 0) {
+        prefixRows = prefixRows == null ? NONE : prefixRows;
+        if (prefix == null && prefixRows.length > 0) {
+            throw new IllegalArgumentException("prefix rows without a prefix table");
+        }
+        for (int r : prefixRows) {
+            if (r < 0 || r >= prefix.rows()) {
+                throw new IllegalArgumentException("prefix row " + r + " outside the table's " + prefix.rows() + " rows");
+            }
+        }
+        if (tokenIds.length + prefixRows.length == 0) {
             throw new IllegalArgumentException("a forward row needs at least one position");
         }
     }
 
+    /** The whole prefix (if any), then {@code tokenIds}, with logits: a prompt fed in one step, or a decode step. */
+    public ForwardRow(KvCache cache, int[] tokenIds, Tensor prefix, LoraAdapter lora) {
+        this(cache, tokenIds, prefix, prefix == null ? NONE : range(0, prefix.rows()), lora, true);
+    }
+
     /** Positions this row adds to its cache. */
     public int newPositions() {
-        return tokenIds.length + (prefix == null ? 0 : prefix.rows());
+        return tokenIds.length + prefixRows.length;
+    }
+
+    /** {@code [from, to)} as indexes. */
+    public static int[] range(int from, int to) {
+        int[] rows = new int[to - from];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = from + i;
+        }
+        return rows;
     }
 }

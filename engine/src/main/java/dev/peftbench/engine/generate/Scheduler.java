@@ -24,7 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Continuous batching for one base model (the way vLLM / TGI schedule): a single thread owns the
  * model and its caches; between decode steps it admits waiting sequences first come, first served
  * (their prefill rides in the same forward as the others' decode), steps every active sequence
- * together, and retires finished or cancelled ones at once, freeing their slot.
+ * together, and retires finished or cancelled ones at once, freeing their slot. A step prefills at
+ * most {@code maxPrefillTokens} prompt positions, first come first served, so a long prompt is fed in
+ * chunks (vLLM's chunked prefill) and running sequences get a token between its chunks instead of
+ * waiting for the whole prompt.
  */
 public final class Scheduler implements AutoCloseable {
 
@@ -32,6 +35,7 @@ public final class Scheduler implements AutoCloseable {
 
     private final CausalLm model;
     private final int maxBatch;
+    private final int maxPrefillTokens;
     private final int queueCapacity;
     private final LinkedBlockingQueue<Sequence> waiting = new LinkedBlockingQueue<>();
     private final List<Sequence> active = new ArrayList<>();
@@ -41,9 +45,10 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean draining;
     private volatile boolean stopped;
 
-    public Scheduler(CausalLm model, int maxBatch, int queueCapacity, String name) {
+    public Scheduler(CausalLm model, int maxBatch, int maxPrefillTokens, int queueCapacity, String name) {
         this.model = model;
         this.maxBatch = maxBatch;
+        this.maxPrefillTokens = maxPrefillTokens;
         this.queueCapacity = queueCapacity;
         this.thread = Thread.ofPlatform().name("peftbench-scheduler-" + name).daemon().start(this::loop);
     }
@@ -146,19 +151,34 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * One forward: every prefilled sequence's next token, and prompt chunks of the others within the prefill
+     * budget, first come first served; a sequence whose prompt has not ended this step samples nothing.
+     */
     private void step() {
         List<ForwardRow> rows = new ArrayList<>(active.size());
+        List<Sequence> sampled = new ArrayList<>(active.size());
+        int budget = maxPrefillTokens;
         for (Sequence s : active) {
-            boolean prefill = !s.prefilled();
-            rows.add(new ForwardRow(s.cache, s.nextInput(), prefill ? s.prefix : null, s.lora));
+            if (s.prefilled()) {
+                rows.add(s.decodeRow());
+            } else if (budget > 0) {
+                int chunk = Math.min(budget, s.prefillRemaining());
+                budget -= chunk;
+                rows.add(s.prefillChunk(chunk));
+            } else {
+                continue;
+            }
+            if (rows.getLast().wantsLogits()) {
+                sampled.add(s);
+            }
         }
         Logits logits = model.forward(rows);
-        int i = 0;
-        for (Iterator<Sequence> it = active.iterator(); it.hasNext(); i++) {
-            Sequence s = it.next();
+        for (int i = 0; i < sampled.size(); i++) {
+            Sequence s = sampled.get(i);
             generatedTokens.incrementAndGet();
             if (s.accept(logits, i)) {
-                it.remove();
+                active.remove(s);
             }
         }
     }

@@ -6,6 +6,7 @@ import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.adapter.LoraAdapter;
+import dev.peftbench.engine.arch.ForwardRow;
 import dev.peftbench.engine.arch.Logits;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
@@ -13,6 +14,7 @@ import dev.peftbench.engine.tokenize.StreamingDecoder;
 import dev.peftbench.engine.tokenize.Tokenizer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -38,6 +40,8 @@ final class Sequence implements GenerationHandle {
     private long admittedNanos;
     private long firstTokenNanos;
     private volatile boolean cancelled;
+    /** Input positions (virtual tokens, then prompt ids) already in the cache. */
+    private int prefilledPositions;
     KvCache cache;
 
     Sequence(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora,
@@ -56,7 +60,16 @@ final class Sequence implements GenerationHandle {
 
     /** Positions the cache needs: virtual tokens + prompt + every token that may be generated. */
     int capacity() {
-        return (prefix == null ? 0 : prefix.rows()) + promptIds.length + params.maxNewTokens();
+        return inputPositions() + params.maxNewTokens();
+    }
+
+    private int virtualTokens() {
+        return prefix == null ? 0 : prefix.rows();
+    }
+
+    /** The prompt's positions: virtual tokens, then the prompt ids. */
+    private int inputPositions() {
+        return virtualTokens() + promptIds.length;
     }
 
     boolean admitted() {
@@ -68,13 +81,33 @@ final class Sequence implements GenerationHandle {
         this.admittedNanos = System.nanoTime();
     }
 
-    /** The ids this step feeds: the whole prompt at prefill, then the last generated id. */
-    int[] nextInput() {
-        return generated.isEmpty() ? promptIds : new int[] {generated.getLast()};
+    /** Whether the whole prompt is in the cache (from then on each step feeds the last generated id). */
+    boolean prefilled() {
+        return prefilledPositions == inputPositions();
     }
 
-    boolean prefilled() {
-        return !generated.isEmpty();
+    /** Prompt positions still to prefill. */
+    int prefillRemaining() {
+        return inputPositions() - prefilledPositions;
+    }
+
+    /** This step's decode row: the last generated id. */
+    ForwardRow decodeRow() {
+        return new ForwardRow(cache, new int[] {generated.getLast()}, null, null, lora, true);
+    }
+
+    /**
+     * This step's prefill row: the next {@code positions} prompt positions (virtual tokens first), with logits only
+     * when they end the prompt; counts them as prefilled.
+     */
+    ForwardRow prefillChunk(int positions) {
+        int from = prefilledPositions;
+        int to = from + positions;
+        int virtual = virtualTokens();
+        int[] prefixRows = from < virtual ? ForwardRow.range(from, Math.min(to, virtual)) : null;
+        int[] ids = to <= virtual ? new int[0] : Arrays.copyOfRange(promptIds, Math.max(from, virtual) - virtual, to - virtual);
+        prefilledPositions = to;
+        return new ForwardRow(cache, ids, prefix, prefixRows, lora, to == inputPositions());
     }
 
     /** Samples from this sequence's row of the step's logits; returns true when the sequence is finished. */

@@ -17,6 +17,7 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,7 +31,11 @@ class SchedulerTest {
     private static final SamplingParams LONG = SamplingParams.DEFAULT.withMaxNewTokens(4000).withEosTokenIds(List.of());
 
     private static Engine engine(int queue, int batch) {
-        Engine engine = new Engine(new EngineOptions(queue, batch, 2));
+        return engine(new EngineOptions(queue, batch, 2));
+    }
+
+    private static Engine engine(EngineOptions options) {
+        Engine engine = new Engine(options);
         engine.load("m", ModelSpec.of(MODEL, null, PromptTemplate.parse("seed", null)), LoadProgress.NONE);
         return engine;
     }
@@ -86,6 +91,35 @@ class SchedulerTest {
             }
             background.cancel();
             background.result().join();
+        }
+    }
+
+    /**
+     * A long prompt is prefilled a budget of positions per step, and a stream already decoding gets a token on each of
+     * those steps: between the long prompt's arrival and its first token the stream receives at least one token per
+     * chunk, where one whole-prompt prefill would have let it have one.
+     */
+    @Test
+    void aDecodingStreamGetsATokenBetweenChunksOfALongPrompt() throws InterruptedException {
+        int budget = 8;
+        try (Engine engine = engine(new EngineOptions(8, 4, 2).withMaxPrefillTokens(budget))) {
+            AtomicInteger streamed = new AtomicInteger();
+            CountDownLatch started = new CountDownLatch(1);
+            GenerationHandle stream = engine.submit(GenerationRequest.of("m", "short", LONG), (id, delta) -> {
+                streamed.incrementAndGet();
+                started.countDown();
+            });
+            assertTrue(started.await(30, TimeUnit.SECONDS), "the stream should start");
+            int before = streamed.get();
+            AtomicInteger atFirstToken = new AtomicInteger(-1);
+            GenerationResult longPrompt = engine.generate(GenerationRequest.of("m", "the cat sat on the mat ".repeat(12),
+                    SamplingParams.DEFAULT.withMaxNewTokens(1)), (id, delta) -> atFirstToken.compareAndSet(-1, streamed.get()));
+            int chunks = (longPrompt.promptTokenIds().size() + budget - 1) / budget;
+            assertTrue(chunks >= 8, "the prompt should need several chunks, has " + longPrompt.promptTokenIds().size() + " tokens");
+            assertTrue(atFirstToken.get() - before >= chunks, "the stream got " + (atFirstToken.get() - before)
+                    + " tokens while a prompt of " + chunks + " chunks was prefilled");
+            stream.cancel();
+            stream.result().join();
         }
     }
 

@@ -47,6 +47,9 @@ public final class GenerateCommand implements Callable<Integer> {
     Long seed;
     @Option(names = "--stop", description = "Stop string (repeatable).")
     List<String> stop = List.of();
+    @Option(names = "--max-prefill-tokens", description = "Prompt positions prefilled per step; a longer prompt goes in chunks "
+            + "(default " + EngineOptions.DEFAULT_MAX_PREFILL_TOKENS + ").")
+    int maxPrefillTokens = EngineOptions.DEFAULT_MAX_PREFILL_TOKENS;
     @Option(names = "--json", description = "Print exactly one JSON object instead of streaming.")
     boolean json;
 
@@ -60,7 +63,7 @@ public final class GenerateCommand implements Callable<Integer> {
         SamplingParams params = new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty,
                 seed, stop);
         ModelSpec modelSpec = modelOptions.spec(System.getenv(), err::println);
-        try (Engine engine = new Engine(EngineOptions.defaults())) {
+        try (Engine engine = new Engine(EngineOptions.defaults().withMaxPrefillTokens(maxPrefillTokens))) {
             engine.load("cli", modelSpec, ModelOptions.progressTo(err));
             TokenListener listener = json ? TokenListener.NONE : (id, delta) -> {
                 out.print(delta);

@@ -52,14 +52,18 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--mmesh-port", description = "Serve ModelMesh's runtime SPI (mmesh.ModelRuntime) on this port, e.g. 8085, "
             + "for a ServingRuntime without builtInAdapter (env PEFTBENCH_MMESH_PORT; default off).")
     Integer mmeshPort;
+    @Option(names = "--max-prefill-tokens", description = "Prompt positions prefilled per step; longer prompts are prefilled in chunks "
+            + "between decode steps, so running streams keep getting tokens (env PEFTBENCH_MAX_PREFILL_TOKENS; default 64).")
+    Integer maxPrefillTokens;
 
     @Override
     public Integer call() throws InterruptedException {
         ServeConfig config = ServeConfig.resolve(new ServeConfig.Flags(name, model, adapter, template, textColumn, host,
                 httpPort, grpcPort, grpcMaxMessageLength, loadModelsAtStartup, modelsDir, requestTimeout,
-                maxRequestBytes, queueCapacity, shutdownGrace, mmeshPort), System.getenv());
+                maxRequestBytes, queueCapacity, shutdownGrace, mmeshPort, maxPrefillTokens), System.getenv());
         EngineOptions defaults = EngineOptions.defaults();
-        Engine engine = new Engine(new EngineOptions(config.queueCapacity(), defaults.maxBatch(), defaults.threads()));
+        Engine engine = new Engine(new EngineOptions(config.queueCapacity(), defaults.maxBatch(), defaults.threads())
+                .withMaxPrefillTokens(config.maxPrefillTokens()));
         InferenceServer server = InferenceServer.start(config, engine);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -108,17 +108,29 @@ public final class BloomModel implements CausalLm {
 
     @Override
     public Logits forward(List<ForwardRow> rows) {
-        int[] lastRows = new int[rows.size()];
+        int wanted = 0;
+        for (ForwardRow row : rows) {
+            wanted += row.wantsLogits() ? 1 : 0;
+        }
+        int[] lastRows = new int[wanted];
         int end = 0;
-        for (int i = 0; i < rows.size(); i++) {
+        for (int i = 0, w = 0; i < rows.size(); i++) {
             end += rows.get(i).newPositions();
-            lastRows[i] = end - 1;
+            if (rows.get(i).wantsLogits()) {
+                lastRows[w++] = end - 1;
+            }
         }
         Tensor hidden = hiddenStates(rows);
+        if (wanted == 0) {
+            // Only prefill chunks that do not end their prompts: no lm_head at all.
+            ops.recycle(hidden);
+            ops.endStep();
+            return new Logits(logitsBuffer, 0, config.vocabSize());
+        }
         // Decode-only batches have one new position per row: every row is a last row.
-        Tensor last = end == rows.size() ? hidden : ops.selectRows(hidden, lastRows);
+        Tensor last = end == wanted ? hidden : ops.selectRows(hidden, lastRows);
         Tensor logits = head(last);
-        int size = rows.size() * config.vocabSize();
+        int size = wanted * config.vocabSize();
         if (logitsBuffer.length < size) {
             logitsBuffer = new float[size];
         }
@@ -129,7 +141,7 @@ public final class BloomModel implements CausalLm {
         ops.recycle(hidden);
         ops.recycle(logits);
         ops.endStep();
-        return new Logits(logitsBuffer, rows.size(), config.vocabSize());
+        return new Logits(logitsBuffer, wanted, config.vocabSize());
     }
 
     @Override
@@ -158,8 +170,8 @@ public final class BloomModel implements CausalLm {
         List<AttentionSpan> spans = new ArrayList<>(rows.size());
         int offset = 0;
         for (ForwardRow row : rows) {
-            if (row.prefix() != null) {
-                parts.add(ops.embed(row.prefix(), positions(row.prefix().rows())));
+            if (row.prefixRows().length > 0) {
+                parts.add(ops.embed(row.prefix(), row.prefixRows()));
             }
             if (row.tokenIds().length > 0) {
                 parts.add(ops.embed(weights.wordEmbeddings(), row.tokenIds()));
@@ -214,14 +226,6 @@ public final class BloomModel implements CausalLm {
             ops.recycle(t);
         }
         return down;
-    }
-
-    private static int[] positions(int n) {
-        int[] ids = new int[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = i;
-        }
-        return ids;
     }
 
     private void applyLora(Tensor y, Tensor x, int layer, Projection p, List<ForwardRow> rows, List<AttentionSpan> spans) {

@@ -167,6 +167,105 @@ class BloomModelGoldenTest {
         }
     }
 
+    /**
+     * A prompt fed three positions per forward (boundaries inside the prompt-tuning prefix, across its end and inside
+     * the prompt), all rows of a case in each forward, gives what the prompt fed at once gives: every step's logits,
+     * the prompt's end and each teacher-forced step after it, within float32 rounding of each other and 1e-4 of
+     * the reference.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#names")
+    void chunkBoundariesInsideThePromptAndThePrefixChangeNoLogits(String name) throws IOException {
+        Golden g = Golden.read(name);
+        try (CausalLm model = load(g.modelDir(), ComputeType.FLOAT32)) {
+            Adapter adapter = g.adapterDir() == null ? null : AdapterLoader.load(g.adapterDir(), model);
+            List<List<float[]>> whole = teacherForcedLogits(g, model, adapter, Integer.MAX_VALUE);
+            List<List<float[]>> chunked = teacherForcedLogits(g, model, adapter, 3);
+            for (int r = 0; r < g.rows().size(); r++) {
+                for (int step = 0; step < whole.get(r).size(); step++) {
+                    float[] c = chunked.get(r).get(step);
+                    double apart = relativeL2(c, whole.get(r).get(step));
+                    assertTrue(apart <= 1e-5, g.name() + " row " + r + " step " + step + ": chunked vs whole " + apart);
+                    double err = Golden.relativeL2(c, 0, g.rows().get(r).stepLogits().get(step));
+                    assertTrue(err <= FLOAT32_TOLERANCE, g.name() + " row " + r + " step " + step + ": relative L2 " + err);
+                }
+            }
+        }
+    }
+
+    /** Each row's logits at each step: prompts fed {@code chunk} positions per row per forward, then the golden ids. */
+    private static List<List<float[]>> teacherForcedLogits(Golden g, CausalLm model, Adapter adapter, int chunk) {
+        Tensor prefix = adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null;
+        LoraAdapter lora = adapter instanceof LoraAdapter l ? l : null;
+        int virtual = prefix == null ? 0 : prefix.rows();
+        int n = g.rows().size();
+        List<KvCache> caches = new ArrayList<>();
+        List<List<float[]>> out = new ArrayList<>();
+        int[] fed = new int[n];
+        for (Golden.Row row : g.rows()) {
+            caches.add(model.newCache(virtual + row.promptTokenIds().size() + g.maxNewTokens()));
+            out.add(new ArrayList<>());
+        }
+        for (boolean pending = true; pending; ) {
+            List<ForwardRow> rows = new ArrayList<>();
+            List<Integer> ending = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
+                int[] ids = g.rows().get(r).promptIds();
+                int total = virtual + ids.length;
+                if (fed[r] == total) {
+                    continue;
+                }
+                int from = fed[r];
+                int to = (int) Math.min(total, (long) from + chunk);
+                int[] prefixRows = from < virtual ? ForwardRow.range(from, Math.min(to, virtual)) : null;
+                int[] part = to <= virtual ? new int[0]
+                        : java.util.Arrays.copyOfRange(ids, Math.max(from, virtual) - virtual, to - virtual);
+                rows.add(new ForwardRow(caches.get(r), part, prefix, prefixRows, lora, to == total));
+                if (to == total) {
+                    ending.add(r);
+                }
+                fed[r] = to;
+            }
+            pending = !rows.isEmpty();
+            if (pending) {
+                List<float[]> logits = model.forward(rows).copyRows();
+                for (int i = 0; i < ending.size(); i++) {
+                    out.get(ending.get(i)).add(logits.get(i));
+                }
+            }
+        }
+        for (int step = 1; ; step++) {
+            List<ForwardRow> rows = new ArrayList<>();
+            List<Integer> running = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
+                List<Integer> golden = g.rows().get(r).generatedTokenIds();
+                if (step < golden.size()) {
+                    rows.add(new ForwardRow(caches.get(r), new int[] {golden.get(step - 1)}, null, lora));
+                    running.add(r);
+                }
+            }
+            if (rows.isEmpty()) {
+                caches.forEach(KvCache::close);
+                return out;
+            }
+            List<float[]> logits = model.forward(rows).copyRows();
+            for (int i = 0; i < running.size(); i++) {
+                out.get(running.get(i)).add(logits.get(i));
+            }
+        }
+    }
+
+    private static double relativeL2(float[] actual, float[] expected) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = actual[i] - expected[i];
+            diff += d * d;
+            norm += (double) expected[i] * expected[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+
     /** Feeds every row's prompt (all rows in one batch), then the golden ids, comparing each step's logits and pick. */
     private static int runTeacherForced(Golden g, CausalLm model, Adapter adapter, double tolerance, boolean allIds) {
         // allIds: every greedy pick must match (else only the first; the count of later mismatches is returned).
