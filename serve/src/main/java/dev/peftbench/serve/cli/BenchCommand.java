@@ -25,13 +25,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code peftbench bench}: loads a model once, then runs {@code c} concurrent streams of prompts of exactly
  * {@code --prompt-tokens} tokens, each generating exactly {@code --new-tokens} (eos ignored), for every
  * concurrency asked; {@code --sequential} adds the same load served one request at a time (the
- * reference runtime's behaviour). Reports load time, time to first token, per-stream and aggregate
- * tokens/s, prompt tokens/s and peak resident memory, as a table or one JSON object.
+ * reference runtime's behaviour). Reports load time, time to first token, per-stream tokens/s, the
+ * aggregate decode tokens/s without the prefill (llama-batched-bench's S_TG) and with it, prompt
+ * tokens/s, the longest gap between two tokens of each stream and peak resident memory, as a table or
+ * one JSON object. {@code --long-prompt-tokens} adds one long prompt to each run once its streams are
+ * decoding, and reports its time to first token beside the streams' gaps (a long prefill should not
+ * stall them: see {@code --max-prefill-tokens}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure load time, time to first token, decode tokens/s and memory.")
@@ -49,15 +54,33 @@ public final class BenchCommand implements Callable<Integer> {
     boolean sequential;
     @Option(names = "--profile", description = "Add each operation's share of a decode step at batch 1 and 8, and of the prefill of 8 prompts.")
     boolean profile;
+    @Option(names = "--max-prefill-tokens", description = "Prompt positions prefilled per step; longer prompts go in chunks "
+            + "between decode steps (default " + EngineOptions.DEFAULT_MAX_PREFILL_TOKENS + ").")
+    int maxPrefillTokens = EngineOptions.DEFAULT_MAX_PREFILL_TOKENS;
+    @Option(names = "--long-prompt-tokens", description = "Once each run's streams are decoding, submit one more request with a "
+            + "prompt of this many tokens (one new token) and report its time to first token, alone and beside the streams.")
+    int longPromptTokens;
     @Option(names = "--json", description = "Print exactly one JSON object.")
     boolean json;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    /** One measured configuration. */
+    /**
+     * One measured configuration.
+     *
+     * @param decodeTokensPerSecond    every stream's tokens after the last first token, over the time from then to
+     *                                 the end (one at a time: each request's decode tokens over its decode time),
+     *                                 so without the prefill: llama-batched-bench's S_TG
+     * @param aggregateTokensPerSecond every generated token over the wall time from the first submit, prefill included
+     * @param totalTokensPerSecond     prompt and generated tokens over the same wall time: llama-batched-bench's S
+     * @param longestGapMs             per stream, the longest time between two of its tokens
+     * @param longPromptTtftMs         the long prompt's time to first token beside the streams, or NaN without one
+     */
     record Run(String mode, int streams, double ttftMsMean, double ttftMsMax, double streamTokensPerSecond,
-               double aggregateTokensPerSecond, double promptTokensPerSecond, double wallSeconds) {
+               double decodeTokensPerSecond, double aggregateTokensPerSecond, double totalTokensPerSecond,
+               double promptTokensPerSecond, double wallSeconds, List<Double> longestGapMs, double medianGapMs,
+               double longPromptTtftMs) {
     }
 
     @Override
@@ -65,25 +88,36 @@ public final class BenchCommand implements Callable<Integer> {
         if (promptTokens < 1 || newTokens < 1 || concurrency.stream().anyMatch(c -> c < 1)) {
             throw new IllegalArgumentException("--prompt-tokens, --new-tokens and --concurrency must be >= 1");
         }
+        if (longPromptTokens < 0) {
+            throw new IllegalArgumentException("--long-prompt-tokens must be >= 0 (0 = none)");
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ModelSpec modelSpec = modelOptions.spec(System.getenv(), err::println).withTemplate(new PromptTemplate.Raw());
         int maxBatch = Math.max(16, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1));
         EngineOptions defaults = EngineOptions.defaults();
-        try (Engine engine = new Engine(new EngineOptions(Math.max(64, maxBatch), maxBatch, defaults.threads(), profile))) {
+        try (Engine engine = new Engine(new EngineOptions(Math.max(64, maxBatch), maxBatch, defaults.threads(), profile)
+                .withMaxPrefillTokens(maxPrefillTokens))) {
             long loadStart = System.nanoTime();
             engine.load("bench", modelSpec, ModelOptions.progressTo(err));
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             err.printf("bench: loaded in %.2f s%n", loadSeconds);
             String prompt = promptOfTokens(engine, promptTokens);
             SamplingParams params = SamplingParams.DEFAULT.withMaxNewTokens(newTokens).withEosTokenIds(List.of());
+            String longPrompt = longPromptTokens == 0 ? null : promptOfTokens(engine, longPromptTokens);
+            double longPromptAloneMs = Double.NaN;
+            if (longPrompt != null) {
+                longPromptAloneMs = engine.generate(GenerationRequest.of("bench", longPrompt, params.withMaxNewTokens(1)),
+                        TokenListener.NONE).timings().timeToFirstTokenNanos() / 1e6;
+                err.printf("bench: a %d-token prompt alone: first token after %.1f ms%n", longPromptTokens, longPromptAloneMs);
+            }
             engine.takeProfile("bench");
             List<Run> runs = new ArrayList<>();
             for (int c : concurrency) {
-                runs.add(measure(engine, prompt, params, c, false));
+                runs.add(measure(engine, prompt, params, c, false, longPrompt));
                 err.println("bench: " + runs.getLast());
                 if (sequential) {
-                    runs.add(measure(engine, prompt, params, c, true));
+                    runs.add(measure(engine, prompt, params, c, true, null));
                     err.println("bench: " + runs.getLast());
                 }
             }
@@ -92,36 +126,49 @@ public final class BenchCommand implements Callable<Integer> {
                 String one = promptOfTokens(engine, 1);
                 for (int b : List.of(1, 8)) {
                     engine.takeProfile("bench");
-                    measure(engine, one, params, b, false);
+                    measure(engine, one, params, b, false, null);
                     profiles.put("batch " + b, engine.takeProfile("bench"));
                 }
                 // Prefill alone: the whole concurrency-8 load's prompts, stopped after their first token.
                 engine.takeProfile("bench");
-                measure(engine, prompt, params.withMaxNewTokens(1), 8, false);
+                measure(engine, prompt, params.withMaxNewTokens(1), 8, false, null);
                 profiles.put("prefill 8 x " + promptTokens, engine.takeProfile("bench"));
             }
             long peakKb = peakResidentKb();
             if (json) {
-                out.println(toJson(modelSpec, loadSeconds, peakKb, runs, profiles));
+                out.println(toJson(modelSpec, loadSeconds, peakKb, runs, profiles, longPromptAloneMs));
             } else {
-                printTable(out, modelSpec, loadSeconds, peakKb, runs, profiles);
+                printTable(out, modelSpec, loadSeconds, peakKb, runs, profiles, longPromptAloneMs);
             }
             out.flush();
             return 0;
         }
     }
 
-    private Run measure(Engine engine, String prompt, SamplingParams params, int streams, boolean oneAtATime) {
+    /** One run; {@code longPrompt} (or null) is submitted once every stream has its first token. */
+    private Run measure(Engine engine, String prompt, SamplingParams params, int streams, boolean oneAtATime,
+                        String longPrompt) {
         long start = System.nanoTime();
         List<GenerationResult> results = new ArrayList<>();
+        List<TokenTimes> times = new ArrayList<>();
+        CountDownLatch started = new CountDownLatch(streams);
+        for (int i = 0; i < streams; i++) {
+            times.add(new TokenTimes(params.maxNewTokens(), started));
+        }
+        double longPromptTtftMs = Double.NaN;
         if (oneAtATime) {
             for (int i = 0; i < streams; i++) {
-                results.add(engine.generate(GenerationRequest.of("bench", prompt, params), TokenListener.NONE));
+                results.add(engine.generate(GenerationRequest.of("bench", prompt, params), times.get(i)));
             }
         } else {
             List<GenerationHandle> handles = new ArrayList<>();
             for (int i = 0; i < streams; i++) {
-                handles.add(engine.submit(GenerationRequest.of("bench", prompt, params), TokenListener.NONE));
+                handles.add(engine.submit(GenerationRequest.of("bench", prompt, params), times.get(i)));
+            }
+            if (longPrompt != null) {
+                awaitStart(started);
+                longPromptTtftMs = engine.generate(GenerationRequest.of("bench", longPrompt, params.withMaxNewTokens(1)),
+                        TokenListener.NONE).timings().timeToFirstTokenNanos() / 1e6;
             }
             handles.forEach(h -> results.add(h.result().join()));
         }
@@ -136,7 +183,46 @@ public final class BenchCommand implements Callable<Integer> {
                 ? results.stream().mapToLong(r -> r.timings().timeToFirstTokenNanos()).sum() / 1e9
                 : ttftMax / 1e3;
         return new Run(oneAtATime ? "one-at-a-time" : "batched", streams, ttftMean, ttftMax, perStream,
-                generated / wall, (double) streams * promptTokens / prefillSeconds, wall);
+                decodeTokensPerSecond(times, oneAtATime), generated / wall, (generated + (double) streams * promptTokens) / wall,
+                (double) streams * promptTokens / prefillSeconds, wall,
+                times.stream().map(t -> t.longestGap() / 1e6).toList(), medianGapMs(times), longPromptTtftMs);
+    }
+
+    /**
+     * Tokens per second once every stream decodes: batched, the tokens after the last stream's first token over the
+     * time from it to the last token; one at a time, each request's tokens after its first over its decode time.
+     */
+    static double decodeTokensPerSecond(List<TokenTimes> times, boolean oneAtATime) {
+        long tokens = 0;
+        long nanos = 0;
+        if (oneAtATime) {
+            for (TokenTimes t : times) {
+                if (t.count() > 1) {
+                    tokens += t.count() - 1;
+                    nanos += t.last() - t.first();
+                }
+            }
+        } else {
+            long from = times.stream().filter(t -> t.count() > 0).mapToLong(TokenTimes::first).max().orElse(0);
+            long to = times.stream().filter(t -> t.count() > 0).mapToLong(TokenTimes::last).max().orElse(0);
+            tokens = times.stream().mapToLong(t -> t.countAfter(from)).sum();
+            nanos = to - from;
+        }
+        return nanos <= 0 ? 0 : tokens * 1e9 / nanos;
+    }
+
+    private static double medianGapMs(List<TokenTimes> times) {
+        long[] gaps = times.stream().flatMapToLong(t -> java.util.Arrays.stream(t.gaps())).sorted().toArray();
+        return gaps.length == 0 ? 0 : gaps[gaps.length / 2] / 1e6;
+    }
+
+    private static void awaitStart(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the streams to start", e);
+        }
     }
 
     /** A raw prompt of exactly {@code n} tokens: words are added until the tokenizer counts {@code n}. */
@@ -170,7 +256,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private String toJson(ModelSpec spec, double loadSeconds, long peakKb, List<Run> runs,
-                          Map<String, Map<String, Long>> profiles) {
+                          Map<String, Map<String, Long>> profiles, double longPromptAloneMs) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
         root.put("model", spec.baseModel());
@@ -180,6 +266,11 @@ public final class BenchCommand implements Callable<Integer> {
         root.put("threads", EngineOptions.defaults().threads());
         root.put("prompt_tokens", promptTokens);
         root.put("new_tokens", newTokens);
+        root.put("max_prefill_tokens", maxPrefillTokens);
+        if (longPromptTokens > 0) {
+            root.put("long_prompt_tokens", longPromptTokens);
+            root.put("long_prompt_time_to_first_token_ms_alone", longPromptAloneMs);
+        }
         root.put("load_seconds", loadSeconds);
         root.put("peak_resident_mib", peakKb / 1024.0);
         ArrayNode list = root.putArray("runs");
@@ -190,9 +281,16 @@ public final class BenchCommand implements Callable<Integer> {
             n.put("time_to_first_token_ms_mean", r.ttftMsMean());
             n.put("time_to_first_token_ms_max", r.ttftMsMax());
             n.put("decode_tokens_per_s_per_stream", r.streamTokensPerSecond());
+            n.put("decode_tokens_per_s", r.decodeTokensPerSecond());
             n.put("aggregate_tokens_per_s", r.aggregateTokensPerSecond());
+            n.put("total_tokens_per_s", r.totalTokensPerSecond());
             n.put("prompt_tokens_per_s", r.promptTokensPerSecond());
             n.put("wall_seconds", r.wallSeconds());
+            r.longestGapMs().forEach(n.putArray("longest_gap_ms_per_stream")::add);
+            n.put("median_gap_ms", r.medianGapMs());
+            if (!Double.isNaN(r.longPromptTtftMs())) {
+                n.put("long_prompt_time_to_first_token_ms", r.longPromptTtftMs());
+            }
         }
         if (!profiles.isEmpty()) {
             ObjectNode p = root.putObject("profile");
@@ -206,15 +304,26 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void printTable(PrintWriter out, ModelSpec spec, double loadSeconds, long peakKb, List<Run> runs,
-                            Map<String, Map<String, Long>> profiles) {
-        out.printf("model %s%s, %s, %d prompt tokens, %d new tokens; load %.2f s; peak RSS %.0f MiB%n",
+                            Map<String, Map<String, Long>> profiles, double longPromptAloneMs) {
+        out.printf("model %s%s, %s, %d prompt tokens, %d new tokens, %d prefill tokens per step; load %.2f s; peak RSS %.0f MiB%n",
                 spec.baseModel(), spec.adapter() == null ? "" : " + " + spec.adapter(), spec.dtype().label(),
-                promptTokens, newTokens, loadSeconds, peakKb / 1024.0);
-        out.printf("%-14s %7s %12s %12s %14s %14s %14s%n", "mode", "streams", "ttft mean ms", "ttft max ms",
-                "tok/s/stream", "aggregate tok/s", "prompt tok/s");
+                promptTokens, newTokens, maxPrefillTokens, loadSeconds, peakKb / 1024.0);
+        out.printf("%-14s %7s %12s %12s %13s %13s %15s %13s %12s%n", "mode", "streams", "ttft mean ms", "ttft max ms",
+                "tok/s/stream", "decode tok/s", "aggregate tok/s", "prompt tok/s", "max gap ms");
         for (Run r : runs) {
-            out.printf("%-14s %7d %12.1f %12.1f %14.1f %14.1f %14.1f%n", r.mode(), r.streams(), r.ttftMsMean(),
-                    r.ttftMsMax(), r.streamTokensPerSecond(), r.aggregateTokensPerSecond(), r.promptTokensPerSecond());
+            out.printf("%-14s %7d %12.1f %12.1f %13.1f %13.1f %15.1f %13.1f %12.1f%n", r.mode(), r.streams(), r.ttftMsMean(),
+                    r.ttftMsMax(), r.streamTokensPerSecond(), r.decodeTokensPerSecond(), r.aggregateTokensPerSecond(),
+                    r.promptTokensPerSecond(), r.longestGapMs().stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        }
+        if (longPromptTokens > 0) {
+            out.printf("a %d-token prompt: first token after %.1f ms alone%n", longPromptTokens, longPromptAloneMs);
+            for (Run r : runs) {
+                if (!Double.isNaN(r.longPromptTtftMs())) {
+                    out.printf("  beside %d streams: %.1f ms (%.2fx); their longest gaps %s ms%n", r.streams(),
+                            r.longPromptTtftMs(), r.longPromptTtftMs() / longPromptAloneMs,
+                            r.longestGapMs().stream().map(g -> String.format("%.0f", g)).toList());
+                }
+            }
         }
         profiles.forEach((batch, times) -> {
             double total = times.values().stream().mapToLong(Long::longValue).sum();

@@ -1,0 +1,48 @@
+package dev.peftbench.serve.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import static dev.peftbench.serve.cli.GenerateCommandTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code peftbench bench --json} on the bundled sample: the figures a comparison with llama-batched-bench needs. */
+class BenchCommandTest {
+
+    @Test
+    void jsonReportsDecodeRateWithoutAndWithPrefillGapsAndALongPromptBesideTheStreams() throws Exception {
+        GenerateCommandTest.Run r = run("bench", "--model", "../sample-data/models/tiny-bloom", "--adapter", "none",
+                "--concurrency", "2", "--prompt-tokens", "8", "--new-tokens", "24", "--long-prompt-tokens", "40",
+                "--max-prefill-tokens", "8", "--sequential", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.out().trim().lines().count(), "exactly one JSON object on stdout");
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(8, json.get("max_prefill_tokens").asInt());
+        assertEquals(40, json.get("long_prompt_tokens").asInt());
+        assertTrue(json.get("long_prompt_time_to_first_token_ms_alone").asDouble() > 0, r.out());
+        JsonNode batched = json.get("runs").get(0);
+        assertEquals("batched", batched.get("mode").asText());
+        for (String field : new String[] {"decode_tokens_per_s", "aggregate_tokens_per_s", "total_tokens_per_s",
+                "prompt_tokens_per_s", "median_gap_ms", "long_prompt_time_to_first_token_ms"}) {
+            assertTrue(batched.get(field).asDouble() > 0, field + " in " + batched);
+        }
+        // Prompt tokens count in llama-batched-bench's total speed, not in the generated-tokens aggregate.
+        assertTrue(batched.get("total_tokens_per_s").asDouble() > batched.get("aggregate_tokens_per_s").asDouble(), batched.toString());
+        JsonNode gaps = batched.get("longest_gap_ms_per_stream");
+        assertEquals(2, gaps.size());
+        assertTrue(Math.max(gaps.get(0).asDouble(), gaps.get(1).asDouble()) >= batched.get("median_gap_ms").asDouble(), batched.toString());
+        JsonNode sequential = json.get("runs").get(1);
+        assertEquals("one-at-a-time", sequential.get("mode").asText());
+        assertTrue(sequential.get("decode_tokens_per_s").asDouble() > 0, sequential.toString());
+        assertTrue(!sequential.has("long_prompt_time_to_first_token_ms"), "the long prompt joins batched runs only");
+    }
+
+    @Test
+    void aNegativeLongPromptIsAOneLineError() {
+        GenerateCommandTest.Run r = run("bench", "--model", "../sample-data/models/tiny-bloom", "--long-prompt-tokens", "-1");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error: --long-prompt-tokens"), r.err());
+    }
+}
