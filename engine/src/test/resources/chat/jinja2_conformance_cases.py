@@ -18,6 +18,8 @@ cases = [
  ("ws_set_lines", "{% set a = 1 %}\n{% set b = 2 %}\n{{ a }}{{ b }}\n", {}),
  ("ws_text_then_tag_same_line", "a  {% if true %}\nb\n{% endif %}", {}),
  ("ws_nested_indent", "{% for m in messages %}\n    {% if m.role == 'user' %}\n        U:{{ m.content }}\n    {% else %}\n        O\n    {% endif %}\n{% endfor %}", {"messages": M[:3]}),
+ ("not_binds_looser_than_is", "{{ not x is defined }}|{{ not y is defined }}|{{ not 1 == 2 }}|{{ not 'a' in 'abc' }}|{{ not items | length }}|{{ not x is defined and true }}", {"x": 1, "items": []}),
+ ("keyword_argument_expression", "{% set ns = namespace(n=items|length - 1, s='a' ~ 'b') %}{{ ns.n }}{{ ns.s }}", {"items": [1, 2, 3]}),
  ("trim_blocks", "{% if true %}\nyes\n{% endif %}\nafter", {}),
  ("lstrip_blocks", "a\n    {% if true %}\n    x\n    {% endif %}\nb", {}),
  ("minus_control", "a  \n  {%- if true -%}  \n  b  \n  {%- endif %}\nc", {}),

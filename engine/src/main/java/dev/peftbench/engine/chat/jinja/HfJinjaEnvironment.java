@@ -93,7 +93,11 @@ public final class HfJinjaEnvironment {
                 .ifPresent(message -> {
                     throw new TemplateFailure(message, false);
                 });
-        Map<String, Object> bindings = new HashMap<>(variables);
+        Map<String, Object> bindings = new HashMap<>();
+        for (String global : TemplateGlobals.NAMES) {
+            bindings.put(global, new TemplateGlobals.Function(global));
+        }
+        bindings.putAll(variables);
         bindings.put(TemplateGlobals.CLOCK, clock);
         RenderResult result = jinjava.renderForResult(template, bindings);
         for (TemplateError error : result.getErrors()) {

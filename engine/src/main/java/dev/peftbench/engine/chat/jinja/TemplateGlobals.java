@@ -7,6 +7,7 @@ import com.hubspot.jinjava.objects.date.StrftimeFormatter;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -21,7 +22,18 @@ final class TemplateGlobals {
     /** Context key of the render's {@link Clock}: not an identifier, so templates cannot read or shadow it. */
     static final String CLOCK = "peftbench:clock";
 
+    /** The globals' names, also bound as variables so that {@code strftime_now is defined} holds, as in jinja2. */
+    static final List<String> NAMES = List.of("raise_exception", "strftime_now", "dict", "namespace", "range");
+
     private TemplateGlobals() {
+    }
+
+    /** What a global's name means when used as a value (Jinjava resolves calls to it separately). */
+    record Function(String name) {
+        @Override
+        public String toString() {
+            return "<function " + name + ">";
+        }
     }
 
     /** What {@code raise_exception(message)} throws: the template refused its input, with this message. */
