@@ -39,9 +39,16 @@ public final class SseGeneration {
             try (OutputStream os = res.outputStream()) {
                 SseWriter sse = new SseWriter(os);
                 try {
+                    if (events.start() != null) {
+                        sse.event(events.start());
+                    }
                     forward(stream, tokens, events, sse, System.nanoTime() + timeout.toNanos());
                     GenerationResult result = stream.await();
                     sse.event(events.done(result));
+                    String summary = events.summary(result);
+                    if (summary != null) {
+                        sse.event(summary);
+                    }
                     if (events.terminator() != null) {
                         sse.event(events.terminator());
                     }
