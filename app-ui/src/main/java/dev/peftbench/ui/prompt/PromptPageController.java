@@ -179,6 +179,7 @@ public final class PromptPageController {
             }
         });
         inputLabel.textProperty().bind(Bindings.when(chat).then("Your message").otherwise("Input"));
+        previewArea.prefRowCountProperty().bind(Bindings.when(chat).then(7).otherwise(2));
         previewLabel.textProperty().bind(Bindings.when(chat)
                 .then("Sent to the model (the model's chat template applied to the conversation)")
                 .otherwise("Sent to the model (template applied)"));

@@ -224,12 +224,12 @@ public final class PromptViewModel {
         PromptRun main = launch(request(model, text, template, conversation, params, true), output, stats);
         workbench.activity().track(main, this::stop);
         main.setOnSucceeded(e -> {
-            RunStats s = finish(main, stats);
-            history.addFirst(new RunRecord(LocalTime.now(), text, template, conversation, params, compare, output.get(), s));
             if (chat) {
                 turns.addAll(ChatMessage.user(text), ChatMessage.assistant(main.getValue().generatedText()));
                 input.set("");
             }
+            RunStats s = finish(main, stats);
+            history.addFirst(new RunRecord(LocalTime.now(), text, template, conversation, params, compare, output.get(), s));
         });
         if (compare) {
             PromptRun base = launch(request(model, text, template, conversation, params, false), baseOutput, baseStats);
