@@ -10,7 +10,7 @@ public interface StreamEvents {
         return null;
     }
 
-    /** The event for one generated token. */
+    /** The event for one generated token; null sends none (a token whose text is not complete yet). */
     String token(String delta);
 
     /** The last event, with why generation ended. */

@@ -173,9 +173,10 @@ public final class OpenAiRoutes implements HttpService {
                     return first == null ? null : chunk(first, null);
                 }
 
+                /** OpenAI sends no empty deltas: a token that completes no character waits for the next. */
                 @Override
                 public String token(String delta) {
-                    return chunk(token.apply(delta), null);
+                    return delta.isEmpty() ? null : chunk(token.apply(delta), null);
                 }
 
                 @Override
