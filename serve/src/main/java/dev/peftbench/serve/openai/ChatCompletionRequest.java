@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.serve.ServeException;
 
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,54 +33,19 @@ public record ChatCompletionRequest(String model, Conversation conversation, boo
 
     /** @param defaultModel used when the body names none and the server serves exactly one model */
     public static ChatCompletionRequest of(JsonNode body, String defaultModel) {
-        if (body == null || !body.isObject()) {
-            throw ServeException.badRequest("the request body must be a JSON object with \"messages\"");
-        }
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!FIELDS.contains(name)) {
-                throw ServeException.badRequest("Unrecognized request argument supplied: " + name);
-            }
-        }
-        OpenAiFields f = new OpenAiFields(body);
-        String model = f.string("model");
-        if (model == null) {
-            model = defaultModel;
-        }
-        if (model == null) {
-            throw ServeException.badRequest("\"model\" is required: name one of GET /v1/models");
-        }
-        Map<String, Object> params = new LinkedHashMap<>();
+        OpenAiFields f = OpenAiFields.of(body, FIELDS, "\"messages\"");
+        String model = f.model(defaultModel);
         Long maxTokens = f.integer("max_tokens", 1L, null);
         Long maxCompletionTokens = f.integer("max_completion_tokens", 1L, null);
         if (maxTokens != null && maxCompletionTokens != null && !maxTokens.equals(maxCompletionTokens)) {
             throw ServeException.badRequest("give either \"max_tokens\" or \"max_completion_tokens\", not two different values");
         }
-        putIfSet(params, "max_tokens", maxCompletionTokens != null ? maxCompletionTokens : maxTokens);
-        putIfSet(params, "temperature", f.number("temperature", 0, 2, true));
-        putIfSet(params, "top_p", f.number("top_p", 0, 1, false));
-        Long topK = f.integer("top_k", -1L, null);
-        putIfSet(params, "top_k", topK == null ? null : Math.max(0, topK));
-        putIfSet(params, "repetition_penalty", f.positive("repetition_penalty"));
-        putIfSet(params, "seed", f.integer("seed", null, null));
-        List<String> stop = f.stop();
-        putIfSet(params, "stop", stop);
-        Long n = f.integer("n", 1L, null);
-        if (n != null && n != 1) {
-            throw ServeException.badRequest("only \"n\": 1 is supported, got " + n);
-        }
+        Map<String, Object> params = new LinkedHashMap<>();
+        OpenAiFields.putIfSet(params, "max_tokens", maxCompletionTokens != null ? maxCompletionTokens : maxTokens);
+        f.sampling(params);
+        f.one("n");
         boolean stream = Boolean.TRUE.equals(f.bool("stream"));
-        boolean includeUsage = false;
-        JsonNode options = body.get("stream_options");
-        if (options != null && !options.isNull()) {
-            if (!stream) {
-                throw ServeException.badRequest("\"stream_options\" is only allowed with \"stream\": true");
-            }
-            if (!options.isObject()) {
-                throw ServeException.badRequest("\"stream_options\" must be an object, e.g. {\"include_usage\": true}");
-            }
-            includeUsage = Boolean.TRUE.equals(new OpenAiFields(options).bool("include_usage"));
-        }
+        boolean includeUsage = f.includeUsage(stream);
         f.string("user");
         f.neutral("frequency_penalty", 0);
         f.neutral("presence_penalty", 0);
@@ -99,11 +62,5 @@ public record ChatCompletionRequest(String model, Conversation conversation, boo
                 addGenerationPrompt == null || addGenerationPrompt,
                 ChatMessagesJson.templateVariables(body.get("chat_template_kwargs")));
         return new ChatCompletionRequest(model, conversation, stream, includeUsage, params);
-    }
-
-    private static void putIfSet(Map<String, Object> params, String key, Object value) {
-        if (value != null) {
-            params.put(key, value);
-        }
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.peftbench.serve.ServeException;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,23 +37,8 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
 
     /** @param defaultModel used when the body names none and the server serves exactly one model */
     public static CompletionRequest of(JsonNode body, String defaultModel) {
-        if (body == null || !body.isObject()) {
-            throw ServeException.badRequest("the request body must be a JSON object with \"prompt\"");
-        }
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!FIELDS.contains(name)) {
-                throw ServeException.badRequest("Unrecognized request argument supplied: " + name);
-            }
-        }
-        OpenAiFields f = new OpenAiFields(body);
-        String model = f.string("model");
-        if (model == null) {
-            model = defaultModel;
-        }
-        if (model == null) {
-            throw ServeException.badRequest("\"model\" is required: name one of GET /v1/models");
-        }
+        OpenAiFields f = OpenAiFields.of(body, FIELDS, "\"prompt\"");
+        String model = f.model(defaultModel);
         List<String> prompts = new ArrayList<>();
         JsonNode p = body.get("prompt");
         if (p != null && p.isTextual()) {
@@ -70,29 +54,12 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
             throw ServeException.badRequest("\"prompt\" is required: a string or a list of strings");
         }
         Map<String, Object> params = new LinkedHashMap<>();
-        putIfSet(params, "max_tokens", f.integer("max_tokens", 1L, null));
-        putIfSet(params, "temperature", f.number("temperature", 0, 2, true));
-        putIfSet(params, "top_p", f.number("top_p", 0, 1, false));
-        Long topK = f.integer("top_k", -1L, null);
-        putIfSet(params, "top_k", topK == null ? null : Math.max(0, topK));
-        putIfSet(params, "repetition_penalty", f.positive("repetition_penalty"));
-        putIfSet(params, "seed", f.integer("seed", null, null));
-        putIfSet(params, "stop", f.stop());
-        for (String one : List.of("n", "best_of")) {
-            Long n = f.integer(one, 1L, null);
-            if (n != null && n != 1) {
-                throw ServeException.badRequest("only \"" + one + "\": 1 is supported, got " + n);
-            }
-        }
+        OpenAiFields.putIfSet(params, "max_tokens", f.integer("max_tokens", 1L, null));
+        f.sampling(params);
+        f.one("n");
+        f.one("best_of");
         boolean stream = Boolean.TRUE.equals(f.bool("stream"));
-        boolean includeUsage = false;
-        JsonNode options = body.get("stream_options");
-        if (options != null && !options.isNull()) {
-            if (!stream || !options.isObject()) {
-                throw ServeException.badRequest("\"stream_options\" must be an object and needs \"stream\": true");
-            }
-            includeUsage = Boolean.TRUE.equals(new OpenAiFields(options).bool("include_usage"));
-        }
+        boolean includeUsage = f.includeUsage(stream);
         f.string("user");
         f.refuseUnless("echo", v -> v.isBoolean() && !v.asBoolean(), "echoing the prompt is not supported");
         f.refuseUnless("suffix", v -> v.isTextual() && v.asText().isEmpty(), "suffix is not supported");
@@ -101,11 +68,5 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
         f.refuseUnless("logprobs", v -> v.isIntegralNumber() && v.asInt() == 0, "log probabilities are not returned");
         f.refuseUnless("logit_bias", v -> v.isObject() && v.isEmpty(), "logit_bias is not supported");
         return new CompletionRequest(model, prompts, stream, includeUsage, params);
-    }
-
-    private static void putIfSet(Map<String, Object> params, String key, Object value) {
-        if (value != null) {
-            params.put(key, value);
-        }
     }
 }

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.peftbench.serve.ServeException;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -17,6 +20,77 @@ final class OpenAiFields {
 
     OpenAiFields(JsonNode body) {
         this.body = body;
+    }
+
+    /**
+     * The body's fields, refused when it is not an object or has a field outside {@code known}
+     * (OpenAI's message for an unknown one).
+     */
+    static OpenAiFields of(JsonNode body, Set<String> known, String needs) {
+        if (body == null || !body.isObject()) {
+            throw ServeException.badRequest("the request body must be a JSON object with " + needs);
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw ServeException.badRequest("Unrecognized request argument supplied: " + name);
+            }
+        }
+        return new OpenAiFields(body);
+    }
+
+    /** {@code model}, else the server's only model. */
+    String model(String defaultModel) {
+        String model = string("model");
+        if (model == null) {
+            model = defaultModel;
+        }
+        if (model == null) {
+            throw ServeException.badRequest("\"model\" is required: name one of GET /v1/models");
+        }
+        return model;
+    }
+
+    /**
+     * The sampling fields both endpoints take ({@code temperature} 0-2, {@code top_p} in (0, 1],
+     * {@code top_k} with vLLM's -1 for off, {@code repetition_penalty}, {@code seed}, {@code stop}),
+     * added to {@code params} under the keys {@code SamplingOverrides} reads.
+     */
+    Map<String, Object> sampling(Map<String, Object> params) {
+        putIfSet(params, "temperature", number("temperature", 0, 2, true));
+        putIfSet(params, "top_p", number("top_p", 0, 1, false));
+        Long topK = integer("top_k", -1L, null);
+        putIfSet(params, "top_k", topK == null ? null : Math.max(0, topK));
+        putIfSet(params, "repetition_penalty", positive("repetition_penalty"));
+        putIfSet(params, "seed", integer("seed", null, null));
+        putIfSet(params, "stop", stop());
+        return params;
+    }
+
+    static void putIfSet(Map<String, Object> params, String key, Object value) {
+        if (value != null) {
+            params.put(key, value);
+        }
+    }
+
+    /** {@code n} (and the like): only 1. */
+    void one(String name) {
+        Long n = integer(name, 1L, null);
+        if (n != null && n != 1) {
+            throw ServeException.badRequest("only \"" + name + "\": 1 is supported, got " + n);
+        }
+    }
+
+    /** {@code stream_options.include_usage}; the options need {@code stream: true}. */
+    boolean includeUsage(boolean stream) {
+        JsonNode options = get("stream_options");
+        if (options == null) {
+            return false;
+        }
+        if (!stream || !options.isObject()) {
+            throw ServeException.badRequest("\"stream_options\" must be an object, e.g. {\"include_usage\": true}, and needs \"stream\": true");
+        }
+        return Boolean.TRUE.equals(new OpenAiFields(options).bool("include_usage"));
     }
 
     private JsonNode get(String name) {

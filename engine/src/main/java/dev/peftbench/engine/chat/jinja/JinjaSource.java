@@ -123,21 +123,28 @@ final class JinjaSource {
             return end < 0 ? -1 : end + 2;
         }
         char closing = kind == '{' ? '}' : '%';
-        char quote = 0;
         for (int i = open + 2; i + 1 < s.length(); i++) {
             char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
+            if (c == '\'' || c == '"') {
+                i = endOfString(s, i);
             } else if (c == closing && s.charAt(i + 1) == '}') {
                 return i + 2;
             }
         }
         return -1;
+    }
+
+    /** The index of the quote closing the string literal opened at {@code quoteAt} (backslash escapes skipped). */
+    static int endOfString(String s, int quoteAt) {
+        char quote = s.charAt(quoteAt);
+        for (int i = quoteAt + 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == quote) {
+                return i;
+            }
+        }
+        return s.length();
     }
 }

@@ -17,6 +17,25 @@ final class PythonFilters {
         return List.of(new ToJson(), new Trim(), new Items(), new Str(), new Indent(), new Sum());
     }
 
+    /**
+     * A filter's arguments by position or keyword, as Python binds them: {@code values} holds the
+     * defaults and receives the given ones.
+     */
+    private static Object[] bind(String filter, List<String> names, Object[] values, Object[] args, Map<String, Object> kwargs) {
+        if (args.length > names.size()) {
+            throw new IllegalArgumentException(filter + " takes at most " + names.size() + " arguments");
+        }
+        System.arraycopy(args, 0, values, 0, args.length);
+        kwargs.forEach((name, value) -> {
+            int i = names.indexOf(name);
+            if (i < 0) {
+                throw new IllegalArgumentException(filter + " got an unexpected keyword argument '" + name + "'");
+            }
+            values[i] = value;
+        });
+        return values;
+    }
+
     /** Positional-only filters: Jinjava's String-typed entry point is never used. */
     private interface PositionalFilter extends Filter {
         @Override
@@ -42,20 +61,7 @@ final class PythonFilters {
 
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
-            Object[] values = new Object[PARAMETERS.size()];
-            for (int i = 0; i < args.length; i++) {
-                if (i >= values.length) {
-                    throw new IllegalArgumentException("tojson takes at most 4 arguments");
-                }
-                values[i] = args[i];
-            }
-            kwargs.forEach((name, value) -> {
-                int i = PARAMETERS.indexOf(name);
-                if (i < 0) {
-                    throw new IllegalArgumentException("tojson got an unexpected keyword argument '" + name + "'");
-                }
-                values[i] = value;
-            });
+            Object[] values = bind("tojson", PARAMETERS, new Object[PARAMETERS.size()], args, kwargs);
             return PythonJson.of(values[1], values[2], PythonValues.truthy(values[3]), PythonValues.truthy(values[0]))
                     .dumps(var);
         }
@@ -121,17 +127,7 @@ final class PythonFilters {
 
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
-            Object[] values = {4L, false, false};
-            for (int i = 0; i < args.length && i < values.length; i++) {
-                values[i] = args[i];
-            }
-            kwargs.forEach((name, value) -> {
-                int i = PARAMETERS.indexOf(name);
-                if (i < 0) {
-                    throw new IllegalArgumentException("indent got an unexpected keyword argument '" + name + "'");
-                }
-                values[i] = value;
-            });
+            Object[] values = bind("indent", PARAMETERS, new Object[] {4L, false, false}, args, kwargs);
             String indentation = values[0] instanceof Number n ? " ".repeat(Math.max(0, n.intValue())) : PythonValues.str(values[0]);
             List<String> lines = PythonStringMethods.splitLines(PythonValues.str(var) + "\n");
             StringBuilder out = new StringBuilder(lines.isEmpty() ? "" : lines.get(0));

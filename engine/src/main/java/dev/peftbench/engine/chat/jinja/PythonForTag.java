@@ -142,17 +142,10 @@ final class PythonForTag extends ForTag {
      */
     static String[] splitCondition(String expression) {
         int depth = 0;
-        char quote = 0;
         for (int i = 0; i < expression.length(); i++) {
             char c = expression.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
+            if (c == '\'' || c == '"') {
+                i = JinjaSource.endOfString(expression, i);
             } else if (c == '(' || c == '[' || c == '{') {
                 depth++;
             } else if (c == ')' || c == ']' || c == '}') {

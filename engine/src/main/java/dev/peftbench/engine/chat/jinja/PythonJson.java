@@ -154,7 +154,7 @@ record PythonJson(String indent, String itemSeparator, String keySeparator, bool
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
                 default -> {
-                    if (c < 0x20 || (ensureAscii && c > 0x7f)) {
+                    if (c < 0x20 || (ensureAscii && c > 0x7e)) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

@@ -1,6 +1,8 @@
 package dev.peftbench.engine.chat.jinja;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
@@ -82,8 +84,9 @@ final class PythonValues {
     }
 
     /**
-     * {@code float.__repr__}: the shortest digits that round-trip (Java's {@code Double.toString} finds
-     * the same digits since JDK 19), fixed notation for decimal exponents -4..15, else {@code d.ddde+XX}.
+     * {@code float.__repr__}: the shortest decimal that reads back as the same double (the closest one of
+     * that length), fixed notation for decimal exponents -4..15, else {@code d.ddde+XX}. (Java's
+     * {@code Double.toString} keeps at least two digits: 4.9E-324 where Python prints 5e-324.)
      */
     static String floatRepr(double d) {
         if (Double.isNaN(d)) {
@@ -95,17 +98,24 @@ final class PythonValues {
         if (d == 0) {
             return 1 / d < 0 ? "-0.0" : "0.0";
         }
-        BigDecimal exact = new BigDecimal(Double.toString(d)).stripTrailingZeros();
-        String digits = exact.unscaledValue().abs().toString();
-        int exponent = digits.length() - 1 - exact.scale();
+        BigDecimal exact = new BigDecimal(d);
+        BigDecimal shortest = exact;
+        for (int digits = 1; digits <= 17; digits++) {
+            BigDecimal rounded = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+            if (rounded.doubleValue() == d) {
+                shortest = rounded.stripTrailingZeros();
+                break;
+            }
+        }
+        String digits = shortest.unscaledValue().abs().toString();
+        int exponent = digits.length() - 1 - shortest.scale();
         String sign = d < 0 ? "-" : "";
         if (exponent >= -4 && exponent < 16) {
-            String plain = exact.abs().toPlainString();
+            String plain = shortest.abs().toPlainString();
             return sign + (plain.contains(".") ? plain : plain + ".0");
         }
         String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-        String exp = String.format("%02d", Math.abs(exponent));
-        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + exp;
+        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format("%02d", Math.abs(exponent));
     }
 
     /** {@code str.__repr__}: single quotes unless the text has a single quote and no double quote. */
