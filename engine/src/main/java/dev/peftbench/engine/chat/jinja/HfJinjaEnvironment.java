@@ -20,7 +20,9 @@ import jinjava.javax.el.ExpressionFactory;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Renders chat templates the way transformers does ({@code chat_template_utils._compile_jinja_template}):
@@ -51,6 +53,8 @@ public final class HfJinjaEnvironment {
     }
 
     private final Jinjava jinjava;
+    /** Per template text, the unknown filter or test it names, if any (a model's template is checked once). */
+    private final Map<String, Optional<String>> unknownNames = new ConcurrentHashMap<>();
 
     public HfJinjaEnvironment() {
         JinjavaConfig config = JinjavaConfig.newBuilder()
@@ -89,7 +93,7 @@ public final class HfJinjaEnvironment {
      */
     public String render(String source, Map<String, Object> variables, Clock clock) {
         String template = JinjaSource.prepare(source);
-        UnknownNames.find(jinjava.newInterpreter().parse(template), jinjava.getGlobalContext())
+        unknownNames.computeIfAbsent(template, t -> UnknownNames.find(jinjava.newInterpreter().parse(t), jinjava.getGlobalContext()))
                 .ifPresent(message -> {
                     throw new TemplateFailure(message, false);
                 });
