@@ -77,7 +77,8 @@ class PromptPageTest {
         awaitRunEnd();
 
         StringWriter out = new StringWriter();
-        int exit = X, TestWindows.sampleModels().resolve("tiny-bloom").toString(),
+        int exit = CommandLines.of(new GenerateCommand()).setOut(new PrintWriter(out)).execute(
+                "--model", TestWindows.sampleModels().resolve("tiny-bloom").toString(),
                 "--adapter", TestWindows.sampleModels().resolve("tiny-bloom-prompt-tuning").toString(),
                 "--prompt", input, "--json");
         assertEquals(0, exit, out.toString());

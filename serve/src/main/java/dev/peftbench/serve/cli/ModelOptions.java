@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * variables and validation everywhere. Unset flags fall to the runtime's variables
  * ({@code PRETRAINED_MODEL_PATH}, {@code PEFT_MODEL_ID}, {@code PEFTBENCH_DTYPE}...).
  */
-public final class ModelOptions {
+final class ModelOptions {
 
     @Option(names = "--model", description = "Base model folder or Hub id in the local HF cache (env PRETRAINED_MODEL_PATH).")
     String model;
