@@ -198,13 +198,17 @@ public final class InferenceServer implements AutoCloseable {
             ModelFields f = m.fields();
             if (config.loadModelsAtStartup()) {
                 LOG.info("model '{}': loading (base {}, adapter {}, dtype {}, backend {}, device {})", m.name(),
-                        f.baseModel(), f.adapterToLoad(), f.dtype(), f.backend(), f.device());
+                        f.baseModel(), f.adapterToLoad(), orDefault(f.dtype()), orDefault(f.backend()), orDefault(f.device()));
                 repository.loadInBackground(m.name());
             } else {
                 LOG.info("model '{}': registered, not loaded ({}=false)", m.name(),
                         RuntimeContract.Setting.LOAD_MODELS_AT_STARTUP.env());
             }
         }
+    }
+
+    private static Object orDefault(Object value) {
+        return value == null ? "default" : value;
     }
 
     /**
