@@ -168,6 +168,11 @@ public final class InferenceServer implements AutoCloseable {
                             })))
                     .build()
                     .start();
+            if (!rest.isRunning()) {
+                // Helidon logs why and returns a stopped server instead of throwing.
+                throw new IllegalStateException("cannot listen for v2 REST on " + config.host() + ":" + config.httpPort()
+                        + ": the port is in use or the address is not this machine's (the log above says which)");
+            }
             InferenceServer server = new InferenceServer(config, rest, grpc, mmesh, repository, health, inFlight, metrics);
             server.announce(models);
             return server;
