@@ -30,7 +30,7 @@ class GenerateCommandTest {
         System.setProperty("peftbench.home", HOME.toString());
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = PeftbenchCli.commandLine();
+        CommandLine cli = CommandLines.of(new GenerateCommand());
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         int code = cli.execute(args);
@@ -39,7 +39,7 @@ class GenerateCommandTest {
 
     @Test
     void jsonModeOnTheBundledSamplePrintsOneObjectWithTheReferenceIds() throws Exception {
-        Run r = run("generate", "--json", "--prompt", "Every day is a new binning, filled with optionpiening and hope");
+        Run r = run("--json", "--prompt", "Every day is a new binning, filled with optionpiening and hope");
         assertEquals(0, r.code(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
         List<Integer> ids = new ObjectMapper().convertValue(json.get("generated_token_ids"),
@@ -52,7 +52,7 @@ class GenerateCommandTest {
 
     @Test
     void streamingModePrintsThePromptAndTheGeneratedText() {
-        Run r = run("generate", "--prompt", "hello", "--template", "raw", "--adapter", "none", "--max-new-tokens", "3");
+        Run r = run("--prompt", "hello", "--template", "raw", "--adapter", "none", "--max-new-tokens", "3");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("hello"), r.out());
         assertTrue(r.err().contains("3 tokens"), r.err());
@@ -61,10 +61,10 @@ class GenerateCommandTest {
     @Test
     void badValuesEndWithOneLineAndNoStackTrace() {
         for (String[] args : List.of(
-                new String[] {"generate", "--prompt", "x", "--dtype", "int4"},
-                new String[] {"generate", "--prompt", "x", "--template", "no placeholder"},
-                new String[] {"generate", "--prompt", "x", "--max-new-tokens", "-1"},
-                new String[] {"generate", "--prompt", "x", "--model", "/no/such/model"})) {
+                new String[] {"--prompt", "x", "--dtype", "int4"},
+                new String[] {"--prompt", "x", "--template", "no placeholder"},
+                new String[] {"--prompt", "x", "--max-new-tokens", "-1"},
+                new String[] {"--prompt", "x", "--model", "/no/such/model"})) {
             Run r = run(args);
             assertEquals(1, r.code(), String.join(" ", args));
             assertEquals(1, r.err().lines().filter(l -> l.startsWith("error: ")).count(), r.err());
@@ -74,7 +74,7 @@ class GenerateCommandTest {
 
     @Test
     void missingPromptIsAUsageError() {
-        Run r = run("generate");
+        Run r = run();
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--prompt"), r.err());
     }
@@ -91,14 +91,14 @@ class GenerateCommandTest {
     @Test
     void messagesAreRenderedByTheModelsChatTemplateAndTheJsonCarriesThePrompt() throws Exception {
         Path f = messagesFile("[{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Hi\"}]");
-        Run r = run("generate", "--json", "--adapter", "none", "--messages", f.toString(), "--max-new-tokens", "3");
+        Run r = run("--json", "--adapter", "none", "--messages", f.toString(), "--max-new-tokens", "3");
         assertEquals(0, r.code(), r.err());
         assertEquals(1, r.out().trim().lines().count(), "exactly one JSON object on stdout");
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertEquals("<|im_start|>system\nBe brief.</s>\n<|im_start|>user\nHi</s>\n<|im_start|>assistant\n",
                 json.get("prompt").asText());
         assertTrue(json.get("text").asText().endsWith(json.get("generated_text").asText()), r.out());
-        Run plain = run("generate", "--json", "--adapter", "none", "--template", "raw", "--max-new-tokens", "3",
+        Run plain = run("--json", "--adapter", "none", "--template", "raw", "--max-new-tokens", "3",
                 "--prompt", json.get("prompt").asText());
         JsonNode same = new ObjectMapper().readTree(plain.out());
         assertEquals(same.get("generated_token_ids"), json.get("generated_token_ids"), "the rendered prompt continues like the same raw text");
@@ -107,7 +107,7 @@ class GenerateCommandTest {
     @Test
     void chatTemplateKwargsBecomeTemplateVariables() throws Exception {
         Path f = messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]");
-        Run r = run("generate", "--json", "--messages", f.toString(), "--chat-template-kwargs", "{\"eos_token\": \"<END>\"}",
+        Run r = run("--json", "--messages", f.toString(), "--chat-template-kwargs", "{\"eos_token\": \"<END>\"}",
                 "--max-new-tokens", "1");
         assertEquals(0, r.code(), r.err());
         assertEquals("<|im_start|>user\nHi<END>\n<|im_start|>assistant\n", new ObjectMapper().readTree(r.out()).get("prompt").asText());
@@ -116,7 +116,7 @@ class GenerateCommandTest {
     @Test
     void streamingChatPrintsTheRenderedPromptFirst() throws Exception {
         Path f = messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]");
-        Run r = run("generate", "--messages", f.toString(), "--max-new-tokens", "2");
+        Run r = run("--messages", f.toString(), "--max-new-tokens", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("<|im_start|>user\nHi</s>\n<|im_start|>assistant\n"), r.out());
     }
@@ -140,7 +140,7 @@ class GenerateCommandTest {
                 new Bad(List.of("--messages", tmp.resolve("absent.json").toString()), "does not exist"),
                 new Bad(List.of("--messages", robot.toString(), "--chat-template-kwargs", "[1]"), "JSON object"),
                 new Bad(List.of("--messages", robot.toString(), "--chat-template-kwargs", "{"), "not valid JSON"))) {
-            List<String> args = new java.util.ArrayList<>(List.of("generate", "--adapter", "none"));
+            List<String> args = new java.util.ArrayList<>(List.of("--adapter", "none"));
             args.addAll(bad.args());
             Run r = run(args.toArray(String[]::new));
             assertEquals(1, r.code(), String.join(" ", args) + " " + r.err());
@@ -154,8 +154,8 @@ class GenerateCommandTest {
     @Test
     void promptAndMessagesAreExclusiveUsageErrors() throws Exception {
         Path f = messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]");
-        assertEquals(2, run("generate", "--prompt", "x", "--messages", f.toString()).code());
-        Run kwargsAlone = run("generate", "--prompt", "x", "--chat-template-kwargs", "{}");
+        assertEquals(2, run("--prompt", "x", "--messages", f.toString()).code());
+        Run kwargsAlone = run("--prompt", "x", "--chat-template-kwargs", "{}");
         assertEquals(2, kwargsAlone.code());
         assertTrue(kwargsAlone.err().contains("--chat-template-kwargs needs --messages"), kwargsAlone.err());
     }
