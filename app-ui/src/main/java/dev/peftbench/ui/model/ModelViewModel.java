@@ -25,6 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The Model page's state: which base model and adapter to load and how, and loading them into the
@@ -47,7 +49,12 @@ public final class ModelViewModel {
     private final StringProperty progressMessage = new SimpleStringProperty("");
     private final StringProperty error = new SimpleStringProperty("");
     private final ObjectProperty<ModelFacts> facts = new SimpleObjectProperty<>();
+    private final StringProperty hubCacheHint = new SimpleStringProperty("");
+    private final BooleanProperty downloading = new SimpleBooleanProperty(false);
+    private final DoubleProperty downloadProgress = new SimpleDoubleProperty(0);
+    private final StringProperty downloadMessage = new SimpleStringProperty("");
     private Task<ServedModel> loadTask;
+    private Task<List<String>> downloadTask;
 
     public ModelViewModel(Workbench workbench, HubCache hubCache) {
         this.workbench = workbench;
@@ -61,13 +68,78 @@ public final class ModelViewModel {
         refreshHubCache();
     }
 
-    /** Where the cache was looked for, for the "nothing cached" hint. */
-    public String hubCacheLocation() {
-        return hubCache.location();
-    }
-
     private void refreshHubCache() {
         cachedHubIds.setAll(hubCache.modelIds());
+        hubCacheHint.set(cachedHubIds.isEmpty()
+                ? "No models in the Hugging Face cache (" + hubCache.location() + "): choose a folder, or type a Hub id "
+                        + "(e.g. bigscience/bloomz-560m) and Download it."
+                : cachedHubIds.size() + " models in the Hugging Face cache: pick one from the list, or type a Hub id and Download it.");
+    }
+
+    /** The Hub ids typed as base model and adapter that are no folders here: what Download fetches. */
+    public List<String> hubIdsToDownload() {
+        return Stream.of(baseModel.get(), adapter.get()).filter(HubCache::isHubId).map(String::strip).distinct().toList();
+    }
+
+    /**
+     * Downloads the Hub ids typed as base model and adapter into the cache (only the files a load needs)
+     * on a background thread with progress; then they are listed. Cancel stops it at once and keeps what
+     * arrived, which the next download resumes.
+     */
+    public void download() {
+        if (downloading.get()) {
+            return;
+        }
+        List<String> ids = hubIdsToDownload();
+        if (ids.isEmpty()) {
+            error.set("Nothing to download: type a Hub id (ORG/NAME, e.g. bigscience/bloomz-560m) as base model or adapter.");
+            return;
+        }
+        error.set("");
+        Task<List<String>> task = new Task<>() {
+            @Override
+            protected List<String> call() {
+                for (String id : ids) {
+                    updateMessage("Downloading " + id + "…");
+                    updateProgress(-1, 1);
+                    hubCache.download(id, p -> {
+                        updateProgress(p.fraction(), 1);
+                        updateMessage(id + ": " + p.describe());
+                    });
+                }
+                return ids;
+            }
+        };
+        task.setOnSucceeded(e -> {
+            refreshHubCache();
+            downloading.set(false);
+            workbench.activity().finish(task, "Downloaded " + String.join(", ", ids));
+            log.info("Downloaded {}", ids);
+        });
+        task.setOnFailed(e -> {
+            refreshHubCache();
+            downloading.set(false);
+            error.set(UserMessage.of("Could not download", task.getException()));
+            workbench.activity().finish(task, "Download failed");
+        });
+        task.setOnCancelled(e -> {
+            refreshHubCache();
+            downloading.set(false);
+            workbench.activity().finish(task, "Download cancelled: what arrived is kept, Download resumes it");
+        });
+        downloadProgress.bind(task.progressProperty());
+        downloadMessage.bind(task.messageProperty());
+        downloading.set(true);
+        downloadTask = task;
+        workbench.activity().track(task, this::cancelDownload);
+        workbench.run(task);
+    }
+
+    public void cancelDownload() {
+        if (downloadTask != null && !downloadTask.isDone()) {
+            // Unlike a load, a download may be interrupted: it stops and keeps its partial files.
+            downloadTask.cancel(true);
+        }
     }
 
     /** Starts loading the chosen model and adapter; the result lands in the workbench's loaded model. */
@@ -110,6 +182,8 @@ public final class ModelViewModel {
             }
         };
         task.setOnSucceeded(e -> {
+            // The load may have downloaded a Hub id.
+            refreshHubCache();
             ServedModel loaded = task.getValue();
             facts.set(ModelFacts.of(loaded.base(), loaded.adapter().orElse(null)));
             workbench.loadedModelProperty().set(loaded);
@@ -206,5 +280,21 @@ public final class ModelViewModel {
 
     public ObjectProperty<ModelFacts> factsProperty() {
         return facts;
+    }
+
+    public StringProperty hubCacheHintProperty() {
+        return hubCacheHint;
+    }
+
+    public ReadOnlyBooleanProperty downloadingProperty() {
+        return downloading;
+    }
+
+    public DoubleProperty downloadProgressProperty() {
+        return downloadProgress;
+    }
+
+    public StringProperty downloadMessageProperty() {
+        return downloadMessage;
     }
 }
