@@ -140,8 +140,11 @@ final class HubClient implements AutoCloseable {
             URI uri = start;
             List<HttpHeaders> seen = new ArrayList<>();
             for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-                HttpResponse<Void> r = send(request(uri).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                HttpResponse<?> r = send(request(uri).method("HEAD", HttpRequest.BodyPublishers.noBody())
                         .header("Accept-Encoding", "identity").build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 405 || r.statusCode() == 501) {
+                    r = headersOfGet(uri);
+                }
                 throwIfTransient(r.statusCode(), uri);
                 seen.addFirst(r.headers());
                 int status = r.statusCode();
@@ -164,6 +167,14 @@ final class HubClient implements AutoCloseable {
             }
             throw EngineException.loadFailed("more than " + MAX_REDIRECTS + " redirects looking up " + file + " of " + repo);
         });
+    }
+
+    /** For a server that does not answer HEAD: a GET whose body is not read. */
+    private HttpResponse<?> headersOfGet(URI uri) throws IOException, InterruptedException {
+        HttpResponse<java.io.InputStream> r = send(request(uri).GET().header("Accept-Encoding", "identity").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        r.body().close();
+        return r;
     }
 
     /**

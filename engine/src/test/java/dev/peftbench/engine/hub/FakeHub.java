@@ -85,6 +85,7 @@ public final class FakeHub implements AutoCloseable {
     private volatile LfsAnswer lfsAnswer = LfsAnswer.REDIRECT_TO_CDN;
     private volatile boolean weakEtags;
     private volatile boolean listWithoutSha;
+    private volatile boolean noHead;
 
     private FakeHub() throws IOException {
         hub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -154,6 +155,12 @@ public final class FakeHub implements AutoCloseable {
         return this;
     }
 
+    /** HEAD answered 501, as by a server that implements GET only. */
+    public FakeHub noHead() {
+        noHead = true;
+        return this;
+    }
+
     /** The next GET of {@code file}'s bytes breaks the connection after {@code bytes}. */
     public FakeHub dropOnce(String file, long bytes) {
         dropOnce.put(file, bytes);
@@ -211,6 +218,10 @@ public final class FakeHub implements AutoCloseable {
         try (x) {
             if (failingAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 send(x, 503, "{\"error\":\"Service Unavailable\"}");
+                return;
+            }
+            if (noHead && x.getRequestMethod().equals("HEAD")) {
+                send(x, 501, "");
                 return;
             }
             String path = URLDecoder.decode(x.getRequestURI().getRawPath(), StandardCharsets.UTF_8);

@@ -369,22 +369,27 @@ class SnapshotDownloadTest {
     static Stream<Arguments> hubAnswers() {
         List<Arguments> all = new ArrayList<>();
         for (FakeHub.LfsAnswer lfs : FakeHub.LfsAnswer.values()) {
-            all.add(Arguments.of(lfs, false, false));
+            all.add(Arguments.of(lfs, false, false, false));
         }
-        all.add(Arguments.of(FakeHub.LfsAnswer.REDIRECT_TO_CDN, true, false));
-        all.add(Arguments.of(FakeHub.LfsAnswer.DIRECT, true, true));
+        all.add(Arguments.of(FakeHub.LfsAnswer.REDIRECT_TO_CDN, true, false, false));
+        all.add(Arguments.of(FakeHub.LfsAnswer.DIRECT, true, true, false));
+        all.add(Arguments.of(FakeHub.LfsAnswer.REDIRECT_RELATIVE, false, false, true));
         return all.stream();
     }
 
     @ParameterizedTest
     @MethodSource("hubAnswers")
-    void everyShapeOfTheHubsAnswersGivesTheSameCache(FakeHub.LfsAnswer lfs, boolean weakEtags, boolean withoutSha) throws IOException {
+    void everyShapeOfTheHubsAnswersGivesTheSameCache(FakeHub.LfsAnswer lfs, boolean weakEtags, boolean withoutSha, boolean noHead)
+            throws IOException {
         hub.serve("org/model", MODEL).lfsAnswer(lfs);
         if (weakEtags) {
             hub.weakEtags();
         }
         if (withoutSha) {
             hub.listWithoutSha();
+        }
+        if (noHead) {
+            hub.noHead();
         }
 
         SnapshotDownload.Result result = pull("org/model", "main", FileSelection.FOR_LOAD);

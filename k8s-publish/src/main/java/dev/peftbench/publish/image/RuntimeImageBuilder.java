@@ -85,6 +85,8 @@ public final class RuntimeImageBuilder {
             env.put("MLSERVER_HOST", "0.0.0.0");
             // PyTorch natives come from the jar on the classpath; DJL unpacks them here, never downloads.
             env.put("DJL_CACHE_DIR", "/tmp/djl");
+            // Hub ids the runtime is told to load are downloaded into a cache any user id can write.
+            env.put("HF_HOME", "/tmp/huggingface");
             if (spec.bakedModel() != null || spec.bakedAdapter() != null) {
                 FileEntriesLayer.Builder model = FileEntriesLayer.builder().setName("model");
                 if (spec.bakedModel() != null) {

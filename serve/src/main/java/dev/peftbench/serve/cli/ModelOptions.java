@@ -6,6 +6,7 @@ import dev.peftbench.engine.Device;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.generate.PromptTemplate;
+import dev.peftbench.engine.hub.DownloadProgress;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -24,7 +25,7 @@ final class ModelOptions {
     static final String SAMPLE_MODEL = "sample-data/models/tiny-bloom";
     static final String SAMPLE_ADAPTER = "sample-data/models/tiny-bloom-prompt-tuning";
 
-    @Option(names = "--model", description = "Base model folder or Hub id in the local HF cache (env PRETRAINED_MODEL_PATH; default: the bundled sample).")
+    @Option(names = "--model", description = "Base model folder or Hub id, downloaded into the HF cache when missing (env PRETRAINED_MODEL_PATH; default: the bundled sample).")
     String model;
     @Option(names = "--adapter", description = "PEFT adapter folder or Hub id (env PEFT_MODEL_ID); 'none' for the bare model.")
     String adapter;
@@ -60,15 +61,25 @@ final class ModelOptions {
                 ComputeType.parse(dtype), Backend.parse(backend), ModelSpec.DEFAULT_MAX_PROMPT_TOKENS);
     }
 
-    /** Load progress as lines on stderr (stdout stays for the answer), at most one per 10%. */
+    /**
+     * Load progress as lines on stderr (stdout stays for the answer), at most one per 10%; a download's
+     * progress is logged by the engine (also on stderr), so it is not printed twice.
+     */
     static LoadProgress progressTo(PrintWriter err) {
         int[] lastDecile = {-1};
-        return (fraction, message) -> {
-            int decile = (int) (fraction * 10);
-            if (decile != lastDecile[0]) {
-                lastDecile[0] = decile;
-                err.printf("loading %3.0f%%  %s%n", fraction * 100, message);
-                err.flush();
+        return new LoadProgress() {
+            @Override
+            public void report(double fraction, String message) {
+                int decile = (int) (fraction * 10);
+                if (decile != lastDecile[0]) {
+                    lastDecile[0] = decile;
+                    err.printf("loading %3.0f%%  %s%n", fraction * 100, message);
+                    err.flush();
+                }
+            }
+
+            @Override
+            public void downloading(DownloadProgress progress) {
             }
         };
     }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  * {@code ./peftbench <command>}: the root of the headless commands. Errors in a value the user gave
  * are printed as one line, not a stack trace.
  */
-@Command(name = "peftbench", mixinStandardHelpOptions = true, subcommands = {GenerateCommand.class, ServeCommand.class, BenchCommand.class, MakeRandomModelCommand.class},
+@Command(name = "peftbench", mixinStandardHelpOptions = true, subcommands = {GenerateCommand.class, ServeCommand.class, BenchCommand.class, MakeRandomModelCommand.class, PullCommand.class},
         description = "PEFT Workbench: serve and run Hugging Face causal LMs with PEFT adapters.")
 public final class PeftbenchCli implements Runnable {
 
