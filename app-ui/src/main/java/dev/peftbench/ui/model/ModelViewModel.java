@@ -112,27 +112,34 @@ public final class ModelViewModel {
         };
         task.setOnSucceeded(e -> {
             refreshHubCache();
-            downloading.set(false);
-            workbench.activity().finish(task, "Downloaded " + String.join(", ", ids));
+            finish(task, downloading, "Downloaded " + String.join(", ", ids));
             log.info("Downloaded {}", ids);
         });
         task.setOnFailed(e -> {
             refreshHubCache();
-            downloading.set(false);
             error.set(UserMessage.of("Could not download", task.getException()));
-            workbench.activity().finish(task, "Download failed");
+            finish(task, downloading, "Download failed");
         });
         task.setOnCancelled(e -> {
             refreshHubCache();
-            downloading.set(false);
-            workbench.activity().finish(task, "Download cancelled: what arrived is kept, Download resumes it");
+            finish(task, downloading, "Download cancelled: what arrived is kept, Download resumes it");
         });
-        downloadProgress.bind(task.progressProperty());
-        downloadMessage.bind(task.messageProperty());
-        downloading.set(true);
         downloadTask = task;
-        workbench.activity().track(task, this::cancelDownload);
+        start(task, downloading, downloadProgress, downloadMessage, this::cancelDownload);
+    }
+
+    /** Runs {@code task} off the FX thread: its progress and message shown, {@code busy} meanwhile, Cancel in the status bar. */
+    private void start(Task<?> task, BooleanProperty busy, DoubleProperty progressShown, StringProperty messageShown, Runnable cancel) {
+        progressShown.bind(task.progressProperty());
+        messageShown.bind(task.messageProperty());
+        busy.set(true);
+        workbench.activity().track(task, cancel);
         workbench.run(task);
+    }
+
+    private void finish(Task<?> task, BooleanProperty busy, String statusText) {
+        busy.set(false);
+        workbench.activity().finish(task, statusText);
     }
 
     public void cancelDownload() {
@@ -188,25 +195,16 @@ public final class ModelViewModel {
             facts.set(ModelFacts.of(loaded.base(), loaded.adapter().orElse(null)));
             workbench.loadedModelProperty().set(loaded);
             // Last, so whoever waits for the load to end sees the new model already in place.
-            loading.set(false);
-            workbench.activity().finish(task, "Loaded " + loaded.name());
+            finish(task, loading, "Loaded " + loaded.name());
             log.info("Loaded {} ({})", loaded.name(), spec.baseModel());
         });
         task.setOnFailed(e -> {
-            loading.set(false);
             error.set(UserMessage.of("Could not load the model", task.getException()));
-            workbench.activity().finish(task, "Load failed");
+            finish(task, loading, "Load failed");
         });
-        task.setOnCancelled(e -> {
-            loading.set(false);
-            workbench.activity().finish(task, "Load cancelled");
-        });
-        progress.bind(task.progressProperty());
-        progressMessage.bind(task.messageProperty());
-        loading.set(true);
+        task.setOnCancelled(e -> finish(task, loading, "Load cancelled"));
         loadTask = task;
-        workbench.activity().track(task, this::cancel);
-        workbench.run(task);
+        start(task, loading, progress, progressMessage, this::cancel);
     }
 
     public void cancel() {

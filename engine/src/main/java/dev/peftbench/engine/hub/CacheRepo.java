@@ -5,6 +5,7 @@ import dev.peftbench.engine.EngineException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,10 +135,12 @@ public final class CacheRepo {
         Files.deleteIfExists(pointer);
         try {
             Files.createSymbolicLink(pointer, pointer.getParent().relativize(blob));
-        } catch (UnsupportedOperationException | FileSystemException e) {
-            if (e instanceof java.nio.file.FileAlreadyExistsException) {
-                throw (IOException) e;
+        } catch (FileAlreadyExistsException e) {
+            // Another download linked it meanwhile: fine if to the same blob (huggingface_hub's _create_symlink).
+            if (!Files.isSameFile(pointer, blob)) {
+                throw e;
             }
+        } catch (UnsupportedOperationException | FileSystemException e) {
             Files.copy(blob, pointer, StandardCopyOption.REPLACE_EXISTING);
         }
     }

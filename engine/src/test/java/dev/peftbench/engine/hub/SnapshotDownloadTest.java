@@ -17,6 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
@@ -283,6 +286,27 @@ class SnapshotDownloadTest {
             download.join(10_000);
         }
         assertTrue(Files.isDirectory(repoDir("org/model").resolve("snapshots")));
+    }
+
+    @Test
+    void twoDownloadsOfOneModelAtOnceFetchEachBlobOnce() throws Exception {
+        hub.serve("org/model", MODEL);
+        CountDownLatch release = hub.holdAfter("model.safetensors", 1000);
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            Future<SnapshotDownload.Result> first = two.submit(() -> pull("org/model", "main", FileSelection.FOR_LOAD));
+            while (partials(repoDir("org/model").resolve("blobs")) == 0) {
+                Thread.sleep(10);
+            }
+            Future<SnapshotDownload.Result> second = two.submit(() -> pull("org/model", "main", FileSelection.FOR_LOAD));
+            Thread.sleep(200);
+            release.countDown();
+            assertEquals(first.get().snapshot(), second.get().snapshot());
+            assertSameBytes(MODEL, second.get().snapshot(), second.get().files());
+        } finally {
+            two.shutdownNow();
+        }
+        assertEquals(1, requests("GET").stream().filter(r -> r.path().startsWith("/lfs/")).count(), "the second waited for the first's blob");
     }
 
     private static long partials(Path blobs) throws IOException {

@@ -9,7 +9,6 @@ import dev.peftbench.serve.mmesh.proto.LoadModelRequest;
 import dev.peftbench.serve.mmesh.proto.LoadModelResponse;
 import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
-import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -52,21 +51,8 @@ class ModelMeshHubLoadTest {
 
     private static long load(ModelMeshRuntime runtime, String id, Path path) throws Exception {
         CompletableFuture<LoadModelResponse> answer = new CompletableFuture<>();
-        runtime.loadModel(LoadModelRequest.newBuilder().setModelId(id).setModelPath(path.toString()).build(), new StreamObserver<>() {
-            @Override
-            public void onNext(LoadModelResponse value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
+        runtime.loadModel(LoadModelRequest.newBuilder().setModelId(id).setModelPath(path.toString()).build(),
+                UnloadDuringLoadTest.into(answer));
         return answer.get().getSizeInBytes();
     }
 
