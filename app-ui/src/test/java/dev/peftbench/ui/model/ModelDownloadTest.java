@@ -5,6 +5,7 @@ import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.hub.FakeHub;
 import dev.peftbench.engine.hub.HubSettings;
+import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.ui.TestWindows;
 import dev.peftbench.ui.Workbench;
 import dev.peftbench.ui.WorkbenchSettings;
@@ -46,7 +47,8 @@ class ModelDownloadTest {
     @Start
     void start(Stage stage) {
         HubSettings settings = new HubSettings(hub.endpoint(), null, List.of(cache.resolve(String.valueOf(System.nanoTime()))), false);
-        Workbench workbench = new Workbench(new Engine(new EngineOptions(8, 4, 2), settings), WorkbenchSettings.firstRun(MODELS));
+        Workbench workbench = new Workbench(new Engine(new EngineOptions(8, 4, 2), settings), WorkbenchSettings.firstRun(
+                ModelFields.of(MODELS.resolve("tiny-bloom").toString(), MODELS.resolve("tiny-bloom-prompt-tuning").toString())));
         window = TestWindows.open(stage, workbench, new HubCache(settings), TestWindows.NO_CLUSTER);
     }
 

@@ -59,7 +59,7 @@ class ModelMeshHubLoadTest {
     @Test
     void theRuntimesHubIdBaseIsDownloadedForAnAdapter() throws Exception {
         EngineGateway gateway = gateway();
-        ModelFields runtimeDefaults = new ModelFields("bigscience/tiny-bloom", null, null, null, null);
+        ModelFields runtimeDefaults = ModelFields.of("bigscience/tiny-bloom", null);
         ModelMeshRuntime runtime = new ModelMeshRuntime(gateway, new ModelRepository(gateway, runtimeDefaults, Optional.empty()), runtimeDefaults);
 
         assertTrue(load(runtime, "peft-demo__isvc-1", SAMPLE.resolve("tiny-bloom-prompt-tuning")) > 0);

@@ -1,8 +1,11 @@
-package dev.peftbench.serve.cli;
+package dev.peftbench.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.hub.FakeHub;
+import dev.peftbench.serve.BundledSample;
+import dev.peftbench.serve.cli.CommandLines;
+import picocli.CommandLine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -10,6 +13,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,8 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HubIdCommandsTest {
 
     private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
-    private static final Path MODEL = HOME.resolve(ModelOptions.SAMPLE_MODEL);
-    private static final Path ADAPTER = HOME.resolve(ModelOptions.SAMPLE_ADAPTER);
+    private static final Path MODEL = HOME.resolve("sample-data/models").resolve(BundledSample.MODEL);
+    private static final Path ADAPTER = HOME.resolve("sample-data/models").resolve(BundledSample.ADAPTER);
     private static final String PROMPT = "Every day is a new binning, filled with optionpiening and hope";
     private static FakeHub hub;
 
@@ -60,6 +65,16 @@ class HubIdCommandsTest {
     }
 
     record Run(int code, String out, String err) {
+    }
+
+    /** The same command in this JVM, with this process's environment (for answers from local folders). */
+    private static Run inProcess(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = CommandLines.of(new PeftbenchCli());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        return new Run(cli.execute(args), out.toString(), err.toString());
     }
 
     /** The environment of a user with this fake Hub and a cache of their own. */
@@ -126,7 +141,7 @@ class HubIdCommandsTest {
 
     @Test
     void generateWithHubIdsDownloadsThemAndAnswersAsFromTheFolders() throws Exception {
-        GenerateCommandTest.Run fromFolders = GenerateCommandTest.run("generate", "--json", "--model", MODEL.toString(),
+        Run fromFolders = inProcess("generate", "--json", "--model", MODEL.toString(),
                 "--adapter", ADAPTER.toString(), "--prompt", PROMPT);
         assertEquals(0, fromFolders.code(), fromFolders.err());
 
@@ -167,7 +182,7 @@ class HubIdCommandsTest {
 
     @Test
     void serveWithHubIdsDownloadsThemAndAnswersTheReferenceRequest() throws Exception {
-        GenerateCommandTest.Run fromFolders = GenerateCommandTest.run("generate", "--json", "--model", MODEL.toString(),
+        Run fromFolders = inProcess("generate", "--json", "--model", MODEL.toString(),
                 "--adapter", ADAPTER.toString(), "--prompt", PROMPT);
         String expected = new ObjectMapper().readTree(fromFolders.out()).get("text").asText();
         int http = freePort();
