@@ -98,11 +98,19 @@ final class HubClient implements AutoCloseable {
 
     /** {@code GET /api/models/{repo}/revision/{revision}} ({@code HfApi.model_info}). */
     RepoRevision revision(RepoId repo, String revision) throws InterruptedException {
-        URI uri = URI.create(settings.endpoint() + "/api/models/" + repo.value() + "/revision/" + encode(revision, false));
+        URI start = URI.create(settings.endpoint() + "/api/models/" + repo.value() + "/revision/" + encode(revision, false));
         HttpResponse<String> response = withRetries("list " + repo + " at revision " + revision, () -> {
-            HttpResponse<String> r = send(request(uri).GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            throwIfTransient(r.statusCode(), uri);
-            return r;
+            URI uri = start;
+            for (int hop = 0; ; hop++) {
+                HttpResponse<String> r = send(request(uri).GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                throwIfTransient(r.statusCode(), uri);
+                Optional<String> location = r.headers().firstValue("Location");
+                // A renamed repository answers with a redirect to its new name, which the Hub's clients follow.
+                if (r.statusCode() < 300 || r.statusCode() >= 400 || location.isEmpty() || hop == MAX_REDIRECTS) {
+                    return r;
+                }
+                uri = uri.resolve(location.get());
+            }
         });
         if (response.statusCode() != 200) {
             throw failure(response.statusCode(), response.headers(), response.body(), repo, revision, null);

@@ -77,6 +77,7 @@ public final class FakeHub implements AutoCloseable {
     private final HttpServer cdn;
     private final Map<String, Repo> repos = new ConcurrentHashMap<>();
     private final Map<String, String> gates = new ConcurrentHashMap<>();
+    private final Map<String, String> renamed = new ConcurrentHashMap<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Map<String, Long> dropOnce = new ConcurrentHashMap<>();
     private final Map<String, Hold> holds = new ConcurrentHashMap<>();
@@ -135,6 +136,12 @@ public final class FakeHub implements AutoCloseable {
     /** Resolves of {@code id} need {@code Authorization: Bearer token} (401 otherwise), as a gated repository's. */
     public FakeHub gate(String id, String token) {
         gates.put(id, token);
+        return this;
+    }
+
+    /** Requests for {@code oldId} are redirected (307, relative) to {@code newId}, as after a rename on the Hub. */
+    public FakeHub rename(String oldId, String newId) {
+        renamed.put(oldId, newId);
         return this;
     }
 
@@ -225,6 +232,14 @@ public final class FakeHub implements AutoCloseable {
                 return;
             }
             String path = URLDecoder.decode(x.getRequestURI().getRawPath(), StandardCharsets.UTF_8);
+            for (Map.Entry<String, String> r : renamed.entrySet()) {
+                String raw = x.getRequestURI().getRawPath();
+                if (raw.startsWith("/" + r.getKey() + "/") || raw.startsWith("/api/models/" + r.getKey() + "/")) {
+                    x.getResponseHeaders().set("Location", raw.replaceFirst(java.util.regex.Pattern.quote(r.getKey()), r.getValue()));
+                    send(x, 307, "");
+                    return;
+                }
+            }
             Matcher api = API.matcher(path);
             Matcher resolve = RESOLVE.matcher(path);
             Matcher lfs = LFS.matcher(path);

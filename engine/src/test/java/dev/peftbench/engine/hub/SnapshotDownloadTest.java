@@ -222,6 +222,16 @@ class SnapshotDownloadTest {
     }
 
     @Test
+    void aRenamedRepositoryIsFollowedToItsNewName() throws IOException {
+        hub.serve("bigscience/new-name", MODEL).rename("bigscience/old-name", "bigscience/new-name");
+
+        SnapshotDownload.Result result = pull("bigscience/old-name", "main", FileSelection.FOR_LOAD);
+
+        assertTrue(result.snapshot().startsWith(repoDir("bigscience/old-name")), "cached under the name asked for, as huggingface_hub");
+        assertSameBytes(MODEL, result.snapshot(), result.files());
+    }
+
+    @Test
     void aConnectionDroppedMidFileIsResumedWithARangeRequest() throws IOException {
         hub.serve("org/model", MODEL).dropOnce("model.safetensors", 100_000);
 
