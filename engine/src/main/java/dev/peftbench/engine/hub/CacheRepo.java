@@ -1,6 +1,8 @@
 package dev.peftbench.engine.hub;
 
 import dev.peftbench.engine.EngineException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -27,6 +29,7 @@ import java.util.stream.Stream;
  */
 public final class CacheRepo {
 
+    private static final Logger LOG = LoggerFactory.getLogger(CacheRepo.class);
     private static final Pattern COMMIT_HASH = Pattern.compile("[0-9a-f]{40}");
     /** Locks held by this process: a FileLock is per process, so threads queue here first. */
     private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
@@ -152,11 +155,27 @@ public final class CacheRepo {
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), p -> new ReentrantLock());
         local.lockInterruptibly();
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = channel.lock()) {
+             FileLock ignored = lock(channel, lockFile)) {
             return action.run();
         } finally {
             local.unlock();
         }
+    }
+
+    /** Waits for another process's download of the same blob, saying so every 10 s (huggingface_hub's WeakFileLock). */
+    private static FileLock lock(FileChannel channel, Path lockFile) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        long said = 0;
+        FileLock lock;
+        while ((lock = channel.tryLock()) == null) {
+            long waited = (System.nanoTime() - start) / 1_000_000_000L;
+            if (waited >= said + 10) {
+                said = waited;
+                LOG.info("waiting {} s for another process downloading the same file ({})", waited, lockFile);
+            }
+            Thread.sleep(100);
+        }
+        return lock;
     }
 
     @FunctionalInterface

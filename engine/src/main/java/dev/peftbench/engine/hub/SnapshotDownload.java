@@ -222,6 +222,7 @@ public final class SnapshotDownload {
         private void fetchAll(String commit, List<Planned> plan) throws InterruptedException {
             files += plan.size();
             List<Planned> missing = new ArrayList<>();
+            List<Callable<Void>> downloads = new ArrayList<>();
             for (Planned p : plan) {
                 if (p.metadata() == null) {
                     filesDone.incrementAndGet();
@@ -232,20 +233,23 @@ public final class SnapshotDownload {
                 if (Files.exists(cache.blob(p.metadata().etag()))) {
                     bytesDone.addAndGet(size);
                     filesDone.incrementAndGet();
-                } else {
-                    missing.add(p);
-                    bytesDone.addAndGet(partialLength(p.metadata()));
+                    continue;
                 }
-            }
-            checkDiskSpace(missing);
-            List<Callable<Void>> downloads = new ArrayList<>();
-            for (Planned p : missing) {
+                missing.add(p);
+                // What this file adds to bytesDone, so that it counts its full size once it is in place
+                // (also when another process brought it, or wrote more of it, meanwhile).
+                AtomicLong counted = new AtomicLong(partialLength(p.metadata()));
+                bytesDone.addAndGet(counted.get());
                 downloads.add(() -> {
-                    fetchBlob(p);
+                    fetchBlob(p, counted);
+                    if (p.metadata().size() >= 0) {
+                        bytesDone.addAndGet(p.metadata().size() - counted.get());
+                    }
                     filesDone.incrementAndGet();
                     return null;
                 });
             }
+            checkDiskSpace(missing);
             runAll(downloads, true);
             List<Planned> linkOrder = new ArrayList<>(plan);
             linkOrder.sort(Comparator.comparing(p -> p.file().equals("config.json") || p.file().equals("adapter_config.json")));
@@ -294,7 +298,7 @@ public final class SnapshotDownload {
         }
 
         /** One blob: under its lock, unless another thread or process brought it meanwhile. */
-        private void fetchBlob(Planned p) throws IOException, InterruptedException {
+        private void fetchBlob(Planned p, AtomicLong counted) throws IOException, InterruptedException {
             FileMetadata m = p.metadata();
             Path blob = cache.blob(m.etag());
             Path partial = cache.incomplete(m.etag());
@@ -311,6 +315,7 @@ public final class SnapshotDownload {
                 try {
                     client.download(m.location(), m.size(), partial, n -> {
                         bytesDone.addAndGet(n);
+                        counted.addAndGet(n);
                         if (n > 0) {
                             bytesThisRun.addAndGet(n);
                         }
@@ -322,9 +327,8 @@ public final class SnapshotDownload {
                 if (m.etagIsSha256()) {
                     String actual = sha256(partial);
                     if (!actual.equals(m.etag())) {
-                        long had = Files.size(partial);
                         Files.delete(partial);
-                        bytesDone.addAndGet(-had);
+                        bytesDone.addAndGet(-counted.getAndSet(0));
                         throw EngineException.loadFailed(what + " arrived corrupt: its sha256 is " + actual + ", the Hub says "
                                 + m.etag() + "; the file was removed, run again to download it anew");
                     }
