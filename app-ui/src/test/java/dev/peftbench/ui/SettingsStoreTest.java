@@ -1,5 +1,6 @@
 package dev.peftbench.ui;
 
+import dev.peftbench.serve.repository.ModelFields;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,12 +15,12 @@ class SettingsStoreTest {
 
     @Test
     void savedSettingsComeBackOnTheNextStart() {
-        WorkbenchSettings defaults = WorkbenchSettings.firstRun(dir.resolve("models"));
+        WorkbenchSettings defaults = WorkbenchSettings.firstRun(ModelFields.of(dir.resolve("models/tiny-bloom").toString(), null));
         SettingsStore store = new SettingsStore(dir.resolve("nested").resolve("settings.json"), defaults);
         WorkbenchSettings changed = defaults
                 .withModel(new WorkbenchSettings.ModelChoice("/m", "/a", "GPU", "bfloat16", "DJL"))
                 .withPrompt(new WorkbenchSettings.PromptChoice("custom", "Text", "Q: {input}", "hi", "7", "2, 3",
-                        "0.7", "40", "0.9", "42"));
+                        "0.7", "40", "0.9", "42", "chat", "Be terse."));
 
         store.save(changed);
 
@@ -28,7 +29,7 @@ class SettingsStoreTest {
 
     @Test
     void aMissingOrUnreadableFileFallsBackToTheDefaults() throws Exception {
-        WorkbenchSettings defaults = WorkbenchSettings.firstRun(dir.resolve("models"));
+        WorkbenchSettings defaults = WorkbenchSettings.firstRun(ModelFields.of(dir.resolve("models/tiny-bloom").toString(), null));
         Path file = dir.resolve("settings.json");
         assertEquals(defaults, new SettingsStore(file, defaults).load());
 

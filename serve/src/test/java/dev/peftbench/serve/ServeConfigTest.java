@@ -1,6 +1,11 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.Backend;
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.Device;
+import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.serve.RuntimeContract.Setting;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -23,14 +28,11 @@ class ServeConfigTest {
             "PRETRAINED_MODEL_PATH", "bigscience/bloomz-560m",
             "PEFT_MODEL_ID", "aipipeline/bloomz-560m_PROMPT_TUNING_CAUSAL_LM");
 
-    private static ServeConfig.Flags flags(String name, String model, Integer httpPort) {
-        return new ServeConfig.Flags(name, model, null, null, null, null, httpPort, null, null, null, null, null,
-                null, null, null, null, null);
-    }
+    private static final Map<Setting, String> NO_FLAGS = Map.of();
 
     @Test
     void referenceRuntimeEnvironmentIsReadUnchanged() {
-        ServeConfig c = ServeConfig.resolve(ServeConfig.Flags.NONE, REFERENCE_ENV);
+        ServeConfig c = ServeConfig.resolve(NO_FLAGS, REFERENCE_ENV);
         assertEquals("peft-model", c.modelName());
         assertEquals("127.0.0.1", c.host());
         assertEquals(8002, c.httpPort());
@@ -42,7 +44,8 @@ class ServeConfigTest {
 
     @Test
     void flagsWinOverEnvironment() {
-        ServeConfig c = ServeConfig.resolve(flags("peft-demo", "../sample-data/models/tiny-bloom", 9000), REFERENCE_ENV);
+        ServeConfig c = ServeConfig.resolve(Map.of(Setting.MODEL_NAME, "peft-demo",
+                Setting.BASE_MODEL, "../sample-data/models/tiny-bloom", Setting.HTTP_PORT, "9000"), REFERENCE_ENV);
         assertEquals("peft-demo", c.modelName());
         assertEquals(9000, c.httpPort());
         assertEquals("../sample-data/models/tiny-bloom", c.model().baseModel());
@@ -51,8 +54,8 @@ class ServeConfigTest {
 
     @Test
     void defaultsApplyWithNothingGiven() {
-        ServeConfig c = ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of());
-        assertEquals(ServeConfig.DEFAULT_MODEL_NAME, c.modelName());
+        ServeConfig c = ServeConfig.resolve(NO_FLAGS, Map.of());
+        assertEquals(RuntimeContract.DEFAULT_MODEL_NAME, c.modelName());
         assertEquals(8002, c.httpPort());
         assertEquals(8001, c.grpcPort());
         assertTrue(c.loadModelsAtStartup());
@@ -63,40 +66,72 @@ class ServeConfigTest {
     @Test
     void badEnvironmentValueNamesTheVariable() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of("MLSERVER_HTTP_PORT", "eighty")));
+                () -> ServeConfig.resolve(NO_FLAGS, Map.of("MLSERVER_HTTP_PORT", "eighty")));
         assertTrue(e.getMessage().contains("MLSERVER_HTTP_PORT"), e.getMessage());
     }
 
     @Test
     void portOutOfRangeNamesFlagAndVariable() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> ServeConfig.resolve(flags(null, null, 70000), Map.of()));
+                () -> ServeConfig.resolve(Map.of(Setting.HTTP_PORT, "70000"), Map.of()));
         assertTrue(e.getMessage().contains("--http-port") && e.getMessage().contains("MLSERVER_HTTP_PORT"), e.getMessage());
     }
 
     @Test
     void sameHttpAndGrpcPortIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(ServeConfig.Flags.NONE,
+        assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(NO_FLAGS,
                 Map.of("MLSERVER_HTTP_PORT", "8001")));
     }
 
     @Test
-    void prefillBudgetComesFromTheFlagThenTheEnvironmentThenTheEngineDefault() {
-        assertEquals(EngineOptions.DEFAULT_MAX_PREFILL_TOKENS, ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of()).maxPrefillTokens());
-        Map<String, String> env = Map.of("PEFTBENCH_MAX_PREFILL_TOKENS", "128");
-        assertEquals(128, ServeConfig.resolve(ServeConfig.Flags.NONE, env).maxPrefillTokens());
-        ServeConfig.Flags flag = new ServeConfig.Flags(null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, 32);
-        assertEquals(32, ServeConfig.resolve(flag, env).maxPrefillTokens());
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of("PEFTBENCH_MAX_PREFILL_TOKENS", "0")));
-        assertTrue(e.getMessage().contains("--max-prefill-tokens") && e.getMessage().contains("PEFTBENCH_MAX_PREFILL_TOKENS"),
-                e.getMessage());
+    void loadAtStartupFalseIsHonoured() {
+        assertFalse(ServeConfig.resolve(NO_FLAGS, Map.of("MLSERVER_LOAD_MODELS_AT_STARTUP", "false"))
+                .loadModelsAtStartup());
     }
 
     @Test
-    void loadAtStartupFalseIsHonoured() {
-        assertFalse(ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of("MLSERVER_LOAD_MODELS_AT_STARTUP", "false"))
-                .loadModelsAtStartup());
+    void dtypeBackendAndDeviceComeFromFlagsOverEnvironment() {
+        ServeConfig c = ServeConfig.resolve(Map.of(Setting.DTYPE, "bfloat16"), Map.of("PRETRAINED_MODEL_PATH", "base",
+                "PEFTBENCH_DTYPE", "float32", "PEFTBENCH_BACKEND", "djl", "PEFTBENCH_DEVICE", "gpu"));
+        assertEquals(ComputeType.BFLOAT16, c.model().dtype());
+        assertEquals(Backend.DJL, c.model().backend());
+        assertEquals(Device.GPU, c.model().device());
+        assertEquals(ComputeType.BFLOAT16, c.model().toSpec("m").dtype());
+    }
+
+    @Test
+    void badDtypeGetsGeneratesMessageAndTheVariableIsNamed() {
+        EngineException flag = assertThrows(EngineException.class,
+                () -> ServeConfig.resolve(Map.of(Setting.DTYPE, "int4"), Map.of()));
+        String generates = assertThrows(EngineException.class, () -> ComputeType.parse("int4")).getMessage();
+        assertEquals(generates, flag.getMessage());
+        RuntimeException env = assertThrows(RuntimeException.class,
+                () -> ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_BACKEND", "tpu")));
+        assertTrue(env.getMessage().startsWith("PEFTBENCH_BACKEND: unknown backend 'tpu'"), env.getMessage());
+    }
+
+    @Test
+    void int8ComesFromTheVariableLikeTheOtherTypes() {
+        assertEquals(ComputeType.INT8, ServeConfig.resolve(NO_FLAGS, Map.of("PRETRAINED_MODEL_PATH", "base",
+                "PEFTBENCH_DTYPE", "int8")).model().dtype());
+    }
+
+    @Test
+    void prefillBudgetComesFromTheFlagThenTheVariableThenTheEngineDefault() {
+        assertEquals(EngineOptions.DEFAULT_MAX_PREFILL_TOKENS, ServeConfig.resolve(NO_FLAGS, Map.of()).maxPrefillTokens());
+        Map<String, String> env = Map.of("PEFTBENCH_MAX_PREFILL_TOKENS", "128");
+        assertEquals(128, ServeConfig.resolve(NO_FLAGS, env).maxPrefillTokens());
+        assertEquals(32, ServeConfig.resolve(Map.of(Setting.MAX_PREFILL_TOKENS, "32"), env).maxPrefillTokens());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_MAX_PREFILL_TOKENS", "0")));
+        assertEquals("--max-prefill-tokens / PEFTBENCH_MAX_PREFILL_TOKENS must be >= 1, got 0", e.getMessage());
+    }
+
+    @Test
+    void badFlagAndBadVariableNameWhereTheValueCameFrom() {
+        assertEquals("--grpc-port must be an integer, got 'x'", assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(Map.of(Setting.GRPC_PORT, "x"), Map.of())).getMessage());
+        assertEquals("MLSERVER_GRPC_PORT must be an integer, got 'x'", assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(NO_FLAGS, Map.of("MLSERVER_GRPC_PORT", "x"))).getMessage());
     }
 }

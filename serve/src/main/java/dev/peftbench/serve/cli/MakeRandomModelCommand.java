@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.SafetensorsWriter;
+import dev.peftbench.serve.BundledSample;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -73,7 +74,7 @@ public final class MakeRandomModelCommand implements Callable<Integer> {
         };
         Shape shape = new Shape(vocab == null ? BLOOMZ_560M.vocab() : vocab, hidden == null ? BLOOMZ_560M.hidden() : hidden,
                 layers == null ? BLOOMZ_560M.layers() : layers, BLOOMZ_560M.heads());
-        Path sample = Path.of(System.getProperty("peftbench.home", ".")).resolve(ModelOptions.SAMPLE_MODEL);
+        Path sample = BundledSample.folder().resolve(BundledSample.MODEL);
         if (!Files.isRegularFile(sample.resolve("tokenizer.json"))) {
             throw new IllegalArgumentException("the bundled sample tokenizer is missing at " + sample);
         }

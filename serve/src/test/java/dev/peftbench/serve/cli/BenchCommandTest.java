@@ -3,17 +3,29 @@ package dev.peftbench.serve.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
-import static dev.peftbench.serve.cli.GenerateCommandTest.run;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code peftbench bench --json} on the bundled sample: the figures a comparison with llama-batched-bench needs. */
 class BenchCommandTest {
 
+    static GenerateCommandTest.Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = CommandLines.of(new BenchCommand());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        return new GenerateCommandTest.Run(cli.execute(args), out.toString(), err.toString());
+    }
+
     @Test
     void jsonReportsDecodeRateWithoutAndWithPrefillGapsAndALongPromptBesideTheStreams() throws Exception {
-        GenerateCommandTest.Run r = run("bench", "--model", "../sample-data/models/tiny-bloom", "--adapter", "none",
+        GenerateCommandTest.Run r = run("--model", "../sample-data/models/tiny-bloom", "--adapter", "none",
                 "--concurrency", "2", "--prompt-tokens", "8", "--new-tokens", "24", "--long-prompt-tokens", "40",
                 "--max-prefill-tokens", "8", "--sequential", "--json");
         assertEquals(0, r.code(), r.err());
@@ -41,7 +53,7 @@ class BenchCommandTest {
 
     @Test
     void aNegativeLongPromptIsAOneLineError() {
-        GenerateCommandTest.Run r = run("bench", "--model", "../sample-data/models/tiny-bloom", "--long-prompt-tokens", "-1");
+        GenerateCommandTest.Run r = run("--model", "../sample-data/models/tiny-bloom", "--long-prompt-tokens", "-1");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("error: --long-prompt-tokens"), r.err());
     }

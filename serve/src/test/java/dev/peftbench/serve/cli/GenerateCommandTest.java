@@ -3,10 +3,12 @@ package dev.peftbench.serve.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,7 +30,7 @@ class GenerateCommandTest {
         System.setProperty("peftbench.home", HOME.toString());
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = PeftbenchCli.commandLine();
+        CommandLine cli = CommandLines.of(new GenerateCommand());
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         int code = cli.execute(args);
@@ -37,7 +39,7 @@ class GenerateCommandTest {
 
     @Test
     void jsonModeOnTheBundledSamplePrintsOneObjectWithTheReferenceIds() throws Exception {
-        Run r = run("generate", "--json", "--prompt", "Every day is a new binning, filled with optionpiening and hope");
+        Run r = run("--json", "--prompt", "Every day is a new binning, filled with optionpiening and hope");
         assertEquals(0, r.code(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
         List<Integer> ids = new ObjectMapper().convertValue(json.get("generated_token_ids"),
@@ -51,7 +53,7 @@ class GenerateCommandTest {
     /** 8-bit weights quantized at load, the prompt-tuning adapter on top: the reference's first id. */
     @Test
     void int8WeightsKeepTheReferenceFirstIdOnTheBundledSample() throws Exception {
-        Run r = run("generate", "--json", "--dtype", "int8", "--max-new-tokens", "1", "--prompt",
+        Run r = run("--json", "--dtype", "int8", "--max-new-tokens", "1", "--prompt",
                 "Every day is a new binning, filled with optionpiening and hope");
         assertEquals(0, r.code(), r.err());
         JsonNode ids = new ObjectMapper().readTree(r.out()).get("generated_token_ids");
@@ -60,7 +62,7 @@ class GenerateCommandTest {
 
     @Test
     void streamingModePrintsThePromptAndTheGeneratedText() {
-        Run r = run("generate", "--prompt", "hello", "--template", "raw", "--adapter", "none", "--max-new-tokens", "3");
+        Run r = run("--prompt", "hello", "--template", "raw", "--adapter", "none", "--max-new-tokens", "3");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("hello"), r.out());
         assertTrue(r.err().contains("3 tokens"), r.err());
@@ -69,10 +71,10 @@ class GenerateCommandTest {
     @Test
     void badValuesEndWithOneLineAndNoStackTrace() {
         for (String[] args : List.of(
-                new String[] {"generate", "--prompt", "x", "--dtype", "int4"},
-                new String[] {"generate", "--prompt", "x", "--template", "no placeholder"},
-                new String[] {"generate", "--prompt", "x", "--max-new-tokens", "-1"},
-                new String[] {"generate", "--prompt", "x", "--model", "/no/such/model"})) {
+                new String[] {"--prompt", "x", "--dtype", "int4"},
+                new String[] {"--prompt", "x", "--template", "no placeholder"},
+                new String[] {"--prompt", "x", "--max-new-tokens", "-1"},
+                new String[] {"--prompt", "x", "--model", "/no/such/model"})) {
             Run r = run(args);
             assertEquals(1, r.code(), String.join(" ", args));
             assertEquals(1, r.err().lines().filter(l -> l.startsWith("error: ")).count(), r.err());
@@ -82,8 +84,89 @@ class GenerateCommandTest {
 
     @Test
     void missingPromptIsAUsageError() {
-        Run r = run("generate");
+        Run r = run();
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--prompt"), r.err());
+    }
+
+    @TempDir
+    Path tmp;
+
+    private Path messagesFile(String json) throws Exception {
+        Path f = tmp.resolve("messages.json");
+        Files.writeString(f, json);
+        return f;
+    }
+
+    @Test
+    void messagesAreRenderedByTheModelsChatTemplateAndTheJsonCarriesThePrompt() throws Exception {
+        Path f = messagesFile("[{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Hi\"}]");
+        Run r = run("--json", "--adapter", "none", "--messages", f.toString(), "--max-new-tokens", "3");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.out().trim().lines().count(), "exactly one JSON object on stdout");
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals("<|im_start|>system\nBe brief.</s>\n<|im_start|>user\nHi</s>\n<|im_start|>assistant\n",
+                json.get("prompt").asText());
+        assertTrue(json.get("text").asText().endsWith(json.get("generated_text").asText()), r.out());
+        Run plain = run("--json", "--adapter", "none", "--template", "raw", "--max-new-tokens", "3",
+                "--prompt", json.get("prompt").asText());
+        JsonNode same = new ObjectMapper().readTree(plain.out());
+        assertEquals(same.get("generated_token_ids"), json.get("generated_token_ids"), "the rendered prompt continues like the same raw text");
+    }
+
+    @Test
+    void chatTemplateKwargsBecomeTemplateVariables() throws Exception {
+        Path f = messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]");
+        Run r = run("--json", "--messages", f.toString(), "--chat-template-kwargs", "{\"eos_token\": \"<END>\"}",
+                "--max-new-tokens", "1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("<|im_start|>user\nHi<END>\n<|im_start|>assistant\n", new ObjectMapper().readTree(r.out()).get("prompt").asText());
+    }
+
+    @Test
+    void streamingChatPrintsTheRenderedPromptFirst() throws Exception {
+        Path f = messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]");
+        Run r = run("--messages", f.toString(), "--max-new-tokens", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("<|im_start|>user\nHi</s>\n<|im_start|>assistant\n"), r.out());
+    }
+
+    @Test
+    void badChatInputEndsWithOneLine() throws Exception {
+        Path robot = messagesFile("[{\"role\": \"robot\", \"content\": \"beep\"}]");
+        Path notJson = tmp.resolve("broken.json");
+        Files.writeString(notJson, "[{\"role\": ");
+        Path notList = tmp.resolve("object.json");
+        Files.writeString(notList, "{\"role\": \"user\", \"content\": \"Hi\"}");
+        Path noContent = tmp.resolve("nocontent.json");
+        Files.writeString(noContent, "[{\"role\": \"user\"}]");
+        record Bad(List<String> args, String words) {
+        }
+        for (Bad bad : List.of(
+                new Bad(List.of("--messages", robot.toString()), "chat template: Unknown role \"robot\""),
+                new Bad(List.of("--messages", notJson.toString()), "not valid JSON"),
+                new Bad(List.of("--messages", notList.toString()), "must be a list"),
+                new Bad(List.of("--messages", noContent.toString()), "messages[0].content is missing"),
+                new Bad(List.of("--messages", tmp.resolve("absent.json").toString()), "does not exist"),
+                new Bad(List.of("--messages", robot.toString(), "--chat-template-kwargs", "[1]"), "JSON object"),
+                new Bad(List.of("--messages", robot.toString(), "--chat-template-kwargs", "{"), "not valid JSON"))) {
+            List<String> args = new java.util.ArrayList<>(List.of("--adapter", "none"));
+            args.addAll(bad.args());
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(1, r.code(), String.join(" ", args) + " " + r.err());
+            List<String> errors = r.err().lines().filter(l -> l.startsWith("error: ")).toList();
+            assertEquals(1, errors.size(), r.err());
+            assertTrue(errors.getFirst().contains(bad.words()), errors.getFirst());
+            assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        }
+    }
+
+    @Test
+    void promptAndMessagesAreExclusiveUsageErrors() throws Exception {
+        Path f = messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]");
+        assertEquals(2, run("--prompt", "x", "--messages", f.toString()).code());
+        Run kwargsAlone = run("--prompt", "x", "--chat-template-kwargs", "{}");
+        assertEquals(2, kwargsAlone.code());
+        assertTrue(kwargsAlone.err().contains("--chat-template-kwargs needs --messages"), kwargsAlone.err());
     }
 }
