@@ -71,6 +71,7 @@ public final class CpuTensorOps implements TensorOps {
     public Tensor weight(WeightSource source, String name) {
         return load(source, name, switch (computeType) {
             case BFLOAT16 -> PackedWeight.Bf16::pack;
+            // Base weights load before the model's scheduler starts, so the pool is free; adapters never come here.
             case INT8 -> (stored, dtype, rows, cols) -> PackedWeight.Int8.pack(stored, dtype, rows, cols, pool);
             default -> PackedWeight.F32::pack;
         });
