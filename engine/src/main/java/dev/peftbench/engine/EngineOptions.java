@@ -14,9 +14,11 @@ package dev.peftbench.engine;
 public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolean profile, int maxPrefillTokens) {
 
     /**
-     * A chunk of 64 positions costs about 0.3-0.4 s on the float32 bloomz-560m shape with 1,850 positions already
-     * cached on a 2-core machine, so streams running beside a long prefill wait under half a second between
-     * tokens; the weights are streamed once more per chunk, which a prompt of 32 tokens never pays.
+     * On the float32 bloomz-560m shape, a step with a 64-position chunk beside two decoding streams costs 3x (at
+     * the start of an 1,850-position prompt) to 7.4x (at its end, attention over the longer cache) their decode
+     * step alone (one core's CPU time), so streams whose tokens come every ~63 ms wait up to ~0.47 s; the prompt
+     * pays its chunks' share of the streams' steps and one more pass over the weights per chunk. Prompts of 64
+     * positions or fewer are never split.
      */
     public static final int DEFAULT_MAX_PREFILL_TOKENS = 64;
 
