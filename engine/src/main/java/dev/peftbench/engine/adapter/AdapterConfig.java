@@ -22,6 +22,38 @@ public record AdapterConfig(PeftType peftType, String taskType, String baseModel
 
     public enum PeftType { PROMPT_TUNING, LORA }
 
+    /**
+     * LoRA options that change what an adapter computes beyond {@code scale · B(A(x))} on the targeted
+     * projections: each is refused by name when set, rather than silently ignored.
+     */
+    private static void refuseUnsupportedLoraOptions(JsonNode c, Path file) {
+        for (String unsupported : List.of("rank_pattern", "alpha_pattern")) {
+            if (c.path(unsupported).isObject() && !c.path(unsupported).isEmpty()) {
+                throw EngineException.loadFailed(unsupported + " in " + file + " is not supported: every module must use r and lora_alpha");
+            }
+        }
+        if (!c.path("bias").asText("none").equals("none")) {
+            throw EngineException.loadFailed("LoRA bias '" + c.path("bias").asText() + "' in " + file
+                    + " is not supported; supported: none");
+        }
+        record Option(String key, String what) {
+        }
+        for (Option o : List.of(new Option("use_dora", "DoRA (use_dora)"), new Option("lora_bias", "a bias on lora_B (lora_bias)"),
+                new Option("use_qalora", "QA-LoRA (use_qalora)"),
+                new Option("fan_in_fan_out", "fan_in_fan_out (Conv1D weights stored transposed)"))) {
+            if (c.path(o.key()).asBoolean(false)) {
+                throw EngineException.loadFailed(o.what() + " in " + file + " is not supported");
+            }
+        }
+        for (String key : List.of("modules_to_save", "layer_replication", "target_parameters", "trainable_token_indices",
+                "megatron_config")) {
+            JsonNode v = c.path(key);
+            if (!v.isMissingNode() && !v.isNull() && !(v.isContainerNode() && v.isEmpty())) {
+                throw EngineException.loadFailed(key + " in " + file + " is not supported");
+            }
+        }
+    }
+
     public static AdapterConfig read(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw EngineException.notFound("adapter folder " + dir + " does not exist");
@@ -57,21 +89,7 @@ public record AdapterConfig(PeftType peftType, String taskType, String baseModel
             throw EngineException.loadFailed("prompt tuning with num_transformer_submodules != 1 (encoder-decoder) is not supported");
         }
         if (peftType == PeftType.LORA) {
-            for (String unsupported : List.of("rank_pattern", "alpha_pattern")) {
-                if (c.path(unsupported).isObject() && !c.path(unsupported).isEmpty()) {
-                    throw EngineException.loadFailed(unsupported + " in " + file + " is not supported: every module must use r and lora_alpha");
-                }
-            }
-            if (!c.path("bias").asText("none").equals("none")) {
-                throw EngineException.loadFailed("LoRA bias '" + c.path("bias").asText() + "' in " + file
-                        + " is not supported; supported: none");
-            }
-            if (c.path("use_dora").asBoolean(false)) {
-                throw EngineException.loadFailed("DoRA (use_dora) in " + file + " is not supported");
-            }
-            if (c.path("modules_to_save").isArray() && !c.path("modules_to_save").isEmpty()) {
-                throw EngineException.loadFailed("modules_to_save in " + file + " is not supported");
-            }
+            refuseUnsupportedLoraOptions(c, file);
             if (c.path("r").asInt(0) < 1) {
                 throw EngineException.loadFailed("LoRA r in " + file + " must be a positive integer");
             }

@@ -1,6 +1,8 @@
 package dev.peftbench.engine.tensor.cpu;
 
 import dev.peftbench.engine.tensor.AttentionSpan;
+import dev.peftbench.engine.tensor.PositionScheme;
+import dev.peftbench.engine.tensor.QkvLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -8,14 +10,15 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * One head of BLOOM self-attention for one sequence (transformers' modeling_bloom.BloomAttention):
- * {@code scores = alibi + (q · kᵀ) / sqrt(headDim)} via baddbmm, causal mask, float32 softmax, then
- * {@code probs · v}. ALiBi's bias is {@code slope · keyPosition}; HF's per-row constant offset of
- * the same bias cancels in the softmax. Masked (future) keys are simply not visited. Scores are computed
- * a cache block at a time from the transposed keys ({@link KvBlockPool#keyBase}): one vector lane per
- * position, so no horizontal sum per key.
+ * One query head of causal self-attention for one sequence: {@code scores = (q · kᵀ) / sqrt(headDim) +
+ * slope · keyPosition}, float32 softmax, then {@code probs · v} (modeling_llama's eager attention; with
+ * the ALiBi slope, modeling_bloom.BloomAttention's baddbmm, whose per-row constant offset of the bias
+ * cancels in the softmax; without ALiBi the slope is 0). Masked (future) keys are simply not visited.
+ * Keys and values come from the query head's KV head, so grouped-query models cache only their KV heads.
+ * Scores are computed a cache block at a time from the transposed keys ({@link KvBlockPool#keyBase}):
+ * one vector lane per position, so no horizontal sum per key.
  */
-final class BloomAttentionKernel {
+final class AttentionKernel {
 
     private static final VectorSpecies<Float> F = LinearKernels.F;
     private static final int L = F.length();
@@ -32,7 +35,7 @@ final class BloomAttentionKernel {
         }
     }
 
-    private BloomAttentionKernel() {
+    private AttentionKernel() {
     }
 
     private static float[] laneIndexes() {
@@ -43,26 +46,46 @@ final class BloomAttentionKernel {
         return lanes;
     }
 
-    /** Writes this head's keys/values for the span's new rows and its context rows; returns the (maybe grown) score buffer. */
-    static float[] run(float[] qkv, float[] context, CpuKvCache cache, AttentionSpan span, int layer, int head,
-                       int heads, int headDim, float slope, float[] scores) {
-        int qkvCols = heads * 3 * headDim;
-        int contextCols = heads * headDim;
+    /**
+     * Stores the span's new keys and values of KV head {@code kvHead} at the positions after what the cache
+     * holds, each key rotated first when the positions are rotary (in place in {@code qkv}).
+     */
+    static void writeKeysAndValues(float[] qkv, QkvLayout layout, CpuKvCache cache, AttentionSpan span, int layer,
+                                   int kvHead, PositionScheme.Rotary rotary) {
         int past = cache.length();
         for (int i = 0; i < span.rowCount(); i++) {
-            int src = (span.rowStart() + i) * qkvCols + head * 3 * headDim;
-            cache.write(layer, head, past + i, qkv, src + headDim, src + 2 * headDim);
+            int row = (span.rowStart() + i) * layout.cols();
+            if (rotary != null) {
+                rotary.rotate(qkv, row + layout.k(kvHead), past + i);
+            }
+            cache.write(layer, kvHead, past + i, qkv, row + layout.k(kvHead), row + layout.v(kvHead));
         }
+    }
+
+    /**
+     * The context rows of query head {@code head} for the span's new rows (after {@link #writeKeysAndValues}),
+     * each query rotated first when the positions are rotary; returns the (maybe grown) score buffer.
+     */
+    static float[] attend(float[] qkv, QkvLayout layout, float[] context, CpuKvCache cache, AttentionSpan span, int layer,
+                          int head, float slope, PositionScheme.Rotary rotary, float[] scores) {
+        int headDim = layout.headDim();
+        int qkvCols = layout.cols();
+        int contextCols = layout.contextCols();
+        int kvHead = layout.kvHeadOf(head);
+        int past = cache.length();
         float invNorm = (float) (1.0 / Math.sqrt(headDim));
         // Whole blocks of scores are computed, so the buffer is padded to a block.
         int needed = (past + span.rowCount() + BLOCK - 1) / BLOCK * BLOCK;
         if (scores.length < needed) {
             scores = new float[Math.max(needed, scores.length * 2)];
         }
-        int keyBase = cache.keyBase(layer, head);
+        int keyBase = cache.keyBase(layer, kvHead);
         for (int i = 0; i < span.rowCount(); i++) {
             int row = span.rowStart() + i;
-            int q = row * qkvCols + head * 3 * headDim;
+            int q = row * qkvCols + layout.q(head);
+            if (rotary != null) {
+                rotary.rotate(qkv, q, past + i);
+            }
             int visible = past + i + 1;
             for (int start = 0; start < visible; start += BLOCK) {
                 blockScores(qkv, q, cache.keys(start), keyBase, headDim, invNorm, slope, start, visible, scores);
@@ -73,7 +96,7 @@ final class BloomAttentionKernel {
             Arrays.fill(scores, visible, padded, Float.NEGATIVE_INFINITY);
             float max = maxOf(scores, padded);
             float sum = expInPlace(scores, padded, max);
-            weightedValues(scores, visible, 1f / sum, cache, layer, head, headDim, context, row * contextCols + head * headDim);
+            weightedValues(scores, visible, 1f / sum, cache, layer, kvHead, headDim, context, row * contextCols + head * headDim);
         }
         return scores;
     }

@@ -1,12 +1,16 @@
 package dev.peftbench.engine.tensor;
 
-/** The bookkeeping every backend's cache shares: a fixed capacity and the committed length. */
-public abstract class PreallocatedKvCache implements KvCache {
+/**
+ * The bookkeeping every backend's cache shares: at most {@code capacity} positions (the sequence's
+ * whole length, known at admission) and the length committed so far. How positions are stored (blocks
+ * taken as they are written, or arrays allocated up front) is the backend's.
+ */
+public abstract class BoundedKvCache implements KvCache {
 
     private final int capacity;
     private int length;
 
-    protected PreallocatedKvCache(int capacity) {
+    protected BoundedKvCache(int capacity) {
         this.capacity = capacity;
     }
 
