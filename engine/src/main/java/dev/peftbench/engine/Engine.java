@@ -10,12 +10,14 @@ import dev.peftbench.engine.arch.ForwardRow;
 import dev.peftbench.engine.arch.Logits;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.generate.Sampler;
+import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.engine.generate.Scheduler;
 import dev.peftbench.engine.load.HfConfig;
 import dev.peftbench.engine.load.HfSnapshot;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.ProfiledTensorOps;
+import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tensor.TensorOps;
 import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
 import dev.peftbench.engine.tensor.djl.DjlTensorOps;
@@ -153,7 +155,32 @@ public final class Engine implements AutoCloseable {
         Served s = served(request.model());
         PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
         String prompt = template.apply(request.input());
-        int[] ids = s.base.tokenizer.encode(prompt);
+        return submitEncoded(s, prompt, s.base.tokenizer.encode(prompt, true), request.params(), request.useAdapter(), listener);
+    }
+
+    /**
+     * Queues a prompt that is already the exact text the model should see, such as a rendered chat template
+     * holding its own BOS and turn markers: it is encoded without adding special tokens again, and no
+     * template is applied.
+     *
+     * @throws EngineException as {@link #submit}
+     */
+    public GenerationHandle submitRendered(String model, String prompt, SamplingParams params, boolean useAdapter,
+                                           TokenListener listener) {
+        Served s = served(model);
+        if (prompt == null) {
+            throw EngineException.invalid("no prompt given");
+        }
+        return submitEncoded(s, prompt, s.base.tokenizer.encode(prompt, false), params == null ? SamplingParams.DEFAULT : params,
+                useAdapter, listener);
+    }
+
+    /**
+     * Queues a prompt as text and the ids the model sees, after checking them against the model's limits;
+     * parameters naming no eos ids stop at the model's ({@link ModelInfo#eosTokenIds()}).
+     */
+    private GenerationHandle submitEncoded(Served s, String prompt, int[] ids, SamplingParams params, boolean useAdapter,
+                                           TokenListener listener) {
         if (ids.length == 0) {
             throw EngineException.invalid("the prompt is empty after applying the template");
         }
@@ -161,10 +188,13 @@ public final class Engine implements AutoCloseable {
         if (ids.length > limit) {
             throw EngineException.invalid("the prompt has " + ids.length + " tokens, more than this model's limit of " + limit);
         }
-        Adapter adapter = request.useAdapter() ? s.adapter : null;
-        return s.base.scheduler.submit(prompt, ids, request.params(),
-                adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null,
-                adapter instanceof LoraAdapter l ? l : null,
+        Adapter adapter = useAdapter ? s.adapter : null;
+        Tensor prefix = adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null;
+        s.base.model.checkSequenceLength((prefix == null ? 0 : prefix.rows()) + ids.length + params.maxNewTokens());
+        if (params.eosTokenIds() == null) {
+            params = params.withEosTokenIds(s.base.model.info().eosTokenIds());
+        }
+        return s.base.scheduler.submit(prompt, ids, params, prefix, adapter instanceof LoraAdapter l ? l : null,
                 s.base.tokenizer, listener);
     }
 
@@ -234,13 +264,14 @@ public final class Engine implements AutoCloseable {
         long start = System.nanoTime();
         progress.report(0.0, "reading " + key.dir());
         HfConfig config = HfConfig.read(key.dir());
-        String architecture = Architectures.pick(config.raw(), key.dir());
+        // Checked in full before any weight is read: an unsupported model is refused at once, by name.
+        Architectures.Plan plan = Architectures.plan(config.raw(), key.dir());
         Tokenizer tokenizer = Tokenizer.load(key.dir());
         TensorOps ops = newOps(key);
         CausalLm model;
         try (WeightSource weights = WeightSource.open(key.dir())) {
             progress.report(0.05, "loading weights");
-            model = Architectures.load(architecture, new Architectures.Request(key.dir(), config.raw(), weights, ops, progress));
+            model = plan.load(key.dir(), weights, ops, progress);
         } catch (RuntimeException e) {
             ops.close();
             tokenizer.close();
@@ -250,7 +281,7 @@ public final class Engine implements AutoCloseable {
         warmUp(model);
         Scheduler scheduler = new Scheduler(model, options.maxBatch(), options.queueCapacity(),
                 key.dir().getFileName().toString());
-        LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), architecture, ops.name(), key.dtype().label(),
+        LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), plan.architecture(), ops.name(), key.dtype().label(),
                 (System.nanoTime() - start) / 1_000_000);
         return new Base(key, model, tokenizer, scheduler);
     }

@@ -33,8 +33,7 @@ class EngineGoldenTest {
 
     static ModelSpec spec(Golden g, String model, String adapter) {
         PromptTemplate template = PromptTemplate.parse(g.template(), g.textColumn());
-        return ModelSpec.of(Golden.FIXTURES.resolve(model).toString(),
-                adapter == null ? null : Golden.FIXTURES.resolve(adapter).toString(), template);
+        return ModelSpec.of(Golden.folder(model).toString(), adapter == null ? null : Golden.folder(adapter).toString(), template);
     }
 
     static SamplingParams params(Golden g) {
@@ -60,6 +59,78 @@ class EngineGoldenTest {
             assertEquals(row.generatedText(), result.generatedText(), name + " row " + i + " generated text");
         }
         engine.unload(name);
+    }
+
+    /**
+     * Llama, Mistral, Qwen2 and Qwen3 end to end: the tokenizer adds each model's special tokens (Llama 3's and
+     * Mistral's BOS, nothing for Qwen), and a request naming no eos ids stops at generation_config.json's (every
+     * golden but the two whose description sets other ids).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#llamaNames")
+    void llamaFamilyRequestsReturnTheReferenceIdsAndTextsWithTheModelsEosIds(String name) {
+        Golden g = Golden.read(name);
+        engine.load(name, spec(g, g.model(), g.adapter()), LoadProgress.NONE);
+        boolean modelsEos = g.eosTokenId().equals(engine.find(name).orElseThrow().base().eosTokenIds());
+        SamplingParams params = modelsEos ? SamplingParams.DEFAULT.withMaxNewTokens(g.maxNewTokens()) : params(g);
+        List<GenerationHandle> handles = new ArrayList<>();
+        for (Golden.Row row : g.rows()) {
+            handles.add(engine.submit(GenerationRequest.of(name, row.input(), params), TokenListener.NONE));
+        }
+        assertRowsMatch(g, handles);
+        engine.unload(name);
+    }
+
+    /**
+     * A prompt that is already the text the model sees (here the chat goldens' rendered templates, which hold
+     * their own BOS and turn markers) is encoded without adding special tokens again, as transformers'
+     * apply_chat_template + generate do.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#llamaChatNames")
+    void renderedPromptsAreEncodedWithoutAddingSpecialTokens(String name) {
+        Golden g = Golden.read(name);
+        engine.load(name, ModelSpec.of(g.modelDir().toString(), null, PromptTemplate.parse("raw", null)), LoadProgress.NONE);
+        List<GenerationHandle> handles = new ArrayList<>();
+        for (Golden.Row row : g.rows()) {
+            handles.add(engine.submitRendered(name, row.prompt(), SamplingParams.DEFAULT.withMaxNewTokens(g.maxNewTokens()), true,
+                    TokenListener.NONE));
+        }
+        assertRowsMatch(g, handles);
+        engine.unload(name);
+    }
+
+    private static void assertRowsMatch(Golden g, List<GenerationHandle> handles) {
+        for (int i = 0; i < g.rows().size(); i++) {
+            Golden.Row row = g.rows().get(i);
+            GenerationResult result = handles.get(i).result().join();
+            assertEquals(row.prompt(), result.prompt(), g.name() + " row " + i + " prompt");
+            assertEquals(row.promptTokenIds(), result.promptTokenIds(), g.name() + " row " + i + " prompt ids");
+            assertEquals(row.generatedTokenIds(), result.generatedTokenIds(), g.name() + " row " + i + " generated ids");
+            assertEquals(row.text(), result.text(), g.name() + " row " + i + " text");
+            assertEquals(row.generatedText(), result.generatedText(), g.name() + " row " + i + " generated text");
+        }
+    }
+
+    /** Models of different families, each with its own adapter or none, share one engine at the same time. */
+    @Test
+    void modelsOfDifferentFamiliesAndAdaptersRunSideBySide() {
+        List<String> names = List.of("seed-lora", "llama-seed-lora", "qwen2-seed-lora", "mistral-seed-prompt-tuning", "qwen3-seed-base",
+                "llama-seed-prompt-tuning");
+        List<GenerationHandle> handles = new ArrayList<>();
+        for (String name : names) {
+            Golden g = Golden.read(name);
+            engine.load("side-" + name, spec(g, g.model(), g.adapter()), LoadProgress.NONE);
+        }
+        for (String name : names) {
+            Golden g = Golden.read(name);
+            handles.add(engine.submit(GenerationRequest.of("side-" + name, g.rows().getFirst().input(), params(g)), TokenListener.NONE));
+        }
+        for (int i = 0; i < names.size(); i++) {
+            assertEquals(Golden.read(names.get(i)).rows().getFirst().generatedTokenIds(),
+                    handles.get(i).result().join().generatedTokenIds(), names.get(i));
+        }
+        names.forEach(name -> engine.unload("side-" + name));
     }
 
     @Test

@@ -45,7 +45,7 @@ final class LoraLoader {
             }
             int index = targets.indexOf(m.group(2));
             LoraTargets.Target target = targets.targets().get(index);
-            Tensor t = ops.weight(source, tensor);
+            Tensor t = ops.adapterWeight(source, tensor);
             if (m.group(3).equals("A")) {
                 if (t.cols() != target.inFeatures()) {
                     throw mismatch(tensor, t, "[r, " + target.inFeatures() + "]", targets);

@@ -66,6 +66,11 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
+    public Tensor adapterWeight(WeightSource source, String name) {
+        return inner.adapterWeight(source, name);
+    }
+
+    @Override
     public Tensor vector(WeightSource source, List<String> names) {
         return inner.vector(source, names);
     }

@@ -28,6 +28,13 @@ public interface TensorOps extends AutoCloseable {
         return weight(source, List.of(name));
     }
 
+    /**
+     * A LoRA matrix {@code [out, in]}, kept in float32 whatever the compute type, as peft keeps adapter
+     * weights by default ({@code autocast_adapter_dtype}): the update {@code B(A(x))} is computed in float32
+     * and added to the base projection's output.
+     */
+    Tensor adapterWeight(WeightSource source, String name);
+
     /** The named 1-D parameters (biases, norm scales) one after another, as a {@code [1, n]} tensor in float32. */
     Tensor vector(WeightSource source, List<String> names);
 

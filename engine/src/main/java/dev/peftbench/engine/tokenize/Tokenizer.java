@@ -10,9 +10,10 @@ import java.util.Map;
 
 /**
  * A snapshot's {@code tokenizer.json} run by the Hugging Face {@code tokenizers} library (Rust, through
- * DJL), so ids and texts are exactly what transformers produces. Prompts are encoded as
- * {@code tokenizer(prompt)} does for BLOOM: its tokenizer.json adds no special tokens; nothing is
- * truncated or padded here (the engine enforces its own prompt limit).
+ * DJL), so ids and texts are exactly what transformers produces. Plain prompts are encoded as
+ * {@code tokenizer(prompt)} does, with the special tokens the tokenizer's post-processor adds (Llama 3's
+ * and Mistral's BOS; none for Qwen and BLOOM); text that already holds them (a rendered chat template)
+ * is encoded without. Nothing is truncated or padded here (the engine enforces its own prompt limit).
  */
 public final class Tokenizer implements AutoCloseable {
 
@@ -39,8 +40,14 @@ public final class Tokenizer implements AutoCloseable {
         }
     }
 
+    /** {@code text} with the tokenizer's special tokens added, as {@code tokenizer(text)}. */
     public int[] encode(String text) {
-        long[] ids = hf.encode(text, true, false).getIds();
+        return encode(text, true);
+    }
+
+    /** {@code text} with or without the special tokens the post-processor adds ({@code add_special_tokens}). */
+    public int[] encode(String text, boolean addSpecialTokens) {
+        long[] ids = hf.encode(text, addSpecialTokens, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             out[i] = Math.toIntExact(ids[i]);

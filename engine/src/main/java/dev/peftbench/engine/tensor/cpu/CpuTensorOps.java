@@ -1,10 +1,8 @@
 package dev.peftbench.engine.tensor.cpu;
 
-import dev.peftbench.engine.load.Bfloat16;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.load.StackedMatrix;
-import dev.peftbench.engine.load.TensorInfo;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.AttentionSpan;
 import dev.peftbench.engine.tensor.KvCache;
@@ -16,7 +14,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -71,6 +68,13 @@ public final class CpuTensorOps implements TensorOps {
     }
 
     @Override
+    public Tensor adapterWeight(WeightSource source, String name) {
+        StackedMatrix m = StackedMatrix.of(source, List.of(name));
+        return PackedWeight.F32.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
+    }
+
+    /** Widened to float32 as stored, also in bfloat16 compute: a few KB per layer, and every bit of a norm scale or bias kept. */
+    @Override
     public Tensor vector(WeightSource source, List<String> names) {
         int length = 0;
         for (String name : names) {
@@ -79,15 +83,9 @@ public final class CpuTensorOps implements TensorOps {
         float[] values = new float[length];
         int at = 0;
         for (String name : names) {
-            TensorInfo info = source.info(name);
-            ByteBuffer stored = source.bytes(name);
-            for (int i = 0; i < info.elementCount(); i++) {
-                // In bfloat16 compute, the same rounding as the matrices, so a float32 checkpoint run in
-                // bfloat16 matches a bfloat16 one.
-                values[at++] = computeType == ComputeType.FLOAT32
-                        ? info.dtype().floatAt(stored, i)
-                        : Bfloat16.toFloat(info.dtype().bfloat16At(stored, i));
-            }
+            float[] part = source.readFloats(name);
+            System.arraycopy(part, 0, values, at, part.length);
+            at += part.length;
         }
         return new CpuTensor(values, 1, values.length);
     }

@@ -87,6 +87,12 @@ public final class DjlTensorOps implements TensorOps {
     }
 
     @Override
+    public Tensor adapterWeight(WeightSource source, String name) {
+        StackedMatrix m = StackedMatrix.of(source, List.of(name));
+        return new DjlTensor(base.create(m.floats(), new Shape(m.rows(), m.cols())));
+    }
+
+    @Override
     public Tensor vector(WeightSource source, List<String> names) {
         List<float[]> parts = names.stream().map(source::readFloats).toList();
         float[] values = new float[parts.stream().mapToInt(p -> p.length).sum()];
@@ -195,9 +201,11 @@ public final class DjlTensorOps implements TensorOps {
     @Override
     public void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, int colStart, Tensor loraA, Tensor loraB,
                            float scale) {
+        // In the adapter's type (float32, peft's autocast_adapter_dtype), added in the compute type.
         NDArray slice = local(array(x).get(new NDIndex("{}:{}", rowStart, rowStart + rowCount)));
-        NDArray down = local(Linear.linear(slice, array(loraA)).singletonOrThrow());
-        NDArray up = local(Linear.linear(down, array(loraB)).singletonOrThrow()).muli(scale);
+        NDArray wide = local(slice.toType(array(loraA).getDataType(), false));
+        NDArray down = local(Linear.linear(wide, array(loraA)).singletonOrThrow());
+        NDArray up = local(local(Linear.linear(down, array(loraB)).singletonOrThrow()).muli(scale).toType(dataType, false));
         NDIndex target = new NDIndex("{}:{}, {}:{}", rowStart, rowStart + rowCount, colStart, colStart + loraB.rows());
         NDArray updated = local(array(y).get(target)).add(up);
         array(y).set(target, local(updated));

@@ -1,35 +1,25 @@
 package dev.peftbench.engine.arch.bloom;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.Golden;
-import dev.peftbench.engine.LoadProgress;
-import dev.peftbench.engine.adapter.Adapter;
-import dev.peftbench.engine.adapter.AdapterLoader;
-import dev.peftbench.engine.adapter.LoraAdapter;
-import dev.peftbench.engine.adapter.PromptTuningAdapter;
-import dev.peftbench.engine.arch.Architectures;
 import dev.peftbench.engine.arch.CausalLm;
-import dev.peftbench.engine.arch.ForwardRow;
-import dev.peftbench.engine.load.WeightSource;
-import dev.peftbench.engine.tensor.KvCache;
-import dev.peftbench.engine.tensor.Tensor;
-import dev.peftbench.engine.tensor.TensorOps;
-import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
 import dev.peftbench.engine.tensor.djl.DjlTensorOps;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static dev.peftbench.engine.GoldenRunner.FLOAT32_TOLERANCE;
+import static dev.peftbench.engine.GoldenRunner.adapter;
+import static dev.peftbench.engine.GoldenRunner.firstStepWithinReducedTolerance;
+import static dev.peftbench.engine.GoldenRunner.load;
+import static dev.peftbench.engine.GoldenRunner.runTeacherForced;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The BLOOM forward pass against the float64 reference: every golden case, on every weight format
@@ -38,41 +28,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BloomModelGoldenTest {
 
-    /** fixtures/README.md: float32 compute lands within 3e-6 of the float64 goldens; 1e-4 is the stated bar. */
-    static final double FLOAT32_TOLERANCE = 1e-4;
-    /** fixtures/README.md, reduced-precision compute: relative L2 <= 3e-2 and the first generated id identical. */
-    static final double REDUCED_TOLERANCE = 3e-2;
-
-    static CausalLm load(Path dir, ComputeType type) throws IOException {
-        return load(dir, new CpuTensorOps(type, 2));
-    }
-
-    static CausalLm load(Path dir, TensorOps ops) throws IOException {
-        var config = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
-        try (WeightSource weights = WeightSource.open(dir)) {
-            return Architectures.load(Architectures.pick(config, dir),
-                    new Architectures.Request(dir, config, weights, ops, LoadProgress.NONE));
-        }
-    }
-
     /** The same architecture code over PyTorch (DJL) gives the same numbers: the backends cross-check. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.peftbench.engine.Golden#names")
-    void djlBackendMatchesTheReferenceToo(String name) throws IOException {
+    void djlBackendMatchesTheReferenceToo(String name) {
         Golden g = Golden.read(name);
         try (CausalLm model = load(g.modelDir(), new DjlTensorOps(Device.CPU, ComputeType.FLOAT32))) {
-            Adapter adapter = g.adapterDir() == null ? null : AdapterLoader.load(g.adapterDir(), model);
-            assertEquals(0, runTeacherForced(g, model, adapter, FLOAT32_TOLERANCE, true));
+            assertEquals(0, runTeacherForced(g, model, adapter(g.adapterDir(), model), FLOAT32_TOLERANCE, true));
         }
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.peftbench.engine.Golden#names")
-    void djlFloat16StaysWithinReducedPrecisionTolerance(String name) throws IOException {
+    void djlFloat16StaysWithinReducedPrecisionTolerance(String name) {
         Golden g = Golden.read(name);
         try (CausalLm model = load(g.modelDir(), new DjlTensorOps(Device.CPU, ComputeType.FLOAT16))) {
-            Adapter adapter = g.adapterDir() == null ? null : AdapterLoader.load(g.adapterDir(), model);
-            firstStepWithinReducedTolerance(g, model, adapter);
+            firstStepWithinReducedTolerance(g, model, adapter(g.adapterDir(), model));
         }
     }
 
@@ -92,11 +63,11 @@ class BloomModelGoldenTest {
 
     @ParameterizedTest(name = "{0} on {1} with {2}")
     @MethodSource("cases")
-    void batchedForwardMatchesReferenceLogitsAndGreedyIds(String name, String folder, String adapterFolder) throws IOException {
+    void batchedForwardMatchesReferenceLogitsAndGreedyIds(String name, String folder, String adapterFolder) {
         Golden g = Golden.read(name);
-        try (CausalLm model = load(Golden.FIXTURES.resolve(folder), ComputeType.FLOAT32)) {
-            Adapter adapter = adapterFolder == null ? null : AdapterLoader.load(Golden.FIXTURES.resolve(adapterFolder), model);
-            int worst = runTeacherForced(g, model, adapter, FLOAT32_TOLERANCE, true);
+        try (CausalLm model = load(Golden.folder(folder), ComputeType.FLOAT32)) {
+            int worst = runTeacherForced(g, model, adapter(adapterFolder == null ? null : Golden.folder(adapterFolder), model),
+                    FLOAT32_TOLERANCE, true);
             assertEquals(0, worst, "every greedy id must equal the reference");
         }
     }
@@ -107,99 +78,19 @@ class BloomModelGoldenTest {
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.peftbench.engine.Golden#names")
-    void bfloat16ComputeKeepsTheFirstStepWithinReducedPrecisionTolerance(String name) throws IOException {
+    void bfloat16ComputeKeepsTheFirstStepWithinReducedPrecisionTolerance(String name) {
         Golden g = Golden.read(name);
         try (CausalLm model = load(g.modelDir(), ComputeType.BFLOAT16)) {
-            Adapter adapter = g.adapterDir() == null ? null : AdapterLoader.load(g.adapterDir(), model);
-            firstStepWithinReducedTolerance(g, model, adapter);
-        }
-    }
-
-    private static void firstStepWithinReducedTolerance(Golden g, CausalLm model, Adapter adapter) {
-        Tensor prefix = adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null;
-        LoraAdapter lora = adapter instanceof LoraAdapter l ? l : null;
-        List<ForwardRow> rows = new ArrayList<>();
-        for (Golden.Row row : g.rows()) {
-            rows.add(new ForwardRow(model.newCache(64 + row.promptTokenIds().size()), row.promptIds(), prefix, lora));
-        }
-        List<float[]> logits = model.forward(rows).copyRows();
-        for (int r = 0; r < g.rows().size(); r++) {
-            Golden.Row row = g.rows().get(r);
-            double err = Golden.relativeL2(logits.get(r), 0, row.stepLogits().getFirst());
-            assertTrue(err <= REDUCED_TOLERANCE, g.name() + " row " + r + ": relative L2 " + err);
-            assertEquals(row.generatedTokenIds().getFirst(), Golden.argmax(logits.get(r), 0, model.vocabSize()));
+            firstStepWithinReducedTolerance(g, model, adapter(g.adapterDir(), model));
         }
     }
 
     /** A bfloat16 checkpoint computed on its stored values (widened in registers) is as exact as float32. */
-    @org.junit.jupiter.api.Test
-    void bfloat16WeightsRunExactlyInBfloat16Compute() throws IOException {
+    @Test
+    void bfloat16WeightsRunExactlyInBfloat16Compute() {
         Golden g = Golden.read("bf16-weights-base");
         try (CausalLm model = load(g.modelDir(), ComputeType.BFLOAT16)) {
             assertEquals(0, runTeacherForced(g, model, null, FLOAT32_TOLERANCE, true));
         }
-    }
-
-    /** Feeds every row's prompt (all rows in one batch), then the golden ids, comparing each step's logits and pick. */
-    private static int runTeacherForced(Golden g, CausalLm model, Adapter adapter, double tolerance, boolean allIds) {
-        // allIds: every greedy pick must match (else only the first; the count of later mismatches is returned).
-        Tensor prefix = adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null;
-        LoraAdapter lora = adapter instanceof LoraAdapter l ? l : null;
-        int virtual = prefix == null ? 0 : prefix.rows();
-        int vocab = model.vocabSize();
-        List<KvCache> caches = new ArrayList<>();
-        List<ForwardRow> rows = new ArrayList<>();
-        for (Golden.Row row : g.rows()) {
-            KvCache cache = model.newCache(virtual + row.promptTokenIds().size() + g.maxNewTokens());
-            caches.add(cache);
-            rows.add(new ForwardRow(cache, row.promptIds(), prefix, lora));
-        }
-        boolean withPromptLogits = g.rows().getFirst().promptLogits() != null;
-        List<float[]> logits = withPromptLogits ? model.forwardAllPositions(rows) : model.forward(rows).copyRows();
-        int mismatches = 0;
-        for (int step = 0; ; step++) {
-            List<ForwardRow> next = new ArrayList<>();
-            for (int r = 0; r < g.rows().size(); r++) {
-                Golden.Row row = g.rows().get(r);
-                if (step >= row.generatedTokenIds().size()) {
-                    continue;
-                }
-                float[] out = pick(logits, r, step, g);
-                int offset = out.length - vocab;
-                if (step == 0 && row.promptLogits() != null) {
-                    for (int pos = 0; pos < row.promptLogits().size(); pos++) {
-                        double err = Golden.relativeL2(out, (virtual + pos) * vocab, row.promptLogits().get(pos));
-                        assertTrue(err <= tolerance, g.name() + " row " + r + " prompt position " + pos + ": relative L2 " + err);
-                    }
-                }
-                double err = Golden.relativeL2(out, offset, row.stepLogits().get(step));
-                assertTrue(err <= tolerance, g.name() + " row " + r + " step " + step + ": relative L2 " + err + " > " + tolerance);
-                int expected = row.generatedTokenIds().get(step);
-                int actual = Golden.argmax(out, offset, vocab);
-                if (step == 0 || allIds) {
-                    assertEquals(expected, actual, g.name() + " row " + r + " step " + step + " greedy id");
-                } else if (actual != expected) {
-                    mismatches++;
-                }
-                if (step + 1 < row.generatedTokenIds().size()) {
-                    next.add(new ForwardRow(caches.get(r), new int[] {expected}, null, lora));
-                }
-            }
-            if (next.isEmpty()) {
-                return allIds ? mismatches : 0;
-            }
-            logits = model.forward(next).copyRows();
-        }
-    }
-
-    /** The logits of golden row {@code r} at this step: rows still running keep their order in the batch. */
-    private static float[] pick(List<float[]> logits, int r, int step, Golden g) {
-        int index = 0;
-        for (int i = 0; i < r; i++) {
-            if (step < g.rows().get(i).generatedTokenIds().size()) {
-                index++;
-            }
-        }
-        return logits.get(index);
     }
 }
