@@ -1,12 +1,16 @@
 package dev.peftbench.engine.tokenize;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.EngineException;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A snapshot's {@code tokenizer.json} run by the Hugging Face {@code tokenizers} library (Rust, through
@@ -17,10 +21,14 @@ import java.util.Map;
  */
 public final class Tokenizer implements AutoCloseable {
 
-    private final HuggingFaceTokenizer hf;
+    private static final Pattern BYTE_TOKEN = Pattern.compile("<0x[0-9A-Fa-f]{2}>");
 
-    private Tokenizer(HuggingFaceTokenizer hf) {
+    private final HuggingFaceTokenizer hf;
+    private final BitSet byteTokens;
+
+    private Tokenizer(HuggingFaceTokenizer hf, BitSet byteTokens) {
         this.hf = hf;
+        this.byteTokens = byteTokens;
     }
 
     public static Tokenizer load(Path dir) {
@@ -34,7 +42,7 @@ public final class Tokenizer implements AutoCloseable {
                     "addSpecialTokens", "true",
                     "truncation", "false",
                     "padding", "false",
-                    "modelMaxLength", String.valueOf(Integer.MAX_VALUE))));
+                    "modelMaxLength", String.valueOf(Integer.MAX_VALUE))), byteTokens(file));
         } catch (IOException | RuntimeException e) {
             throw EngineException.loadFailed("tokenizer.json in " + dir + " cannot be read: " + e.getMessage(), e);
         }
@@ -53,6 +61,31 @@ public final class Tokenizer implements AutoCloseable {
             out[i] = Math.toIntExact(ids[i]);
         }
         return out;
+    }
+
+    /**
+     * The {@code <0xHH>} tokens of a byte-fallback model (Llama 2 and Mistral tokenizers): the decoder turns a
+     * run of them into its UTF-8 text, or into one U+FFFD per token when the run is not valid UTF-8.
+     */
+    private static BitSet byteTokens(Path file) throws IOException {
+        JsonNode model = new ObjectMapper().readTree(file.toFile()).path("model");
+        BitSet ids = new BitSet();
+        if (model.path("byte_fallback").asBoolean(false)) {
+            model.path("vocab").properties().forEach(e -> {
+                if (BYTE_TOKEN.matcher(e.getKey()).matches() && e.getValue().canConvertToInt()) {
+                    ids.set(e.getValue().intValue());
+                }
+            });
+        }
+        return ids;
+    }
+
+    /**
+     * Whether {@code id} is a byte-fallback token, whose text depends on the tokens after it (a run of them
+     * decodes as one UTF-8 sequence, or not at all).
+     */
+    public boolean isByteFallback(int id) {
+        return id >= 0 && byteTokens.get(id);
     }
 
     /** Ids the tokenizer does not know (a padded embedding's spare rows) decode to nothing, as in transformers. */

@@ -5,15 +5,24 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Ids and texts equal those of the Rust tokenizers library (the goldens), streamed or not. */
+/**
+ * Ids and texts equal those of the Rust tokenizers library (the goldens), streamed or not: plain prompts with the
+ * special tokens each tokenizer adds (BLOOM and Qwen none, Llama 3 and Mistral their BOS), rendered chat prompts
+ * without.
+ */
 class TokenizerTest {
 
+    static Stream<String> plainPromptGoldens() {
+        return Stream.concat(Golden.names(), Golden.llamaNames());
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.peftbench.engine.Golden#names")
+    @MethodSource("plainPromptGoldens")
     void encodesAndDecodesLikeTransformers(String name) {
         Golden g = Golden.read(name);
         try (Tokenizer tokenizer = Tokenizer.load(g.modelDir())) {
@@ -33,6 +42,20 @@ class TokenizerTest {
                 }
                 deltas.append(stream.flush());
                 assertEquals(row.generatedText(), deltas.toString(), name + ": deltas add up to the decoded text");
+            }
+        }
+    }
+
+    /** A rendered chat template holds its own BOS: encoding it with special tokens would add a second one (Llama, Mistral). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#llamaChatNames")
+    void renderedPromptsEncodeWithoutAddingSpecialTokens(String name) {
+        Golden g = Golden.read(name);
+        try (Tokenizer tokenizer = Tokenizer.load(g.modelDir())) {
+            for (Golden.Row row : g.rows()) {
+                assertArrayEquals(row.promptIds(), tokenizer.encode(row.prompt(), false), name + ": " + row.prompt());
+                int added = tokenizer.encode(row.prompt(), true).length - row.promptTokenIds().size();
+                assertEquals(g.model().startsWith("tiny-qwen") ? 0 : 1, added, name + ": special tokens a plain prompt gets");
             }
         }
     }
