@@ -2,6 +2,7 @@ package dev.peftbench.ui;
 
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.serve.BundledSample;
 import dev.peftbench.ui.model.HubCache;
 import dev.peftbench.ui.publish.Cluster;
 import javafx.application.Application;
@@ -33,11 +34,12 @@ public final class WorkbenchApp extends Application {
         Thread.currentThread().setUncaughtExceptionHandler((thread, error) ->
                 new Alert(Alert.AlertType.ERROR, UserMessage.of("That action", error)).show());
         LaunchOptions options = LaunchOptions.parse(getParameters().getRaw());
-        settingsStore = new SettingsStore(options.settingsFile(), WorkbenchSettings.firstRun(SampleModels.folder()));
-        // The screenshot run shows the first-run state and must not overwrite what the user chose.
+        settingsStore = new SettingsStore(options.settingsFile(),
+                WorkbenchSettings.firstRun(WorkbenchSettings.firstRunModel(System.getenv())));
+        // The screenshot run shows the bundled sample's first run and must not overwrite what the user chose.
         remember = options.screenshots() == null;
         WorkbenchSettings settings = !remember
-                ? WorkbenchSettings.firstRun(SampleModels.folder())
+                ? WorkbenchSettings.firstRun(BundledSample.fields())
                 : settingsStore.load();
         Engine engine;
         try {

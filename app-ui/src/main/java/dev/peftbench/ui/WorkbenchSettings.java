@@ -1,6 +1,14 @@
 package dev.peftbench.ui;
 
-import java.nio.file.Path;
+import dev.peftbench.engine.Backend;
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.Device;
+import dev.peftbench.publish.plan.PublishPlan;
+import dev.peftbench.serve.BundledSample;
+import dev.peftbench.serve.RuntimeContract;
+import dev.peftbench.serve.repository.ModelFields;
+
+import java.util.Map;
 
 /**
  * Everything the window remembers between runs, one record per page so each view model reads and
@@ -30,23 +38,36 @@ public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeCho
 
     /** The Serve page's ports, as typed. */
     public record ServeChoice(String httpPort, String grpcPort) {
-        static final ServeChoice DEFAULT = new ServeChoice("8002", "8001");
+        static final ServeChoice DEFAULT = new ServeChoice(String.valueOf(RuntimeContract.HTTP_PORT),
+                String.valueOf(RuntimeContract.GRPC_PORT));
     }
 
     /** The Publish page's fields, as typed; an empty context means the kubeconfig's current one. */
     public record PublishChoice(String context, String namespace, String image, String runtimeName, String serviceName,
-                                String baseModel, String adapter, String storageKey, String storagePath,
-                                boolean gateway, boolean nativeRuntime, boolean createNamespace) {
-        static final PublishChoice DEFAULT = new PublishChoice("", "modelmesh-serving", "",
-                "peft-model-server", "peft-demo", "bigscience/bloomz-560m", "aipipeline/bloomz-560m_PROMPT_TUNING_CAUSAL_LM",
-                "localMinIO", "sklearn/mnist-svm.joblib", false, false, false);
+                                String baseModel, String adapter, String dtype, String backend, String device,
+                                String storageKey, String storagePath, boolean gateway, boolean nativeRuntime,
+                                boolean createNamespace) {
+        static final PublishChoice DEFAULT = new PublishChoice("", PublishPlan.DEFAULT_NAMESPACE, "",
+                PublishPlan.DEFAULT_RUNTIME, PublishPlan.DEFAULT_SERVICE, PublishPlan.DEFAULT_BASE_MODEL,
+                PublishPlan.DEFAULT_ADAPTER, null, null, null, PublishPlan.Storage.REFERENCE.key(),
+                PublishPlan.Storage.REFERENCE.path(), false, false, false);
     }
 
-    /** First-run settings: the bundled sample model with its prompt-tuning adapter, so the app works offline. */
-    public static WorkbenchSettings firstRun(Path sampleModels) {
-        ModelChoice sample = new ModelChoice(sampleModels.resolve("tiny-bloom").toString(),
-                sampleModels.resolve("tiny-bloom-prompt-tuning").toString(), "CPU", "float32", "AUTO");
-        return new WorkbenchSettings(sample, PromptChoice.DEFAULT, ServeChoice.DEFAULT, PublishChoice.DEFAULT);
+    /**
+     * First-run settings for {@code model}: what {@link ModelFields#resolve} chose from the environment,
+     * else the bundled sample with its prompt-tuning adapter, so the app works offline.
+     */
+    public static WorkbenchSettings firstRun(ModelFields model) {
+        ModelChoice chosen = new ModelChoice(model.baseModel(), model.adapterToLoad() == null ? "" : model.adapterToLoad(),
+                (model.device() == null ? Device.CPU : model.device()).name(),
+                (model.dtype() == null ? ComputeType.FLOAT32 : model.dtype()).label(),
+                (model.backend() == null ? Backend.AUTO : model.backend()).name());
+        return new WorkbenchSettings(chosen, PromptChoice.DEFAULT, ServeChoice.DEFAULT, PublishChoice.DEFAULT);
+    }
+
+    /** The model the workbench opens with on a first run: flags (none) > environment > the bundled sample. */
+    public static ModelFields firstRunModel(Map<String, String> env) {
+        return ModelFields.resolve(ModelFields.NONE, env, ModelFields.NONE, BundledSample.fields());
     }
 
     public WorkbenchSettings withModel(ModelChoice m) {

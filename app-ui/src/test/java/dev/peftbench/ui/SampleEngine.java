@@ -2,6 +2,7 @@ package dev.peftbench.ui;
 
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.serve.repository.ModelFields;
 
 import java.nio.file.Path;
 
@@ -27,8 +28,13 @@ final class SampleEngine {
         return engine;
     }
 
+    /** The bundled sample with its prompt-tuning adapter, as a first run finds it. */
+    static ModelFields sample() {
+        return ModelFields.of(BASE.toString(), PROMPT_TUNING.toString());
+    }
+
     /** A workbench around the shared engine, opened with the first-run settings (the sample preselected). */
     static Workbench workbench() {
-        return new Workbench(get(), WorkbenchSettings.firstRun(MODELS));
+        return new Workbench(get(), WorkbenchSettings.firstRun(sample()));
     }
 }

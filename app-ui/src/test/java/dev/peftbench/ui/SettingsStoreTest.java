@@ -1,5 +1,6 @@
 package dev.peftbench.ui;
 
+import dev.peftbench.serve.repository.ModelFields;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,7 +15,7 @@ class SettingsStoreTest {
 
     @Test
     void savedSettingsComeBackOnTheNextStart() {
-        WorkbenchSettings defaults = WorkbenchSettings.firstRun(dir.resolve("models"));
+        WorkbenchSettings defaults = WorkbenchSettings.firstRun(ModelFields.of(dir.resolve("models/tiny-bloom").toString(), null));
         SettingsStore store = new SettingsStore(dir.resolve("nested").resolve("settings.json"), defaults);
         WorkbenchSettings changed = defaults
                 .withModel(new WorkbenchSettings.ModelChoice("/m", "/a", "GPU", "bfloat16", "DJL"))
@@ -28,7 +29,7 @@ class SettingsStoreTest {
 
     @Test
     void aMissingOrUnreadableFileFallsBackToTheDefaults() throws Exception {
-        WorkbenchSettings defaults = WorkbenchSettings.firstRun(dir.resolve("models"));
+        WorkbenchSettings defaults = WorkbenchSettings.firstRun(ModelFields.of(dir.resolve("models/tiny-bloom").toString(), null));
         Path file = dir.resolve("settings.json");
         assertEquals(defaults, new SettingsStore(file, defaults).load());
 

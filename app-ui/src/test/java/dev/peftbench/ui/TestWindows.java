@@ -53,7 +53,7 @@ public final class TestWindows {
 
     /** A workbench on the shared engine whose long actions run on {@code background}. */
     public static Workbench workbench(java.util.concurrent.ExecutorService background) {
-        return new Workbench(SampleEngine.get(), WorkbenchSettings.firstRun(SampleEngine.MODELS), background);
+        return new Workbench(SampleEngine.get(), WorkbenchSettings.firstRun(SampleEngine.sample()), background);
     }
 
     public static Path sampleModels() {

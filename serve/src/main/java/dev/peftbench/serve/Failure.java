@@ -4,8 +4,8 @@ import dev.peftbench.engine.EngineException;
 import io.grpc.Status;
 
 /**
- * The one mapping from what went wrong to the protocol answers (design.md's table; status codes as
- * KServe's {@code errors.py} and gRPC {@code interceptors.py}, specs/README.md "Errors").
+ * The one mapping from what went wrong to the protocol answers (status codes as KServe's
+ * {@code errors.py} and its gRPC {@code interceptors.py}).
  */
 public enum Failure {
     BAD_REQUEST(400, Status.Code.INVALID_ARGUMENT),

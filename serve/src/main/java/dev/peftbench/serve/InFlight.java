@@ -3,10 +3,7 @@ package dev.peftbench.serve;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/**
- * Counts requests being answered, so that shutdown refuses new ones and waits for these
- * (issue 3, item 5: graceful shutdown finishes in-flight requests).
- */
+/** Counts requests being answered, so that shutdown refuses new ones and lets these finish. */
 public final class InFlight {
 
     private final AtomicInteger count = new AtomicInteger();

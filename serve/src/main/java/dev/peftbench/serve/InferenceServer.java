@@ -2,130 +2,218 @@ package dev.peftbench.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.ServedModel;
 import dev.peftbench.serve.generate.GenerateRoutes;
 import dev.peftbench.serve.health.ServerHealth;
 import dev.peftbench.serve.http.JsonAnswers;
 import dev.peftbench.serve.http.JsonBodies;
 import dev.peftbench.serve.http.RouteContext;
 import dev.peftbench.serve.metrics.MetricsRoutes;
+import dev.peftbench.serve.metrics.MetricsSnapshot;
 import dev.peftbench.serve.metrics.ServeMetrics;
+import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.mmesh.ModelMeshRuntime;
 import dev.peftbench.serve.openai.OpenAiRoutes;
+import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelSettings;
+import dev.peftbench.serve.repository.ModelState;
 import dev.peftbench.serve.repository.ModelStatus;
 import dev.peftbench.serve.repository.ModelsDirectory;
 import dev.peftbench.serve.repository.RepositoryRoutes;
-import dev.peftbench.serve.v2.grpc.ClientDeadline;
 import dev.peftbench.serve.v2.grpc.InferenceGrpcService;
 import dev.peftbench.serve.v2.rest.V2Routes;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.grpc.GrpcRouting;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded Helidon 4 server: v2 REST (with the repository, generate, OpenAI and metrics routes) on
- * the default socket, v2 gRPC on the named socket {@value #GRPC_SOCKET}. Every request goes through
- * one {@link Engine}, which the caller owns.
+ * The server: v2 REST (with the repository, generate, OpenAI and metrics routes) on Helidon, v2 gRPC
+ * and optionally ModelMesh's runtime SPI on grpc-java's Netty server ({@link GrpcPort}). Every request
+ * goes through one {@link Engine}, which the caller owns. {@link #start} is the command line's way in;
+ * an embedding (the workbench) uses {@link #builder} to serve models it already loaded, hear of every
+ * generation and read the metrics.
  */
 public final class InferenceServer implements AutoCloseable {
 
-    public static final String GRPC_SOCKET = "grpc";
-    public static final String MMESH_SOCKET = "mmesh";
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
 
     private final ServeConfig config;
-    private final WebServer server;
+    private final WebServer rest;
+    private final GrpcPort grpc;
+    private final GrpcPort mmesh;
     private final ModelRepository repository;
     private final ServerHealth health;
     private final InFlight inFlight;
+    private final ServeMetrics metrics;
     private boolean stopped;
 
-    private InferenceServer(ServeConfig config, WebServer server, ModelRepository repository, ServerHealth health,
-                            InFlight inFlight) {
+    private InferenceServer(ServeConfig config, WebServer rest, GrpcPort grpc, GrpcPort mmesh, ModelRepository repository,
+                            ServerHealth health, InFlight inFlight, ServeMetrics metrics) {
         this.config = config;
-        this.server = server;
+        this.rest = rest;
+        this.grpc = grpc;
+        this.mmesh = mmesh;
         this.repository = repository;
         this.health = health;
         this.inFlight = inFlight;
+        this.metrics = metrics;
     }
 
-    /** Binds both ports, registers the configured models and starts loading them (unless told not to). */
+    /** Binds the ports, registers the configured models and starts loading them (unless told not to). */
     public static InferenceServer start(ServeConfig config, Engine engine) {
-        return start(config, EngineGateway.of(engine));
+        return builder(config, engine).start();
     }
 
-    /** As {@link #start(ServeConfig, Engine)}; protocol-layer unit tests pass a fake gateway. */
-    public static InferenceServer start(ServeConfig config, EngineGateway engine) {
+    public static Builder builder(ServeConfig config, Engine engine) {
+        return new Builder(config, EngineGateway.of(engine));
+    }
+
+    /** As {@link #builder(ServeConfig, Engine)}; protocol-layer tests pass a fake engine. */
+    public static Builder builder(ServeConfig config, EngineGateway engine) {
+        return new Builder(config, engine);
+    }
+
+    /**
+     * What every call on both gRPC ports passes through, the first listed first. ModelMesh's model id
+     * header decides which model a v2 call is for. A check that must refuse calls (authentication)
+     * goes first in this list.
+     */
+    static List<ServerInterceptor> grpcInterceptors() {
+        return List.of(new ModelIdHeader());
+    }
+
+    /** A server to start: the configuration, the engine, and what an embedding adds. */
+    public static final class Builder {
+        private final ServeConfig config;
+        private final EngineGateway engine;
+        private final List<ServedModel> adopted = new ArrayList<>();
+        private Consumer<ServedRequest> requestListener = r -> { };
+
+        private Builder(ServeConfig config, EngineGateway engine) {
+            this.config = config;
+            this.engine = engine;
+        }
+
+        /** Serves a model the engine already has loaded, under its name, without loading it again. */
+        public Builder adopt(ServedModel model) {
+            adopted.add(model);
+            return this;
+        }
+
+        /** Hears of every generation the server runs (on the engine's threads: hand the work off). */
+        public Builder requestListener(Consumer<ServedRequest> listener) {
+            this.requestListener = listener;
+            return this;
+        }
+
+        public InferenceServer start() {
+            return InferenceServer.start(this);
+        }
+    }
+
+    private static InferenceServer start(Builder b) {
+        ServeConfig config = b.config;
         Optional<ModelsDirectory> modelsDir = Optional.ofNullable(config.modelsDir()).map(ModelsDirectory::new);
-        ModelRepository repository = new ModelRepository(engine, config.model(), modelsDir);
-        List<ModelSettings> models = initialModels(config, modelsDir);
+        ModelRepository repository = new ModelRepository(b.engine, config.model(), modelsDir);
+        b.adopted.forEach(repository::adopt);
+        List<ModelSettings> models = initialModels(config, modelsDir).stream()
+                .filter(m -> b.adopted.stream().noneMatch(a -> a.name().equals(m.name())))
+                .toList();
         models.forEach(repository::register);
 
-        ServeMetrics metrics = new ServeMetrics(engine::queued, repository::readyCount);
+        ServeMetrics metrics = new ServeMetrics(b.engine::queued, repository::readyCount);
         InFlight inFlight = new InFlight();
         ServerHealth health = new ServerHealth(repository);
-        TextGeneration generation = new TextGeneration(engine, repository, config.requestTimeout(), metrics, inFlight);
+        TextGeneration generation = new TextGeneration(b.engine, repository, config.requestTimeout(), metrics, inFlight,
+                b.requestListener);
         ObjectMapper json = new ObjectMapper();
-        JsonAnswers answers = new JsonAnswers(json);
-        RouteContext http = new RouteContext(metrics, answers, new JsonBodies(json, config.maxRequestBytes()));
-        InferenceGrpcService grpc = new InferenceGrpcService(health, repository, generation, metrics,
-                config.grpcMaxMessageBytes());
+        RouteContext http = new RouteContext(metrics, new JsonAnswers(json), new JsonBodies(json, config.maxRequestBytes()));
 
-        var builder = WebServer.builder()
-                .shutdownHook(false)
-                .host(config.host())
-                .port(config.httpPort())
-                .routing(r -> r
-                        .register(new V2Routes(http, health, repository, generation))
-                        .register(new RepositoryRoutes(http, repository))
-                        .register(new GenerateRoutes(http, repository, generation))
-                        .register(new OpenAiRoutes(http, repository, generation))
-                        .register(new MetricsRoutes(metrics))
-                        // unknown routes answer the JSON error shape too (specs/README.md "Errors")
-                        .any(http.endpoint("unknown_route", (req, res) -> {
-                            throw ServeException.notFound("no route " + req.prologue().method().text() + " "
-                                    + req.path().path());
-                        })))
-                .putSocket(GRPC_SOCKET, s -> s
-                        .host(config.host())
-                        .port(config.grpcPort())
-                        .addRouting(GrpcRouting.builder().intercept(new ClientDeadline()).service(grpc)));
-        if (config.mmeshPort() >= 0) {
-            builder.putSocket(MMESH_SOCKET, s -> s
+        List<AutoCloseable> started = new ArrayList<>();
+        try {
+            GrpcPort grpc = GrpcPort.start("v2 gRPC", config.host(), config.grpcPort(), config.grpcMaxMessageBytes(),
+                    grpcInterceptors(), List.of(new InferenceGrpcService(health, repository, generation, metrics)));
+            started.add(grpc);
+            GrpcPort mmesh = null;
+            if (config.mmeshPort() != ServeConfig.MMESH_OFF) {
+                List<BindableService> spi = List.of(new ModelMeshRuntime(b.engine, repository, config.model()));
+                mmesh = GrpcPort.start("ModelMesh's runtime SPI", config.host(), config.mmeshPort(),
+                        config.grpcMaxMessageBytes(), grpcInterceptors(), spi);
+                started.add(mmesh);
+            }
+            WebServer rest = WebServer.builder()
+                    .shutdownHook(false)
                     .host(config.host())
-                    .port(config.mmeshPort())
-                    .addRouting(GrpcRouting.builder().service(new ModelMeshRuntime(engine, repository, config.model()))));
+                    .port(config.httpPort())
+                    .routing(r -> r
+                            .register(new V2Routes(http, health, repository, generation))
+                            .register(new RepositoryRoutes(http, repository))
+                            .register(new GenerateRoutes(http, repository, generation))
+                            .register(new OpenAiRoutes(http, repository, generation))
+                            .register(new MetricsRoutes(metrics))
+                            // unknown routes answer the same JSON error shape as every other failure
+                            .any(http.endpoint("unknown_route", (req, res) -> {
+                                throw ServeException.notFound("no route " + req.prologue().method().text() + " "
+                                        + req.path().path());
+                            })))
+                    .build()
+                    .start();
+            if (!rest.isRunning()) {
+                // Helidon logs why and returns a stopped server instead of throwing.
+                throw new IllegalStateException("cannot listen for v2 REST on " + config.host() + ":" + config.httpPort()
+                        + ": the port is in use or the address is not this machine's (the log above says which)");
+            }
+            InferenceServer server = new InferenceServer(config, rest, grpc, mmesh, repository, health, inFlight, metrics);
+            server.announce(models);
+            return server;
+        } catch (RuntimeException e) {
+            for (AutoCloseable port : started) {
+                try {
+                    port.close();
+                } catch (Exception ignored) {
+                    // the start failure is what the caller needs to hear
+                }
+            }
+            repository.close();
+            throw e;
         }
-        WebServer server = builder.build().start();
+    }
 
-        InferenceServer started = new InferenceServer(config, server, repository, health, inFlight);
-        LOG.info("v2 REST on http://{}:{}  (health /v2/health/ready, metrics /metrics, OpenAI /v1)",
-                config.host(), started.httpPort());
-        LOG.info("v2 gRPC (inference.GRPCInferenceService) on {}:{}", config.host(), started.grpcPort());
-        if (config.mmeshPort() >= 0) {
-            LOG.info("ModelMesh runtime SPI (mmesh.ModelRuntime) on {}:{}", config.host(), server.port(MMESH_SOCKET));
+    private void announce(List<ModelSettings> models) {
+        LOG.info("v2 REST on http://{}:{}  (health /v2/health/ready, metrics /metrics, OpenAI /v1)", config.host(), httpPort());
+        LOG.info("v2 gRPC (inference.GRPCInferenceService) on {}:{}", config.host(), grpcPort());
+        if (mmesh != null) {
+            LOG.info("ModelMesh runtime SPI (mmesh.ModelRuntime) on {}:{}", config.host(), mmeshPort());
         }
-        if (models.isEmpty()) {
+        if (models.isEmpty() && repository.index().isEmpty()) {
             LOG.warn("no models configured: load one with POST /v2/repository/models/{name}/load "
                     + "(parameters.base_model) or pass --model / PRETRAINED_MODEL_PATH");
         }
         for (ModelSettings m : models) {
+            ModelFields f = m.fields();
             if (config.loadModelsAtStartup()) {
-                LOG.info("model '{}': loading (base {}, adapter {})", m.name(), m.fields().baseModel(), m.fields().adapter());
+                LOG.info("model '{}': loading (base {}, adapter {}, dtype {}, backend {}, device {})", m.name(),
+                        f.baseModel(), f.adapterToLoad(), orDefault(f.dtype()), orDefault(f.backend()), orDefault(f.device()));
                 repository.loadInBackground(m.name());
             } else {
-                LOG.info("model '{}': registered, not loaded (MLSERVER_LOAD_MODELS_AT_STARTUP=false)", m.name());
+                LOG.info("model '{}': registered, not loaded ({}=false)", m.name(),
+                        RuntimeContract.Setting.LOAD_MODELS_AT_STARTUP.env());
             }
         }
-        return started;
+    }
+
+    private static Object orDefault(Object value) {
+        return value == null ? "default" : value;
     }
 
     /**
@@ -142,23 +230,33 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     public int httpPort() {
-        return server.port();
+        return rest.port();
     }
 
     public int grpcPort() {
-        return server.port(GRPC_SOCKET);
+        return grpc.port();
     }
 
     /** The ModelMesh runtime SPI port, or -1 when it is off. */
     public int mmeshPort() {
-        return config.mmeshPort() >= 0 ? server.port(MMESH_SOCKET) : -1;
+        return mmesh != null ? mmesh.port() : ServeConfig.MMESH_OFF;
+    }
+
+    /** Where every model stands (the repository index). */
+    public List<ModelStatus> models() {
+        return repository.index();
+    }
+
+    /** Requests, errors, latencies, tokens, queue and loaded models now: what {@code /metrics} says, summed. */
+    public MetricsSnapshot metrics() {
+        return metrics.snapshot();
     }
 
     /** Waits until every registered model left LOADING (tests, and the CLI's startup log). */
     public List<ModelStatus> awaitLoaded(Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (System.nanoTime() < deadline
-                && repository.index().stream().anyMatch(s -> s.state() == dev.peftbench.serve.repository.ModelState.LOADING)) {
+                && repository.index().stream().anyMatch(s -> s.state() == ModelState.LOADING)) {
             Thread.sleep(20);
         }
         return repository.index();
@@ -166,7 +264,7 @@ public final class InferenceServer implements AutoCloseable {
 
     /**
      * Graceful shutdown: readiness turns false, new requests are refused, in-flight ones finish (at most
-     * the grace period), then both sockets close.
+     * the grace period), then every port closes.
      */
     @Override
     public synchronized void close() {
@@ -183,7 +281,11 @@ public final class InferenceServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.stop();
+        rest.stop();
+        grpc.close();
+        if (mmesh != null) {
+            mmesh.close();
+        }
         repository.close();
         LOG.info("server stopped");
     }

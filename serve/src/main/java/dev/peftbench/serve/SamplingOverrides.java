@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Request {@code parameters} that override generation settings (issue 3, item 2; OIP generate names
+ * Request {@code parameters} that override generation settings (the OIP generate extension names
  * {@code max_tokens}). Other keys (e.g. {@code content_type}) belong to the protocol and are ignored.
  * Values arrive as JSON/InferParameter values: strings, numbers or booleans; {@code stop} may be a list.
  */

@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
@@ -9,10 +10,12 @@ import dev.peftbench.serve.metrics.ServeMetrics;
 import dev.peftbench.serve.repository.ModelRepository;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -22,7 +25,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * What every protocol does with text: check the model is ready, apply the request's parameters, submit
  * each input to the engine's shared queue, wait at most the request timeout, and cancel generation
- * when the caller is gone or the time ran out (issue 3, item 5). Callers block on virtual threads.
+ * when the caller is gone or the time ran out. Every generation is reported to the request listener.
+ * Callers block on virtual threads.
  */
 public final class TextGeneration {
 
@@ -33,14 +37,16 @@ public final class TextGeneration {
     private final Duration timeout;
     private final ServeMetrics metrics;
     private final InFlight inFlight;
+    private final Consumer<ServedRequest> listener;
 
     public TextGeneration(EngineGateway engine, ModelRepository repository, Duration timeout, ServeMetrics metrics,
-                          InFlight inFlight) {
+                          InFlight inFlight, Consumer<ServedRequest> listener) {
         this.engine = engine;
         this.repository = repository;
         this.timeout = timeout;
         this.metrics = metrics;
         this.inFlight = inFlight;
+        this.listener = listener;
     }
 
     public Duration timeout() {
@@ -66,7 +72,7 @@ public final class TextGeneration {
             List<GenerationHandle> handles = new ArrayList<>(inputs.size());
             try {
                 for (String input : inputs) {
-                    handles.add(engine.submit(GenerationRequest.of(model, input, params), TokenListener.NONE));
+                    handles.add(submit(model, input, params, TokenListener.NONE));
                 }
                 CompletableFuture<?>[] futures = handles.stream().map(GenerationHandle::result)
                         .toArray(CompletableFuture[]::new);
@@ -94,17 +100,42 @@ public final class TextGeneration {
      * cancels generation if it is still running (client gone).
      */
     public Stream stream(String model, String version, String input, Map<String, ?> parameters,
-                         TokenListener listener) {
+                         TokenListener tokens) {
         inFlight.enter();
         try {
             repository.requireReady(model, version);
             SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters);
-            GenerationHandle handle = engine.submit(GenerationRequest.of(model, input, params), listener);
+            GenerationHandle handle = submit(model, input, params, tokens);
             return new Stream(model, handle);
         } catch (RuntimeException e) {
             inFlight.exit();
             throw ServeException.from(e);
         }
+    }
+
+    /** Submits one generation and reports how it ended, or that the engine refused it. */
+    private GenerationHandle submit(String model, String input, SamplingParams params, TokenListener tokens) {
+        long start = System.nanoTime();
+        GenerationHandle handle;
+        try {
+            handle = engine.submit(GenerationRequest.of(model, input, params), tokens);
+        } catch (EngineException e) {
+            served(model, start, e.kind().name(), 0);
+            throw e;
+        }
+        handle.result().whenComplete((result, error) -> {
+            if (result != null) {
+                served(model, start, "ok (" + result.finishReason().wireName() + ")", result.generatedTokenIds().size());
+            } else {
+                Throwable cause = error.getCause() != null ? error.getCause() : error;
+                served(model, start, cause instanceof EngineException e ? e.kind().name() : cause.getClass().getSimpleName(), 0);
+            }
+        });
+        return handle;
+    }
+
+    private void served(String model, long startNanos, String status, int tokens) {
+        listener.accept(new ServedRequest(Instant.now(), model, (System.nanoTime() - startNanos) / 1e6, status, tokens));
     }
 
     private void awaitAll(CompletableFuture<Void> all, BooleanSupplier callerGone)

@@ -13,15 +13,16 @@ import java.util.concurrent.CompletableFuture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Shutdown waits for requests already being answered (issue 3, item 5), with {@link FakeEngine} slow on purpose. */
+/** Shutdown waits for requests already being answered, with {@link FakeEngine} slow on purpose. */
 class GracefulShutdownTest {
 
     @Test
     void inFlightRequestIsAnsweredBeforeTheServerStops() throws Exception {
         FakeEngine engine = new FakeEngine();
         engine.delayMillis = 500;
-        InferenceServer server = InferenceServer.start(new ServeConfig("m", new ModelFields("base", null, null, null, null),
-                "127.0.0.1", 0, 0, -1, true, null, Duration.ofSeconds(10), 4096, 0, Duration.ofSeconds(5), -1), engine);
+        InferenceServer server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of("base", null))
+                .withHost("127.0.0.1").withPorts(0, 0).withRequestTimeout(Duration.ofSeconds(10)).withMaxRequestBytes(4096)
+                .withQueueCapacity(0).withShutdownGrace(Duration.ofSeconds(5)), engine).start();
         server.awaitLoaded(Duration.ofSeconds(5));
         HttpClient http = HttpClient.newHttpClient();
         CompletableFuture<HttpResponse<String>> answer = http.sendAsync(HttpRequest.newBuilder(

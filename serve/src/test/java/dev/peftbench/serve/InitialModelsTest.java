@@ -26,7 +26,7 @@ class InitialModelsTest {
             Files.writeString(dir.resolve(name).resolve(ModelsDirectory.SETTINGS_FILE), "{\"name\": \"" + name
                     + "\", \"parameters\": {\"extra\": {\"base_model\": \"settings-base\", \"template\": \"raw\"}}}");
         }
-        ServeConfig config = ServeConfig.resolve(ServeConfig.Flags.NONE,
+        ServeConfig config = ServeConfig.resolve(Map.of(),
                 Map.of("MLSERVER_MODELS_DIR", dir.toString(), "PEFT_MODEL_ID", "env-adapter"));
         List<ModelSettings> models = InferenceServer.initialModels(config, Optional.of(new ModelsDirectory(dir)));
         assertEquals(List.of("one", "two"), models.stream().map(ModelSettings::name).toList());
@@ -36,7 +36,7 @@ class InitialModelsTest {
 
     @Test
     void withoutAModelsDirTheNamedSingleModelIsServed() {
-        ServeConfig config = ServeConfig.resolve(ServeConfig.Flags.NONE,
+        ServeConfig config = ServeConfig.resolve(Map.of(),
                 Map.of("MLSERVER_MODEL_NAME", "peft-model", "PRETRAINED_MODEL_PATH", "base"));
         List<ModelSettings> models = InferenceServer.initialModels(config, Optional.empty());
         assertEquals(List.of("peft-model"), models.stream().map(ModelSettings::name).toList());
@@ -44,6 +44,6 @@ class InitialModelsTest {
 
     @Test
     void nothingGivenServesNothingYet() {
-        assertTrue(InferenceServer.initialModels(ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of()), Optional.empty()).isEmpty());
+        assertTrue(InferenceServer.initialModels(ServeConfig.resolve(Map.of(), Map.of()), Optional.empty()).isEmpty());
     }
 }

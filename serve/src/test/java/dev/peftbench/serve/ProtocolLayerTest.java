@@ -20,7 +20,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,9 +41,10 @@ class ProtocolLayerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        ServeConfig config = new ServeConfig("m", new ModelFields("base", null, null, null, null), "127.0.0.1", 0, 0,
-                1024, true, (Path) null, Duration.ofSeconds(2), 4096, 0, Duration.ofSeconds(5), -1);
-        server = InferenceServer.start(config, ENGINE);
+        ServeConfig config = ServeConfig.defaults().withModel("m", ModelFields.of("base", null)).withHost("127.0.0.1")
+                .withPorts(0, 0).withGrpcMaxMessageBytes(1024).withRequestTimeout(Duration.ofSeconds(2))
+                .withMaxRequestBytes(4096).withQueueCapacity(0).withShutdownGrace(Duration.ofSeconds(5));
+        server = InferenceServer.builder(config, ENGINE).start();
         server.awaitLoaded(Duration.ofSeconds(10));
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
     }

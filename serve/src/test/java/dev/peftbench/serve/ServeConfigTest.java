@@ -1,5 +1,10 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.Backend;
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.Device;
+import dev.peftbench.engine.EngineException;
+import dev.peftbench.serve.RuntimeContract.Setting;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -22,14 +27,11 @@ class ServeConfigTest {
             "PRETRAINED_MODEL_PATH", "bigscience/bloomz-560m",
             "PEFT_MODEL_ID", "aipipeline/bloomz-560m_PROMPT_TUNING_CAUSAL_LM");
 
-    private static ServeConfig.Flags flags(String name, String model, Integer httpPort) {
-        return new ServeConfig.Flags(name, model, null, null, null, null, httpPort, null, null, null, null, null,
-                null, null, null, null);
-    }
+    private static final Map<Setting, String> NO_FLAGS = Map.of();
 
     @Test
     void referenceRuntimeEnvironmentIsReadUnchanged() {
-        ServeConfig c = ServeConfig.resolve(ServeConfig.Flags.NONE, REFERENCE_ENV);
+        ServeConfig c = ServeConfig.resolve(NO_FLAGS, REFERENCE_ENV);
         assertEquals("peft-model", c.modelName());
         assertEquals("127.0.0.1", c.host());
         assertEquals(8002, c.httpPort());
@@ -41,7 +43,8 @@ class ServeConfigTest {
 
     @Test
     void flagsWinOverEnvironment() {
-        ServeConfig c = ServeConfig.resolve(flags("peft-demo", "../sample-data/models/tiny-bloom", 9000), REFERENCE_ENV);
+        ServeConfig c = ServeConfig.resolve(Map.of(Setting.MODEL_NAME, "peft-demo",
+                Setting.BASE_MODEL, "../sample-data/models/tiny-bloom", Setting.HTTP_PORT, "9000"), REFERENCE_ENV);
         assertEquals("peft-demo", c.modelName());
         assertEquals(9000, c.httpPort());
         assertEquals("../sample-data/models/tiny-bloom", c.model().baseModel());
@@ -50,8 +53,8 @@ class ServeConfigTest {
 
     @Test
     void defaultsApplyWithNothingGiven() {
-        ServeConfig c = ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of());
-        assertEquals(ServeConfig.DEFAULT_MODEL_NAME, c.modelName());
+        ServeConfig c = ServeConfig.resolve(NO_FLAGS, Map.of());
+        assertEquals(RuntimeContract.DEFAULT_MODEL_NAME, c.modelName());
         assertEquals(8002, c.httpPort());
         assertEquals(8001, c.grpcPort());
         assertTrue(c.loadModelsAtStartup());
@@ -62,26 +65,55 @@ class ServeConfigTest {
     @Test
     void badEnvironmentValueNamesTheVariable() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of("MLSERVER_HTTP_PORT", "eighty")));
+                () -> ServeConfig.resolve(NO_FLAGS, Map.of("MLSERVER_HTTP_PORT", "eighty")));
         assertTrue(e.getMessage().contains("MLSERVER_HTTP_PORT"), e.getMessage());
     }
 
     @Test
     void portOutOfRangeNamesFlagAndVariable() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> ServeConfig.resolve(flags(null, null, 70000), Map.of()));
+                () -> ServeConfig.resolve(Map.of(Setting.HTTP_PORT, "70000"), Map.of()));
         assertTrue(e.getMessage().contains("--http-port") && e.getMessage().contains("MLSERVER_HTTP_PORT"), e.getMessage());
     }
 
     @Test
     void sameHttpAndGrpcPortIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(ServeConfig.Flags.NONE,
+        assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(NO_FLAGS,
                 Map.of("MLSERVER_HTTP_PORT", "8001")));
     }
 
     @Test
     void loadAtStartupFalseIsHonoured() {
-        assertFalse(ServeConfig.resolve(ServeConfig.Flags.NONE, Map.of("MLSERVER_LOAD_MODELS_AT_STARTUP", "false"))
+        assertFalse(ServeConfig.resolve(NO_FLAGS, Map.of("MLSERVER_LOAD_MODELS_AT_STARTUP", "false"))
                 .loadModelsAtStartup());
+    }
+
+    @Test
+    void dtypeBackendAndDeviceComeFromFlagsOverEnvironment() {
+        ServeConfig c = ServeConfig.resolve(Map.of(Setting.DTYPE, "bfloat16"), Map.of("PRETRAINED_MODEL_PATH", "base",
+                "PEFTBENCH_DTYPE", "float32", "PEFTBENCH_BACKEND", "djl", "PEFTBENCH_DEVICE", "gpu"));
+        assertEquals(ComputeType.BFLOAT16, c.model().dtype());
+        assertEquals(Backend.DJL, c.model().backend());
+        assertEquals(Device.GPU, c.model().device());
+        assertEquals(ComputeType.BFLOAT16, c.model().toSpec("m").dtype());
+    }
+
+    @Test
+    void badDtypeGetsGeneratesMessageAndTheVariableIsNamed() {
+        EngineException flag = assertThrows(EngineException.class,
+                () -> ServeConfig.resolve(Map.of(Setting.DTYPE, "int4"), Map.of()));
+        String generates = assertThrows(EngineException.class, () -> ComputeType.parse("int4")).getMessage();
+        assertEquals(generates, flag.getMessage());
+        RuntimeException env = assertThrows(RuntimeException.class,
+                () -> ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_BACKEND", "tpu")));
+        assertTrue(env.getMessage().startsWith("PEFTBENCH_BACKEND: unknown backend 'tpu'"), env.getMessage());
+    }
+
+    @Test
+    void badFlagAndBadVariableNameWhereTheValueCameFrom() {
+        assertEquals("--grpc-port must be an integer, got 'x'", assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(Map.of(Setting.GRPC_PORT, "x"), Map.of())).getMessage());
+        assertEquals("MLSERVER_GRPC_PORT must be an integer, got 'x'", assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(NO_FLAGS, Map.of("MLSERVER_GRPC_PORT", "x"))).getMessage());
     }
 }

@@ -52,7 +52,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The real server on free ports with the real {@link Engine} on the bundled sample model
  * (tiny-bloom + its prompt-tuning adapter), through Java's HttpClient and a grpc-java client built
- * from the project's proto (issue 3, "How it is checked").
+ * from the project's proto.
  */
 class ServerIntegrationTest {
 
@@ -70,10 +70,11 @@ class ServerIntegrationTest {
     @BeforeAll
     static void start() throws Exception {
         engine = new Engine(EngineOptions.defaults());
-        ServeConfig config = new ServeConfig(MODEL,
-                new ModelFields(SAMPLE.resolve("models/tiny-bloom").toString(),
-                        SAMPLE.resolve("models/tiny-bloom-prompt-tuning").toString(), null, null, null),
-                "127.0.0.1", 0, 0, -1, true, null, Duration.ofSeconds(120), 64 * 1024, 64, Duration.ofSeconds(10), -1);
+        ServeConfig config = ServeConfig.defaults()
+                .withModel(MODEL, ModelFields.of(SAMPLE.resolve("models/tiny-bloom").toString(),
+                        SAMPLE.resolve("models/tiny-bloom-prompt-tuning").toString()))
+                .withHost("127.0.0.1").withPorts(0, 0).withGrpcMaxMessageBytes(-1).withMaxRequestBytes(64 * 1024)
+                .withShutdownGrace(Duration.ofSeconds(10));
         server = InferenceServer.start(config, engine);
         List<ModelStatus> models = server.awaitLoaded(Duration.ofMinutes(2));
         assertEquals(ModelState.READY, models.getFirst().state(), "sample model did not load: " + models);

@@ -1,10 +1,14 @@
 package dev.peftbench.ui.publish;
 
+import dev.peftbench.engine.Backend;
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.Device;
 import dev.peftbench.publish.cluster.PublishEvent;
 import dev.peftbench.publish.cluster.Publisher;
 import dev.peftbench.publish.image.ImageSpec;
 import dev.peftbench.publish.image.RuntimeImageBuilder;
 import dev.peftbench.publish.plan.PublishPlan;
+import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.ui.UserMessage;
 import dev.peftbench.ui.Workbench;
 import dev.peftbench.ui.WorkbenchSettings.PublishChoice;
@@ -23,7 +27,12 @@ import javafx.concurrent.Task;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The Publish page: the user's choices become a {@link PublishPlan} (whose validation messages show
@@ -32,6 +41,11 @@ import java.util.function.Consumer;
  */
 public final class PublishViewModel {
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(10);
+    /** Leaves the runtime's variable out: the server's own default runs. */
+    public static final String SERVER_DEFAULT = "server default";
+    public static final List<String> DTYPES = withDefault(Arrays.stream(ComputeType.values()).map(ComputeType::label));
+    public static final List<String> BACKENDS = withDefault(Arrays.stream(Backend.values()).map(PublishViewModel::lower));
+    public static final List<String> DEVICES = withDefault(Arrays.stream(Device.values()).map(PublishViewModel::lower));
 
     private final Workbench workbench;
     private final Cluster cluster;
@@ -43,6 +57,9 @@ public final class PublishViewModel {
     private final StringProperty serviceName = new SimpleStringProperty();
     private final StringProperty baseModel = new SimpleStringProperty();
     private final StringProperty adapter = new SimpleStringProperty();
+    private final StringProperty dtype = new SimpleStringProperty(SERVER_DEFAULT);
+    private final StringProperty backend = new SimpleStringProperty(SERVER_DEFAULT);
+    private final StringProperty device = new SimpleStringProperty(SERVER_DEFAULT);
     private final StringProperty storageKey = new SimpleStringProperty();
     private final StringProperty storagePath = new SimpleStringProperty();
     private final BooleanProperty gateway = new SimpleBooleanProperty();
@@ -67,6 +84,9 @@ public final class PublishViewModel {
         serviceName.set(saved.serviceName());
         baseModel.set(saved.baseModel());
         adapter.set(saved.adapter());
+        dtype.set(known(saved.dtype(), DTYPES));
+        backend.set(known(saved.backend(), BACKENDS));
+        device.set(known(saved.device(), DEVICES));
         storageKey.set(saved.storageKey());
         storagePath.set(saved.storagePath());
         gateway.set(saved.gateway());
@@ -74,7 +94,7 @@ public final class PublishViewModel {
         createNamespace.set(saved.createNamespace());
         contexts.setAll(cluster.contexts());
         for (Observable field : new Observable[] {context, namespace, image, runtimeName, serviceName, baseModel, adapter,
-                storageKey, storagePath, gateway, nativeRuntime}) {
+                dtype, backend, device, storageKey, storagePath, gateway, nativeRuntime}) {
             field.addListener(o -> updatePreview());
         }
         updatePreview();
@@ -82,10 +102,30 @@ public final class PublishViewModel {
 
     /** The plan from the fields: the reference deployment's values for everything the page does not show. */
     public PublishPlan plan() {
+        PublishPlan.Compute compute = new PublishPlan.Compute(chosen(dtype, ComputeType::parse),
+                chosen(backend, Backend::parse), chosen(device, Device::parse));
         return new PublishPlan(context.get(), namespace.get(), runtimeName.get(), serviceName.get(), image.get(),
-                PublishPlan.ModelFormat.PEFT, baseModel.get(), adapter.get(), null, PublishPlan.RuntimePorts.REFERENCE,
+                PublishPlan.ModelFormat.PEFT, baseModel.get(), adapter.get(), null, compute, PublishPlan.ServerSettings.REFERENCE,
                 PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT,
                 new PublishPlan.Storage(storageKey.get(), storagePath.get()), gateway.get(), nativeRuntime.get());
+    }
+
+    /** The choice parsed as the server parses it, or null for the server's default. */
+    private static <T> T chosen(StringProperty choice, Function<String, T> parse) {
+        return SERVER_DEFAULT.equals(choice.get()) ? null : ModelFields.parse(choice.get(), parse, null);
+    }
+
+    private static List<String> withDefault(Stream<String> values) {
+        return Stream.concat(Stream.of(SERVER_DEFAULT), values).toList();
+    }
+
+    private static String lower(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A saved choice that is still offered, else the server's default (older settings files have none). */
+    private static String known(String saved, List<String> offered) {
+        return saved != null && offered.contains(saved) ? saved : SERVER_DEFAULT;
     }
 
     private void updatePreview() {
@@ -196,8 +236,8 @@ public final class PublishViewModel {
 
     public PublishChoice choice() {
         return new PublishChoice(context.get(), namespace.get(), image.get(), runtimeName.get(), serviceName.get(),
-                baseModel.get(), adapter.get(), storageKey.get(), storagePath.get(), gateway.get(), nativeRuntime.get(),
-                createNamespace.get());
+                baseModel.get(), adapter.get(), dtype.get(), backend.get(), device.get(), storageKey.get(), storagePath.get(),
+                gateway.get(), nativeRuntime.get(), createNamespace.get());
     }
 
     public ObservableList<String> contexts() { return contexts; }
@@ -208,6 +248,9 @@ public final class PublishViewModel {
     public StringProperty serviceNameProperty() { return serviceName; }
     public StringProperty baseModelProperty() { return baseModel; }
     public StringProperty adapterProperty() { return adapter; }
+    public StringProperty dtypeProperty() { return dtype; }
+    public StringProperty backendProperty() { return backend; }
+    public StringProperty deviceProperty() { return device; }
     public StringProperty storageKeyProperty() { return storageKey; }
     public StringProperty storagePathProperty() { return storagePath; }
     public BooleanProperty gatewayProperty() { return gateway; }

@@ -1,10 +1,10 @@
 package dev.peftbench.ui.serve;
 
 import dev.peftbench.engine.ServedModel;
-import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.serve.InferenceServer;
 import dev.peftbench.serve.ServeConfig;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.serve.ServedRequest;
+import dev.peftbench.serve.metrics.MetricsSnapshot;
 import dev.peftbench.serve.repository.ModelStatus;
 import dev.peftbench.ui.UserMessage;
 import dev.peftbench.ui.Workbench;
@@ -30,18 +30,14 @@ import javafx.util.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
  * The Serve page: starts and stops the embedded KServe v2 server ({@link InferenceServer}) on the
- * workbench's engine, serving the loaded model under its name; keeps a live log of the generations it
- * runs and polls its {@code /metrics}.
+ * workbench's engine, serving the model the workbench loaded as it is, under its name; keeps a live log
+ * of the generations it runs and shows its metrics.
  */
 public final class ServeViewModel {
     private static final Logger log = LoggerFactory.getLogger(ServeViewModel.class);
@@ -49,8 +45,6 @@ public final class ServeViewModel {
     static final String HOST = "127.0.0.1";
     private static final int LOG_ROWS = 500;
     private static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(5);
-    /** The local server has no ModelMesh in front of it: its runtime SPI port stays closed. */
-    private static final int MODEL_MESH_SPI_OFF = -1;
 
     private final Workbench workbench;
     private final StringProperty httpPort = new SimpleStringProperty();
@@ -66,11 +60,6 @@ public final class ServeViewModel {
     private final StringBinding restUrl;
     private final StringBinding grpcAddress;
     private final StringBinding curl;
-    private final java.util.concurrent.Executor scrapeThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "serve-metrics-scrape");
-        t.setDaemon(true);
-        return t;
-    });
     private final Timeline poller;
     private final ObservableStringValue promptInput;
     private InferenceServer server;
@@ -105,24 +94,24 @@ public final class ServeViewModel {
         }
         ServeConfig config;
         try {
-            config = new ServeConfig(model.name(), fields(model.spec().template(), model), HOST,
-                    port("HTTP port", httpPort.get()), port("gRPC port", grpcPort.get()),
-                    ServeConfig.DEFAULT_GRPC_MAX_MESSAGE_BYTES, true, null, ServeConfig.DEFAULT_TIMEOUT,
-                    ServeConfig.DEFAULT_MAX_REQUEST_BYTES, ServeConfig.DEFAULT_QUEUE_CAPACITY, SHUTDOWN_GRACE,
-                    MODEL_MESH_SPI_OFF);
+            // No ModelMesh in front of a desktop server: its runtime SPI port stays closed (the default).
+            config = ServeConfig.defaults().withHost(HOST)
+                    .withPorts(port("HTTP port", httpPort.get()), port("gRPC port", grpcPort.get()))
+                    .withShutdownGrace(SHUTDOWN_GRACE);
         } catch (IllegalArgumentException e) {
             error.set("Check the ports: " + e.getMessage());
             return;
         }
-        RecordingGateway gateway = new RecordingGateway(workbench.engine(),
-                request -> Platform.runLater(() -> record(request)));
+        InferenceServer.Builder serving = InferenceServer.builder(config, workbench.engine())
+                .adopt(model)
+                .requestListener(request -> Platform.runLater(() -> record(request)));
         Task<InferenceServer> task = new Task<>() {
             @Override
             protected InferenceServer call() throws Exception {
                 updateMessage("Starting the server on ports " + config.httpPort() + " / " + config.grpcPort() + "…");
                 updateProgress(-1, 1);
-                InferenceServer started = InferenceServer.start(config, gateway);
-                modelsAtStart = started.awaitLoaded(java.time.Duration.ofMinutes(10));
+                InferenceServer started = serving.start();
+                modelsAtStart = started.models();
                 if (isCancelled()) {
                     started.close();
                 }
@@ -216,41 +205,22 @@ public final class ServeViewModel {
     }
 
     private void poll() {
-        if (server == null) {
-            return;
+        if (server != null) {
+            metrics.set(describe(server.metrics()));
         }
-        URI uri = URI.create("http://localhost:" + boundHttpPort.get() + "/metrics");
-        CompletableFuture.supplyAsync(() -> scrape(uri), scrapeThread)
-                .thenAccept(text -> Platform.runLater(() -> metrics.set(ServerNumbers.parse(text).describe())))
-                .exceptionally(t -> null); // The next tick tries again; a missed scrape is not worth a message.
     }
 
-    /**
-     * One scrape on a client that is closed right after: a kept-alive connection would make the
-     * server's graceful stop wait for it.
-     */
-    private static String scrape(URI uri) {
-        try (HttpClient client = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build()) {
-            return client.send(HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(2)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    static String describe(MetricsSnapshot m) {
+        return String.format(Locale.ROOT,
+                "requests %d · errors %d · mean latency %.1f ms · mean first token %.1f ms · tokens %d · queue %d · models ready %d",
+                m.requests(), m.errors(), m.meanLatencyMs(), m.meanTimeToFirstTokenMs(), m.generatedTokens(), m.queueDepth(),
+                m.loadedModels());
     }
 
     private static String describe(List<ModelStatus> models) {
         return "Running · " + models.stream()
                 .map(s -> s.name() + " " + s.state() + (s.ready() || s.reason().isEmpty() ? "" : " (" + s.reason() + ")"))
                 .collect(Collectors.joining(", "));
-    }
-
-    /** The served model's fields as the server's repository takes them: the loaded model, its template. */
-    private static ModelFields fields(PromptTemplate template, ServedModel model) {
-        String textColumn = template instanceof PromptTemplate.Seed seed ? seed.textColumn() : null;
-        return new ModelFields(model.spec().baseModel(), model.spec().adapter(), template.spec(), textColumn, null);
     }
 
     private static int port(String field, String text) {

@@ -9,7 +9,8 @@ import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.generate.PromptTemplate;
-import dev.peftbench.serve.cli.PeftbenchCli;
+import dev.peftbench.serve.cli.CommandLines;
+import dev.peftbench.serve.cli.GenerateCommand;
 import dev.peftbench.ui.ShellController;
 import dev.peftbench.ui.TestWindows;
 import dev.peftbench.ui.WorkbenchWindow;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
-import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -77,7 +77,7 @@ class PromptPageTest {
         awaitRunEnd();
 
         StringWriter out = new StringWriter();
-        int exit = new CommandLine(new PeftbenchCli()).setOut(new PrintWriter(out)).execute("generate",
+        int exit = CommandLines.of(new GenerateCommand()).setOut(new PrintWriter(out)).execute(
                 "--model", TestWindows.sampleModels().resolve("tiny-bloom").toString(),
                 "--adapter", TestWindows.sampleModels().resolve("tiny-bloom-prompt-tuning").toString(),
                 "--prompt", input, "--json");

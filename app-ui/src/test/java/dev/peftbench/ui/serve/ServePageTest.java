@@ -35,6 +35,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(ApplicationExtension.class)
@@ -66,6 +67,7 @@ class ServePageTest {
         // Port 0: any free port, so the test never collides with a running server.
         replace(robot, "#httpPortField", "0");
         replace(robot, "#grpcPortField", "0");
+        ServedModel loaded = TestWindows.engine().find(sample.name()).orElseThrow();
         robot.clickOn("#startServerButton");
         TestWindows.waitUntil(() -> window.serve().stateProperty().get() != ServerState.STARTING);
         assertEquals(ServerState.RUNNING, window.serve().stateProperty().get(), window.serve().errorProperty().get());
@@ -90,6 +92,9 @@ class ServePageTest {
         TestWindows.waitUntil(() -> !window.serve().requests().isEmpty());
         assertEquals(sample.name(), window.serve().requests().getFirst().model());
         assertTrue(window.serve().requests().getFirst().status().startsWith("ok"));
+        TestWindows.waitUntil(() -> window.serve().metricsProperty().get().startsWith("requests 1 "));
+        assertTrue(window.serve().metricsProperty().get().contains("errors 0"), window.serve().metricsProperty().get());
+        assertSame(loaded, TestWindows.engine().find(sample.name()).orElseThrow(), "the server serves the model as loaded");
 
         int port = window.serve().boundHttpPortProperty().get();
         robot.clickOn("#stopServerButton");

@@ -202,7 +202,8 @@ public final class Publisher {
                     + summary(conditions);
         }
         return prefix + ". Status: " + summary(conditions) + ". If the runtime pods run, check their logs "
-                + "(kubectl logs -n " + plan.namespace() + " -l name=modelmesh-serving-" + plan.runtimeName() + " -c mlserver)";
+                + "(kubectl logs -n " + plan.namespace() + " -l name=" + Manifests.MODELMESH_SERVICE + "-" + plan.runtimeName()
+                + " -c mlserver)";
     }
 
     /** Where to send requests: the Istio ingress gateway when published with one, else the in-cluster Service. */
@@ -216,13 +217,15 @@ public final class Publisher {
                     && !ingress.getStatus().getLoadBalancer().getIngress().isEmpty()) {
                 LoadBalancerIngress lb = ingress.getStatus().getLoadBalancer().getIngress().getFirst();
                 String host = lb.getIp() != null ? lb.getIp() : lb.getHostname();
-                return "http://" + host + ":8008" + path;
+                return "http://" + host + ":" + Manifests.MODELMESH_REST_PORT + path;
             }
-            return "http://<ingress gateway address>:8008" + path
-                    + " (no external address on istio-system/istio-ingressgateway yet: check the gateway's IP and port 8008)";
+            return "http://<ingress gateway address>:" + Manifests.MODELMESH_REST_PORT + path
+                    + " (no external address on istio-system/istio-ingressgateway yet: check the gateway's IP and port "
+                    + Manifests.MODELMESH_REST_PORT + ")";
         }
-        return "http://modelmesh-serving." + plan.namespace() + ":8008" + path + " (in the cluster; locally: kubectl port-forward -n "
-                + plan.namespace() + " svc/modelmesh-serving 8008)";
+        return "http://" + Manifests.MODELMESH_SERVICE + "." + plan.namespace() + ":" + Manifests.MODELMESH_REST_PORT + path
+                + " (in the cluster; locally: kubectl port-forward -n " + plan.namespace() + " svc/" + Manifests.MODELMESH_SERVICE
+                + " " + Manifests.MODELMESH_REST_PORT + ")";
     }
 
     /** Runs a cluster call and turns client failures into messages about the cluster, not stack traces. */

@@ -14,11 +14,12 @@ import com.google.cloud.tools.jib.api.buildplan.Port;
 import com.google.cloud.tools.jib.event.events.ProgressEvent;
 import com.google.cloud.tools.jib.frontend.CredentialRetrieverFactory;
 
+import dev.peftbench.serve.RuntimeContract;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,14 +30,12 @@ import java.util.stream.Stream;
 /**
  * Builds the server's runtime image with Jib, without a Docker daemon: third-party jars, the 100+ MB
  * PyTorch natives jar (its own layer, so code changes never re-push it), the project's own jars and
- * classes, and optionally a baked-in model. The entrypoint runs {@code serve}; the environment carries
- * the MLServer-compatible defaults, and the process runs as a non-root user.
+ * classes, and optionally a baked-in model. The entrypoint, environment, ports and model folders are
+ * the server's {@link RuntimeContract}; the process runs as a non-root user.
  */
 public final class RuntimeImageBuilder {
 
     static final AbsoluteUnixPath APP = AbsoluteUnixPath.get("/app");
-    static final AbsoluteUnixPath MODELS = AbsoluteUnixPath.get("/models");
-    static final String MAIN = "dev.peftbench.serve.cli.PeftbenchCli";
     static final String USER = "1000:1000";
 
     private RuntimeImageBuilder() {
@@ -79,30 +78,26 @@ public final class RuntimeImageBuilder {
             image.addFileEntriesLayer(own.build());
             classpath.add(libs + "/*");
 
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("MLSERVER_HTTP_PORT", "8002");
-            env.put("MLSERVER_GRPC_PORT", "8001");
-            env.put("MLSERVER_HOST", "0.0.0.0");
-            // PyTorch natives come from the jar on the classpath; DJL unpacks them here, never downloads.
-            env.put("DJL_CACHE_DIR", "/tmp/djl");
+            Map<String, String> env = RuntimeContract.imageEnvironment(spec.bakedModel() != null, spec.bakedAdapter() != null);
             if (spec.bakedModel() != null || spec.bakedAdapter() != null) {
                 FileEntriesLayer.Builder model = FileEntriesLayer.builder().setName("model");
                 if (spec.bakedModel() != null) {
-                    addTree(model, spec.bakedModel(), MODELS.resolve("base"));
-                    env.put("PRETRAINED_MODEL_PATH", MODELS.resolve("base").toString());
+                    addTree(model, spec.bakedModel(), AbsoluteUnixPath.get(RuntimeContract.BAKED_MODEL_DIR));
                 }
                 if (spec.bakedAdapter() != null) {
-                    addTree(model, spec.bakedAdapter(), MODELS.resolve("adapter"));
-                    env.put("PEFT_MODEL_ID", MODELS.resolve("adapter").toString());
+                    addTree(model, spec.bakedAdapter(), AbsoluteUnixPath.get(RuntimeContract.BAKED_ADAPTER_DIR));
                 }
                 image.addFileEntriesLayer(model.build());
             }
+            List<String> entrypoint = new ArrayList<>(List.of("java"));
+            entrypoint.addAll(RuntimeContract.JVM_OPTIONS);
+            entrypoint.addAll(List.of("-cp", String.join(":", classpath), RuntimeContract.MAIN_CLASS));
             String[] os = spec.platform().split("/");
             image.setPlatforms(Set.of(new Platform(os[1], os[0])))
-                    .setEntrypoint("java", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                            "-XX:+UseTransparentHugePages", "-Dai.djl.offline=true", "-cp", String.join(":", classpath), MAIN, "serve")
+                    .setEntrypoint(entrypoint)
                     .setEnvironment(env)
-                    .setExposedPorts(Port.tcp(8001), Port.tcp(8002), Port.tcp(8085))
+                    .setExposedPorts(Port.tcp(RuntimeContract.GRPC_PORT), Port.tcp(RuntimeContract.HTTP_PORT),
+                            Port.tcp(RuntimeContract.MMESH_PORT))
                     .setUser(USER)
                     .setWorkingDirectory(APP)
                     .setLabels(Map.of(

@@ -1,6 +1,8 @@
 package dev.peftbench.publish.manifest;
 
 import dev.peftbench.publish.plan.PublishPlan;
+import dev.peftbench.serve.RuntimeContract;
+import dev.peftbench.serve.RuntimeContract.Setting;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -8,21 +10,21 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * The cluster objects of a {@link PublishPlan}, shaped as the reference deployment writes them
- * (reference-scenario/sample-runtime.yaml, peft-demo-isvc.yaml) and as KServe's ModelMesh docs require
+ * (sample-data/sample-runtime.yaml, peft-demo-isvc.yaml) and as KServe's ModelMesh docs require
  * (multi-model runtime, string env values, the deploymentMode annotation), plus an optional Istio
- * Gateway + VirtualService for the ASM ingress (port 8008 to the modelmesh-serving Service).
+ * Gateway + VirtualService for the ASM ingress (port 8008 to the modelmesh-serving Service). The
+ * runtime container's environment uses the server's own names ({@link RuntimeContract}).
  */
 public final class Manifests {
 
-    /** ModelMesh's Service and its REST proxy port (docs/predictors/run-inference.md). */
-    static final String MODELMESH_SERVICE = "modelmesh-serving";
-    static final int MODELMESH_REST_PORT = 8008;
-    /** ModelMesh's management endpoint: the built-in adapter's port, or ours with a native runtime. */
-    static final int NATIVE_RUNTIME_PORT = 8085;
+    /** ModelMesh Serving's Service in front of every runtime, and its REST proxy port. */
+    public static final String MODELMESH_SERVICE = "modelmesh-serving";
+    public static final int MODELMESH_REST_PORT = 8008;
 
     private Manifests() {
     }
@@ -60,29 +62,38 @@ public final class Manifests {
         Map<String, Object> format = map("name", p.modelFormat().name(), "version", p.modelFormat().version(),
                 "autoSelect", p.modelFormat().autoSelect());
         List<Map<String, Object>> env = new ArrayList<>();
-        PublishPlan.RuntimePorts ports = p.ports();
+        PublishPlan.ServerSettings server = p.server();
         if (p.nativeRuntime()) {
             // ModelMesh loads every model through the SPI; the runtime only needs its ports and base model.
-            env.add(env("PEFTBENCH_MMESH_PORT", String.valueOf(NATIVE_RUNTIME_PORT)));
-            env.add(env("MLSERVER_GRPC_PORT", String.valueOf(ports.grpcPort())));
-            env.add(env("MLSERVER_HTTP_PORT", String.valueOf(ports.httpPort())));
-            env.add(env("MLSERVER_LOAD_MODELS_AT_STARTUP", "false"));
-            env.add(env("MLSERVER_HOST", "0.0.0.0"));
+            env.add(env(Setting.MMESH_PORT, String.valueOf(RuntimeContract.MMESH_PORT)));
+            env.add(env(Setting.GRPC_PORT, String.valueOf(server.grpcPort())));
+            env.add(env(Setting.HTTP_PORT, String.valueOf(server.httpPort())));
+            env.add(env(Setting.LOAD_MODELS_AT_STARTUP, "false"));
+            env.add(env(Setting.HOST, RuntimeContract.ALL_INTERFACES));
         } else {
-            env.add(env("MLSERVER_MODELS_DIR", ports.modelsDir()));
-            env.add(env("MLSERVER_GRPC_PORT", String.valueOf(ports.grpcPort())));
-            env.add(env("MLSERVER_HTTP_PORT", String.valueOf(ports.httpPort())));
-            env.add(env("MLSERVER_LOAD_MODELS_AT_STARTUP", String.valueOf(ports.loadModelsAtStartup())));
-            env.add(env("MLSERVER_MODEL_NAME", ports.modelName()));
-            env.add(env("MLSERVER_HOST", ports.host()));
+            env.add(env(Setting.MODELS_DIR, server.modelsDir()));
+            env.add(env(Setting.GRPC_PORT, String.valueOf(server.grpcPort())));
+            env.add(env(Setting.HTTP_PORT, String.valueOf(server.httpPort())));
+            env.add(env(Setting.LOAD_MODELS_AT_STARTUP, String.valueOf(server.loadModelsAtStartup())));
+            env.add(env(Setting.MODEL_NAME, server.modelName()));
+            env.add(env(Setting.HOST, server.host()));
         }
-        env.add(env("MLSERVER_GRPC_MAX_MESSAGE_LENGTH", String.valueOf(ports.grpcMaxMessageLength())));
-        env.add(env("PRETRAINED_MODEL_PATH", p.baseModel()));
+        env.add(env(Setting.GRPC_MAX_MESSAGE_LENGTH, String.valueOf(server.grpcMaxMessageLength())));
+        env.add(env(Setting.BASE_MODEL, p.baseModel()));
         if (p.adapter() != null) {
-            env.add(env("PEFT_MODEL_ID", p.adapter()));
+            env.add(env(Setting.ADAPTER, p.adapter()));
         }
         if (p.textColumn() != null) {
-            env.add(env("DATASET_TEXT_COLUMN_NAME", p.textColumn()));
+            env.add(env(Setting.TEXT_COLUMN, p.textColumn()));
+        }
+        if (p.compute().dtype() != null) {
+            env.add(env(Setting.DTYPE, p.compute().dtype().label()));
+        }
+        if (p.compute().backend() != null) {
+            env.add(env(Setting.BACKEND, p.compute().backend().name().toLowerCase(Locale.ROOT)));
+        }
+        if (p.compute().device() != null) {
+            env.add(env(Setting.DEVICE, p.compute().device().name().toLowerCase(Locale.ROOT)));
         }
         Map<String, Object> resources = map(
                 "requests", map("cpu", p.resources().cpuRequest(), "memory", p.resources().memoryRequest()),
@@ -92,8 +103,8 @@ public final class Manifests {
         Map<String, Object> spec = map(
                 "supportedModelFormats", List.of(format),
                 "multiModel", true,
-                "grpcDataEndpoint", "port:" + ports.grpcPort(),
-                "grpcEndpoint", "port:" + NATIVE_RUNTIME_PORT,
+                "grpcDataEndpoint", "port:" + server.grpcPort(),
+                "grpcEndpoint", "port:" + RuntimeContract.MMESH_PORT,
                 "containers", List.of(container));
         if (!p.nativeRuntime()) {
             spec.put("builtInAdapter", map("serverType", "mlserver",
@@ -143,8 +154,8 @@ public final class Manifests {
         return r;
     }
 
-    private static Map<String, Object> env(String name, String value) {
-        return map("name", name, "value", value);
+    private static Map<String, Object> env(Setting setting, String value) {
+        return map("name", setting.env(), "value", value);
     }
 
     /** An insertion-ordered map, so the YAML reads in the reference's order. */

@@ -1,5 +1,11 @@
 package dev.peftbench.publish.plan;
 
+import dev.peftbench.engine.Backend;
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.Device;
+import dev.peftbench.serve.RuntimeContract;
+
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -10,12 +16,12 @@ import java.util.regex.Pattern;
  *
  * @param context   kube context; null = kubeconfig's current context
  * @param textColumn DATASET_TEXT_COLUMN_NAME for the runtime; null leaves the variable out (server default)
- * @param nativeRuntime the server answers ModelMesh's runtime SPI itself on 8085: no builtInAdapter sidecar,
- *                      no dummy model name (else the reference's MLServer adapter layout)
+ * @param nativeRuntime the server answers ModelMesh's runtime SPI itself on {@value RuntimeContract#MMESH_PORT}: no
+ *                      builtInAdapter sidecar, no dummy model name (else the reference's MLServer adapter layout)
  */
 public record PublishPlan(String context, String namespace, String runtimeName, String serviceName, String image,
-                          ModelFormat modelFormat, String baseModel, String adapter, String textColumn,
-                          RuntimePorts ports, Resources resources, AdapterSettings adapterSettings, Storage storage,
+                          ModelFormat modelFormat, String baseModel, String adapter, String textColumn, Compute compute,
+                          ServerSettings server, Resources resources, AdapterSettings adapterSettings, Storage storage,
                           boolean gateway, boolean nativeRuntime) {
 
     /** DNS-1123 label: what Kubernetes accepts for namespaces and what KServe accepts for names. */
@@ -23,6 +29,7 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
     /** KServe's InferenceService name rule (inference_service_validation.go): starts with a letter. */
     private static final Pattern ISVC_NAME = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
 
+    /** ModelMesh Serving's namespace in its quick start, and the reference deployment's. */
     public static final String DEFAULT_NAMESPACE = "modelmesh-serving";
     public static final String DEFAULT_RUNTIME = "peft-model-server";
     public static final String DEFAULT_SERVICE = "peft-demo";
@@ -41,30 +48,40 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
         public static final ModelFormat PEFT = new ModelFormat("peft-model", "1", true);
     }
 
-    /** The runtime's own ports and MLServer-compatible settings (the reference runtime's env). */
-    public record RuntimePorts(int grpcPort, int httpPort, String host, String modelName, boolean loadModelsAtStartup,
-                               String modelsDir, long grpcMaxMessageLength) {
-        public RuntimePorts {
+    /**
+     * How the engine runs in the runtime ({@code PEFTBENCH_DTYPE}, {@code PEFTBENCH_BACKEND},
+     * {@code PEFTBENCH_DEVICE}); null leaves a variable out, so the server's default applies.
+     */
+    public record Compute(ComputeType dtype, Backend backend, Device device) {
+        public static final Compute SERVER_DEFAULT = new Compute(null, null, null);
+    }
+
+    /** The server's ports and MLServer-compatible settings in the runtime container (the reference runtime's env). */
+    public record ServerSettings(int grpcPort, int httpPort, String host, String modelName, boolean loadModelsAtStartup,
+                                 String modelsDir, long grpcMaxMessageLength) {
+        /** Ports ModelMesh's own containers use in the same pod. */
+        private static final Set<Integer> MODELMESH_PORTS = Set.of(8080, RuntimeContract.MMESH_PORT, 8008, 8033, 8089, 8090, 2112);
+
+        public ServerSettings {
             for (int port : new int[] {grpcPort, httpPort}) {
                 if (port < 1 || port > 65535) {
                     throw new IllegalArgumentException("port " + port + " is outside 1-65535");
                 }
-                // Ports ModelMesh's own containers use in the same pod (k8s/README.md).
-                if (port == 8080 || port == 8085 || port == 8008 || port == 8033 || port == 8089 || port == 8090 || port == 2112) {
+                if (MODELMESH_PORTS.contains(port)) {
                     throw new IllegalArgumentException("port " + port + " is taken by ModelMesh's containers in the runtime pod; "
-                            + "use e.g. 8001 (gRPC) and 8002 (HTTP)");
+                            + "use e.g. " + RuntimeContract.GRPC_PORT + " (gRPC) and " + RuntimeContract.HTTP_PORT + " (HTTP)");
                 }
             }
             if (grpcPort == httpPort) {
                 throw new IllegalArgumentException("the runtime's gRPC and HTTP ports must differ");
             }
             if (modelName == null || modelName.isBlank()) {
-                throw new IllegalArgumentException("MLSERVER_MODEL_NAME must not be empty");
+                throw new IllegalArgumentException(RuntimeContract.Setting.MODEL_NAME.env() + " must not be empty");
             }
         }
 
-        public static final RuntimePorts REFERENCE =
-                new RuntimePorts(8001, 8002, "127.0.0.1", "peft-model", true, "/models/_mlserver_models/", -1);
+        public static final ServerSettings REFERENCE = new ServerSettings(RuntimeContract.GRPC_PORT, RuntimeContract.HTTP_PORT,
+                "127.0.0.1", "peft-model", true, "/models/_mlserver_models/", -1);
     }
 
     /** Container requests and limits, as Kubernetes quantities. */
@@ -90,7 +107,8 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
             }
         }
 
-        public static final AdapterSettings DEFAULT = new AdapterSettings(8001, 134217728L, 90000L);
+        /** The adapter reaches MLServer on its gRPC port. */
+        public static final AdapterSettings DEFAULT = new AdapterSettings(RuntimeContract.GRPC_PORT, 134217728L, 90000L);
     }
 
     /** Where ModelMesh pulls the model from: a key of the storage-config Secret and a path. */
@@ -127,21 +145,28 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
         if (context != null && context.isBlank()) {
             context = null;
         }
-        if (modelFormat == null || ports == null || resources == null || adapterSettings == null || storage == null) {
-            throw new IllegalArgumentException("model format, ports, resources, adapter settings and storage are required");
+        compute = compute == null ? Compute.SERVER_DEFAULT : compute;
+        if (modelFormat == null || server == null || resources == null || adapterSettings == null || storage == null) {
+            throw new IllegalArgumentException("model format, server settings, resources, adapter settings and storage are required");
         }
     }
 
     /** The same plan running another image (e.g. the digest of a fresh build). */
     public PublishPlan withImage(String newImage) {
         return new PublishPlan(context, namespace, runtimeName, serviceName, newImage, modelFormat, baseModel, adapter,
-                textColumn, ports, resources, adapterSettings, storage, gateway, nativeRuntime);
+                textColumn, compute, server, resources, adapterSettings, storage, gateway, nativeRuntime);
+    }
+
+    /** The same plan with the engine run another way. */
+    public PublishPlan withCompute(Compute newCompute) {
+        return new PublishPlan(context, namespace, runtimeName, serviceName, image, modelFormat, baseModel, adapter,
+                textColumn, newCompute, server, resources, adapterSettings, storage, gateway, nativeRuntime);
     }
 
     /** The reference deployment's values with the given image. */
     public static PublishPlan reference(String image) {
         return new PublishPlan(null, DEFAULT_NAMESPACE, DEFAULT_RUNTIME, DEFAULT_SERVICE, image, ModelFormat.PEFT,
-                DEFAULT_BASE_MODEL, DEFAULT_ADAPTER, null, RuntimePorts.REFERENCE, Resources.DEFAULT,
+                DEFAULT_BASE_MODEL, DEFAULT_ADAPTER, null, Compute.SERVER_DEFAULT, ServerSettings.REFERENCE, Resources.DEFAULT,
                 AdapterSettings.DEFAULT, Storage.REFERENCE, false, false);
     }
 

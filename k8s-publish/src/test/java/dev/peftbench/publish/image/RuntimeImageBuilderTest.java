@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import dev.peftbench.serve.RuntimeContract;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +49,7 @@ class RuntimeImageBuilderTest {
     @Test
     void imageHoldsTheClasspathNativesAndModelWithServeAsEntrypoint(@TempDir Path tmp) throws IOException {
         Path classes = tmp.resolve("serve/target/classes");
-        file(classes, "dev/peftbench/serve/cli/PeftbenchCli.class");
+        file(classes, "dev/peftbench/serve/cli/RuntimeMain.class");
         List<Path> classpath = List.of(classes, file(tmp, "libs/engine-0.1.0-SNAPSHOT.jar"), file(tmp, "libs/jackson-databind-2.21.1.jar"),
                 file(tmp, "libs/pytorch-native-cpu-2.7.1-linux-x86_64.jar"));
         Path model = tmp.resolve("model");
@@ -65,7 +66,7 @@ class RuntimeImageBuilderTest {
         JsonNode config = new ObjectMapper().readTree(image.get(manifest.get("Config").asText())).get("config");
         List<String> entrypoint = new ArrayList<>();
         config.get("Entrypoint").forEach(n -> entrypoint.add(n.asText()));
-        assertEquals(List.of("dev.peftbench.serve.cli.PeftbenchCli", "serve"), entrypoint.subList(entrypoint.size() - 2, entrypoint.size()));
+        assertEquals(RuntimeContract.MAIN_CLASS, entrypoint.getLast());
         assertTrue(entrypoint.contains("-Dai.djl.offline=true") && entrypoint.contains("jdk.incubator.vector"), entrypoint.toString());
         String env = config.get("Env").toString();
         assertTrue(env.contains("MLSERVER_HTTP_PORT=8002") && env.contains("PRETRAINED_MODEL_PATH=/models/base"), env);
@@ -80,7 +81,7 @@ class RuntimeImageBuilderTest {
         }
         assertEquals(4, layers.size(), layers.toString());
         assertTrue(layers.stream().anyMatch(l -> l.equals(List.of("app/libs/pytorch-native-cpu-2.7.1-linux-x86_64.jar"))), layers.toString());
-        assertTrue(layers.stream().anyMatch(l -> l.contains("app/classes-0/dev/peftbench/serve/cli/PeftbenchCli.class")
+        assertTrue(layers.stream().anyMatch(l -> l.contains("app/classes-0/dev/peftbench/serve/cli/RuntimeMain.class")
                 && l.contains("app/libs/engine-0.1.0-SNAPSHOT.jar")), layers.toString());
         assertTrue(layers.stream().anyMatch(l -> l.contains("models/base/config.json")), layers.toString());
     }

@@ -7,6 +7,9 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.peftbench.engine.Backend;
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.Device;
 import dev.peftbench.publish.plan.PublishPlan;
 import org.junit.jupiter.api.Test;
 
@@ -57,7 +60,8 @@ class ManifestsTest {
     @Test
     void generatedResourcesValidateAgainstTheKServeCrdSchemas() throws IOException {
         PublishPlan plan = new PublishPlan("ctx", "team-a", "my-runtime", "my-service", "example.registry/peft:1",
-                PublishPlan.ModelFormat.PEFT, "/models/bloomz", null, "text", PublishPlan.RuntimePorts.REFERENCE,
+                PublishPlan.ModelFormat.PEFT, "/models/bloomz", null, "text",
+                new PublishPlan.Compute(ComputeType.BFLOAT16, Backend.CPU, Device.CPU), PublishPlan.ServerSettings.REFERENCE,
                 new PublishPlan.Resources("1", "2Gi", "2", "3Gi"), PublishPlan.AdapterSettings.DEFAULT,
                 new PublishPlan.Storage("s3", "models/bloomz"), true, false);
         List<JsonNode> docs = documents(Manifests.yaml(plan));
@@ -66,6 +70,8 @@ class ManifestsTest {
         assertTrue(runtime.isEmpty(), runtime.toString());
         Set<ValidationMessage> isvc = crdSchema("serving.kserve.io_inferenceservices.yaml", "v1beta1").validate(docs.get(1));
         assertTrue(isvc.isEmpty(), isvc.toString());
+        assertTrue(docs.get(0).at("/spec/containers/0/env").toString().contains("{\"name\":\"PEFTBENCH_DTYPE\",\"value\":\"bfloat16\"}"),
+                docs.get(0).toString());
         assertEquals("my-service-gateway", docs.get(3).path("spec").path("gateways").get(0).asText());
         assertEquals("modelmesh-serving.team-a.svc.cluster.local",
                 docs.get(3).at("/spec/http/0/route/0/destination/host").asText());
@@ -83,7 +89,7 @@ class ManifestsTest {
     void nativeRuntimeHasNoAdapterSidecarAndStillValidates() throws IOException {
         PublishPlan r = PublishPlan.reference("example.registry/peft:1");
         PublishPlan plan = new PublishPlan(null, r.namespace(), r.runtimeName(), r.serviceName(), r.image(), r.modelFormat(),
-                r.baseModel(), null, null, r.ports(), r.resources(), r.adapterSettings(), r.storage(), false, true);
+                r.baseModel(), null, null, r.compute(), r.server(), r.resources(), r.adapterSettings(), r.storage(), false, true);
         JsonNode runtime = documents(Manifests.yaml(plan)).getFirst();
         assertTrue(runtime.path("spec").path("builtInAdapter").isMissingNode(), runtime.toString());
         assertEquals("port:8085", runtime.path("spec").path("grpcEndpoint").asText());

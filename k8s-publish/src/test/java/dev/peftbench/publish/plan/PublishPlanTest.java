@@ -10,7 +10,7 @@ class PublishPlanTest {
     private static PublishPlan with(String namespace, String runtime, String service, String image) {
         PublishPlan r = PublishPlan.reference("img:1");
         return new PublishPlan(null, namespace, runtime, service, image, r.modelFormat(), r.baseModel(), r.adapter(),
-                null, r.ports(), r.resources(), r.adapterSettings(), r.storage(), false, false);
+                null, r.compute(), r.server(), r.resources(), r.adapterSettings(), r.storage(), false, false);
     }
 
     @Test
@@ -33,7 +33,7 @@ class PublishPlanTest {
     @Test
     void portsOfModelMeshContainersAreRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new PublishPlan.RuntimePorts(8001, 8080, "127.0.0.1", "m", true, "/models", -1));
+                () -> new PublishPlan.ServerSettings(8001, 8080, "127.0.0.1", "m", true, "/models", -1));
         assertTrue(e.getMessage().contains("8080"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new PublishPlan.Resources("lots", "4Gi", "5", "5Gi"));
     }

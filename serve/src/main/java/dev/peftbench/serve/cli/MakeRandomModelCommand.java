@@ -3,9 +3,11 @@ package dev.peftbench.serve.cli;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.SafetensorsWriter;
+import dev.peftbench.serve.BundledSample;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -60,7 +62,7 @@ public final class MakeRandomModelCommand implements Callable<Integer> {
             case FLOAT16 -> DType.F16;
         };
         RandomModelShape shape = known.resized(layers, vocab);
-        Path sample = Path.of(System.getProperty("peftbench.home", ".")).resolve(ModelOptions.SAMPLE_MODEL);
+        Path sample = BundledSample.folder().resolve(BundledSample.MODEL);
         if (!Files.isRegularFile(sample.resolve("tokenizer.json"))) {
             throw new IllegalArgumentException("the bundled sample tokenizer is missing at " + sample);
         }

@@ -1,63 +1,69 @@
 package dev.peftbench.serve.cli;
 
-import dev.peftbench.engine.Backend;
-import dev.peftbench.engine.ComputeType;
-import dev.peftbench.engine.Device;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelSpec;
-import dev.peftbench.engine.generate.PromptTemplate;
+import dev.peftbench.serve.BundledSample;
+import dev.peftbench.serve.RuntimeContract.Setting;
+import dev.peftbench.serve.repository.ModelFields;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The model choice shared by {@code generate} and {@code bench}: flags win over the reference runtime's
- * variables ({@code PRETRAINED_MODEL_PATH}, {@code PEFT_MODEL_ID}, {@code DATASET_TEXT_COLUMN_NAME});
- * with neither, the bundled sample (tiny BLOOM + its prompt-tuning adapter) so a fresh clone runs offline.
+ * The model flags shared by {@code generate}, {@code bench} and {@code serve}, with the same names,
+ * variables and validation everywhere. Unset flags fall to the runtime's variables
+ * ({@code PRETRAINED_MODEL_PATH}, {@code PEFT_MODEL_ID}, {@code PEFTBENCH_DTYPE}...).
  */
 final class ModelOptions {
 
-    static final String SAMPLE_MODEL = "sample-data/models/tiny-bloom";
-    static final String SAMPLE_ADAPTER = "sample-data/models/tiny-bloom-prompt-tuning";
-
-    @Option(names = "--model", description = "Base model folder or Hub id in the local HF cache (env PRETRAINED_MODEL_PATH; default: the bundled sample).")
+    @Option(names = "--model", description = "Base model folder or Hub id in the local HF cache (env PRETRAINED_MODEL_PATH).")
     String model;
     @Option(names = "--adapter", description = "PEFT adapter folder or Hub id (env PEFT_MODEL_ID); 'none' for the bare model.")
     String adapter;
-    @Option(names = "--template", description = "seed (\"{text column} : {input} Label : \"), raw, or a pattern with {input}. Default: seed.")
-    String template = "seed";
+    @Option(names = "--template", description = "seed (\"{text column} : {input} Label : \"), raw, or a pattern with {input} "
+            + "(env PEFTBENCH_TEMPLATE; default seed).")
+    String template;
     @Option(names = "--text-column", description = "Text column of the seed template (env DATASET_TEXT_COLUMN_NAME; default 'Tweet text').")
     String textColumn;
-    @Option(names = "--device", description = "cpu or gpu (default cpu).")
-    String device = "cpu";
-    @Option(names = "--dtype", description = "float32 or bfloat16 (cpu backend); float16 or float32 (djl backend). Default float32.")
-    String dtype = "float32";
-    @Option(names = "--backend", description = "auto, cpu (Java Vector API) or djl (PyTorch). Default auto.")
-    String backend = "auto";
+    @Option(names = "--dtype", description = "float32 (default) or bfloat16 on the cpu backend (bfloat16: half the memory, "
+            + "about twice the speed); float16 or float32 on djl (env PEFTBENCH_DTYPE).")
+    String dtype;
+    @Option(names = "--backend", description = "auto (default), cpu (Java Vector API) or djl (PyTorch) (env PEFTBENCH_BACKEND).")
+    String backend;
+    @Option(names = "--device", description = "cpu (default) or gpu (djl backend on CUDA) (env PEFTBENCH_DEVICE).")
+    String device;
 
-    /** Resolves flags > environment > the bundled sample; {@code notices} hears which default was taken. */
+    /** The flags as typed, by setting; unset ones are absent. */
+    Map<Setting, String> flags() {
+        Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        put(flags, Setting.BASE_MODEL, model);
+        put(flags, Setting.ADAPTER, adapter);
+        put(flags, Setting.TEMPLATE, template);
+        put(flags, Setting.TEXT_COLUMN, textColumn);
+        put(flags, Setting.DTYPE, dtype);
+        put(flags, Setting.BACKEND, backend);
+        put(flags, Setting.DEVICE, device);
+        return flags;
+    }
+
+    static void put(Map<Setting, String> flags, Setting setting, Object value) {
+        if (value != null) {
+            flags.put(setting, value.toString());
+        }
+    }
+
+    /** Flags > environment > the bundled sample; {@code notices} hears when the sample was taken. */
     ModelSpec spec(Map<String, String> env, Consumer<String> notices) {
-        String base = firstNonBlank(model, env.get("PRETRAINED_MODEL_PATH"));
-        String peft = firstNonBlank(adapter, env.get("PEFT_MODEL_ID"));
-        if (base == null) {
-            Path home = Path.of(System.getProperty("peftbench.home", "."));
-            base = home.resolve(SAMPLE_MODEL).toString();
-            if (peft == null && Files.isDirectory(home.resolve(SAMPLE_ADAPTER))) {
-                peft = home.resolve(SAMPLE_ADAPTER).toString();
-            }
-            notices.accept("no --model or PRETRAINED_MODEL_PATH: using the bundled sample " + base
-                    + (peft == null ? "" : " with adapter " + peft));
+        ModelFields flags = ModelFields.fromFlags(flags());
+        ModelFields chosen = ModelFields.resolve(flags, env, ModelFields.NONE, BundledSample.fields());
+        if (flags.orElse(ModelFields.fromEnvironment(env)).baseModel() == null) {
+            notices.accept("no " + Setting.BASE_MODEL.label() + ": using the bundled sample " + chosen.baseModel()
+                    + (chosen.adapterToLoad() == null ? "" : " with adapter " + chosen.adapterToLoad()));
         }
-        if ("none".equalsIgnoreCase(peft)) {
-            peft = null;
-        }
-        String column = firstNonBlank(textColumn, env.get("DATASET_TEXT_COLUMN_NAME"));
-        return new ModelSpec(base, peft, PromptTemplate.parse(template, column), Device.parse(device),
-                ComputeType.parse(dtype), Backend.parse(backend), ModelSpec.DEFAULT_MAX_PROMPT_TOKENS);
+        return chosen.spec();
     }
 
     /** Load progress as lines on stderr (stdout stays for the answer), at most one per 10%. */
@@ -71,12 +77,5 @@ final class ModelOptions {
                 err.flush();
             }
         };
-    }
-
-    private static String firstNonBlank(String a, String b) {
-        if (a != null && !a.isBlank()) {
-            return a;
-        }
-        return b != null && !b.isBlank() ? b : null;
     }
 }

@@ -40,7 +40,7 @@ public final class JsonAnswers {
         send(res, 200, body);
     }
 
-    /** The error answer; a full queue also says when to retry (design.md's table). */
+    /** The error answer; a full queue also says when to retry (503 with Retry-After, RFC 9110 section 10.2.3). */
     public void error(ServerResponse res, ServeException e) {
         if (e.failure() == Failure.QUEUE_FULL) {
             res.header(HeaderNames.RETRY_AFTER, "1");

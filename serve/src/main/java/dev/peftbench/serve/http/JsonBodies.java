@@ -12,8 +12,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
- * Reads request bodies as JSON with a size limit: too large is 413, malformed is 400 (specs/README.md,
- * "Errors"), never a 500.
+ * Reads request bodies as JSON with a size limit: too large is 413, malformed is 400 (as KServe's
+ * server answers), never a 500.
  */
 public final class JsonBodies {
 

@@ -24,6 +24,11 @@ public final class Counter implements Metric {
         series.computeIfAbsent(labels, k -> new LongAdder()).add(amount);
     }
 
+    /** The sum over every label set. */
+    public long total() {
+        return series.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
     @Override
     public void writeTo(StringBuilder out) {
         out.append("# HELP ").append(name).append(' ').append(help).append('\n');

@@ -25,6 +25,16 @@ public final class Histogram implements Metric {
         series.computeIfAbsent(labels, k -> new Series(bounds.length)).observe(bounds, value);
     }
 
+    /** Observations over every label set. */
+    public long count() {
+        return series.values().stream().mapToLong(s -> s.count.sum()).sum();
+    }
+
+    /** Sum of the observed values over every label set. */
+    public double sum() {
+        return series.values().stream().mapToDouble(s -> s.sum.sum()).sum();
+    }
+
     @Override
     public void writeTo(StringBuilder out) {
         out.append("# HELP ").append(name).append(' ').append(help).append('\n');

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.function.DoubleSupplier;
 
 /**
- * The server's metrics (issue 3, item 4): requests, errors, latency and time-to-first-token
- * histograms, generated tokens, queue depth and loaded models, written for {@code GET /metrics}.
+ * The server's metrics: requests, errors, latency and time-to-first-token histograms, generated tokens,
+ * queue depth and loaded models, written for {@code GET /metrics} and as a {@link MetricsSnapshot}.
  */
 public final class ServeMetrics {
 
@@ -26,9 +26,25 @@ public final class ServeMetrics {
     private final List<Metric> all = new ArrayList<>(List.of(requests, errors, latency, timeToFirstToken,
             generatedTokens));
 
+    private final DoubleSupplier queueDepth;
+    private final DoubleSupplier loadedModels;
+
     public ServeMetrics(DoubleSupplier queueDepth, DoubleSupplier loadedModels) {
+        this.queueDepth = queueDepth;
+        this.loadedModels = loadedModels;
         all.add(new Gauge("peftbench_queue_depth", "Requests waiting in the engine's shared queue.", queueDepth));
         all.add(new Gauge("peftbench_loaded_models", "Models loaded and ready.", loadedModels));
+    }
+
+    /** The same numbers as {@link #scrape()}, summed over labels; means in milliseconds (0 before any). */
+    public MetricsSnapshot snapshot() {
+        return new MetricsSnapshot(requests.total(), errors.total(), meanMillis(latency), meanMillis(timeToFirstToken),
+                generatedTokens.total(), Math.round(queueDepth.getAsDouble()), Math.round(loadedModels.getAsDouble()));
+    }
+
+    private static double meanMillis(Histogram h) {
+        long n = h.count();
+        return n == 0 ? 0 : h.sum() / n * 1000;
     }
 
     public void requestDone(String endpoint, double seconds) {

@@ -2,6 +2,7 @@ package dev.peftbench.serve.mmesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.ServeException;
@@ -34,9 +35,11 @@ import java.util.stream.Stream;
 /**
  * ModelMesh's runtime SPI ({@code mmesh.ModelRuntime}, model-runtime.proto) served natively, so a
  * ServingRuntime needs no built-in adapter sidecar and no dummy model name. Semantics follow what
- * ModelMesh does with the answers (specs/modelmesh/runtime-contract.md): runtimeStatus purges every
- * model, a repeated load answers OK, failed loads are INVALID_ARGUMENT with the reason, unloading an
- * unknown id succeeds, and a base model shared by several adapters is counted once.
+ * ModelMesh does with the answers: runtimeStatus must purge every model before it answers READY, a
+ * repeated load answers OK with the size (ALREADY_EXISTS would count as a failure), a failed load is
+ * INVALID_ARGUMENT with the reason (it ends up in the InferenceService's status; NOT_FOUND would make
+ * ModelMesh look elsewhere), unloading an unknown id succeeds, and a base model shared by several
+ * adapters is counted in the size of the load that brought it in.
  */
 public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBase {
 
@@ -122,11 +125,11 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
                 boolean loaded = repository.index().stream().anyMatch(s -> s.name().equals(id) && s.ready());
                 if (!loaded) {
                     ModelFields fields = ModelLocation.fields(request.getModelPath(), runtimeDefaults);
-                    LOG.info("ModelMesh loads '{}' from {} (base {}, adapter {})", id, request.getModelPath(),
-                            fields.baseModel(), fields.adapter());
+                    LOG.info("ModelMesh loads '{}' from {} (base {}, adapter {}, dtype {})", id, request.getModelPath(),
+                            fields.baseModel(), fields.adapterToLoad(), fields.dtype());
                     try {
                         repository.load(id, fields);
-                    } catch (ServeException e) {
+                    } catch (RuntimeException e) {
                         repository.forget(id);
                         throw e;
                     }
@@ -135,9 +138,12 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
             });
             out.onNext(LoadModelResponse.newBuilder().setSizeInBytes(size).build());
             out.onCompleted();
-        } catch (ServeException e) {
-            // A failed load is the model's fault, never "not found" (which would make ModelMesh retry elsewhere).
-            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (RuntimeException e) {
+            // Every failed load is the model's, answered with the reason: never "not found" (ModelMesh would
+            // retry elsewhere) and never a bare INTERNAL or reset stream (the reason would be lost).
+            String reason = e instanceof ServeException se ? se.getMessage() : ServeException.from(e).getMessage();
+            LOG.warn("ModelMesh's load of '{}' from {} failed: {}", id, request.getModelPath(), reason);
+            out.onError(Status.INVALID_ARGUMENT.withDescription(reason).asRuntimeException());
         }
     }
 
@@ -183,10 +189,8 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
         boolean shared = engine.models().stream()
                 .anyMatch(m -> !m.name().equals(id) && m.base().dir().equals(model.base().dir())
                         && m.spec().dtype() == model.spec().dtype());
-        long bytesPerWeight = switch (model.spec().dtype()) {
-            case FLOAT32 -> 4;
-            case BFLOAT16, FLOAT16 -> 2;
-        };
+        // Weights are kept in the compute type (float32, or a 16-bit type packed from the checkpoint).
+        long bytesPerWeight = model.spec().dtype() == ComputeType.FLOAT32 ? 4 : 2;
         long base = shared ? 0 : model.base().parameterCount() * bytesPerWeight;
         long adapter = model.adapter().map(a -> filesSize(a.dir())).orElse(0L);
         return Math.max(1, base + adapter);

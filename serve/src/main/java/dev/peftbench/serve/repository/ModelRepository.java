@@ -1,5 +1,6 @@
 package dev.peftbench.serve.repository;
 
+import dev.peftbench.engine.ServedModel;
 import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.Failure;
 import dev.peftbench.serve.ServeException;
@@ -44,6 +45,14 @@ public final class ModelRepository implements AutoCloseable {
     public void register(ModelSettings settings) {
         entries.put(settings.name(), new Entry(settings,
                 new ModelStatus(settings.name(), settings.version(), ModelState.UNAVAILABLE, "not loaded")));
+    }
+
+    /** Serves a model the engine already holds under its name, as it is: ready at once, not loaded again. */
+    public void adopt(ServedModel model) {
+        ModelSettings settings = new ModelSettings(model.name(), ModelFields.of(model.spec()));
+        Entry e = new Entry(settings, new ModelStatus(model.name(), null, ModelState.READY, ""));
+        e.wanted = true;
+        entries.put(model.name(), e);
     }
 
     /** Starts loading without waiting (server start): requests see LOADING, then READY or the reason. */

@@ -2,6 +2,9 @@ package dev.peftbench.serve.repository;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.engine.Backend;
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.Device;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,9 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code MLSERVER_MODELS_DIR}: one sub-folder per model, each with a {@code model-settings.json} in
  * MLServer's shape. The project reads {@code name}, {@code parameters.version} and, in
- * {@code parameters.extra}, {@code base_model}, {@code adapter}, {@code template}, {@code text_column}
- * (the reference runtime's variable names, lower-cased, are accepted too). Relative paths that exist
- * inside the sub-folder are resolved against it; anything else (a Hub id) is kept as written.
+ * {@code parameters.extra}, {@code base_model}, {@code adapter}, {@code template}, {@code text_column},
+ * {@code dtype}, {@code backend}, {@code device} (the reference runtime's variable names, lower-cased,
+ * are accepted too). Relative paths that exist inside the sub-folder are resolved against it; anything
+ * else (a Hub id) is kept as written.
  */
 public final class ModelsDirectory {
 
@@ -78,7 +82,10 @@ public final class ModelsDirectory {
                 path(folder, first(extra, "adapter", "peft_model_id")),
                 first(extra, "template"),
                 first(extra, "text_column", "dataset_text_column_name"),
-                text(params, "version"));
+                text(params, "version"),
+                ModelFields.parse(first(extra, "dtype"), ComputeType::parse, file + ": parameters.extra.dtype"),
+                ModelFields.parse(first(extra, "backend"), Backend::parse, file + ": parameters.extra.backend"),
+                ModelFields.parse(first(extra, "device"), Device::parse, file + ": parameters.extra.device"));
         return new ModelSettings(name, fields);
     }
 

@@ -1,6 +1,9 @@
 package dev.peftbench.serve.repository;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.peftbench.engine.Backend;
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.Device;
 import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.http.RouteContext;
 import dev.peftbench.serve.v2.InferJson;
@@ -14,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The model repository extension over REST (triton_extension_model_repository.md): index, load (or
- * reload, optionally with new {@code base_model} / {@code adapter} / {@code template} parameters) and
- * unload, without a restart.
+ * The model repository extension over REST (Triton's model repository extension): index, load (or
+ * reload, optionally with new {@code base_model} / {@code adapter} / {@code template} / {@code dtype} /
+ * {@code backend} / {@code device} parameters) and unload, without a restart.
  */
 public final class RepositoryRoutes implements HttpService {
 
@@ -58,10 +61,13 @@ public final class RepositoryRoutes implements HttpService {
         http.answers().ok(res, row(s));
     }
 
-    /** Load parameters naming what to serve; other keys are not ours and are ignored. */
+    /** Load parameters naming what to serve and how to run it; other keys are not ours and are ignored. */
     static ModelFields fields(Map<String, Object> p) {
         return new ModelFields(text(p, "base_model"), text(p, "adapter"), text(p, "template"),
-                text(p, "text_column"), text(p, "version"));
+                text(p, "text_column"), text(p, "version"),
+                ModelFields.parse(text(p, "dtype"), ComputeType::parse, "load parameter dtype"),
+                ModelFields.parse(text(p, "backend"), Backend::parse, "load parameter backend"),
+                ModelFields.parse(text(p, "device"), Device::parse, "load parameter device"));
     }
 
     private static String text(Map<String, Object> p, String key) {

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Both JSON forms of v2 inference (specs/README.md "Protobuf-JSON form"): OIP's {@code data} form and
+ * Both JSON forms of v2 inference (the second is what ModelMesh's REST proxy transcodes): OIP's {@code data} form and
  * protobuf's JSON mapping of ModelInferRequest/Response, which accepts snake_case and lowerCamelCase
  * names, int64 as numbers or strings, bytes as base64, and parameters as InferParameter objects.
  */
@@ -78,7 +78,7 @@ public final class InferJson {
 
     /**
      * Protobuf JSON of ModelInferResponse, fields in field-number order, exactly the shape of the
-     * reference document's response (reference-scenario/expected-response.json).
+     * reference document's response ({@code sample-data/expected-response.json}).
      */
     private ObjectNode encodeProtobufJson(InferResponse r) {
         ObjectNode out = json.createObjectNode();

@@ -28,7 +28,7 @@ class GenerateCommandTest {
         System.setProperty("peftbench.home", HOME.toString());
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = PeftbenchCli.commandLine();
+        CommandLine cli = CommandLines.of(new GenerateCommand());
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         int code = cli.execute(args);
@@ -37,7 +37,7 @@ class GenerateCommandTest {
 
     @Test
     void jsonModeOnTheBundledSamplePrintsOneObjectWithTheReferenceIds() throws Exception {
-        Run r = run("generate", "--json", "--prompt", "Every day is a new binning, filled with optionpiening and hope");
+        Run r = run("--json", "--prompt", "Every day is a new binning, filled with optionpiening and hope");
         assertEquals(0, r.code(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
         List<Integer> ids = new ObjectMapper().convertValue(json.get("generated_token_ids"),
@@ -50,7 +50,7 @@ class GenerateCommandTest {
 
     @Test
     void streamingModePrintsThePromptAndTheGeneratedText() {
-        Run r = run("generate", "--prompt", "hello", "--template", "raw", "--adapter", "none", "--max-new-tokens", "3");
+        Run r = run("--prompt", "hello", "--template", "raw", "--adapter", "none", "--max-new-tokens", "3");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("hello"), r.out());
         assertTrue(r.err().contains("3 tokens"), r.err());
@@ -59,10 +59,10 @@ class GenerateCommandTest {
     @Test
     void badValuesEndWithOneLineAndNoStackTrace() {
         for (String[] args : List.of(
-                new String[] {"generate", "--prompt", "x", "--dtype", "int4"},
-                new String[] {"generate", "--prompt", "x", "--template", "no placeholder"},
-                new String[] {"generate", "--prompt", "x", "--max-new-tokens", "-1"},
-                new String[] {"generate", "--prompt", "x", "--model", "/no/such/model"})) {
+                new String[] {"--prompt", "x", "--dtype", "int4"},
+                new String[] {"--prompt", "x", "--template", "no placeholder"},
+                new String[] {"--prompt", "x", "--max-new-tokens", "-1"},
+                new String[] {"--prompt", "x", "--model", "/no/such/model"})) {
             Run r = run(args);
             assertEquals(1, r.code(), String.join(" ", args));
             assertEquals(1, r.err().lines().filter(l -> l.startsWith("error: ")).count(), r.err());
@@ -72,7 +72,7 @@ class GenerateCommandTest {
 
     @Test
     void missingPromptIsAUsageError() {
-        Run r = run("generate");
+        Run r = run();
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--prompt"), r.err());
     }

@@ -9,13 +9,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import static dev.peftbench.serve.cli.GenerateCommandTest.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,14 +25,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code make-random-model --like}: each shape's config and tensors as the real checkpoint has them, and the engine runs it. */
 class MakeRandomModelCommandTest {
 
+    static GenerateCommandTest.Run make(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = CommandLines.of(new MakeRandomModelCommand());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        System.setProperty("peftbench.home", Path.of("..").toAbsolutePath().normalize().toString());
+        int code = cli.execute(args);
+        return new GenerateCommandTest.Run(code, out.toString(), err.toString());
+    }
+
     /** A one-layer copy with a small vocabulary, written and then run through {@code generate --json} in bfloat16. */
     @ParameterizedTest
     @ValueSource(strings = {"bloomz-560m", "qwen2.5-0.5b", "qwen3-0.6b"})
     void aSmallCopyOfEachShapeLoadsAndGenerates(String like, @TempDir Path dir) throws Exception {
-        GenerateCommandTest.Run made = run("make-random-model", "--like", like, "--layers", "1", "--vocab", "2048",
+        GenerateCommandTest.Run made = make("--like", like, "--layers", "1", "--vocab", "2048",
                 "--dtype", "bfloat16", "--out", dir.toString());
         assertEquals(0, made.code(), made.err());
-        JsonNode generated = new ObjectMapper().readTree(run("generate", "--model", dir.toString(), "--adapter", "none",
+        JsonNode generated = new ObjectMapper().readTree(GenerateCommandTest.run("--model", dir.toString(), "--adapter", "none",
                 "--template", "raw", "--prompt", "hello", "--max-new-tokens", "2", "--dtype", "bfloat16", "--json").out());
         assertEquals(2, generated.get("generated_token_ids").size(), generated.toString());
         try (WeightSource weights = WeightSource.open(dir)) {
@@ -66,7 +79,7 @@ class MakeRandomModelCommandTest {
 
     @Test
     void anUnknownShapeListsTheKnownOnes(@TempDir Path dir) {
-        GenerateCommandTest.Run r = run("make-random-model", "--like", "gpt2", "--out", dir.toString());
+        GenerateCommandTest.Run r = make("--like", "gpt2", "--out", dir.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("supported: bloomz-560m, llama-3.2-1b, qwen2.5-0.5b, qwen3-0.6b"), r.err());
     }

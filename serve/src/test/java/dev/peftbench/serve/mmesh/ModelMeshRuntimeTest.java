@@ -22,7 +22,9 @@ import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -45,9 +47,11 @@ class ModelMeshRuntimeTest {
     static void start() {
         engine = new Engine(EngineOptions.defaults());
         // The runtime's own PRETRAINED_MODEL_PATH: adapters that ModelMesh loads go on this base.
-        ModelFields runtimeDefaults = new ModelFields(SAMPLE.resolve("tiny-bloom").toString(), null, null, null, null);
-        ServeConfig config = new ServeConfig("unused", runtimeDefaults, "127.0.0.1", 0, 0, -1, false, null,
-                Duration.ofSeconds(60), 1 << 20, 16, Duration.ofSeconds(5), 0);
+        ModelFields runtimeDefaults = ModelFields.of(SAMPLE.resolve("tiny-bloom").toString(), null);
+        ServeConfig config = ServeConfig.defaults().withModel("unused", runtimeDefaults).withHost("127.0.0.1")
+                .withPorts(0, 0).withMmeshPort(0).withGrpcMaxMessageBytes(-1).withLoadModelsAtStartup(false)
+                .withRequestTimeout(Duration.ofSeconds(60)).withMaxRequestBytes(1 << 20).withQueueCapacity(16)
+                .withShutdownGrace(Duration.ofSeconds(5));
         server = InferenceServer.start(config, engine);
         runtimeChannel = ManagedChannelBuilder.forAddress("127.0.0.1", server.mmeshPort()).usePlaintext().build();
         dataChannel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
@@ -105,16 +109,27 @@ class ModelMeshRuntimeTest {
     }
 
     @Test
-    void brokenFolderIsInvalidArgumentWithTheReasonAndOthersKeepServing() {
+    void brokenFolderIsInvalidArgumentWithTheReasonAndOthersKeepServing(@TempDir Path dir) throws Exception {
         load("good__isvc-2", SAMPLE.resolve("tiny-bloom"));
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> load("broken__isvc-3", SAMPLE.getParent()));
+        Files.writeString(dir.resolve("model-settings.json"), "{\"name\": \"x\", \"parameters\": {\"extra\": {\"dtype\": \"int4\"}}}");
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> load("broken__isvc-3", dir));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("neither a model-settings.json"), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().contains("unknown dtype 'int4'"), e.getStatus().getDescription());
         StatusRuntimeException missing = assertThrows(StatusRuntimeException.class,
                 () -> load("missing__isvc-4", Path.of("/no/such/model")));
         assertEquals(Status.Code.INVALID_ARGUMENT, missing.getStatus().getCode());
         assertTrue(infer("good__isvc-2", "fine").startsWith("Tweet text : fine"));
         runtime.unloadModel(UnloadModelRequest.newBuilder().setModelId("good__isvc-2").build());
+    }
+
+    @Test
+    void referenceStoragePlaceholderLoadsTheModelTheRuntimeNames(@TempDir Path pulled) throws Exception {
+        // What ModelMesh's puller hands over for the reference InferenceService: /models/<id>/mnist-svm.joblib.
+        Path placeholder = Files.write(pulled.resolve("mnist-svm.joblib"), new byte[] {(byte) 0x80, 4, (byte) 0x95, 0});
+        assertTrue(load("peft-demo__isvc-ref", placeholder) > 0);
+        assertTrue(infer("peft-demo__isvc-ref", "placeholder").startsWith("Tweet text : placeholder Label : "));
+        assertTrue(load("peft-demo__isvc-dir", pulled) > 0, "the folder itself works the same");
+        runtime.unloadModel(UnloadModelRequest.newBuilder().setModelId("peft-demo__isvc-ref").build());
+        runtime.unloadModel(UnloadModelRequest.newBuilder().setModelId("peft-demo__isvc-dir").build());
     }
 }

@@ -46,7 +46,7 @@ class ModelsDirectoryTest {
     @Test
     void flagsAndEnvironmentWinOverModelSettings() throws Exception {
         settings("a", "{\"name\": \"alpha\", \"parameters\": {\"extra\": {\"base_model\": \"from-settings\", \"template\": \"raw\"}}}");
-        ModelFields fromEnv = new ModelFields("from-env", null, null, null, null);
+        ModelFields fromEnv = ModelFields.of("from-env", null);
         ModelFields merged = fromEnv.orElse(new ModelsDirectory(dir).find("alpha").orElseThrow().fields());
         assertEquals("from-env", merged.baseModel());
         assertEquals("raw", merged.template());

@@ -5,6 +5,7 @@ import dev.peftbench.serve.Failure;
 import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.TextGeneration;
 import dev.peftbench.serve.health.ServerHealth;
+import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.metrics.ServeMetrics;
 import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
@@ -50,16 +51,13 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
     private final ModelRepository repository;
     private final TextGeneration generation;
     private final ServeMetrics metrics;
-    private final long maxMessageBytes;
 
-    /** @param maxMessageBytes requests larger than this are RESOURCE_EXHAUSTED; -1 = unlimited */
     public InferenceGrpcService(ServerHealth health, ModelRepository repository, TextGeneration generation,
-                                ServeMetrics metrics, long maxMessageBytes) {
+                                ServeMetrics metrics) {
         this.health = health;
         this.repository = repository;
         this.generation = generation;
         this.metrics = metrics;
-        this.maxMessageBytes = maxMessageBytes;
     }
 
     @Override
@@ -88,7 +86,8 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
     @Override
     public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
         answer("grpc_ModelMetadata", out, () -> {
-            ModelMetadata m = ModelMetadata.of(repository.requireKnown(request.getName(), request.getVersion()));
+            ModelMetadata m = ModelMetadata.of(repository.requireKnown(ModelIdHeader.modelFor(request.getName()),
+                    request.getVersion()));
             return ModelMetadataResponse.newBuilder().setName(m.name()).addAllVersions(m.versions())
                     .setPlatform(m.platform()).addInputs(tensor(ModelMetadata.INPUT))
                     .addOutputs(tensor(ModelMetadata.OUTPUT)).build();
@@ -98,15 +97,11 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
     @Override
     public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
         answer("grpc_ModelInfer", out, () -> {
-            if (maxMessageBytes >= 0 && request.getSerializedSize() > maxMessageBytes) {
-                throw new ServeException(Failure.TOO_LARGE, "the request is " + request.getSerializedSize()
-                        + " bytes, over the limit of " + maxMessageBytes + " (MLSERVER_GRPC_MAX_MESSAGE_LENGTH)");
-            }
-            String model = request.getModelName();
+            String model = ModelIdHeader.modelFor(request.getModelName());
             String version = request.getModelVersion().isEmpty() ? null : request.getModelVersion();
             repository.requireKnown(model, version);
             GrpcInferCodec.Decoded decoded = GrpcInferCodec.decode(request);
-            // a client that cancels (or whose deadline passes) stops generation (issue 3, item 5)
+            // a client that cancels, or whose deadline passes, stops generation
             BooleanSupplier callerGone = callerGone(out, Context.current());
             List<GenerationResult> results = generation.generateAll(model, version, decoded.request().texts(),
                     decoded.request().parameters(), callerGone);
@@ -148,10 +143,9 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
         });
     }
 
-    /** The call was cancelled by its client, or the client's deadline passed. */
+    /** The call was cancelled by its client, or the client's deadline passed (grpc-java cancels the context then). */
     private static BooleanSupplier callerGone(StreamObserver<?> out, Context context) {
-        return () -> context.isCancelled() || ClientDeadline.expired(context)
-                || (out instanceof ServerCallStreamObserver<?> call && call.isCancelled());
+        return () -> context.isCancelled() || (out instanceof ServerCallStreamObserver<?> call && call.isCancelled());
     }
 
     private <T> void answer(String endpoint, StreamObserver<T> out, Supplier<T> body) {
@@ -165,7 +159,7 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
             metrics.requestFailed(endpoint, se.failure().grpcCode().name());
             try {
                 out.onError(Status.fromCode(se.failure().grpcCode()).withDescription(se.getMessage()).asRuntimeException());
-            } catch (IllegalStateException callAlreadyClosed) {
+            } catch (RuntimeException callAlreadyClosed) {
                 // the client cancelled: nobody is left to tell
             }
         } finally {

@@ -20,7 +20,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
 import java.util.Map;
 
-/** The v2 REST endpoints (inference_rest.md; specs/README.md "REST endpoints"). */
+/** The v2 REST endpoints (Open Inference Protocol, inference_rest.md: health, metadata, infer). */
 public final class V2Routes implements HttpService {
 
     private final RouteContext http;

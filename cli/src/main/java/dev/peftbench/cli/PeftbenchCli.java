@@ -1,0 +1,44 @@
+package dev.peftbench.cli;
+
+import dev.peftbench.publish.cli.ImageCommand;
+import dev.peftbench.publish.cli.PublishCommand;
+import dev.peftbench.serve.cli.BenchCommand;
+import dev.peftbench.serve.cli.CommandLines;
+import dev.peftbench.serve.cli.GenerateCommand;
+import dev.peftbench.serve.cli.MakeRandomModelCommand;
+import dev.peftbench.serve.cli.ServeCommand;
+import dev.peftbench.ui.UiCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code ./peftbench}: every command from one root, with one way of printing errors
+ * ({@link CommandLines}). A new command is one line in {@code subcommands}.
+ */
+@Command(name = "peftbench", mixinStandardHelpOptions = true,
+        description = "PEFT Workbench: run, serve and publish Hugging Face causal LMs with PEFT adapters.",
+        footer = {"", "./peftbench test runs the whole test suite (the launcher hands it to Maven).",
+                "./peftbench without a command opens the workbench (ui)."},
+        subcommands = {
+                GenerateCommand.class,
+                BenchCommand.class,
+                MakeRandomModelCommand.class,
+                ServeCommand.class,
+                PublishCommand.class,
+                ImageCommand.class,
+                UiCommand.class,
+        })
+public final class PeftbenchCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        CommandLines.main(new PeftbenchCli(), args);
+    }
+}

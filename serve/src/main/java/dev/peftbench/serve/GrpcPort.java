@@ -1,0 +1,86 @@
+package dev.peftbench.serve;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One gRPC port on grpc-java's own Netty server, the ecosystem's reference implementation (ModelMesh
+ * runs it too). Helidon 4's HTTP/2 server refuses a request whose pseudo-headers ({@code :path},
+ * {@code :authority}) come as HPACK literals with a literal name, which RFC 7541 section 6.2 allows and
+ * gRPC C-core clients (Python grpcio, C++, Ruby, PHP) send; so gRPC is served here and Helidon keeps
+ * REST. grpc-java also sets each call's deadline from {@code grpc-timeout} and cancels the call's
+ * context when its client gives up or the deadline passes.
+ */
+final class GrpcPort implements AutoCloseable {
+
+    /** How often a client may ping an idle connection: clients behind load balancers keep connections warm. */
+    private static final Duration MIN_CLIENT_PING_INTERVAL = Duration.ofSeconds(10);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+    private final Server server;
+    private final ExecutorService handlers;
+
+    private GrpcPort(Server server, ExecutorService handlers) {
+        this.server = server;
+        this.handlers = handlers;
+    }
+
+    /**
+     * Binds {@code host:port} (0 = any free port) and serves {@code services}, each behind
+     * {@code interceptors} (the first in the list sees a call first).
+     *
+     * @param maxMessageBytes largest request message; larger ones are RESOURCE_EXHAUSTED; -1 = unlimited
+     * @throws IllegalStateException when the port cannot be bound
+     */
+    static GrpcPort start(String what, String host, int port, long maxMessageBytes, List<ServerInterceptor> interceptors,
+                          List<BindableService> services) {
+        // Handlers block while the engine generates: one cheap virtual thread per call.
+        ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                .executor(handlers)
+                .maxInboundMessageSize(maxMessageBytes < 0 || maxMessageBytes > Integer.MAX_VALUE
+                        ? Integer.MAX_VALUE : (int) maxMessageBytes)
+                .permitKeepAliveTime(MIN_CLIENT_PING_INTERVAL.toSeconds(), TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true);
+        for (BindableService service : services) {
+            builder.addService(ServerInterceptors.interceptForward(service, interceptors));
+        }
+        try {
+            return new GrpcPort(builder.build().start(), handlers);
+        } catch (IOException e) {
+            handlers.close();
+            throw new IllegalStateException("cannot listen for " + what + " on " + host + ":" + port + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+    }
+
+    int port() {
+        return server.getPort();
+    }
+
+    /** Refuses new calls, gives running ones a few seconds, then cancels what is left. */
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                server.shutdownNow().awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        handlers.shutdownNow();
+    }
+}

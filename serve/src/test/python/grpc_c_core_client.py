@@ -1,0 +1,88 @@
+"""Drives both gRPC ports of a running server with grpcio, a gRPC C-core client (as tritonclient,
+KServe's SDK and MLServer's tests use), the way a v2 client and ModelMesh do.
+
+usage: grpc_c_core_client.py STUBS_DIR HOST GRPC_PORT MMESH_PORT MODEL PULLED_FILE
+
+STUBS_DIR holds the modules grpc_tools.protoc generated from serve/src/main/proto. Prints one
+"ok: <check>" line per check passed; exits non-zero at the first that fails.
+"""
+import sys
+
+stubs, host, grpc_port, mmesh_port, model, pulled = sys.argv[1:7]
+sys.path.insert(0, stubs)
+
+import grpc  # noqa: E402
+import grpc_predict_v2_pb2 as v2  # noqa: E402
+import grpc_predict_v2_pb2_grpc as v2_grpc  # noqa: E402
+import model_runtime_pb2 as mm  # noqa: E402
+import model_runtime_pb2_grpc as mm_grpc  # noqa: E402
+
+TIMEOUT = 60
+
+
+def ok(check):
+    print("ok: " + check, flush=True)
+
+
+def expect_code(code, call, *args, **kwargs):
+    try:
+        call(*args, timeout=TIMEOUT, **kwargs)
+    except grpc.RpcError as e:
+        if e.code() != code:
+            raise AssertionError("expected %s, got %s: %s" % (code, e.code(), e.details()))
+        return e.details()
+    raise AssertionError("expected %s, the call succeeded" % code)
+
+
+def infer_request(name, text, datatype="BYTES"):
+    tensor = v2.ModelInferRequest.InferInputTensor(name="content", datatype=datatype, shape=[1])
+    if datatype == "BYTES":
+        tensor.contents.bytes_contents.append(text.encode("utf-8"))
+    else:
+        tensor.contents.int_contents.append(1)
+    return v2.ModelInferRequest(model_name=name, id="py-1", inputs=[tensor])
+
+
+def answer_text(response):
+    return response.outputs[0].contents.bytes_contents[0].decode("utf-8")
+
+
+data = v2_grpc.GRPCInferenceServiceStub(grpc.insecure_channel("%s:%s" % (host, grpc_port)))
+
+assert data.ServerLive(v2.ServerLiveRequest(), timeout=TIMEOUT).live
+ok("ServerLive")
+metadata = data.ModelMetadata(v2.ModelMetadataRequest(name=model), timeout=TIMEOUT)
+assert metadata.name == model and metadata.inputs[0].name == "content", metadata
+ok("ModelMetadata")
+response = data.ModelInfer(infer_request(model, "Every day is a new day"), timeout=TIMEOUT)
+text = answer_text(response)
+assert response.id == "py-1" and text.startswith("Tweet text : Every day is a new day Label : "), response
+assert list(response.outputs[0].shape) == [1, 1], response
+ok("ModelInfer bytes_contents")
+expect_code(grpc.StatusCode.NOT_FOUND, data.ModelMetadata, v2.ModelMetadataRequest(name="no-such-model"))
+details = expect_code(grpc.StatusCode.INVALID_ARGUMENT, data.ModelInfer, infer_request(model, "", datatype="INT32"))
+assert "BYTES" in details, details
+ok("error codes NOT_FOUND and INVALID_ARGUMENT")
+
+runtime = mm_grpc.ModelRuntimeStub(grpc.insecure_channel("%s:%s" % (host, mmesh_port)))
+status = runtime.runtimeStatus(mm.RuntimeStatusRequest(), timeout=TIMEOUT)
+assert status.status == mm.RuntimeStatusResponse.READY, status
+assert list(status.methodInfos["inference.GRPCInferenceService/ModelInfer"].idInjectionPath) == [1], status
+ok("runtimeStatus")
+model_id = "peft-demo__isvc-c0re"
+loaded = runtime.loadModel(mm.LoadModelRequest(modelId=model_id, modelPath=pulled), timeout=TIMEOUT)
+assert loaded.sizeInBytes > 0, loaded
+ok("loadModel")
+# With id injection ModelMesh writes the model id into model_name and always sends mm-model-id.
+injected = data.ModelInfer(infer_request(model_id, "injected"), timeout=TIMEOUT,
+                           metadata=[("mm-model-id", model_id), ("mm-vmodel-id", "peft-demo")])
+assert answer_text(injected).startswith("Tweet text : injected Label : "), injected
+# Without injection model_name is the InferenceService's name and only the header names the model.
+by_header = data.ModelInfer(infer_request("peft-demo", "by header"), timeout=TIMEOUT,
+                            metadata=[("mm-model-id-bin", model_id.encode("utf-8"))])
+assert answer_text(by_header).startswith("Tweet text : by header Label : "), by_header
+ok("ModelInfer through ModelMesh's model id")
+runtime.unloadModel(mm.UnloadModelRequest(modelId=model_id), timeout=TIMEOUT)
+expect_code(grpc.StatusCode.NOT_FOUND, data.ModelInfer, infer_request(model_id, "gone"))
+runtime.unloadModel(mm.UnloadModelRequest(modelId="never-loaded"), timeout=TIMEOUT)
+ok("unloadModel")
