@@ -15,10 +15,14 @@ import java.util.Locale;
 /**
  * peft's {@code adapter_config.json}: the fields this engine acts on, validated so an adapter it
  * cannot apply exactly is refused with the reason instead of producing different numbers.
+ *
+ * @param targetModules        {@code target_modules} as a list of module names (empty when it is a pattern)
+ * @param targetModulesPattern {@code target_modules} as one string, which peft matches as a regular expression
+ *                             against whole module paths; null for a list
  */
 public record AdapterConfig(PeftType peftType, String taskType, String baseModel, Integer numVirtualTokens,
                             String promptTuningInitText, int r, double loraAlpha, boolean useRslora,
-                            List<String> targetModules) {
+                            List<String> targetModules, String targetModulesPattern) {
 
     public enum PeftType { PROMPT_TUNING, LORA }
 
@@ -98,8 +102,6 @@ public record AdapterConfig(PeftType peftType, String taskType, String baseModel
         JsonNode t = c.path("target_modules");
         if (t.isArray()) {
             t.forEach(n -> targets.add(n.asText()));
-        } else if (t.isTextual()) {
-            targets.add(t.asText());
         }
         JsonNode nvt = c.get("num_virtual_tokens");
         JsonNode init = c.get("prompt_tuning_init_text");
@@ -107,6 +109,6 @@ public record AdapterConfig(PeftType peftType, String taskType, String baseModel
                 nvt == null || nvt.isNull() ? null : nvt.asInt(),
                 init == null || init.isNull() ? null : init.asText(),
                 c.path("r").asInt(0), c.path("lora_alpha").asDouble(8), c.path("use_rslora").asBoolean(false),
-                List.copyOf(targets));
+                List.copyOf(targets), t.isTextual() ? t.asText() : null);
     }
 }

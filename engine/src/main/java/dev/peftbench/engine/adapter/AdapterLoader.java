@@ -64,7 +64,7 @@ public final class AdapterLoader {
             settings.put("use_rslora", true);
         }
         settings.put("scaling", scale);
-        settings.put("target_modules", config.targetModules());
+        settings.put("target_modules", config.targetModulesPattern() != null ? config.targetModulesPattern() : config.targetModules());
         settings.put("modules", loaded.moduleCount());
         return loaded.withInfo(new AdapterInfo(dir, "LORA", settings));
     }

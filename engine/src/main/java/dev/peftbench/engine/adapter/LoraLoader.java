@@ -18,7 +18,10 @@ final class LoraLoader {
     private LoraLoader() {
     }
 
-    /** Refuses {@code target_modules} entries the family has no projection for, before any weight is read. */
+    /**
+     * Refuses {@code target_modules} entries the family has no projection for, before any weight is read. A
+     * pattern (one string) is checked through the tensors it produced instead.
+     */
     static void checkTargetModules(AdapterConfig config, LoraTargets targets) {
         for (String module : config.targetModules()) {
             if (!module.equals("all-linear") && !targets.selects(module)) {

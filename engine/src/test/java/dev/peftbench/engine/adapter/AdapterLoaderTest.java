@@ -86,6 +86,15 @@ class AdapterLoaderTest {
         assertTrue(bloomLora.moduleCount() > 0);
     }
 
+    /** peft matches a string target_modules as a regular expression over module paths: the tensors say what it chose. */
+    @Test
+    void aPatternOfTargetModulesIsCheckedThroughItsTensors(@TempDir Path dir) throws IOException {
+        LoraAdapter lora = (LoraAdapter) AdapterLoader.load(withConfig(dir, "tiny-llama-lora", "target_modules",
+                "\".*\\\\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)\""), llama);
+        assertEquals(14, lora.moduleCount());
+        assertEquals(".*\\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)", lora.info().settings().get("target_modules"));
+    }
+
     /** A tensor that adapts nothing in the table (here an embedding LoRA) is refused by its name, not skipped. */
     @Test
     void aTensorOutsideTheTableIsRefusedWithItsName(@TempDir Path dir) throws IOException {
