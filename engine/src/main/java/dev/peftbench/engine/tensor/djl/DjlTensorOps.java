@@ -30,9 +30,10 @@ import java.util.List;
 /**
  * The PyTorch backend through DJL: the GPU path, float16 compute, and a cross-check of the CPU kernels.
  * Weights and caches live in a long-lived manager on the device; each forward's temporaries in a step
- * manager freed by {@link #endStep()}. Layer norm and the attention softmax run in float32, as
- * transformers does ({@code attention_softmax_in_fp32}). No bfloat16 array is ever created: DJL 0.36's
- * PyTorch engine aborts the JVM on one (platform notes), so 16-bit checkpoints are widened in Java.
+ * manager freed by {@link #endStep()}. Layer norm, RMSNorm, RoPE and the attention softmax run in float32,
+ * as transformers does ({@code attention_softmax_in_fp32}); LoRA matrices stay float32. No bfloat16 array
+ * is ever created: DJL 0.36's PyTorch engine aborts the JVM on one (its JNI layer maps no dtype code to
+ * bfloat16), so 16-bit checkpoints are widened in Java.
  */
 public final class DjlTensorOps implements TensorOps {
 
