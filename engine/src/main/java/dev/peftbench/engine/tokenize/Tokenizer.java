@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
 /**
  * A snapshot's {@code tokenizer.json} run by the Hugging Face {@code tokenizers} library (Rust, through
  * DJL), so ids and texts are exactly what transformers produces. Plain prompts are encoded as
- * {@code tokenizer(prompt)} does, with the special tokens the tokenizer's post-processor adds (Llama 3's
- * and Mistral's BOS; none for Qwen and BLOOM); text that already holds them (a rendered chat template)
- * is encoded without. Nothing is truncated or padded here (the engine enforces its own prompt limit).
+ * {@code tokenizer(prompt)} does, with the special tokens the tokenizer adds (Llama 3's and Mistral's BOS;
+ * none for Qwen and BLOOM: tokenizer.json's post-processor, or for Llama-style tokenizer classes
+ * tokenizer_config.json's {@code add_bos_token} / {@code add_eos_token}, see {@link LlamaSpecialTokens});
+ * text that already holds them (a rendered chat template) is encoded without. Nothing is truncated or padded here (the engine enforces its own prompt limit).
  */
 public final class Tokenizer implements AutoCloseable {
 
@@ -25,10 +26,13 @@ public final class Tokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer hf;
     private final BitSet byteTokens;
+    /** How a Llama-style tokenizer frames a text, or null to let tokenizer.json's post-processor add special tokens. */
+    private final LlamaSpecialTokens llama;
 
-    private Tokenizer(HuggingFaceTokenizer hf, BitSet byteTokens) {
+    private Tokenizer(HuggingFaceTokenizer hf, BitSet byteTokens, LlamaSpecialTokens llama) {
         this.hf = hf;
         this.byteTokens = byteTokens;
+        this.llama = llama;
     }
 
     public static Tokenizer load(Path dir) {
@@ -37,14 +41,19 @@ public final class Tokenizer implements AutoCloseable {
             throw EngineException.loadFailed(dir + " has no tokenizer.json (the fast-tokenizer file transformers saves); "
                     + "re-save the tokenizer with save_pretrained");
         }
+        HuggingFaceTokenizer hf = null;
         try {
-            return new Tokenizer(HuggingFaceTokenizer.newInstance(file, Map.of(
+            hf = HuggingFaceTokenizer.newInstance(file, Map.of(
                     "addSpecialTokens", "true",
                     "truncation", "false",
                     "padding", "false",
-                    "modelMaxLength", String.valueOf(Integer.MAX_VALUE))), byteTokens(file));
+                    "modelMaxLength", String.valueOf(Integer.MAX_VALUE)));
+            return new Tokenizer(hf, byteTokens(file), LlamaSpecialTokens.read(dir, hf));
         } catch (IOException | RuntimeException e) {
-            throw EngineException.loadFailed("tokenizer.json in " + dir + " cannot be read: " + e.getMessage(), e);
+            if (hf != null) {
+                hf.close();
+            }
+            throw EngineException.loadFailed("tokenizer.json or tokenizer_config.json in " + dir + " cannot be read: " + e.getMessage(), e);
         }
     }
 
@@ -55,12 +64,13 @@ public final class Tokenizer implements AutoCloseable {
 
     /** {@code text} with or without the special tokens the post-processor adds ({@code add_special_tokens}). */
     public int[] encode(String text, boolean addSpecialTokens) {
-        long[] ids = hf.encode(text, addSpecialTokens, false).getIds();
+        boolean byPostProcessor = addSpecialTokens && llama == null;
+        long[] ids = hf.encode(text, byPostProcessor, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             out[i] = Math.toIntExact(ids[i]);
         }
-        return out;
+        return addSpecialTokens && llama != null ? llama.frame(out) : out;
     }
 
     /**
