@@ -8,10 +8,15 @@ import dev.peftbench.engine.arch.Architectures;
 import dev.peftbench.engine.arch.CausalLm;
 import dev.peftbench.engine.arch.ForwardRow;
 import dev.peftbench.engine.arch.Logits;
+import dev.peftbench.engine.chat.ChatTemplate;
+import dev.peftbench.engine.chat.ChatTemplateFiles;
+import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.generate.Sampler;
 import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.engine.generate.Scheduler;
+import dev.peftbench.engine.hub.DownloadListener;
+import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.engine.load.HfConfig;
 import dev.peftbench.engine.load.HfSnapshot;
 import dev.peftbench.engine.load.WeightSource;
@@ -56,13 +61,15 @@ public final class Engine implements AutoCloseable {
         final BaseKey key;
         final CausalLm model;
         final Tokenizer tokenizer;
+        final ChatTemplate chatTemplate;
         final Scheduler scheduler;
         int users;
 
-        Base(BaseKey key, CausalLm model, Tokenizer tokenizer, Scheduler scheduler) {
+        Base(BaseKey key, CausalLm model, Tokenizer tokenizer, ChatTemplate chatTemplate, Scheduler scheduler) {
             this.key = key;
             this.model = model;
             this.tokenizer = tokenizer;
+            this.chatTemplate = chatTemplate;
             this.scheduler = scheduler;
         }
     }
@@ -71,12 +78,19 @@ public final class Engine implements AutoCloseable {
     }
 
     private final EngineOptions options;
+    private final HubSettings hub;
     private final Map<String, Served> served = new ConcurrentHashMap<>();
     private final Map<BaseKey, Base> bases = new HashMap<>();
     private final Object loadLock = new Object();
 
+    /** Hub ids are looked up (and downloaded) as the environment says: HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE... */
     public Engine(EngineOptions options) {
+        this(options, HubSettings.fromEnvironment());
+    }
+
+    public Engine(EngineOptions options, HubSettings hub) {
         this.options = options;
+        this.hub = hub;
     }
 
     /**
@@ -89,8 +103,10 @@ public final class Engine implements AutoCloseable {
             throw EngineException.invalid("model name '" + name + "' must be 1-128 letters, digits, '.', '_' or '-'");
         }
         LoadProgress report = progress == null ? LoadProgress.NONE : progress;
+        // Outside the lock: a download may take minutes, and other loads and stats must not wait for it.
+        Path dir = locate(spec.baseModel(), report);
+        Path adapterDir = spec.adapter() == null ? null : locate(spec.adapter(), report);
         synchronized (loadLock) {
-            Path dir = HfSnapshot.resolve(spec.baseModel());
             BaseKey key = new BaseKey(realPath(dir), spec.device(), spec.dtype(), backendFor(spec));
             Base base = bases.get(key);
             boolean fresh = base == null;
@@ -101,7 +117,7 @@ public final class Engine implements AutoCloseable {
                 Adapter adapter = null;
                 if (spec.adapter() != null) {
                     report.report(0.95, "loading adapter " + spec.adapter());
-                    adapter = AdapterLoader.load(HfSnapshot.resolve(spec.adapter()), base.model);
+                    adapter = AdapterLoader.load(adapterDir, base.model);
                 }
                 base.users++;
                 bases.put(key, base);
@@ -122,6 +138,11 @@ public final class Engine implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /** A folder, a cached Hub id, or a Hub id downloaded now (logged as it goes, for servers' logs). */
+    private Path locate(String spec, LoadProgress progress) {
+        return HfSnapshot.resolve(spec, hub, DownloadListener.logTo(LOG).andThen(progress::downloading));
     }
 
     /** Unloads {@code name}; its base model is freed once no other name uses it. False if unknown. */
@@ -147,32 +168,22 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Queues a request and returns at once; tokens go to {@code listener} as they are generated.
+     * Queues a request and returns at once; tokens go to {@code listener} as they are generated. A chat is
+     * rendered by the model's chat template and tokenized without adding special tokens (the template
+     * writes them), as transformers' {@code apply_chat_template(tokenize=True)} does.
      *
-     * @throws EngineException NOT_FOUND (unknown model), INVALID_INPUT (empty or too long prompt), QUEUE_FULL
+     * @throws EngineException NOT_FOUND (unknown model), INVALID_INPUT (empty or too long prompt, no chat
+     *                         template, a template refusing the conversation), QUEUE_FULL
      */
     public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
         Served s = served(request.model());
+        if (request.isChat()) {
+            String prompt = s.base.chatTemplate.render(request.chat());
+            return submitEncoded(s, prompt, s.base.tokenizer.encode(prompt, false), request.params(), request.useAdapter(), listener);
+        }
         PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
         String prompt = template.apply(request.input());
         return submitEncoded(s, prompt, s.base.tokenizer.encode(prompt, true), request.params(), request.useAdapter(), listener);
-    }
-
-    /**
-     * Queues a prompt that is already the exact text the model should see, such as a rendered chat template
-     * holding its own BOS and turn markers: it is encoded without adding special tokens again, and no
-     * template is applied.
-     *
-     * @throws EngineException as {@link #submit}
-     */
-    public GenerationHandle submitRendered(String model, String prompt, SamplingParams params, boolean useAdapter,
-                                           TokenListener listener) {
-        Served s = served(model);
-        if (prompt == null) {
-            throw EngineException.invalid("no prompt given");
-        }
-        return submitEncoded(s, prompt, s.base.tokenizer.encode(prompt, false), params == null ? SamplingParams.DEFAULT : params,
-                useAdapter, listener);
     }
 
     /**
@@ -229,6 +240,20 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * The prompt {@code name}'s chat template makes of {@code chat}: exactly the text a chat request sends.
+     *
+     * @throws EngineException NOT_FOUND (unknown model), INVALID_INPUT (no chat template, or it refuses the chat)
+     */
+    public String renderChat(String name, Conversation chat) {
+        return served(name).base.chatTemplate.render(chat);
+    }
+
+    /** Whether {@code name}'s base model has a chat template (chat requests work). */
+    public boolean hasChatTemplate(String name) {
+        return served(name).base.chatTemplate.source().isPresent();
+    }
+
     /** Tokenizes with {@code name}'s tokenizer (template not applied). */
     public List<Integer> tokenize(String name, String text) {
         int[] ids = served(name).base.tokenizer.encode(text);
@@ -267,6 +292,13 @@ public final class Engine implements AutoCloseable {
         // Checked in full before any weight is read: an unsupported model is refused at once, by name.
         Architectures.Plan plan = Architectures.plan(config.raw(), key.dir());
         Tokenizer tokenizer = Tokenizer.load(key.dir());
+        ChatTemplate chatTemplate;
+        try {
+            chatTemplate = ChatTemplateFiles.load(key.dir());
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
         TensorOps ops = newOps(key);
         CausalLm model;
         try (WeightSource weights = WeightSource.open(key.dir())) {
@@ -283,7 +315,7 @@ public final class Engine implements AutoCloseable {
                 key.dir().getFileName().toString());
         LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), plan.architecture(), ops.name(), key.dtype().label(),
                 (System.nanoTime() - start) / 1_000_000);
-        return new Base(key, model, tokenizer, scheduler);
+        return new Base(key, model, tokenizer, chatTemplate, scheduler);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.peftbench.engine;
 
+import dev.peftbench.engine.chat.ChatMessage;
+import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.generate.SamplingParams;
 import org.junit.jupiter.api.AfterAll;
@@ -82,18 +84,19 @@ class EngineGoldenTest {
     }
 
     /**
-     * A prompt that is already the text the model sees (here the chat goldens' rendered templates, which hold
-     * their own BOS and turn markers) is encoded without adding special tokens again, as transformers'
-     * apply_chat_template + generate do.
+     * A chat request is rendered by the model's own chat template and encoded without adding special tokens again
+     * (the template writes its BOS and turn markers), as transformers' apply_chat_template + generate do.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.peftbench.engine.Golden#llamaChatNames")
-    void renderedPromptsAreEncodedWithoutAddingSpecialTokens(String name) {
+    void chatRequestsReturnTheReferencePromptIdsAndTexts(String name) {
         Golden g = Golden.read(name);
-        engine.load(name, ModelSpec.of(g.modelDir().toString(), null, PromptTemplate.parse("raw", null)), LoadProgress.NONE);
+        engine.load(name, ModelSpec.of(g.modelDir().toString(), null, null), LoadProgress.NONE);
         List<GenerationHandle> handles = new ArrayList<>();
         for (Golden.Row row : g.rows()) {
-            handles.add(engine.submitRendered(name, row.prompt(), SamplingParams.DEFAULT.withMaxNewTokens(g.maxNewTokens()), true,
+            List<ChatMessage> messages = row.messages().stream().map(m -> new ChatMessage(m.get("role"), m.get("content"))).toList();
+            Conversation chat = new Conversation(messages, g.addGenerationPrompt(), g.chatTemplateKwargs());
+            handles.add(engine.submit(GenerationRequest.chat(name, chat, SamplingParams.DEFAULT.withMaxNewTokens(g.maxNewTokens()), true),
                     TokenListener.NONE));
         }
         assertRowsMatch(g, handles);

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -18,13 +19,16 @@ import java.util.stream.Stream;
  */
 public record Golden(String name, String model, List<String> sameWeightsAs, String adapter, String adapterBinCopy,
                      String template, String textColumn, int maxNewTokens, List<Integer> eosTokenId,
-                     double minTop2Margin, boolean expectError, List<Row> rows) {
+                     double minTop2Margin, boolean expectError, boolean addGenerationPrompt,
+                     Map<String, Object> chatTemplateKwargs, List<Row> rows) {
 
     public static final Path FIXTURES = Path.of("src/test/resources/fixtures");
     public static final Path LLAMA_FIXTURES = Path.of("src/test/resources/fixtures-llama");
 
-    public record Row(String input, String prompt, List<Integer> promptTokenIds, List<Integer> generatedTokenIds,
-                      String text, String generatedText, List<List<Float>> stepLogits, List<List<Float>> promptLogits) {
+    /** One prompt: {@code input} for a plain prompt, {@code messages} ({@code role}, {@code content}) for a chat. */
+    public record Row(String input, List<Map<String, String>> messages, String prompt, List<Integer> promptTokenIds,
+                      List<Integer> generatedTokenIds, String text, String generatedText, List<List<Float>> stepLogits,
+                      List<List<Float>> promptLogits) {
         public int[] promptIds() {
             return promptTokenIds.stream().mapToInt(Integer::intValue).toArray();
         }

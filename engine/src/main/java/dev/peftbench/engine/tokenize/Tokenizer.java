@@ -62,7 +62,10 @@ public final class Tokenizer implements AutoCloseable {
         return encode(text, true);
     }
 
-    /** {@code text} with or without the special tokens the post-processor adds ({@code add_special_tokens}). */
+    /**
+     * {@code tokenizer(text, add_special_tokens=...)}: without special tokens for a rendered chat
+     * template, which carries its own (a BOS added again would be doubled).
+     */
     public int[] encode(String text, boolean addSpecialTokens) {
         boolean byPostProcessor = addSpecialTokens && llama == null;
         long[] ids = hf.encode(text, byPostProcessor, false).getIds();

@@ -9,4 +9,9 @@ public record RouteContext(ServeMetrics metrics, JsonAnswers answers, JsonBodies
     public Handler endpoint(String name, Endpoint.Body body) {
         return new Endpoint(name, metrics, answers, body);
     }
+
+    /** A route whose failures are written by {@code errors}. */
+    public Handler endpoint(String name, Endpoint.Body body, Endpoint.Errors errors) {
+        return new Endpoint(name, metrics, errors, body);
+    }
 }
