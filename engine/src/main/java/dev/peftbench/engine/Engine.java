@@ -19,6 +19,7 @@ import dev.peftbench.engine.tensor.ProfiledTensorOps;
 import dev.peftbench.engine.tensor.TensorOps;
 import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
 import dev.peftbench.engine.tensor.djl.DjlTensorOps;
+import dev.peftbench.engine.tokenize.PromptEncoder;
 import dev.peftbench.engine.tokenize.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,13 +28,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 
 /**
@@ -70,11 +72,16 @@ public final class Engine implements AutoCloseable {
 
     private final EngineOptions options;
     private final Map<String, Served> served = new ConcurrentHashMap<>();
-    private final Map<BaseKey, Base> bases = new HashMap<>();
+    /** Written under the load lock, read without it (stats must not wait for a load). */
+    private final Map<BaseKey, Base> bases = new ConcurrentHashMap<>();
     private final Object loadLock = new Object();
+    private final PromptEncoder encoder;
+    /** Closes bases a reload replaced once their in-flight requests are done, outside the load lock. */
+    private final ExecutorService retired = Executors.newVirtualThreadPerTaskExecutor();
 
     public Engine(EngineOptions options) {
         this.options = options;
+        this.encoder = new PromptEncoder(options.queueCapacity());
     }
 
     /**
@@ -107,32 +114,42 @@ public final class Engine implements AutoCloseable {
                         Optional.ofNullable(adapter).map(Adapter::info));
                 Served old = served.put(name, new Served(model, base, adapter));
                 if (old != null) {
-                    release(old.base);
+                    Base unused = release(old.base);
+                    if (unused != null) {
+                        retired.execute(() -> closeBase(unused));
+                    }
                 }
                 report.report(1.0, "ready");
                 LOG.info("model '{}' ready: {} ({} parameters, {}){}", name, dir, base.model.info().parameterCount(),
                         spec.dtype().label(), adapter == null ? "" : " + " + adapter.info().peftType() + " adapter " + spec.adapter());
                 return model;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | OutOfMemoryError e) {
                 if (fresh) {
                     closeBase(base);
                 }
-                throw e;
+                throw loadFailure(key, e);
             }
         }
     }
 
-    /** Unloads {@code name}; its base model is freed once no other name uses it. False if unknown. */
+    /**
+     * Unloads {@code name}; its base model is freed once no other name uses it, after its in-flight
+     * requests finished (waited for outside the load lock: other loads and stats go on). False if unknown.
+     */
     public boolean unload(String name) {
+        Base unused;
         synchronized (loadLock) {
             Served s = served.remove(name);
             if (s == null) {
                 return false;
             }
-            release(s.base);
-            LOG.info("model '{}' unloaded", name);
-            return true;
+            unused = release(s.base);
         }
+        if (unused != null) {
+            closeBase(unused);
+        }
+        LOG.info("model '{}' unloaded", name);
+        return true;
     }
 
     public Optional<ServedModel> find(String name) {
@@ -153,7 +170,7 @@ public final class Engine implements AutoCloseable {
         Served s = served(request.model());
         PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
         String prompt = template.apply(request.input());
-        int[] ids = s.base.tokenizer.encode(prompt);
+        int[] ids = encoder.encode(s.base.tokenizer, prompt, s.model.spec().maxPromptBytes());
         if (ids.length == 0) {
             throw EngineException.invalid("the prompt is empty after applying the template");
         }
@@ -185,18 +202,17 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Never waits for a load or an unload. */
     public EngineStats stats() {
-        synchronized (loadLock) {
-            int queued = 0;
-            int running = 0;
-            long tokens = 0;
-            for (Base b : bases.values()) {
-                queued += b.scheduler.queued();
-                running += b.scheduler.running();
-                tokens += b.scheduler.generatedTokens();
-            }
-            return new EngineStats(queued, running, tokens, served.size());
+        int queued = 0;
+        int running = 0;
+        long tokens = 0;
+        for (Base b : bases.values()) {
+            queued += b.scheduler.queued();
+            running += b.scheduler.running();
+            tokens += b.scheduler.generatedTokens();
         }
+        return new EngineStats(queued, running, tokens, served.size());
     }
 
     /** Tokenizes with {@code name}'s tokenizer (template not applied). */
@@ -219,6 +235,8 @@ public final class Engine implements AutoCloseable {
             }
             bases.clear();
         }
+        retired.close();
+        encoder.close();
     }
 
     private Served served(String name) {
@@ -241,15 +259,22 @@ public final class Engine implements AutoCloseable {
         try (WeightSource weights = WeightSource.open(key.dir())) {
             progress.report(0.05, "loading weights");
             model = Architectures.load(architecture, new Architectures.Request(key.dir(), config.raw(), weights, ops, progress));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
             ops.close();
             tokenizer.close();
-            throw e;
+            throw loadFailure(key, e);
         }
-        progress.report(0.9, "warming up kernels");
-        warmUp(model);
-        Scheduler scheduler = new Scheduler(model, options.maxBatch(), options.queueCapacity(),
-                key.dir().getFileName().toString());
+        Scheduler scheduler;
+        try {
+            progress.report(0.9, "warming up kernels");
+            warmUp(model);
+            scheduler = new Scheduler(model, options.maxBatch(), options.queueCapacity(),
+                    key.dir().getFileName().toString());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            model.close();
+            tokenizer.close();
+            throw loadFailure(key, e);
+        }
         LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), architecture, ops.name(), key.dtype().label(),
                 (System.nanoTime() - start) / 1_000_000);
         return new Base(key, model, tokenizer, scheduler);
@@ -310,11 +335,22 @@ public final class Engine implements AutoCloseable {
         return spec.device() == Device.GPU || spec.dtype() == ComputeType.FLOAT16 ? Backend.DJL : Backend.CPU;
     }
 
-    private void release(Base base) {
+    /** Out of memory is the load's failure, reported as one once the model and its threads were released. */
+    private static RuntimeException loadFailure(BaseKey key, Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            return EngineException.loadFailed("not enough memory to load " + key.dir().getFileName() + " as "
+                    + key.dtype().label() + " (give the JVM more heap with -Xmx, or load it as bfloat16)", e);
+        }
+        return (RuntimeException) e;
+    }
+
+    /** One user fewer; the base when none is left (the caller closes it outside the load lock), else null. */
+    private Base release(Base base) {
         if (--base.users == 0) {
             bases.remove(base.key);
-            closeBase(base);
+            return base;
         }
+        return null;
     }
 
     private static void closeBase(Base base) {

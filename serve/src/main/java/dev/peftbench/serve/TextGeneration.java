@@ -35,15 +35,18 @@ public final class TextGeneration {
     private final EngineGateway engine;
     private final ModelRepository repository;
     private final Duration timeout;
+    private final int queueCapacity;
     private final ServeMetrics metrics;
     private final InFlight inFlight;
     private final Consumer<ServedRequest> listener;
 
-    public TextGeneration(EngineGateway engine, ModelRepository repository, Duration timeout, ServeMetrics metrics,
-                          InFlight inFlight, Consumer<ServedRequest> listener) {
+    /** @param queueCapacity prompts the engine's queue holds: a request with more can never be taken whole */
+    public TextGeneration(EngineGateway engine, ModelRepository repository, Duration timeout, int queueCapacity,
+                          ServeMetrics metrics, InFlight inFlight, Consumer<ServedRequest> listener) {
         this.engine = engine;
         this.repository = repository;
         this.timeout = timeout;
+        this.queueCapacity = queueCapacity;
         this.metrics = metrics;
         this.inFlight = inFlight;
         this.listener = listener;
@@ -65,6 +68,11 @@ public final class TextGeneration {
      */
     public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
                                               Map<String, ?> parameters, BooleanSupplier callerGone) {
+        if (inputs.size() > queueCapacity) {
+            throw new ServeException(Failure.TOO_LARGE, "the request holds " + inputs.size() + " prompts, more than the queue "
+                    + "can ever hold (" + queueCapacity + ", " + RuntimeContract.Setting.QUEUE_CAPACITY.label()
+                    + "); send at most " + queueCapacity + " per request");
+        }
         inFlight.enter();
         try {
             repository.requireReady(model, version);

@@ -43,7 +43,7 @@ class ProtocolLayerTest {
     static void start() throws Exception {
         ServeConfig config = ServeConfig.defaults().withModel("m", ModelFields.of("base", null)).withHost("127.0.0.1")
                 .withPorts(0, 0).withGrpcMaxMessageBytes(1024).withRequestTimeout(Duration.ofSeconds(2))
-                .withMaxRequestBytes(4096).withQueueCapacity(0).withShutdownGrace(Duration.ofSeconds(5));
+                .withMaxRequestBytes(4096).withQueueCapacity(1).withShutdownGrace(Duration.ofSeconds(5));
         server = InferenceServer.builder(config, ENGINE).start();
         server.awaitLoaded(Duration.ofSeconds(10));
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
@@ -64,6 +64,7 @@ class ProtocolLayerTest {
 
     private HttpResponse<String> post(String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -161,6 +162,7 @@ class ProtocolLayerTest {
         int before = ENGINE.cancelled.get();
         HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/m/generate_stream"))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"text_input\": \"hi\"}")).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(r.body()))) {
@@ -193,16 +195,19 @@ class ProtocolLayerTest {
     }
 
     @Test
-    void modelThatFailsToLoadLeavesServerUpAndReportsTheReason() throws Exception {
+    void aNewNameThatFailsToLoadIsNotRegisteredAndLeavesReadinessAlone() throws Exception {
         HttpResponse<String> load = post("/v2/repository/models/broken/load",
-                "{\"parameters\": {\"base_model\": \"missing-model\"}}");
+                "{\"parameters\": {\"base_model\": \"org/missing-model\"}}");
         assertEquals(400, load.statusCode(), load.body());
+        assertTrue(load.body().contains("org/missing-model"), load.body());
         HttpResponse<String> ready = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/broken/ready")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertEquals(503, ready.statusCode());
-        assertTrue(ready.body().contains("missing-model"), ready.body());
+        assertEquals(404, ready.statusCode(), ready.body());
+        HttpResponse<String> serverReady = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, serverReady.statusCode(), serverReady.body());
         assertEquals(200, post("/v2/models/m/infer", INFER).statusCode());
-        post("/v2/repository/models/broken/unload", "");
     }
 }

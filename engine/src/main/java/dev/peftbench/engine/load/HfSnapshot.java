@@ -57,6 +57,11 @@ public final class HfSnapshot {
                 + "` or `git clone https://huggingface.co/" + spec + "`, then pass the folder or retry the id");
     }
 
+    /** The cache folders huggingface_hub uses for this process's environment, in its order of precedence. */
+    public static List<Path> cacheDirs() {
+        return cacheDirs(System.getenv(), Path.of(System.getProperty("user.home")));
+    }
+
     /** The cache folders huggingface_hub uses, in its order of precedence. */
     static List<Path> cacheDirs(Map<String, String> env, Path home) {
         Set<Path> dirs = new LinkedHashSet<>();

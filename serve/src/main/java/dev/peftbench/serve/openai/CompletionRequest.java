@@ -53,7 +53,7 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
             throw ServeException.badRequest("\"prompt\" is required: a string or a list of strings");
         }
         JsonNode n = body.get("n");
-        if (n != null && n.asInt(1) != 1) {
+        if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.canConvertToInt() && n.intValue() == 1)) {
             throw ServeException.badRequest("only \"n\": 1 is supported");
         }
         Map<String, Object> params = new LinkedHashMap<>();

@@ -41,8 +41,8 @@ public final class OpenAiRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/v1/models", http.endpoint("openai_models", this::models))
-                .post("/v1/completions", http.endpoint("openai_completions", this::completions));
+        http.get(rules, "/v1/models", "openai_models", this::models);
+        http.post(rules, "/v1/completions", "openai_completions", this::completions);
     }
 
     private void models(ServerRequest req, ServerResponse res) {
@@ -61,6 +61,7 @@ public final class OpenAiRoutes implements HttpService {
         String id = "cmpl-" + UUID.randomUUID();
         long created = Instant.now().getEpochSecond();
         if (c.stream()) {
+            SseGeneration.requireHttp11(req);
             TokenStream tokens = new TokenStream();
             TextGeneration.Stream stream = generation.stream(c.model(), null, c.prompts().getFirst(), c.parameters(), tokens);
             SseGeneration.run(res, stream, tokens, new StreamEvents() {

@@ -1,0 +1,158 @@
+package dev.peftbench.serve.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataReader;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.spi.ServerConnection;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * One REST connection's bytes on their way from the socket to the HTTP parser, and the deadlines that
+ * bound them. Between requests the connection waits at most the idle timeout for a first byte; from
+ * there the whole head must arrive within the header timeout (the {@link HttpConnections} watchdog
+ * closes a connection past its deadline); the head is then handed on whole ({@link RequestHead}), and
+ * the body as it comes. Once an answer went out, a connection whose request or answer said
+ * {@code Connection: close} (and every HTTP/1.0 one) ends instead of waiting for another request.
+ */
+final class ConnectionGuard {
+
+    private enum Phase { AWAIT, HEAD, REQUEST, RESPONDED }
+
+    /** More than any head the parser takes (prologue 2 KiB + headers 16 KiB): handed on for it to refuse. */
+    private static final int MAX_HEAD = 32 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DataReader socket;
+    private final ConnectionContext ctx;
+    private final HttpLimits limits;
+    private final ByteArrayOutputStream head = new ByteArrayOutputStream();
+    private volatile Phase phase = Phase.AWAIT;
+    private volatile long deadlineNanos;
+    private volatile boolean closeAfterAnswer;
+    private volatile ServerConnection connection;
+
+    ConnectionGuard(ConnectionContext ctx, HttpLimits limits) {
+        this.ctx = ctx;
+        this.socket = ctx.dataReader();
+        this.limits = limits;
+        this.deadlineNanos = System.nanoTime() + limits.idleTimeout().toNanos();
+    }
+
+    void attach(ServerConnection c) {
+        this.connection = c;
+    }
+
+    /** The parser's supplier of bytes. */
+    byte[] next() {
+        if (phase == Phase.RESPONDED) {
+            if (closeAfterAnswer) {
+                throw new CloseConnectionException("the answer went out and the connection was to close");
+            }
+            phase = Phase.AWAIT;
+            deadlineNanos = System.nanoTime() + limits.idleTimeout().toNanos();
+        }
+        if (phase == Phase.REQUEST) {
+            return pull();
+        }
+        while (true) {
+            byte[] bytes = pull();
+            if (phase == Phase.AWAIT) {
+                phase = Phase.HEAD;
+                deadlineNanos = System.nanoTime() + limits.headerTimeout().toNanos();
+            }
+            int from = Math.max(0, head.size() - 3);
+            head.writeBytes(bytes);
+            byte[] all = head.toByteArray();
+            int end = headEnd(all, from);
+            if (end < 0 && all.length <= MAX_HEAD) {
+                continue;
+            }
+            head.reset();
+            phase = Phase.REQUEST;
+            if (end < 0) {
+                return all;
+            }
+            return handOn(all, end);
+        }
+    }
+
+    private byte[] handOn(byte[] all, int end) {
+        byte[] headBytes = Arrays.copyOf(all, end);
+        RequestHead request = RequestHead.parse(headBytes);
+        if (!request.validMethod()) {
+            refuse(request.method());
+        }
+        closeAfterAnswer |= request.closeRequested();
+        byte[] rewritten = request.bytes();
+        byte[] out = new byte[rewritten.length + all.length - end];
+        System.arraycopy(rewritten, 0, out, 0, rewritten.length);
+        System.arraycopy(all, end, out, rewritten.length, all.length - end);
+        return out;
+    }
+
+    /** A request line the parser would fail on with a bare 500: answered here with a 400 that says why. */
+    private void refuse(String method) {
+        String printable = method.length() > 32 ? method.substring(0, 32) + "..." : method;
+        byte[] bodyBytes;
+        try {
+            bodyBytes = JSON.writeValueAsBytes(Map.of("error", "the request method '" + printable
+                    + "' is not a valid HTTP method token (RFC 9110 section 9.1)"));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        String answer = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " + bodyBytes.length
+                + "\r\nConnection: close\r\n\r\n";
+        BufferData data = BufferData.growing(answer.length() + bodyBytes.length);
+        data.write(answer.getBytes(StandardCharsets.US_ASCII));
+        data.write(bodyBytes);
+        ctx.dataWriter().writeNow(data);
+        throw new CloseConnectionException("invalid request method");
+    }
+
+    /** Index just past the blank line ending the head (CRLF CRLF, or bare LF LF, which the parser refuses), or -1. */
+    private static int headEnd(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] != '\n') {
+                continue;
+            }
+            if (i + 1 < b.length && b[i + 1] == '\n') {
+                return i + 2;
+            }
+            if (i + 2 < b.length && b[i + 1] == '\r' && b[i + 2] == '\n') {
+                return i + 3;
+            }
+        }
+        return -1;
+    }
+
+    private byte[] pull() {
+        socket.ensureAvailable();
+        return socket.readBytes(socket.available());
+    }
+
+    /** The answer's status line went out: the next read starts another request (or ends the connection). */
+    void answered(boolean close) {
+        closeAfterAnswer |= close;
+        phase = Phase.RESPONDED;
+    }
+
+    /** True when waiting for a request or its head past the deadline. */
+    boolean overdue(long now) {
+        Phase p = phase;
+        return (p == Phase.AWAIT || p == Phase.HEAD) && now - deadlineNanos > 0;
+    }
+
+    void close() {
+        ServerConnection c = connection;
+        if (c != null) {
+            c.close(true);
+        }
+    }
+}
