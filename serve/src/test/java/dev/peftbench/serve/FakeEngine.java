@@ -27,6 +27,7 @@ final class FakeEngine implements EngineGateway {
     volatile boolean trickle;
     final AtomicInteger cancelled = new AtomicInteger();
     final AtomicInteger submitted = new AtomicInteger();
+    final AtomicInteger loads = new AtomicInteger();
 
     @Override
     public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
@@ -86,6 +87,7 @@ final class FakeEngine implements EngineGateway {
 
     @Override
     public void load(String name, ModelSpec spec) {
+        loads.incrementAndGet();
         if (spec.baseModel().contains("missing")) {
             throw EngineException.notFound("no model folder or cached hub id '" + spec.baseModel() + "'");
         }

@@ -21,8 +21,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -209,5 +211,59 @@ class ProtocolLayerTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, serverReady.statusCode(), serverReady.body());
         assertEquals(200, post("/v2/models/m/infer", INFER).statusCode());
+    }
+
+    @Test
+    void integersThatDoNotFitAreRefusedNotWrapped() throws Exception {
+        HttpResponse<String> r = post("/v2/models/m/generate",
+                "{\"text_input\":\"hi\",\"parameters\":{\"max_new_tokens\":18446744073709551621}}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("out of range"), r.body());
+        assertEquals(400, post("/v2/models/m/generate",
+                "{\"text_input\":\"hi\",\"parameters\":{\"max_new_tokens\":\"18446744073709551621\"}}").statusCode());
+        assertEquals(400, post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":1e30}").statusCode());
+        assertEquals(400, post("/v1/completions", "{\"prompt\":\"hi\",\"n\":4294967297}").statusCode());
+    }
+
+    @Test
+    void aShapeWhoseProductOverflowsIs400() throws Exception {
+        HttpResponse<String> r = post("/v2/models/m/infer",
+                "{\"inputs\":[{\"name\":\"c\",\"shape\":[4611686018427387904,4],\"datatype\":\"BYTES\",\"data\":[\"x\"]}]}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("64 bits"), r.body());
+    }
+
+    @Test
+    void morePromptsThanTheQueueCanEverHoldIs413() throws Exception {
+        HttpResponse<String> r = post("/v2/models/m/infer",
+                "{\"inputs\":[{\"name\":\"c\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}");
+        assertEquals(413, r.statusCode(), r.body());
+        assertTrue(r.body().contains("--queue-capacity"), r.body());
+        assertTrue(r.headers().firstValue("Retry-After").isEmpty(), "retrying cannot help");
+    }
+
+    @Test
+    void messagesNameNoJavaClasses() throws Exception {
+        HttpResponse<String> deep = post("/v2/repository/index", "[".repeat(2000) + "]".repeat(2000));
+        assertEquals(400, deep.statusCode(), deep.body());
+        HttpResponse<String> bad = post("/v2/models/m/infer", "{\"inputs\": [}");
+        assertEquals(400, bad.statusCode(), bad.body());
+        for (String body : List.of(deep.body(), bad.body())) {
+            assertFalse(body.matches("(?s).*(Exception|Constraints|\\bcom\\.|\\bjava\\.).*"), body);
+        }
+    }
+
+    @Test
+    void aStreamWhoseTokensKeepComingEndsAtTheRequestTimeout() throws Exception {
+        ENGINE.hang = true;
+        ENGINE.trickle = true;
+        long start = System.nanoTime();
+        HttpResponse<String> r = post("/v2/models/m/generate_stream", "{\"text_input\": \"hi\"}");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(200, r.statusCode());
+        assertTrue(seconds > 1.8 && seconds < 3.5, "the stream ran " + seconds + " s with a 2 s timeout");
+        String[] events = r.body().strip().split("\n\n");
+        assertTrue(events.length > 20, "tokens kept coming: " + events.length);
+        assertTrue(events[events.length - 1].contains("timed out"), events[events.length - 1]);
     }
 }
