@@ -28,6 +28,8 @@ final class FakeEngine implements EngineGateway {
     final AtomicInteger cancelled = new AtomicInteger();
     final AtomicInteger submitted = new AtomicInteger();
     final AtomicInteger loads = new AtomicInteger();
+    /** {@code name=base+adapter} of the last load that succeeded. */
+    volatile String lastLoaded;
 
     @Override
     public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
@@ -88,9 +90,10 @@ final class FakeEngine implements EngineGateway {
     @Override
     public void load(String name, ModelSpec spec) {
         loads.incrementAndGet();
-        if (spec.baseModel().contains("missing")) {
+        if (spec.baseModel().contains("missing") || (spec.adapter() != null && spec.adapter().contains("missing"))) {
             throw EngineException.notFound("no model folder or cached hub id '" + spec.baseModel() + "'");
         }
+        lastLoaded = name + "=" + spec.baseModel() + "+" + spec.adapter();
     }
 
     @Override

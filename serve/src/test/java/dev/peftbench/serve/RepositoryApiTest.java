@@ -1,15 +1,11 @@
-package dev.peftbench.serve.repository;
+package dev.peftbench.serve;
 
-import dev.peftbench.engine.GenerationHandle;
-import dev.peftbench.engine.GenerationRequest;
-import dev.peftbench.engine.ModelSpec;
-import dev.peftbench.engine.TokenListener;
-import dev.peftbench.serve.EngineGateway;
-import dev.peftbench.serve.Failure;
-import dev.peftbench.serve.ServeException;
+import dev.peftbench.serve.repository.LoadPolicy;
+import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.serve.repository.ModelRepository;
+import dev.peftbench.serve.repository.ModelSettings;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,34 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The repository API's loads against an engine that records them: limits, failures that change nothing, the off switch. */
 class RepositoryApiTest {
-
-    /** Loads what it is given unless the base model's name says "missing"; remembers what it served. */
-    private static final class RecordingEngine implements EngineGateway {
-        final List<String> loaded = new ArrayList<>();
-
-        @Override
-        public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void load(String name, ModelSpec spec) {
-            if (spec.baseModel().contains("missing") || (spec.adapter() != null && spec.adapter().contains("missing"))) {
-                throw dev.peftbench.engine.EngineException.notFound("no model folder or cached hub id '" + spec.baseModel() + "'");
-            }
-            loaded.add(name + "=" + spec.baseModel() + "+" + spec.adapter());
-        }
-
-        @Override
-        public boolean unload(String name) {
-            return true;
-        }
-
-        @Override
-        public int queued() {
-            return 0;
-        }
-    }
 
     private static ModelRepository repository(EngineGateway engine, LoadPolicy policy) {
         ModelRepository r = new ModelRepository(engine, ModelFields.NONE, Optional.empty(), policy);
@@ -63,7 +31,7 @@ class RepositoryApiTest {
 
     @Test
     void theNumberOfNamesIsBounded() throws Exception {
-        RecordingEngine engine = new RecordingEngine();
+        FakeEngine engine = new FakeEngine();
         try (ModelRepository r = repository(engine, new LoadPolicy(true, List.of(), true, 2))) {
             awaitReady(r);
             r.load("second", ModelFields.of("org/base", null));
@@ -77,7 +45,7 @@ class RepositoryApiTest {
 
     @Test
     void aFailedReloadLeavesTheModelItsSettingsAndReadiness() throws Exception {
-        RecordingEngine engine = new RecordingEngine();
+        FakeEngine engine = new FakeEngine();
         try (ModelRepository r = repository(engine, LoadPolicy.DEFAULT)) {
             awaitReady(r);
             ServeException e = assertThrows(ServeException.class, () -> r.load("served", ModelFields.of(null, "org/missing")));
@@ -85,13 +53,13 @@ class RepositoryApiTest {
             assertTrue(r.allReady());
             assertTrue(r.requireReady("served", null).ready());
             r.load("served", ModelFields.NONE);
-            assertEquals("served=org/base+org/adapter", engine.loaded.getLast(), "a later plain load reloads what served");
+            assertEquals("served=org/base+org/adapter", engine.lastLoaded, "a later plain load reloads what served");
         }
     }
 
     @Test
     void aFailedNewNameIsNotRegistered() throws Exception {
-        try (ModelRepository r = repository(new RecordingEngine(), LoadPolicy.DEFAULT)) {
+        try (ModelRepository r = repository(new FakeEngine(), LoadPolicy.DEFAULT)) {
             awaitReady(r);
             for (int i = 0; i < 100; i++) {
                 int n = i;
@@ -106,7 +74,7 @@ class RepositoryApiTest {
 
     @Test
     void aSwitchedOffRepositoryApiRefusesLoadAndUnloadButServes() throws Exception {
-        try (ModelRepository r = repository(new RecordingEngine(), new LoadPolicy(false, List.of(), true, 8))) {
+        try (ModelRepository r = repository(new FakeEngine(), new LoadPolicy(false, List.of(), true, 8))) {
             awaitReady(r);
             assertEquals(Failure.FORBIDDEN, assertThrows(ServeException.class,
                     () -> r.load("served", ModelFields.NONE)).failure());
