@@ -1,5 +1,6 @@
 package dev.peftbench.ui;
 
+import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.publish.cluster.PublishException;
 import dev.peftbench.ui.model.HubCache;
 import dev.peftbench.ui.publish.Cluster;
@@ -7,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import javafx.stage.Stage;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +29,7 @@ public final class TestWindows {
     }
 
     /** Tests that do not publish have no cluster: the Publish page must say so, not reach a real one. */
-    private static final Cluster NO_CLUSTER = new Cluster() {
+    public static final Cluster NO_CLUSTER = new Cluster() {
         @Override
         public List<String> contexts() {
             return List.of();
@@ -40,7 +42,15 @@ public final class TestWindows {
     };
 
     public static WorkbenchWindow open(Stage stage, Workbench workbench, Cluster cluster) {
-        WorkbenchWindow window = new WorkbenchWindow(workbench, new HubCache(Path.of("target", "no-hub-cache")), cluster);
+        return open(stage, workbench, NO_HUB, cluster);
+    }
+
+    /** Tests that do not download have an empty cache and no Hub: nothing may reach the real one. */
+    private static final HubCache NO_HUB = new HubCache(new HubSettings(URI.create("http://127.0.0.1:9"), null,
+            List.of(Path.of("target", "no-hub-cache")), true));
+
+    public static WorkbenchWindow open(Stage stage, Workbench workbench, HubCache hubCache, Cluster cluster) {
+        WorkbenchWindow window = new WorkbenchWindow(workbench, hubCache, cluster);
         stage.setScene(window.createScene(1200, 800));
         stage.show();
         return window;

@@ -6,6 +6,7 @@ import dev.peftbench.serve.cli.BenchCommand;
 import dev.peftbench.serve.cli.CommandLines;
 import dev.peftbench.serve.cli.GenerateCommand;
 import dev.peftbench.serve.cli.MakeRandomModelCommand;
+import dev.peftbench.serve.cli.PullCommand;
 import dev.peftbench.serve.cli.ServeCommand;
 import dev.peftbench.ui.UiCommand;
 import picocli.CommandLine;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Command;
                 PublishCommand.class,
                 ImageCommand.class,
                 UiCommand.class,
+                PullCommand.class,
         })
 public final class PeftbenchCli implements Runnable {
 

@@ -34,7 +34,7 @@ class PeftbenchCliTest {
     void helpListsEveryCommand() {
         Run r = run("--help");
         assertEquals(0, r.code(), r.err());
-        for (String command : List.of("generate", "bench", "make-random-model", "serve", "publish", "image", "ui")) {
+        for (String command : List.of("generate", "bench", "make-random-model", "serve", "publish", "image", "ui", "pull")) {
             assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith(command + " ")), command + " missing:\n" + r.out());
         }
         assertTrue(r.out().contains("./peftbench test"), r.out());

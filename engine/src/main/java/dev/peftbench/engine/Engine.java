@@ -11,6 +11,8 @@ import dev.peftbench.engine.arch.Logits;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.generate.Sampler;
 import dev.peftbench.engine.generate.Scheduler;
+import dev.peftbench.engine.hub.DownloadListener;
+import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.engine.load.HfConfig;
 import dev.peftbench.engine.load.HfSnapshot;
 import dev.peftbench.engine.load.WeightSource;
@@ -71,6 +73,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private final EngineOptions options;
+    private final HubSettings hub;
     private final Map<String, Served> served = new ConcurrentHashMap<>();
     /** Written under the load lock, read without it (stats must not wait for a load). */
     private final Map<BaseKey, Base> bases = new ConcurrentHashMap<>();
@@ -79,8 +82,14 @@ public final class Engine implements AutoCloseable {
     /** Closes bases a reload replaced once their in-flight requests are done, outside the load lock. */
     private final ExecutorService retired = Executors.newVirtualThreadPerTaskExecutor();
 
+    /** Hub ids are looked up (and downloaded) as the environment says: HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE... */
     public Engine(EngineOptions options) {
+        this(options, HubSettings.fromEnvironment());
+    }
+
+    public Engine(EngineOptions options, HubSettings hub) {
         this.options = options;
+        this.hub = hub;
         this.encoder = new PromptEncoder(options.queueCapacity());
     }
 
@@ -94,8 +103,10 @@ public final class Engine implements AutoCloseable {
             throw EngineException.invalid("model name '" + name + "' must be 1-128 letters, digits, '.', '_' or '-'");
         }
         LoadProgress report = progress == null ? LoadProgress.NONE : progress;
+        // Outside the lock: a download may take minutes, and other loads and stats must not wait for it.
+        Path dir = locate(spec.baseModel(), report);
+        Path adapterDir = spec.adapter() == null ? null : locate(spec.adapter(), report);
         synchronized (loadLock) {
-            Path dir = HfSnapshot.resolve(spec.baseModel());
             BaseKey key = new BaseKey(realPath(dir), spec.device(), spec.dtype(), backendFor(spec));
             Base base = bases.get(key);
             boolean fresh = base == null;
@@ -106,7 +117,7 @@ public final class Engine implements AutoCloseable {
                 Adapter adapter = null;
                 if (spec.adapter() != null) {
                     report.report(0.95, "loading adapter " + spec.adapter());
-                    adapter = AdapterLoader.load(HfSnapshot.resolve(spec.adapter()), base.model);
+                    adapter = AdapterLoader.load(adapterDir, base.model);
                 }
                 base.users++;
                 bases.put(key, base);
@@ -130,6 +141,11 @@ public final class Engine implements AutoCloseable {
                 throw loadFailure(key, e);
             }
         }
+    }
+
+    /** A folder, a cached Hub id, or a Hub id downloaded now (logged as it goes, for servers' logs). */
+    private Path locate(String spec, LoadProgress progress) {
+        return HfSnapshot.resolve(spec, hub, DownloadListener.logTo(LOG).andThen(progress::downloading));
     }
 
     /**

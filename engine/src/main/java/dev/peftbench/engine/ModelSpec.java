@@ -3,8 +3,8 @@ package dev.peftbench.engine;
 import dev.peftbench.engine.generate.PromptTemplate;
 
 /**
- * What to load under one served name: a base model (a snapshot folder or a Hub id found in the local
- * HF cache), an optional PEFT adapter (folder or Hub id), the prompt template, and how to run it.
+ * What to load under one served name: a base model (a snapshot folder or a Hub id, from the local HF
+ * cache or downloaded into it), an optional PEFT adapter (folder or Hub id), the prompt template, and how to run it.
  *
  * @param maxPromptTokens prompts longer than this (template applied, virtual tokens excluded) are refused; a
  *                        prompt whose UTF-8 size passes {@link #maxPromptBytes()} is refused before it is tokenized

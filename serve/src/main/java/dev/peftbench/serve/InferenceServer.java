@@ -3,9 +3,9 @@ package dev.peftbench.serve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.ServedModel;
+import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.serve.generate.GenerateRoutes;
 import dev.peftbench.serve.health.ServerHealth;
-import dev.peftbench.engine.load.HfSnapshot;
 import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.serve.auth.ApiKeyFilter;
 import dev.peftbench.serve.auth.ApiKeyInterceptor;
@@ -263,7 +263,7 @@ public final class InferenceServer implements AutoCloseable {
      * the Hugging Face cache, and the folders of the models it starts with.
      */
     private static List<Path> ownFolders(ServeConfig config, List<ModelSettings> models, List<ServedModel> adopted) {
-        List<Path> roots = new ArrayList<>(HfSnapshot.cacheDirs());
+        List<Path> roots = new ArrayList<>(HubSettings.fromEnvironment().caches());
         if (config.modelsDir() != null) {
             roots.add(config.modelsDir());
         }

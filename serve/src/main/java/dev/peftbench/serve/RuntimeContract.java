@@ -106,6 +106,8 @@ public final class RuntimeContract {
         env.put(Setting.GRPC_PORT.env(), String.valueOf(GRPC_PORT));
         env.put(Setting.HOST.env(), ALL_INTERFACES);
         env.put("DJL_CACHE_DIR", "/tmp/djl");
+        // Hub ids the runtime is told to load are downloaded into a cache any user id can write.
+        env.put("HF_HOME", "/tmp/huggingface");
         if (bakedModel) {
             env.put(Setting.BASE_MODEL.env(), BAKED_MODEL_DIR);
         }

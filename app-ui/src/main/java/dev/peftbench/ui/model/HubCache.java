@@ -1,34 +1,52 @@
 package dev.peftbench.ui.model;
 
+import dev.peftbench.engine.hub.DownloadListener;
+import dev.peftbench.engine.hub.FileSelection;
+import dev.peftbench.engine.hub.HubSettings;
+import dev.peftbench.engine.hub.RepoId;
+import dev.peftbench.engine.hub.SnapshotDownload;
 import dev.peftbench.engine.load.HfSnapshot;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * The local Hugging Face cache ({@code models--owner--name/snapshots/...}), listed as Hub ids so the
- * user can pick a downloaded model without knowing where the cache keeps it. The engine resolves the
- * id itself; this only lists.
+ * user can pick a downloaded model without knowing where the cache keeps it, and the Hub a missing id
+ * is downloaded from into it (the files a load needs). The engine resolves ids itself, from the same
+ * settings.
  */
 public final class HubCache {
-    private final Path root;
+    private final HubSettings settings;
 
-    /** @param root one cache folder to list, or null for huggingface_hub's standard places */
-    public HubCache(Path root) {
-        this.root = root;
+    public HubCache(HubSettings settings) {
+        this.settings = settings;
     }
 
-    /** {@code $HF_HUB_CACHE}, {@code $HF_HOME/hub}, {@code ~/.cache/huggingface/hub}: where the engine looks too. */
+    /** As the environment says ({@code HF_HUB_CACHE}, {@code HF_HOME}, {@code HF_ENDPOINT}, {@code HF_TOKEN}...): where the engine looks too. */
     public static HubCache standard() {
-        return new HubCache(null);
+        return new HubCache(HubSettings.fromEnvironment());
     }
 
+    /** Where downloads go. */
     public String location() {
-        return root == null ? "$HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub" : root.toString();
+        return settings.downloadCache().toString();
     }
 
-    /** Hub ids with at least one snapshot, sorted; empty when there is no cache. */
+    /** Hub ids with at least one usable snapshot, sorted; empty when there is no cache. */
     public List<String> modelIds() {
-        return root == null ? HfSnapshot.cachedModels() : HfSnapshot.cachedModelsIn(root);
+        return HfSnapshot.cachedModels(settings.caches());
+    }
+
+    /** True for text that names a Hub repository and no folder here: something Download can fetch. */
+    public static boolean isHubId(String text) {
+        String t = text == null ? "" : text.strip();
+        return RepoId.isValid(t) && !Files.isDirectory(Path.of(t));
+    }
+
+    /** Downloads {@code id}'s main revision (what a load reads); blocks, interruptible. */
+    public SnapshotDownload.Result download(String id, DownloadListener listener) {
+        return new SnapshotDownload(settings).download(new RepoId(id.strip()), "main", FileSelection.FOR_LOAD, listener);
     }
 }

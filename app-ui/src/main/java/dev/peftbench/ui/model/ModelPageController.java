@@ -3,6 +3,7 @@ package dev.peftbench.ui.model;
 import dev.peftbench.engine.Backend;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
+import javafx.beans.binding.Bindings;
 import javafx.fxml.FXML;
 import javafx.scene.control.Button;
 import javafx.scene.control.ChoiceBox;
@@ -26,6 +27,10 @@ public final class ModelPageController {
     @FXML private ChoiceBox<ComputeType> dtypeChoice;
     @FXML private ChoiceBox<Backend> backendChoice;
     @FXML private Label hubCacheLabel;
+    @FXML private Button downloadButton;
+    @FXML private Button cancelDownloadButton;
+    @FXML private ProgressBar downloadProgress;
+    @FXML private Label downloadMessage;
     @FXML private Button loadButton;
     @FXML private Button cancelLoadButton;
     @FXML private ProgressBar loadProgress;
@@ -62,9 +67,14 @@ public final class ModelPageController {
         backendChoice.getItems().setAll(Backend.values());
         backendChoice.valueProperty().bindBidirectional(model.backendProperty());
 
-        hubCacheLabel.setText(model.cachedHubIds().isEmpty()
-                ? "No models in the Hugging Face cache (" + model.hubCacheLocation() + "): choose a folder."
-                : model.cachedHubIds().size() + " models in the Hugging Face cache: pick one from the list.");
+        hubCacheLabel.textProperty().bind(model.hubCacheHintProperty());
+        downloadButton.disableProperty().bind(model.downloadingProperty().or(Bindings.createBooleanBinding(
+                () -> model.hubIdsToDownload().isEmpty(), model.baseModelProperty(), model.adapterProperty())));
+        cancelDownloadButton.visibleProperty().bind(model.downloadingProperty());
+        downloadProgress.visibleProperty().bind(model.downloadingProperty());
+        downloadProgress.progressProperty().bind(model.downloadProgressProperty());
+        downloadMessage.textProperty().bind(model.downloadMessageProperty());
+        downloadMessage.visibleProperty().bind(model.downloadingProperty());
 
         loadButton.disableProperty().bind(model.loadingProperty());
         cancelLoadButton.visibleProperty().bind(model.loadingProperty());
@@ -135,5 +145,15 @@ public final class ModelPageController {
     @FXML
     private void cancel() {
         model.cancel();
+    }
+
+    @FXML
+    private void download() {
+        model.download();
+    }
+
+    @FXML
+    private void cancelDownload() {
+        model.cancelDownload();
     }
 }

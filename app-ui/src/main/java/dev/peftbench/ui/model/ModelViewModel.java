@@ -25,6 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The Model page's state: which base model and adapter to load and how, and loading them into the
@@ -47,7 +49,12 @@ public final class ModelViewModel {
     private final StringProperty progressMessage = new SimpleStringProperty("");
     private final StringProperty error = new SimpleStringProperty("");
     private final ObjectProperty<ModelFacts> facts = new SimpleObjectProperty<>();
+    private final StringProperty hubCacheHint = new SimpleStringProperty("");
+    private final BooleanProperty downloading = new SimpleBooleanProperty(false);
+    private final DoubleProperty downloadProgress = new SimpleDoubleProperty(0);
+    private final StringProperty downloadMessage = new SimpleStringProperty("");
     private Task<ServedModel> loadTask;
+    private Task<List<String>> downloadTask;
 
     public ModelViewModel(Workbench workbench, HubCache hubCache) {
         this.workbench = workbench;
@@ -61,13 +68,85 @@ public final class ModelViewModel {
         refreshHubCache();
     }
 
-    /** Where the cache was looked for, for the "nothing cached" hint. */
-    public String hubCacheLocation() {
-        return hubCache.location();
-    }
-
     private void refreshHubCache() {
         cachedHubIds.setAll(hubCache.modelIds());
+        hubCacheHint.set(cachedHubIds.isEmpty()
+                ? "No models in the Hugging Face cache (" + hubCache.location() + "): choose a folder, or type a Hub id "
+                        + "(e.g. bigscience/bloomz-560m) and Download it."
+                : cachedHubIds.size() + " models in the Hugging Face cache: pick one from the list, or type a Hub id and Download it.");
+    }
+
+    /** The Hub ids typed as base model and adapter that are no folders here: what Download fetches. */
+    public List<String> hubIdsToDownload() {
+        return Stream.of(baseModel.get(), adapter.get()).filter(HubCache::isHubId).map(String::strip).distinct().toList();
+    }
+
+    /**
+     * Downloads the Hub ids typed as base model and adapter into the cache (only the files a load needs)
+     * on a background thread with progress; then they are listed. Cancel stops it at once and keeps what
+     * arrived, which the next download resumes.
+     */
+    public void download() {
+        if (downloading.get()) {
+            return;
+        }
+        List<String> ids = hubIdsToDownload();
+        if (ids.isEmpty()) {
+            error.set("Nothing to download: type a Hub id (ORG/NAME, e.g. bigscience/bloomz-560m) as base model or adapter.");
+            return;
+        }
+        error.set("");
+        Task<List<String>> task = new Task<>() {
+            @Override
+            protected List<String> call() {
+                for (String id : ids) {
+                    updateMessage("Downloading " + id + "…");
+                    updateProgress(-1, 1);
+                    hubCache.download(id, p -> {
+                        updateProgress(p.fraction(), 1);
+                        updateMessage(id + ": " + p.describe());
+                    });
+                }
+                return ids;
+            }
+        };
+        task.setOnSucceeded(e -> {
+            refreshHubCache();
+            finish(task, downloading, "Downloaded " + String.join(", ", ids));
+            log.info("Downloaded {}", ids);
+        });
+        task.setOnFailed(e -> {
+            refreshHubCache();
+            error.set(UserMessage.of("Could not download", task.getException()));
+            finish(task, downloading, "Download failed");
+        });
+        task.setOnCancelled(e -> {
+            refreshHubCache();
+            finish(task, downloading, "Download cancelled: what arrived is kept, Download resumes it");
+        });
+        downloadTask = task;
+        start(task, downloading, downloadProgress, downloadMessage, this::cancelDownload);
+    }
+
+    /** Runs {@code task} off the FX thread: its progress and message shown, {@code busy} meanwhile, Cancel in the status bar. */
+    private void start(Task<?> task, BooleanProperty busy, DoubleProperty progressShown, StringProperty messageShown, Runnable cancel) {
+        progressShown.bind(task.progressProperty());
+        messageShown.bind(task.messageProperty());
+        busy.set(true);
+        workbench.activity().track(task, cancel);
+        workbench.run(task);
+    }
+
+    private void finish(Task<?> task, BooleanProperty busy, String statusText) {
+        busy.set(false);
+        workbench.activity().finish(task, statusText);
+    }
+
+    public void cancelDownload() {
+        if (downloadTask != null && !downloadTask.isDone()) {
+            // Unlike a load, a download may be interrupted: it stops and keeps its partial files.
+            downloadTask.cancel(true);
+        }
     }
 
     /** Starts loading the chosen model and adapter; the result lands in the workbench's loaded model. */
@@ -110,29 +189,22 @@ public final class ModelViewModel {
             }
         };
         task.setOnSucceeded(e -> {
+            // The load may have downloaded a Hub id.
+            refreshHubCache();
             ServedModel loaded = task.getValue();
             facts.set(ModelFacts.of(loaded.base(), loaded.adapter().orElse(null)));
             workbench.loadedModelProperty().set(loaded);
             // Last, so whoever waits for the load to end sees the new model already in place.
-            loading.set(false);
-            workbench.activity().finish(task, "Loaded " + loaded.name());
+            finish(task, loading, "Loaded " + loaded.name());
             log.info("Loaded {} ({})", loaded.name(), spec.baseModel());
         });
         task.setOnFailed(e -> {
-            loading.set(false);
             error.set(UserMessage.of("Could not load the model", task.getException()));
-            workbench.activity().finish(task, "Load failed");
+            finish(task, loading, "Load failed");
         });
-        task.setOnCancelled(e -> {
-            loading.set(false);
-            workbench.activity().finish(task, "Load cancelled");
-        });
-        progress.bind(task.progressProperty());
-        progressMessage.bind(task.messageProperty());
-        loading.set(true);
+        task.setOnCancelled(e -> finish(task, loading, "Load cancelled"));
         loadTask = task;
-        workbench.activity().track(task, this::cancel);
-        workbench.run(task);
+        start(task, loading, progress, progressMessage, this::cancel);
     }
 
     public void cancel() {
@@ -206,5 +278,21 @@ public final class ModelViewModel {
 
     public ObjectProperty<ModelFacts> factsProperty() {
         return facts;
+    }
+
+    public StringProperty hubCacheHintProperty() {
+        return hubCacheHint;
+    }
+
+    public ReadOnlyBooleanProperty downloadingProperty() {
+        return downloading;
+    }
+
+    public DoubleProperty downloadProgressProperty() {
+        return downloadProgress;
+    }
+
+    public StringProperty downloadMessageProperty() {
+        return downloadMessage;
     }
 }

@@ -1,117 +1,93 @@
 package dev.peftbench.engine.load;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.hub.CacheRepo;
+import dev.peftbench.engine.hub.DownloadListener;
+import dev.peftbench.engine.hub.FileSelection;
+import dev.peftbench.engine.hub.HubSettings;
+import dev.peftbench.engine.hub.RepoId;
+import dev.peftbench.engine.hub.SnapshotDownload;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Turns what a user typed into a snapshot folder: an existing directory, or a Hub id
- * ({@code ORG/NAME}) found in the local Hugging Face cache the way huggingface_hub lays it out:
- * {@code <cache>/models--ORG--NAME/snapshots/<revision>}, the revision read from {@code refs/main}.
- * Nothing is downloaded.
+ * Turns what a user typed into a snapshot folder: an existing directory, or a Hub id ({@code ORG/NAME})
+ * found in the local Hugging Face cache the way huggingface_hub lays it out
+ * ({@code <cache>/models--ORG--NAME/snapshots/<refs/main>}) — and when it is in no cache, downloaded into
+ * it first (the files a load needs), unless {@code HF_HUB_OFFLINE} forbids the network.
  */
 public final class HfSnapshot {
 
-    private static final Pattern HUB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Logger LOG = LoggerFactory.getLogger(HfSnapshot.class);
 
     private HfSnapshot() {
     }
 
-    public static Path resolve(String spec) {
-        return resolve(spec, System.getenv(), Path.of(System.getProperty("user.home")));
-    }
-
-    static Path resolve(String spec, Map<String, String> env, Path home) {
+    /** @param listener hears the download's progress when there is one */
+    public static Path resolve(String spec, HubSettings hub, DownloadListener listener) {
         if (spec == null || spec.isBlank()) {
             throw EngineException.invalid("no model or adapter given");
         }
-        Path asPath = Path.of(spec);
+        Path asPath;
+        try {
+            asPath = Path.of(spec);
+        } catch (InvalidPathException e) {
+            throw EngineException.invalid("'" + spec + "' is neither a folder nor a Hub id: " + e.getMessage());
+        }
         if (Files.isDirectory(asPath)) {
             return asPath;
         }
-        if (!HUB_ID.matcher(spec).matches()) {
+        if (!RepoId.isValid(spec)) {
             throw EngineException.notFound("folder " + asPath.toAbsolutePath() + " does not exist");
         }
+        RepoId repo = new RepoId(spec);
         List<Path> looked = new ArrayList<>();
         looked.add(asPath.toAbsolutePath());
-        for (Path cache : cacheDirs(env, home)) {
-            Path repo = cache.resolve("models--" + spec.replace("/", "--"));
-            looked.add(repo);
-            Path snapshot = snapshot(repo);
-            if (snapshot != null) {
-                return snapshot;
+        for (Path cache : hub.caches()) {
+            CacheRepo cached = new CacheRepo(cache, repo);
+            looked.add(cached.dir());
+            if (cached.snapshot("main").isPresent()) {
+                return cached.snapshot("main").get();
             }
         }
-        throw EngineException.notFound("'" + spec + "' is neither a folder nor a model in the local Hugging Face cache; looked in: "
-                + looked.stream().map(Path::toString).toList()
-                + ". Download it first (no network is used at run time), e.g. `huggingface-cli download " + spec
-                + "` or `git clone https://huggingface.co/" + spec + "`, then pass the folder or retry the id");
-    }
-
-    /** The cache folders huggingface_hub uses for this process's environment, in its order of precedence. */
-    public static List<Path> cacheDirs() {
-        return cacheDirs(System.getenv(), Path.of(System.getProperty("user.home")));
-    }
-
-    /** The cache folders huggingface_hub uses, in its order of precedence. */
-    static List<Path> cacheDirs(Map<String, String> env, Path home) {
-        Set<Path> dirs = new LinkedHashSet<>();
-        if (env.get("HF_HUB_CACHE") != null && !env.get("HF_HUB_CACHE").isBlank()) {
-            dirs.add(Path.of(env.get("HF_HUB_CACHE")));
+        if (hub.offline()) {
+            throw EngineException.notFound("'" + spec + "' is neither a folder nor a model in the local Hugging Face cache; looked in: "
+                    + looked.stream().map(Path::toString).toList() + ". HF_HUB_OFFLINE=1 forbids downloading it: unset "
+                    + "HF_HUB_OFFLINE, or download it where the Hub can be reached (`./peftbench pull " + spec
+                    + "` or `huggingface-cli download " + spec + "`) and bring the cache folder along");
         }
-        if (env.get("HF_HOME") != null && !env.get("HF_HOME").isBlank()) {
-            dirs.add(Path.of(env.get("HF_HOME")).resolve("hub"));
-        }
-        dirs.add(home.resolve(".cache/huggingface/hub"));
-        return List.copyOf(dirs);
-    }
-
-    private static Path snapshot(Path repo) {
-        Path snapshots = repo.resolve("snapshots");
-        if (!Files.isDirectory(snapshots)) {
-            return null;
-        }
+        LOG.info("{} is in no local Hugging Face cache: downloading it from {} into {}", spec, hub.endpoint(), hub.downloadCache());
         try {
-            Path ref = repo.resolve("refs/main");
-            if (Files.isRegularFile(ref)) {
-                Path pinned = snapshots.resolve(Files.readString(ref).trim());
-                if (Files.isDirectory(pinned)) {
-                    return pinned;
-                }
+            return new SnapshotDownload(hub).download(repo, "main", FileSelection.FOR_LOAD, listener).snapshot();
+        } catch (EngineException e) {
+            if (e.kind() == EngineException.Kind.NOT_FOUND) {
+                throw EngineException.notFound("'" + spec + "' is no folder (" + asPath.toAbsolutePath() + " does not exist) and "
+                        + "no model on the Hub: " + e.getMessage());
             }
-            try (Stream<Path> revisions = Files.list(snapshots)) {
-                List<Path> all = revisions.filter(Files::isDirectory).toList();
-                return all.size() == 1 ? all.getFirst() : null;
-            }
-        } catch (IOException e) {
-            return null;
+            throw e;
         }
     }
 
-    /** Hub ids of the models in the local cache (for pickers); empty when there is no cache. */
-    public static List<String> cachedModels() {
-        return cachedModels(System.getenv(), Path.of(System.getProperty("user.home")));
-    }
-
-    static List<String> cachedModels(Map<String, String> env, Path home) {
+    /** Hub ids with a usable snapshot in the given caches (for pickers), each cache's sorted; empty without a cache. */
+    public static List<String> cachedModels(List<Path> caches) {
         Set<String> ids = new LinkedHashSet<>();
-        for (Path cache : cacheDirs(env, home)) {
+        for (Path cache : caches) {
             ids.addAll(cachedModelsIn(cache));
         }
         return List.copyOf(ids);
     }
 
-    /** Hub ids with a usable snapshot in one cache folder, sorted; empty when it does not exist. */
-    public static List<String> cachedModelsIn(Path cache) {
+    private static List<String> cachedModelsIn(Path cache) {
         if (!Files.isDirectory(cache)) {
             return List.of();
         }
@@ -119,7 +95,7 @@ public final class HfSnapshot {
             return repos.map(p -> p.getFileName().toString())
                     .filter(n -> n.startsWith("models--"))
                     .map(n -> n.substring("models--".length()).replaceFirst("--", "/"))
-                    .filter(id -> snapshot(cache.resolve("models--" + id.replace("/", "--"))) != null)
+                    .filter(id -> RepoId.isValid(id) && new CacheRepo(cache, new RepoId(id)).snapshot("main").isPresent())
                     .sorted()
                     .toList();
         } catch (IOException e) {

@@ -1,6 +1,8 @@
 package dev.peftbench.engine.load;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.hub.DownloadListener;
+import dev.peftbench.engine.hub.HubSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,13 +30,19 @@ class HfSnapshotTest {
         return snap;
     }
 
+    /** Offline, so a test never reaches the real Hub. */
+    private static Path resolve(String spec, Map<String, String> env, Path home) {
+        Map<String, String> offline = new java.util.HashMap<>(env);
+        offline.put("HF_HUB_OFFLINE", "1");
+        return HfSnapshot.resolve(spec, HubSettings.fromEnvironment(offline, home), DownloadListener.NONE);
+    }
+
     @Test
     void hubIdResolvesThroughRefsMainInHfHubCache(@TempDir Path tmp) throws IOException {
         Path cache = tmp.resolve("cache");
         snapshot(cache, "bigscience/bloomz-560m", "aaaa", false);
         Path pinned = snapshot(cache, "bigscience/bloomz-560m", "bbbb", true);
-        Path resolved = HfSnapshot.resolve("bigscience/bloomz-560m", Map.of("HF_HUB_CACHE", cache.toString()), tmp.resolve("home"));
-        assertEquals(pinned, resolved);
+        assertEquals(pinned, resolve("bigscience/bloomz-560m", Map.of("HF_HUB_CACHE", cache.toString()), tmp.resolve("home")));
     }
 
     @Test
@@ -42,26 +50,35 @@ class HfSnapshotTest {
         Path viaHome = snapshot(tmp.resolve("hfhome/hub"), "org/a", "r1", true);
         Path viaDefault = snapshot(tmp.resolve("home/.cache/huggingface/hub"), "org/b", "r2", false);
         Map<String, String> env = Map.of("HF_HOME", tmp.resolve("hfhome").toString());
-        assertEquals(viaHome, HfSnapshot.resolve("org/a", env, tmp.resolve("home")));
-        assertEquals(viaDefault, HfSnapshot.resolve("org/b", env, tmp.resolve("home")));
-        assertEquals(List.of("org/a", "org/b"), HfSnapshot.cachedModels(env, tmp.resolve("home")));
+        assertEquals(viaHome, resolve("org/a", env, tmp.resolve("home")));
+        assertEquals(viaDefault, resolve("org/b", env, tmp.resolve("home")));
+        assertEquals(List.of("org/a", "org/b"), HfSnapshot.cachedModels(HubSettings.fromEnvironment(env, tmp.resolve("home")).caches()));
     }
 
     @Test
-    void missingHubIdNamesEveryPlaceLookedAtAndHowToDownload(@TempDir Path tmp) {
+    void aSnapshotWithoutItsConfigIsNotTakenForAModel(@TempDir Path tmp) throws IOException {
+        Path cache = tmp.resolve("cache");
+        Path cut = snapshot(cache, "org/cut-short", "abcd", true);
+        Files.delete(cut.resolve("config.json"));
+        Files.writeString(cut.resolve("tokenizer.json"), "{}");
+        assertThrows(EngineException.class, () -> resolve("org/cut-short", Map.of("HF_HUB_CACHE", cache.toString()), tmp));
+        assertEquals(List.of(), HfSnapshot.cachedModels(List.of(cache)));
+    }
+
+    @Test
+    void missingHubIdOfflineNamesEveryPlaceLookedAtAndHowToDownload(@TempDir Path tmp) {
         Map<String, String> env = Map.of("HF_HUB_CACHE", tmp.resolve("c1").toString(), "HF_HOME", tmp.resolve("h").toString());
-        EngineException e = assertThrows(EngineException.class,
-                () -> HfSnapshot.resolve("aipipeline/missing", env, tmp.resolve("home")));
+        EngineException e = assertThrows(EngineException.class, () -> resolve("aipipeline/missing", env, tmp.resolve("home")));
         assertEquals(EngineException.Kind.NOT_FOUND, e.kind());
         String m = e.getMessage();
         assertTrue(m.contains(tmp.resolve("c1/models--aipipeline--missing").toString()), m);
         assertTrue(m.contains(tmp.resolve("h/hub/models--aipipeline--missing").toString()), m);
         assertTrue(m.contains(tmp.resolve("home/.cache/huggingface/hub/models--aipipeline--missing").toString()), m);
-        assertTrue(m.contains("huggingface-cli download aipipeline/missing"), m);
+        assertTrue(m.contains("HF_HUB_OFFLINE") && m.contains("./peftbench pull aipipeline/missing"), m);
     }
 
     @Test
     void existingFolderIsTakenAsItIs(@TempDir Path tmp) {
-        assertEquals(tmp, HfSnapshot.resolve(tmp.toString(), Map.of(), tmp));
+        assertEquals(tmp, resolve(tmp.toString(), Map.of(), tmp));
     }
 }

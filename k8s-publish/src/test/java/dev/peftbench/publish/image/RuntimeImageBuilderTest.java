@@ -70,6 +70,7 @@ class RuntimeImageBuilderTest {
         assertTrue(entrypoint.contains("-Dai.djl.offline=true") && entrypoint.contains("jdk.incubator.vector"), entrypoint.toString());
         String env = config.get("Env").toString();
         assertTrue(env.contains("MLSERVER_HTTP_PORT=8002") && env.contains("PRETRAINED_MODEL_PATH=/models/base"), env);
+        assertTrue(env.contains("HF_HOME=/tmp/huggingface"), "a Hub cache the runtime's user can write: " + env);
         assertTrue(config.get("ExposedPorts").has("8001/tcp") && config.get("ExposedPorts").has("8085/tcp"));
         assertEquals(RuntimeImageBuilder.USER, config.get("User").asText());
         assertEquals("0.1.0", config.get("Labels").get("org.opencontainers.image.version").asText());

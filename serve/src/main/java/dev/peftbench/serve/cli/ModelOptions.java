@@ -2,6 +2,7 @@ package dev.peftbench.serve.cli;
 
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelSpec;
+import dev.peftbench.engine.hub.DownloadProgress;
 import dev.peftbench.serve.BundledSample;
 import dev.peftbench.serve.RuntimeContract.Setting;
 import dev.peftbench.serve.repository.ModelFields;
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
  */
 final class ModelOptions {
 
-    @Option(names = "--model", description = "Base model folder or Hub id in the local HF cache (env PRETRAINED_MODEL_PATH).")
+    @Option(names = "--model", description = "Base model folder or Hub id, downloaded into the HF cache when missing (env PRETRAINED_MODEL_PATH).")
     String model;
     @Option(names = "--adapter", description = "PEFT adapter folder or Hub id (env PEFT_MODEL_ID); 'none' for the bare model.")
     String adapter;
@@ -66,15 +67,25 @@ final class ModelOptions {
         return chosen.spec();
     }
 
-    /** Load progress as lines on stderr (stdout stays for the answer), at most one per 10%. */
+    /**
+     * Load progress as lines on stderr (stdout stays for the answer), at most one per 10%; a download's
+     * progress is logged by the engine (also on stderr), so it is not printed twice.
+     */
     static LoadProgress progressTo(PrintWriter err) {
         int[] lastDecile = {-1};
-        return (fraction, message) -> {
-            int decile = (int) (fraction * 10);
-            if (decile != lastDecile[0]) {
-                lastDecile[0] = decile;
-                err.printf("loading %3.0f%%  %s%n", fraction * 100, message);
-                err.flush();
+        return new LoadProgress() {
+            @Override
+            public void report(double fraction, String message) {
+                int decile = (int) (fraction * 10);
+                if (decile != lastDecile[0]) {
+                    lastDecile[0] = decile;
+                    err.printf("loading %3.0f%%  %s%n", fraction * 100, message);
+                    err.flush();
+                }
+            }
+
+            @Override
+            public void downloading(DownloadProgress progress) {
             }
         };
     }

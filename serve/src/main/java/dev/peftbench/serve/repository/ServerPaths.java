@@ -1,6 +1,6 @@
 package dev.peftbench.serve.repository;
 
-import dev.peftbench.engine.load.HfSnapshot;
+import dev.peftbench.engine.hub.HubSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ final class ServerPaths {
                 // nothing of the server's in it to take out
             }
         }
-        for (Path cache : HfSnapshot.cacheDirs()) {
+        for (Path cache : HubSettings.fromEnvironment().caches()) {
             replace.put(cache.toAbsolutePath().normalize().toString(), "<Hugging Face cache>");
         }
         replace.put(Path.of("").toAbsolutePath().toString(), ".");

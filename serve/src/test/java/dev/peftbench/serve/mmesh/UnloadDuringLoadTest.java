@@ -74,7 +74,7 @@ class UnloadDuringLoadTest {
     }
 
     /** Completes a future with the answer or the error, as a gRPC client would see it. */
-    private static <T> StreamObserver<T> into(CompletableFuture<T> answer) {
+    static <T> StreamObserver<T> into(CompletableFuture<T> answer) {
         return new StreamObserver<>() {
             @Override
             public void onNext(T value) {
