@@ -159,10 +159,12 @@ public final class InferenceServer implements AutoCloseable {
                 metrics, inFlight, b.requestListener);
         ObjectMapper json = new ObjectMapper();
         JsonAnswers answers = new JsonAnswers(json);
-        RouteContext http = new RouteContext(metrics, answers, new JsonBodies(json, config.maxRequestBytes()), new RouteTable());
+        HttpConnections connections = new HttpConnections(config.httpLimits());
+        RouteContext http = new RouteContext(metrics, answers, new JsonBodies(json, config.maxRequestBytes()), new RouteTable(),
+                connections);
         List<ServerInterceptor> interceptors = grpcInterceptors(config.access());
 
-        List<AutoCloseable> started = new ArrayList<>();
+        List<AutoCloseable> started = new ArrayList<>(List.of(connections));
         try {
             requireFree("v2 REST", config.host(), config.httpPort());
             GrpcPort grpc = GrpcPort.start("v2 gRPC", config.host(), config.grpcPort(), config.grpcMaxMessageBytes(),
@@ -175,8 +177,6 @@ public final class InferenceServer implements AutoCloseable {
                         config.grpcMaxMessageBytes(), config.tls(), interceptors, spi);
                 started.add(mmesh);
             }
-            HttpConnections connections = new HttpConnections(config.httpLimits());
-            started.add(connections);
             WebServer rest = WebServer.builder()
                     .shutdownHook(false)
                     .host(config.host())

@@ -56,15 +56,9 @@ public final class TextGeneration {
         return timeout;
     }
 
-    /** Generates one text per input, in input order. */
-    public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
-                                              Map<String, ?> parameters) {
-        return generateAll(model, version, inputs, parameters, () -> false);
-    }
-
     /**
-     * As {@link #generateAll(String, String, List, Map)}, cancelling generation as soon as
-     * {@code callerGone} says the caller went away (a gRPC call cancelled by its client).
+     * Generates one text per input, in input order, cancelling generation as soon as {@code callerGone}
+     * says the caller went away (a gRPC call cancelled by its client, a REST client that hung up).
      */
     public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
                                               Map<String, ?> parameters, BooleanSupplier callerGone) {

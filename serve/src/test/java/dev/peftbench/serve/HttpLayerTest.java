@@ -95,6 +95,50 @@ class HttpLayerTest {
         }
     }
 
+    private static String inferRequest() {
+        return "POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + INFER.length() + "\r\n\r\n" + INFER;
+    }
+
+    @Test
+    void aClientThatHangsUpCancelsItsGeneration() throws Exception {
+        ENGINE.hang = true;
+        try {
+            int submitted = ENGINE.submitted.get();
+            int cancelled = ENGINE.cancelled.get();
+            try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+                s.getOutputStream().write(inferRequest().getBytes(StandardCharsets.US_ASCII));
+                long start = System.nanoTime();
+                while (ENGINE.submitted.get() == submitted && System.nanoTime() - start < 3_000_000_000L) {
+                    Thread.sleep(10);
+                }
+            }
+            long start = System.nanoTime();
+            while (ENGINE.cancelled.get() == cancelled && System.nanoTime() - start < 3_000_000_000L) {
+                Thread.sleep(10);
+            }
+            assertEquals(cancelled + 1, ENGINE.cancelled.get(), "cancelled before the 5 s request timeout");
+        } finally {
+            ENGINE.hang = false;
+        }
+    }
+
+    @Test
+    void aRequestSentWhileTheFirstIsAnsweredIsAnsweredNext() throws Exception {
+        ENGINE.delayMillis = 300;
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(inferRequest().getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(100);
+            out.write(inferRequest().replace("Host: x", "Host: x\r\nConnection: close").getBytes(StandardCharsets.US_ASCII));
+            RawHttp.Reply r = RawHttp.read(s, Duration.ofSeconds(3));
+            assertEquals(2, r.text().split("HTTP/1.1 200 OK", -1).length - 1, r.text());
+            assertTrue(r.closed(), "the second asked to close");
+        } finally {
+            ENGINE.delayMillis = 0;
+        }
+    }
+
     @Test
     void aHeadSentByteByByteIsCutOffAtTheHeaderTimeout() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
@@ -118,6 +162,33 @@ class HttpLayerTest {
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(closed, "the connection outlived the 1 s header timeout");
             assertTrue(millis < 2500, "closed after " + millis + " ms");
+        }
+    }
+
+    @Test
+    void aBodySentByteByByteIsCutOffAtTheIdleTimeoutAfterTheHead() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v2/repository/index HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            long start = System.nanoTime();
+            boolean closed = false;
+            for (int i = 0; i < 40 && !closed; i++) {
+                try {
+                    out.write(' ');
+                    out.flush();
+                    Thread.sleep(250);
+                    s.setSoTimeout(1);
+                    closed = s.getInputStream().read() < 0;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // keep dribbling
+                } catch (java.io.IOException reset) {
+                    closed = true;
+                }
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(closed, "the connection outlived the 2 s body deadline");
+            assertTrue(millis < 4000, "closed after " + millis + " ms");
         }
     }
 

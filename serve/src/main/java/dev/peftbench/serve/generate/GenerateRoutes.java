@@ -66,7 +66,8 @@ public final class GenerateRoutes implements HttpService {
         String version = req.path().pathParameters().first("v").orElse(null);
         repository.requireKnown(model, version);
         GenerateRequest g = GenerateRequest.of(http.bodies().require(req));
-        GenerationResult r = generation.generateAll(model, version, List.of(g.textInput()), g.parameters()).getFirst();
+        GenerationResult r = generation.generateAll(model, version, List.of(g.textInput()), g.parameters(),
+                http.hangUp(req)).getFirst();
         ObjectNode out = header(g.id(), model, version);
         out.put("text_output", r.generatedText());
         out.putObject("details").put("finish_reason", r.finishReason().wireName())

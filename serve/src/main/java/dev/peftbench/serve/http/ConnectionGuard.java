@@ -16,9 +16,9 @@ import java.util.Map;
 /**
  * One REST connection's bytes on their way from the socket to the HTTP parser, and the deadlines that
  * bound them. Between requests the connection waits at most the idle timeout for a first byte; from
- * there the whole head must arrive within the header timeout (the {@link HttpConnections} watchdog
- * closes a connection past its deadline); the head is then handed on whole ({@link RequestHead}), and
- * the body as it comes. Once an answer went out, a connection whose request or answer said
+ * there the whole head must arrive within the header timeout, and the body within the idle timeout
+ * after the head (the {@link HttpConnections} watchdog closes a connection past its deadline); the head
+ * is handed on whole ({@link RequestHead}), and the body as it comes. Once an answer went out, a connection whose request or answer said
  * {@code Connection: close} (and every HTTP/1.0 one) ends instead of waiting for another request.
  */
 final class ConnectionGuard {
@@ -36,7 +36,16 @@ final class ConnectionGuard {
     private volatile Phase phase = Phase.AWAIT;
     private volatile long deadlineNanos;
     private volatile boolean closeAfterAnswer;
+    /** A body read is waiting on the socket (not the route computing its answer). */
+    private volatile boolean readingBody;
     private volatile ServerConnection connection;
+    /** Reads on while a route computes its answer, to see the client hang up; null when none does. */
+    private Thread hangUpWatch;
+    /** What that read got: the start of the client's next request, handed to the parser next. */
+    private volatile byte[] readAhead;
+    /** Bytes already read that the next {@link #pull()} returns. */
+    private volatile byte[] pending;
+    private volatile boolean clientGone;
 
     ConnectionGuard(ConnectionContext ctx, HttpLimits limits) {
         this.ctx = ctx;
@@ -49,6 +58,29 @@ final class ConnectionGuard {
         this.connection = c;
     }
 
+    /**
+     * From now on, until the answer went out, a read tells whether the client hung up (the route has
+     * read the whole request). An HTTP/1.1 client sends nothing more before the answer, unless it
+     * pipelines its next request: those bytes are kept for the parser.
+     */
+    synchronized void watchForHangUp() {
+        if (phase != Phase.REQUEST || hangUpWatch != null) {
+            return;
+        }
+        hangUpWatch = Thread.ofVirtual().name("peftbench-hang-up-watch").start(() -> {
+            try {
+                readAhead = pull();
+            } catch (RuntimeException closedOrReset) {
+                clientGone = true;
+            }
+        });
+    }
+
+    /** True once the client closed its side while its request was being answered. */
+    boolean clientGone() {
+        return clientGone;
+    }
+
     /** The parser's supplier of bytes. */
     byte[] next() {
         if (phase == Phase.RESPONDED) {
@@ -58,8 +90,18 @@ final class ConnectionGuard {
             phase = Phase.AWAIT;
             deadlineNanos = System.nanoTime() + limits.idleTimeout().toNanos();
         }
+        byte[] ahead = takeReadAhead();
+        if (ahead != null && phase == Phase.REQUEST) {
+            return ahead;
+        }
+        pending = ahead;
         if (phase == Phase.REQUEST) {
-            return pull();
+            readingBody = true;
+            try {
+                return pull();
+            } finally {
+                readingBody = false;
+            }
         }
         while (true) {
             byte[] bytes = pull();
@@ -76,6 +118,8 @@ final class ConnectionGuard {
             }
             head.reset();
             phase = Phase.REQUEST;
+            // the body, if any, gets as long as an idle connection waits
+            deadlineNanos = System.nanoTime() + limits.idleTimeout().toNanos();
             if (end < 0) {
                 return all;
             }
@@ -132,7 +176,41 @@ final class ConnectionGuard {
         return -1;
     }
 
+    /**
+     * Waits for the hang-up watch (it reads what the parser would: the next request, or the end); its
+     * bytes, if it got any. The deadlines apply meanwhile: the watchdog interrupts the wait.
+     */
+    private byte[] takeReadAhead() {
+        Thread watch;
+        synchronized (this) {
+            watch = hangUpWatch;
+        }
+        if (watch == null) {
+            return null;
+        }
+        try {
+            watch.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CloseConnectionException("closed while waiting for the next request");
+        }
+        synchronized (this) {
+            hangUpWatch = null;
+        }
+        if (clientGone) {
+            throw new CloseConnectionException("the client hung up");
+        }
+        byte[] bytes = readAhead;
+        readAhead = null;
+        return bytes;
+    }
+
     private byte[] pull() {
+        byte[] p = pending;
+        if (p != null) {
+            pending = null;
+            return p;
+        }
         socket.ensureAvailable();
         return socket.readBytes(socket.available());
     }
@@ -143,10 +221,10 @@ final class ConnectionGuard {
         phase = Phase.RESPONDED;
     }
 
-    /** True when waiting for a request or its head past the deadline. */
+    /** True when waiting for a request, its head or its body past the deadline. */
     boolean overdue(long now) {
         Phase p = phase;
-        return (p == Phase.AWAIT || p == Phase.HEAD) && now - deadlineNanos > 0;
+        return (p == Phase.AWAIT || p == Phase.HEAD || (p == Phase.REQUEST && readingBody)) && now - deadlineNanos > 0;
     }
 
     void close() {

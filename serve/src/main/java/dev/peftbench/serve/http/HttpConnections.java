@@ -16,7 +16,9 @@ import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.helidon.common.concurrency.limits.Limit;
@@ -37,7 +39,8 @@ public final class HttpConnections implements ServerConnectionSelector, AutoClos
     private final HttpLimits limits;
     private final Http1Config http1;
     private final Http1ConnectionSelector helidon;
-    private final Set<ConnectionGuard> open = ConcurrentHashMap.newKeySet();
+    /** Open connections by their socket ids, as a request names its own ({@link #key}). */
+    private final Map<String, ConnectionGuard> open = new ConcurrentHashMap<>();
     private final Thread watchdog;
 
     public HttpConnections(HttpLimits limits) {
@@ -89,14 +92,15 @@ public final class HttpConnections implements ServerConnectionSelector, AutoClos
         ConnectionGuard guard = new ConnectionGuard(ctx, limits);
         ServerConnection connection = helidon.connection(new GuardedContext(ctx, guard));
         guard.attach(connection);
-        open.add(guard);
+        String key = key(ctx.socketId(), ctx.childSocketId());
+        open.put(key, guard);
         return new ServerConnection() {
             @Override
             public void handle(Limit limit) throws InterruptedException {
                 try {
                     connection.handle(limit);
                 } finally {
-                    open.remove(guard);
+                    open.remove(key);
                 }
             }
 
@@ -112,14 +116,26 @@ public final class HttpConnections implements ServerConnectionSelector, AutoClos
         };
     }
 
+    private static String key(String socketId, String childSocketId) {
+        return socketId + " " + childSocketId;
+    }
+
+    /**
+     * Whether the client of {@code req} hung up while its answer is computed; the route must have
+     * read the whole request. Always false for a connection this selector does not hold.
+     */
+    public BooleanSupplier hangUp(ServerRequest req) {
+        ConnectionGuard guard = open.get(key(req.serverSocketId(), req.socketId()));
+        if (guard == null) {
+            return () -> false;
+        }
+        guard.watchForHangUp();
+        return guard::clientGone;
+    }
+
     /** True for a request that came as HTTP/1.0 (see {@link RequestHead}). */
     public static boolean cameAsHttp10(ServerRequest req) {
         return req.headers().contains(HTTP10_MARKER);
-    }
-
-    /** Open connections now (tests). */
-    int openConnections() {
-        return open.size();
     }
 
     private void sweep() {
@@ -130,12 +146,13 @@ public final class HttpConnections implements ServerConnectionSelector, AutoClos
                 return;
             }
             long now = System.nanoTime();
-            for (ConnectionGuard g : open) {
+            open.values().removeIf(g -> {
                 if (g.overdue(now)) {
-                    open.remove(g);
                     g.close();
+                    return true;
                 }
-            }
+                return false;
+            });
         }
     }
 

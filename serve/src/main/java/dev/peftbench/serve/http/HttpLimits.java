@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * What one REST connection may hold: a client has {@code headerTimeout} from a request's first byte to
- * its last header line (a client that sends a byte every few seconds is cut off), a connection waits
- * {@code idleTimeout} for the next request, and at most {@code maxConnections} are open at once (more
+ * its last header line (a client that sends a byte every few seconds is cut off), {@code idleTimeout} from
+ * there to its body's last byte, a connection waits {@code idleTimeout} for the next request, and at most {@code maxConnections} are open at once (more
  * wait in the listen backlog).
  */
 public record HttpLimits(int maxConnections, Duration headerTimeout, Duration idleTimeout) {

@@ -4,12 +4,22 @@ import dev.peftbench.serve.metrics.ServeMetrics;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerRequest;
+
+import java.util.function.BooleanSupplier;
 
 /**
- * What every REST route needs: metrics, the JSON answer writer, the limited body reader, and the table
- * of routes (for 405 answers). Routes are added through {@link #get} and {@link #post}.
+ * What every REST route needs: metrics, the JSON answer writer, the limited body reader, the table of
+ * routes (for 405 answers) and the connections (to hear a client hang up). Routes are added through
+ * {@link #get} and {@link #post}.
  */
-public record RouteContext(ServeMetrics metrics, JsonAnswers answers, JsonBodies bodies, RouteTable table) {
+public record RouteContext(ServeMetrics metrics, JsonAnswers answers, JsonBodies bodies, RouteTable table,
+                           HttpConnections connections) {
+
+    /** Whether the client of {@code req}, whose whole body was read, hung up while its answer is computed. */
+    public BooleanSupplier hangUp(ServerRequest req) {
+        return connections.hangUp(req);
+    }
 
     public Handler endpoint(String name, Endpoint.Body body) {
         return new Endpoint(name, metrics, answers, body);

@@ -89,7 +89,8 @@ public final class OpenAiRoutes implements HttpService {
             }, generation.timeout());
             return;
         }
-        List<GenerationResult> results = generation.generateAll(c.model(), null, c.prompts(), c.parameters());
+        List<GenerationResult> results = generation.generateAll(c.model(), null, c.prompts(), c.parameters(),
+                http.hangUp(req));
         ObjectNode out = header(id, created, c.model());
         ArrayNode choices = out.putArray("choices");
         int promptTokens = 0;

@@ -72,7 +72,8 @@ public final class V2Routes implements HttpService {
         String version = version(req);
         repository.requireKnown(model, version);
         InferRequest request = codec.decode(http.bodies().require(req));
-        List<GenerationResult> results = generation.generateAll(model, version, request.texts(), request.parameters());
+        List<GenerationResult> results = generation.generateAll(model, version, request.texts(), request.parameters(),
+                http.hangUp(req));
         InferResponse answer = new InferResponse(model, version, request.id(),
                 results.stream().map(GenerationResult::text).toList());
         ObjectNode body = codec.encode(answer, request.form());
