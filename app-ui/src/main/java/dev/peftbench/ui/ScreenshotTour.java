@@ -1,6 +1,8 @@
 package dev.peftbench.ui;
 
 import dev.peftbench.ui.ShellController.Page;
+import dev.peftbench.ui.prompt.PromptMode;
+import dev.peftbench.ui.prompt.PromptViewModel;
 import dev.peftbench.ui.serve.CurlCommand;
 import dev.peftbench.ui.serve.ServeViewModel;
 import dev.peftbench.ui.serve.ServerState;
@@ -51,29 +53,59 @@ final class ScreenshotTour {
             public void changed(javafx.beans.value.ObservableValue<? extends Boolean> o, Boolean was, Boolean loading) {
                 if (!loading) {
                     o.removeListener(this);
-                    runPrompt();
+                    runChat();
                 }
             }
         });
         window.model().load();
     }
 
-    private void runPrompt() {
+    /**
+     * One chat turn on the sample's chat template, then a follow-up typed, so the Prompt page in Chat
+     * mode shows a conversation and the prompt the next message would send; then back to Prompt mode
+     * with the sample input.
+     */
+    private void runChat() {
+        PromptViewModel prompt = window.prompt();
+        String sampleInput = prompt.inputProperty().get();
         window.shell().show(Page.PROMPT);
+        prompt.modeProperty().set(PromptMode.CHAT);
+        prompt.systemPromptProperty().set("You label tweets as complaint or no complaint.");
+        prompt.inputProperty().set("@comcast the internet has been down for three days");
+        afterRun(() -> {
+            prompt.inputProperty().set("And this one? Great service today, thanks!");
+            PauseTransition settle = new PauseTransition(Duration.millis(400));
+            settle.setOnFinished(e -> {
+                write("chat");
+                prompt.modeProperty().set(PromptMode.PROMPT);
+                prompt.inputProperty().set(sampleInput);
+                runPrompt();
+            });
+            settle.play();
+        });
+    }
+
+    /** Runs the Prompt page's current request and calls {@code next} once it ended (at once if refused). */
+    private void afterRun(Runnable next) {
         window.prompt().runningProperty().addListener(new ChangeListener<>() {
             @Override
             public void changed(javafx.beans.value.ObservableValue<? extends Boolean> o, Boolean was, Boolean running) {
                 if (!running) {
                     o.removeListener(this);
-                    startServer();
+                    next.run();
                 }
             }
         });
         window.prompt().run();
         if (!window.prompt().runningProperty().get()) {
-            // The run was refused (e.g. the load failed): still document what the pages show.
-            startServer();
+            next.run();
         }
+    }
+
+    private void runPrompt() {
+        window.shell().show(Page.PROMPT);
+        // A refused run (e.g. the load failed) still goes on to document what the pages show.
+        afterRun(this::startServer);
     }
 
     /** Starts the server and sends it the page's own curl request, so the Serve page shows a logged request. */
@@ -132,7 +164,11 @@ final class ScreenshotTour {
     }
 
     private void write(Page page) {
-        Path file = folder.resolve(page.name().toLowerCase(Locale.ROOT) + ".png");
+        write(page.name().toLowerCase(Locale.ROOT));
+    }
+
+    private void write(String name) {
+        Path file = folder.resolve(name + ".png");
         try {
             Files.createDirectories(folder);
             WritableImage image = scene.snapshot(null);

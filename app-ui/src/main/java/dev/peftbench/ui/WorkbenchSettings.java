@@ -28,12 +28,21 @@ public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeCho
         static final ModelChoice NONE = new ModelChoice("", "", "CPU", "float32", "AUTO");
     }
 
-    /** The Prompt page's fields as typed (kept as text so a half-typed value survives a restart). */
+    /**
+     * The Prompt page's fields as typed (kept as text so a half-typed value survives a restart), its
+     * mode ({@code prompt} or {@code chat}) and the chat's system prompt.
+     */
     public record PromptChoice(String template, String textColumn, String customTemplate, String input,
                                String maxNewTokens, String eosTokenIds, String temperature, String topK,
-                               String topP, String seed) {
+                               String topP, String seed, String mode, String systemPrompt) {
         static final PromptChoice DEFAULT = new PromptChoice("seed", "Tweet text", "Question: {input}\nAnswer:",
-                "Every day is a new binning, filled with optionpiening and hope", "10", "3", "0", "0", "1.0", "");
+                "Every day is a new binning, filled with optionpiening and hope", "10", "3", "0", "0", "1.0", "",
+                "prompt", "You are a helpful assistant.");
+
+        public PromptChoice {
+            mode = mode == null ? "prompt" : mode;
+            systemPrompt = systemPrompt == null ? "" : systemPrompt;
+        }
     }
 
     /** The Serve page's ports, as typed. */

@@ -20,7 +20,7 @@ class SettingsStoreTest {
         WorkbenchSettings changed = defaults
                 .withModel(new WorkbenchSettings.ModelChoice("/m", "/a", "GPU", "bfloat16", "DJL"))
                 .withPrompt(new WorkbenchSettings.PromptChoice("custom", "Text", "Q: {input}", "hi", "7", "2, 3",
-                        "0.7", "40", "0.9", "42"));
+                        "0.7", "40", "0.9", "42", "chat", "Be terse."));
 
         store.save(changed);
 

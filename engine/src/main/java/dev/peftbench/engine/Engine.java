@@ -8,6 +8,9 @@ import dev.peftbench.engine.arch.Architectures;
 import dev.peftbench.engine.arch.CausalLm;
 import dev.peftbench.engine.arch.ForwardRow;
 import dev.peftbench.engine.arch.Logits;
+import dev.peftbench.engine.chat.ChatTemplate;
+import dev.peftbench.engine.chat.ChatTemplateFiles;
+import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.generate.Sampler;
 import dev.peftbench.engine.generate.Scheduler;
@@ -58,13 +61,15 @@ public final class Engine implements AutoCloseable {
         final BaseKey key;
         final CausalLm model;
         final Tokenizer tokenizer;
+        final ChatTemplate chatTemplate;
         final Scheduler scheduler;
         int users;
 
-        Base(BaseKey key, CausalLm model, Tokenizer tokenizer, Scheduler scheduler) {
+        Base(BaseKey key, CausalLm model, Tokenizer tokenizer, ChatTemplate chatTemplate, Scheduler scheduler) {
             this.key = key;
             this.model = model;
             this.tokenizer = tokenizer;
+            this.chatTemplate = chatTemplate;
             this.scheduler = scheduler;
         }
     }
@@ -178,15 +183,26 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Queues a request and returns at once; tokens go to {@code listener} as they are generated.
+     * Queues a request and returns at once; tokens go to {@code listener} as they are generated. A chat is
+     * rendered by the model's chat template and tokenized without adding special tokens (the template
+     * writes them), as transformers' {@code apply_chat_template(tokenize=True)} does.
      *
-     * @throws EngineException NOT_FOUND (unknown model), INVALID_INPUT (empty or too long prompt), QUEUE_FULL
+     * @throws EngineException NOT_FOUND (unknown model), INVALID_INPUT (empty or too long prompt, no chat
+     *                         template, a template refusing the conversation), QUEUE_FULL
      */
     public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
         Served s = served(request.model());
-        PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
-        String prompt = template.apply(request.input());
-        int[] ids = encoder.encode(s.base.tokenizer, prompt, s.model.spec().maxPromptBytes());
+        String prompt;
+        int[] ids;
+        long maxBytes = s.model.spec().maxPromptBytes();
+        if (request.isChat()) {
+            prompt = s.base.chatTemplate.render(request.chat());
+            ids = encoder.encode(s.base.tokenizer, prompt, false, maxBytes);
+        } else {
+            PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
+            prompt = template.apply(request.input());
+            ids = encoder.encode(s.base.tokenizer, prompt, true, maxBytes);
+        }
         if (ids.length == 0) {
             throw EngineException.invalid("the prompt is empty after applying the template");
         }
@@ -231,6 +247,20 @@ public final class Engine implements AutoCloseable {
         return new EngineStats(queued, running, tokens, served.size());
     }
 
+    /**
+     * The prompt {@code name}'s chat template makes of {@code chat}: exactly the text a chat request sends.
+     *
+     * @throws EngineException NOT_FOUND (unknown model), INVALID_INPUT (no chat template, or it refuses the chat)
+     */
+    public String renderChat(String name, Conversation chat) {
+        return served(name).base.chatTemplate.render(chat);
+    }
+
+    /** Whether {@code name}'s base model has a chat template (chat requests work). */
+    public boolean hasChatTemplate(String name) {
+        return served(name).base.chatTemplate.source().isPresent();
+    }
+
     /** Tokenizes with {@code name}'s tokenizer (template not applied). */
     public List<Integer> tokenize(String name, String text) {
         int[] ids = served(name).base.tokenizer.encode(text);
@@ -270,6 +300,13 @@ public final class Engine implements AutoCloseable {
         HfConfig config = HfConfig.read(key.dir());
         String architecture = Architectures.pick(config.raw(), key.dir());
         Tokenizer tokenizer = Tokenizer.load(key.dir());
+        ChatTemplate chatTemplate;
+        try {
+            chatTemplate = ChatTemplateFiles.load(key.dir());
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
         TensorOps ops = newOps(key);
         CausalLm model;
         try (WeightSource weights = WeightSource.open(key.dir())) {
@@ -293,7 +330,7 @@ public final class Engine implements AutoCloseable {
         }
         LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), architecture, ops.name(), key.dtype().label(),
                 (System.nanoTime() - start) / 1_000_000);
-        return new Base(key, model, tokenizer, scheduler);
+        return new Base(key, model, tokenizer, chatTemplate, scheduler);
     }
 
     /**

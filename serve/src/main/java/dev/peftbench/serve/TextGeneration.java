@@ -5,6 +5,7 @@ import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.serve.metrics.ServeMetrics;
 import dev.peftbench.serve.repository.ModelRepository;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -57,13 +59,30 @@ public final class TextGeneration {
     }
 
     /**
+     * Generates the assistant's turn of one conversation with the model's chat template, cancelling it
+     * as soon as {@code callerGone} says the caller went away.
+     */
+    public GenerationResult generateChat(String model, Conversation chat, Map<String, ?> parameters,
+                                         BooleanSupplier callerGone) {
+        return run(model, null, parameters, callerGone,
+                List.of(params -> GenerationRequest.chat(model, chat, params, true))).getFirst();
+    }
+
+    /**
      * Generates one text per input, in input order, cancelling generation as soon as {@code callerGone}
      * says the caller went away (a gRPC call cancelled by its client, a REST client that hung up).
      */
     public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
                                               Map<String, ?> parameters, BooleanSupplier callerGone) {
-        if (inputs.size() > queueCapacity) {
-            throw new ServeException(Failure.TOO_LARGE, "the request holds " + inputs.size() + " prompts, more than the queue "
+        return run(model, version, parameters, callerGone, inputs.stream()
+                .<Function<SamplingParams, GenerationRequest>>map(input -> params -> GenerationRequest.of(model, input, params))
+                .toList());
+    }
+
+    private List<GenerationResult> run(String model, String version, Map<String, ?> parameters, BooleanSupplier callerGone,
+                                       List<Function<SamplingParams, GenerationRequest>> requests) {
+        if (requests.size() > queueCapacity) {
+            throw new ServeException(Failure.TOO_LARGE, "the request holds " + requests.size() + " prompts, more than the queue "
                     + "can ever hold (" + queueCapacity + ", " + RuntimeContract.Setting.QUEUE_CAPACITY.label()
                     + "); send at most " + queueCapacity + " per request");
         }
@@ -71,10 +90,10 @@ public final class TextGeneration {
         try {
             repository.requireReady(model, version);
             SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters);
-            List<GenerationHandle> handles = new ArrayList<>(inputs.size());
+            List<GenerationHandle> handles = new ArrayList<>(requests.size());
             try {
-                for (String input : inputs) {
-                    handles.add(submit(model, input, params, TokenListener.NONE));
+                for (Function<SamplingParams, GenerationRequest> request : requests) {
+                    handles.add(submit(request.apply(params), TokenListener.NONE));
                 }
                 CompletableFuture<?>[] futures = handles.stream().map(GenerationHandle::result)
                         .toArray(CompletableFuture[]::new);
@@ -103,11 +122,21 @@ public final class TextGeneration {
      */
     public Stream stream(String model, String version, String input, Map<String, ?> parameters,
                          TokenListener tokens) {
+        return stream(model, version, parameters, params -> GenerationRequest.of(model, input, params), tokens);
+    }
+
+    /** Starts one streamed chat turn; as {@link #stream(String, String, String, Map, TokenListener)}. */
+    public Stream streamChat(String model, Conversation chat, Map<String, ?> parameters, TokenListener tokens) {
+        return stream(model, null, parameters, params -> GenerationRequest.chat(model, chat, params, true), tokens);
+    }
+
+    private Stream stream(String model, String version, Map<String, ?> parameters,
+                          Function<SamplingParams, GenerationRequest> request, TokenListener tokens) {
         inFlight.enter();
         try {
             repository.requireReady(model, version);
             SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters);
-            GenerationHandle handle = submit(model, input, params, tokens);
+            GenerationHandle handle = submit(request.apply(params), tokens);
             return new Stream(model, handle);
         } catch (RuntimeException e) {
             inFlight.exit();
@@ -116,11 +145,12 @@ public final class TextGeneration {
     }
 
     /** Submits one generation and reports how it ended, or that the engine refused it. */
-    private GenerationHandle submit(String model, String input, SamplingParams params, TokenListener tokens) {
+    private GenerationHandle submit(GenerationRequest request, TokenListener tokens) {
+        String model = request.model();
         long start = System.nanoTime();
         GenerationHandle handle;
         try {
-            handle = engine.submit(GenerationRequest.of(model, input, params), tokens);
+            handle = engine.submit(request, tokens);
         } catch (EngineException e) {
             served(model, start, e.kind().name(), 0);
             throw e;

@@ -373,6 +373,101 @@ class ServerIntegrationTest {
         assertTrue(s.body().endsWith("data: [DONE]\n\n"), s.body());
     }
 
+    private static final String CHAT_MESSAGES = "[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+            + "{\"role\":\"user\",\"content\":\"Hi\"},{\"role\":\"assistant\",\"content\":\"Hello!\"},"
+            + "{\"role\":\"user\",\"content\":\"Classify: great service\"}]";
+
+    @Test
+    void openAiChatCompletionAppliesTheModelsChatTemplate() throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES
+                + ",\"max_tokens\":4,\"temperature\":0,\"seed\":1,\"stop\":[\"zzz\"]}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode c = JSON.readTree(r.body());
+        assertEquals("chat.completion", c.get("object").asText());
+        assertTrue(c.get("id").asText().startsWith("chatcmpl-"));
+        assertEquals("assistant", c.at("/choices/0/message/role").asText());
+        int completion = c.at("/usage/completion_tokens").asInt();
+        assertTrue(completion >= 1 && completion <= 4, r.body());
+        assertEquals(c.at("/usage/prompt_tokens").asInt() + completion, c.at("/usage/total_tokens").asInt());
+        // the same conversation through the engine: the answer is the template-rendered prompt's continuation
+        var conversation = new dev.peftbench.engine.chat.Conversation(java.util.List.of(
+                dev.peftbench.engine.chat.ChatMessage.system("Be brief."), dev.peftbench.engine.chat.ChatMessage.user("Hi"),
+                dev.peftbench.engine.chat.ChatMessage.assistant("Hello!"),
+                dev.peftbench.engine.chat.ChatMessage.user("Classify: great service")), true, java.util.Map.of());
+        var direct = engine.generate(dev.peftbench.engine.GenerationRequest.chat(MODEL, conversation,
+                dev.peftbench.engine.generate.SamplingParams.DEFAULT.withMaxNewTokens(4).withStop(java.util.List.of("zzz")), true),
+                dev.peftbench.engine.TokenListener.NONE);
+        assertEquals(direct.generatedText(), c.at("/choices/0/message/content").asText());
+        assertEquals(direct.promptTokenIds().size(), c.at("/usage/prompt_tokens").asInt());
+        assertTrue(direct.prompt().startsWith("<|im_start|>system\nBe brief.</s>\n<|im_start|>user\nHi</s>"), direct.prompt());
+    }
+
+    @Test
+    void openAiChatStreamsRoleThenContentThenFinishReasonThenDone() throws Exception {
+        HttpResponse<String> s = post("/v1/chat/completions", "{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES
+                + ",\"max_tokens\":4,\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+        assertEquals(200, s.statusCode(), s.body());
+        assertTrue(s.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+        List<String> events = s.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        assertEquals("[DONE]", events.getLast());
+        JsonNode first = JSON.readTree(events.getFirst());
+        assertEquals("chat.completion.chunk", first.get("object").asText());
+        assertEquals("assistant", first.at("/choices/0/delta/role").asText());
+        JsonNode usage = JSON.readTree(events.get(events.size() - 2));
+        assertTrue(usage.get("choices").isEmpty() && usage.at("/usage/completion_tokens").asInt() >= 1, usage.toString());
+        JsonNode finish = JSON.readTree(events.get(events.size() - 3));
+        assertTrue(finish.at("/choices/0/finish_reason").isTextual(), finish.toString());
+        StringBuilder content = new StringBuilder();
+        for (String e : events.subList(1, events.size() - 3)) {
+            JsonNode chunk = JSON.readTree(e);
+            assertTrue(chunk.at("/choices/0/finish_reason").isNull());
+            content.append(chunk.at("/choices/0/delta/content").asText());
+        }
+        JsonNode whole = JSON.readTree(post("/v1/chat/completions", "{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"max_tokens\":4}").body());
+        assertEquals(whole.at("/choices/0/message/content").asText(), content.toString());
+    }
+
+    @Test
+    void openAiErrorsUseOpenAisShapeAndStatus() throws Exception {
+        record Bad(String body, int status, String words) {
+        }
+        for (Bad bad : List.of(
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"robot\",\"content\":\"beep\"}]}", 400, "Unknown role \"robot\""),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":[]}", 400, "must not be empty"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"n\":2}", 400, "\"n\": 1"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"temperature\":3}", 400, "temperature"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"max_tokens\":0}", 400, "max_tokens"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"top_p\":0}", 400, "top_p"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"stop\":5}", 400, "stop"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"seed\":1.5}", 400, "seed"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"tools\":[{\"type\":\"function\"}]}", 400, "tool"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"chat_template_kwargs\":[1]}", 400, "chat_template_kwargs"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"stream_options\":{\"include_usage\":true}}", 400, "stream"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":" + CHAT_MESSAGES + ",\"foo\":1}", 400, "Unrecognized request argument supplied: foo"),
+                new Bad("{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\"}]}]}", 400, "only text"),
+                new Bad("{\"model\":\"nope\",\"messages\":" + CHAT_MESSAGES + "}", 404, "nope"),
+                new Bad("not json", 400, "malformed JSON"))) {
+            HttpResponse<String> r = post("/v1/chat/completions", bad.body());
+            assertEquals(bad.status(), r.statusCode(), bad.body() + " -> " + r.body());
+            JsonNode error = JSON.readTree(r.body()).get("error");
+            assertTrue(error.isObject() && error.has("type") && error.has("param") && error.has("code"), r.body());
+            assertTrue(error.get("message").asText().contains(bad.words()), bad.body() + " -> " + r.body());
+        }
+        JsonNode completionError = JSON.readTree(post("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":\"many\"}").body());
+        assertEquals("invalid_request_error", completionError.at("/error/type").asText(), completionError.toString());
+    }
+
+    @Test
+    void chatTemplateKwargsReachTheTemplate() throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+                + "\"max_tokens\":2,\"chat_template_kwargs\":{\"eos_token\":\"<END>\"}}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode plain = JSON.readTree(post("/v1/chat/completions",
+                "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":2}").body());
+        assertFalse(JSON.readTree(r.body()).at("/usage/prompt_tokens").equals(plain.at("/usage/prompt_tokens")),
+                "a different eos_token renders a different prompt");
+    }
+
     @Test
     void metricsCountRequestsAndGeneratedTokens() throws Exception {
         post("/v2/models/" + MODEL + "/infer", dataRequest("metrics"));

@@ -1,9 +1,11 @@
 package dev.peftbench.ui.prompt;
 
 import dev.peftbench.engine.ServedModel;
+import dev.peftbench.engine.chat.ChatMessage;
 import dev.peftbench.ui.Workbench;
 import javafx.beans.binding.Bindings;
 import javafx.fxml.FXML;
+import javafx.scene.Node;
 import javafx.scene.Parent;
 import javafx.scene.control.Button;
 import javafx.scene.control.ChoiceBox;
@@ -12,12 +14,17 @@ import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
+import javafx.scene.control.TitledPane;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.control.ToggleGroup;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyCodeCombination;
 import javafx.scene.input.KeyCombination;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.input.MouseButton;
 import javafx.scene.layout.VBox;
+
+import java.util.List;
 
 /**
  * Binds the Prompt page's controls to its {@link PromptViewModel}. Ctrl+Enter runs and Esc stops
@@ -32,6 +39,16 @@ public final class PromptPageController {
     private final Workbench workbench;
 
     @FXML private Parent promptRoot;
+    @FXML private ToggleGroup modeGroup;
+    @FXML private ToggleButton promptModeButton;
+    @FXML private ToggleButton chatModeButton;
+    @FXML private TitledPane templatePane;
+    @FXML private TitledPane chatPane;
+    @FXML private TextArea systemPromptArea;
+    @FXML private Button newChatButton;
+    @FXML private ListView<ChatMessage> conversationList;
+    @FXML private Label inputLabel;
+    @FXML private Label previewLabel;
     @FXML private ChoiceBox<TemplateKind> templateChoice;
     @FXML private TextField textColumnField;
     @FXML private TextField customTemplateField;
@@ -65,6 +82,7 @@ public final class PromptPageController {
 
     @FXML
     private void initialize() {
+        bindMode();
         templateChoice.getItems().setAll(TemplateKind.values());
         templateChoice.valueProperty().bindBidirectional(prompt.templateKindProperty());
         textColumnField.textProperty().bindBidirectional(prompt.textColumnProperty());
@@ -99,8 +117,10 @@ public final class PromptPageController {
         baseStatsLabel.textProperty().bind(prompt.baseStatsProperty());
         basePane.visibleProperty().bind(prompt.comparingProperty());
         basePane.managedProperty().bind(prompt.comparingProperty());
+        var chat = prompt.modeProperty().isEqualTo(PromptMode.CHAT);
         outputTitle.textProperty().bind(Bindings.when(prompt.comparingProperty())
-                .then("With adapter").otherwise("Output"));
+                .then(Bindings.when(chat).then("Assistant, with adapter").otherwise("With adapter"))
+                .otherwise(Bindings.when(chat).then("Assistant").otherwise("Output")));
         // Keep the newest streamed text in view.
         outputArea.textProperty().addListener((o, a, b) -> outputArea.setScrollTop(Double.MAX_VALUE));
 
@@ -125,6 +145,44 @@ public final class PromptPageController {
                 scene.addEventFilter(KeyEvent.KEY_PRESSED, this::onShortcut);
             }
         });
+    }
+
+    /** The Prompt / Chat toggle and what each mode shows; one of the two is always selected. */
+    private void bindMode() {
+        promptModeButton.setUserData(PromptMode.PROMPT);
+        chatModeButton.setUserData(PromptMode.CHAT);
+        modeGroup.selectToggle(prompt.modeProperty().get() == PromptMode.CHAT ? chatModeButton : promptModeButton);
+        modeGroup.selectedToggleProperty().addListener((o, old, selected) -> {
+            if (selected == null) {
+                modeGroup.selectToggle(old);
+            } else {
+                prompt.modeProperty().set((PromptMode) selected.getUserData());
+            }
+        });
+        prompt.modeProperty().addListener((o, a, m) -> modeGroup.selectToggle(m == PromptMode.CHAT ? chatModeButton : promptModeButton));
+        var chat = prompt.modeProperty().isEqualTo(PromptMode.CHAT);
+        for (Node node : List.of(chatPane, conversationList)) {
+            node.visibleProperty().bind(chat);
+            node.managedProperty().bind(chat);
+        }
+        templatePane.visibleProperty().bind(chat.not());
+        templatePane.managedProperty().bind(chat.not());
+        systemPromptArea.textProperty().bindBidirectional(prompt.systemPromptProperty());
+        newChatButton.disableProperty().bind(Bindings.isEmpty(prompt.turns()).or(prompt.runningProperty()));
+        conversationList.setItems(prompt.turns());
+        conversationList.setPlaceholder(new Label("No turns yet: the conversation starts with your message."));
+        conversationList.setCellFactory(list -> new ListCell<>() {
+            @Override
+            protected void updateItem(ChatMessage item, boolean empty) {
+                super.updateItem(item, empty);
+                setText(empty || item == null ? null : item.role() + ":  " + VisibleText.of(item.content()).strip());
+            }
+        });
+        inputLabel.textProperty().bind(Bindings.when(chat).then("Your message").otherwise("Input"));
+        previewArea.prefRowCountProperty().bind(Bindings.when(chat).then(7).otherwise(2));
+        previewLabel.textProperty().bind(Bindings.when(chat)
+                .then("Sent to the model (the model's chat template applied to the conversation)")
+                .otherwise("Sent to the model (template applied)"));
     }
 
     private void onShortcut(KeyEvent e) {
@@ -166,6 +224,11 @@ public final class PromptPageController {
     @FXML
     private void stop() {
         prompt.stop();
+    }
+
+    @FXML
+    private void newChat() {
+        prompt.newChat();
     }
 
     @FXML

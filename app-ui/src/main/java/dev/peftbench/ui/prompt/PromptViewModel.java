@@ -4,6 +4,8 @@ import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.ServedModel;
+import dev.peftbench.engine.chat.ChatMessage;
+import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.ui.UserMessage;
@@ -18,6 +20,7 @@ import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
+import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
 
 import java.time.LocalTime;
@@ -29,10 +32,16 @@ import java.util.stream.Collectors;
  * The Prompt page's state and actions. The fields are the CLI's flags as text: running turns them
  * into a {@link PromptTemplate} and {@link SamplingParams} (whose validation messages the user sees),
  * submits to the shared engine and streams the answer into {@link #outputProperty()}. Compare runs the
- * same request twice, with and without the adapter, side by side.
+ * same request twice, with and without the adapter, side by side. In chat mode the input is the next
+ * user message of a conversation (an optional system prompt, then the turns so far) that the model's
+ * own chat template renders; the preview is that rendering, and a finished answer joins the
+ * conversation as the assistant's turn.
  */
 public final class PromptViewModel {
     private final Workbench workbench;
+    private final ObjectProperty<PromptMode> mode = new SimpleObjectProperty<>(PromptMode.PROMPT);
+    private final StringProperty systemPrompt = new SimpleStringProperty("");
+    private final ObservableList<ChatMessage> turns = FXCollections.observableArrayList();
     private final ObjectProperty<TemplateKind> templateKind = new SimpleObjectProperty<>(TemplateKind.SEED);
     private final StringProperty textColumn = new SimpleStringProperty();
     private final StringProperty customTemplate = new SimpleStringProperty();
@@ -68,6 +77,12 @@ public final class PromptViewModel {
         topK.set(saved.topK());
         topP.set(saved.topP());
         seed.set(saved.seed());
+        mode.set(PromptMode.fromSpec(saved.mode()));
+        systemPrompt.set(saved.systemPrompt());
+        mode.addListener((o, a, b) -> updatePreview());
+        systemPrompt.addListener((o, a, b) -> updatePreview());
+        turns.addListener((ListChangeListener<ChatMessage>) c -> updatePreview());
+        workbench.loadedModelProperty().addListener((o, a, b) -> updatePreview());
         templateKind.addListener((o, a, b) -> updatePreview());
         textColumn.addListener((o, a, b) -> updatePreview());
         customTemplate.addListener((o, a, b) -> updatePreview());
@@ -87,9 +102,38 @@ public final class PromptViewModel {
                 parseDouble("Top-p", topP.get()), 1.0, parseSeed(seed.get()), List.of());
     }
 
+    /**
+     * The conversation a chat run sends: the system prompt (when not blank), the turns so far and the
+     * input as the next user message.
+     */
+    public Conversation conversation() {
+        List<ChatMessage> messages = new ArrayList<>();
+        if (systemPrompt.get() != null && !systemPrompt.get().isBlank()) {
+            messages.add(ChatMessage.system(systemPrompt.get()));
+        }
+        messages.addAll(turns);
+        messages.add(ChatMessage.user(input.get() == null ? "" : input.get()));
+        return Conversation.of(messages);
+    }
+
+    /** Starts a new conversation (the system prompt stays). */
+    public void newChat() {
+        turns.clear();
+    }
+
     private void updatePreview() {
         try {
-            preview.set(template().apply(input.get() == null ? "" : input.get()));
+            if (mode.get() == PromptMode.CHAT) {
+                ServedModel model = workbench.loadedModelProperty().get();
+                if (model == null) {
+                    preview.set("");
+                    templateError.set("Load a model to see the prompt its chat template makes of the conversation.");
+                    return;
+                }
+                preview.set(workbench.engine().renderChat(model.name(), conversation()));
+            } else {
+                preview.set(template().apply(input.get() == null ? "" : input.get()));
+            }
             templateError.set("");
         } catch (EngineException e) {
             preview.set("");
@@ -110,14 +154,23 @@ public final class PromptViewModel {
         List.copyOf(active).forEach(PromptRun::stop);
     }
 
-    /** Puts a past run's input and settings back into the fields and runs it again. */
+    /** Puts a past run's input (or conversation) and settings back into the fields and runs it again. */
     public void rerun(RunRecord record) {
-        PromptTemplate t = record.template();
-        templateKind.set(TemplateKind.of(t));
-        switch (t) {
-            case PromptTemplate.Seed s -> textColumn.set(s.textColumn());
-            case PromptTemplate.Custom c -> customTemplate.set(c.pattern());
-            case PromptTemplate.Raw r -> { }
+        if (record.chat() != null) {
+            List<ChatMessage> messages = record.chat().messages();
+            boolean system = messages.getFirst().role().equals("system");
+            mode.set(PromptMode.CHAT);
+            systemPrompt.set(system ? messages.getFirst().content() : "");
+            turns.setAll(messages.subList(system ? 1 : 0, messages.size() - 1));
+        } else {
+            PromptTemplate t = record.template();
+            mode.set(PromptMode.PROMPT);
+            templateKind.set(TemplateKind.of(t));
+            switch (t) {
+                case PromptTemplate.Seed s -> textColumn.set(s.textColumn());
+                case PromptTemplate.Custom c -> customTemplate.set(c.pattern());
+                case PromptTemplate.Raw r -> { }
+            }
         }
         input.set(record.input());
         SamplingParams p = record.params();
@@ -144,16 +197,23 @@ public final class PromptViewModel {
             error.set("The loaded model has no adapter to compare against: pick an adapter on the Model page and load again.");
             return;
         }
+        boolean chat = mode.get() == PromptMode.CHAT;
+        String text = input.get() == null ? "" : input.get();
+        if (chat && text.isBlank()) {
+            error.set("Type a message to send.");
+            return;
+        }
         PromptTemplate template;
         SamplingParams params;
+        Conversation conversation;
         try {
-            template = template();
+            template = chat ? null : template();
+            conversation = chat ? conversation() : null;
             params = samplingParams();
         } catch (RuntimeException e) {
             error.set(UserMessage.of("Check the settings", e));
             return;
         }
-        String text = input.get() == null ? "" : input.get();
         output.set("");
         stats.set("");
         baseOutput.set("");
@@ -161,16 +221,26 @@ public final class PromptViewModel {
         comparing.set(compare);
         running.set(true);
 
-        PromptRun main = launch(new GenerationRequest(model.name(), text, template, params, true), output, stats);
+        PromptRun main = launch(request(model, text, template, conversation, params, true), output, stats);
         workbench.activity().track(main, this::stop);
         main.setOnSucceeded(e -> {
+            if (chat) {
+                turns.addAll(ChatMessage.user(text), ChatMessage.assistant(main.getValue().generatedText()));
+                input.set("");
+            }
             RunStats s = finish(main, stats);
-            history.addFirst(new RunRecord(LocalTime.now(), text, template, params, compare, output.get(), s));
+            history.addFirst(new RunRecord(LocalTime.now(), text, template, conversation, params, compare, output.get(), s));
         });
         if (compare) {
-            PromptRun base = launch(new GenerationRequest(model.name(), text, template, params, false), baseOutput, baseStats);
+            PromptRun base = launch(request(model, text, template, conversation, params, false), baseOutput, baseStats);
             base.setOnSucceeded(e -> finish(base, baseStats));
         }
+    }
+
+    private static GenerationRequest request(ServedModel model, String text, PromptTemplate template,
+                                             Conversation conversation, SamplingParams params, boolean useAdapter) {
+        return conversation != null ? GenerationRequest.chat(model.name(), conversation, params, useAdapter)
+                : new GenerationRequest(model.name(), text, template, params, useAdapter);
     }
 
     private PromptRun launch(GenerationRequest request, StringProperty target, StringProperty runStats) {
@@ -209,7 +279,8 @@ public final class PromptViewModel {
             case CUSTOM -> "custom";
         };
         return new PromptChoice(kind, textColumn.get(), customTemplate.get(), input.get(), maxNewTokens.get(),
-                eosTokenIds.get(), temperature.get(), topK.get(), topP.get(), seed.get());
+                eosTokenIds.get(), temperature.get(), topK.get(), topP.get(), seed.get(), mode.get().spec(),
+                systemPrompt.get());
     }
 
     private static int parseInt(String field, String text) {
@@ -250,6 +321,9 @@ public final class PromptViewModel {
         return ids;
     }
 
+    public ObjectProperty<PromptMode> modeProperty() { return mode; }
+    public StringProperty systemPromptProperty() { return systemPrompt; }
+    public ObservableList<ChatMessage> turns() { return turns; }
     public ObjectProperty<TemplateKind> templateKindProperty() { return templateKind; }
     public StringProperty textColumnProperty() { return textColumn; }
     public StringProperty customTemplateProperty() { return customTemplate; }

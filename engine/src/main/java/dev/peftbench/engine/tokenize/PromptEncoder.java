@@ -30,10 +30,11 @@ public final class PromptEncoder implements AutoCloseable {
     }
 
     /**
+     * @param addSpecialTokens as {@link Tokenizer#encode(String, boolean)}: false for a rendered chat
      * @throws EngineException TOO_LARGE over {@code maxBytes}, QUEUE_FULL when every thread and queue slot is taken,
      *                         CANCELLED when the caller was interrupted
      */
-    public int[] encode(Tokenizer tokenizer, String prompt, long maxBytes) {
+    public int[] encode(Tokenizer tokenizer, String prompt, boolean addSpecialTokens, long maxBytes) {
         long bytes = utf8Length(prompt);
         if (bytes > maxBytes) {
             throw new EngineException(EngineException.Kind.TOO_LARGE, "the prompt is " + bytes
@@ -42,7 +43,7 @@ public final class PromptEncoder implements AutoCloseable {
         }
         Future<int[]> ids;
         try {
-            ids = pool.submit(() -> tokenizer.encode(prompt));
+            ids = pool.submit(() -> tokenizer.encode(prompt, addSpecialTokens));
         } catch (RejectedExecutionException e) {
             throw new EngineException(EngineException.Kind.QUEUE_FULL, "too many prompts are waiting to be tokenized; try again later");
         }

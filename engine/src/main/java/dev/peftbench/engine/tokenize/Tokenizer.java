@@ -40,7 +40,15 @@ public final class Tokenizer implements AutoCloseable {
     }
 
     public int[] encode(String text) {
-        long[] ids = hf.encode(text, true, false).getIds();
+        return encode(text, true);
+    }
+
+    /**
+     * {@code tokenizer(text, add_special_tokens=...)}: without special tokens for a rendered chat
+     * template, which carries its own (a BOS added again would be doubled).
+     */
+    public int[] encode(String text, boolean addSpecialTokens) {
+        long[] ids = hf.encode(text, addSpecialTokens, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             out[i] = Math.toIntExact(ids[i]);

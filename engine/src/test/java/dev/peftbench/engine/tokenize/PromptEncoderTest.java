@@ -31,11 +31,11 @@ class PromptEncoderTest {
     void aPromptOverItsByteLimitIsRefusedWithoutBeingTokenized() {
         String huge = "a ".repeat(2 * 1024 * 1024);
         long start = System.nanoTime();
-        EngineException e = assertThrows(EngineException.class, () -> encoder.encode(tokenizer, huge, 65_536));
+        EngineException e = assertThrows(EngineException.class, () -> encoder.encode(tokenizer, huge, true, 65_536));
         assertTrue(System.nanoTime() - start < 500_000_000L, "refused by its size, not after tokenizing 4 MiB");
         assertEquals(EngineException.Kind.TOO_LARGE, e.kind());
         assertTrue(e.getMessage().contains("4194304 bytes") && e.getMessage().contains("65536 bytes"), e.getMessage());
-        assertEquals(tokenizer.encode("hello there").length, encoder.encode(tokenizer, "hello there", 65_536).length);
+        assertEquals(tokenizer.encode("hello there").length, encoder.encode(tokenizer, "hello there", true, 65_536).length);
     }
 
     @Test

@@ -1,27 +1,38 @@
 package dev.peftbench.serve.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.SamplingParams;
+import dev.peftbench.serve.openai.ChatMessagesJson;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code peftbench generate}: one prompt through the engine, streamed to the terminal, or as one JSON
- * object with {@code --json}. Defaults are the reference scenario: seed template, 10 new tokens, eos
- * id 3, greedy.
+ * {@code peftbench generate}: one prompt, or one conversation rendered by the model's chat template
+ * ({@code --messages}), through the engine, streamed to the terminal, or as one JSON object with
+ * {@code --json}. Defaults are the reference scenario: seed template, 10 new tokens, eos id 3, greedy.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text for one prompt with a base model and an optional PEFT adapter.")
@@ -29,8 +40,14 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions modelOptions;
-    @Option(names = "--prompt", required = true, description = "The input text (the template is applied to it).")
+    @Option(names = "--prompt", description = "The input text (the template is applied to it).")
     String prompt;
+    @Option(names = "--messages", paramLabel = "FILE",
+            description = "A JSON file with a list of {\"role\", \"content\"} messages, rendered by the model's own chat template (instead of --prompt).")
+    Path messages;
+    @Option(names = "--chat-template-kwargs", paramLabel = "JSON",
+            description = "Extra chat template variables as a JSON object, e.g. '{\"date_string\": \"26 Jul 2024\"}'.")
+    String chatTemplateKwargs;
     @Option(names = "--max-new-tokens", description = "Default 10.")
     int maxNewTokens = 10;
     @Option(names = "--eos-token-id", split = ",", description = "One or more ids that end generation. Default 3.")
@@ -57,6 +74,14 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if ((prompt == null) == (messages == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give one of --prompt TEXT or --messages FILE");
+        }
+        if (chatTemplateKwargs != null && messages == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--chat-template-kwargs needs --messages");
+        }
+        Conversation chat = messages == null ? null : conversation();
         SamplingParams params = new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty,
                 seed, stop);
         ModelSpec modelSpec = modelOptions.spec(System.getenv(), err::println);
@@ -67,10 +92,12 @@ public final class GenerateCommand implements Callable<Integer> {
                 out.flush();
             };
             if (!json) {
-                out.print(modelSpec.template().apply(prompt));
+                out.print(chat == null ? modelSpec.template().apply(prompt) : engine.renderChat("cli", chat));
                 out.flush();
             }
-            GenerationResult result = engine.generate(new GenerationRequest("cli", prompt, null, params, true), listener);
+            GenerationRequest request = chat == null ? new GenerationRequest("cli", prompt, null, params, true)
+                    : GenerationRequest.chat("cli", chat, params, true);
+            GenerationResult result = engine.generate(request, listener);
             if (json) {
                 out.println(toJson(result));
             } else {
@@ -85,9 +112,38 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
+    /** The messages file and the template variables, each checked with a message naming what is wrong. */
+    private Conversation conversation() {
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode list;
+        try {
+            list = mapper.readTree(Files.readString(messages));
+        } catch (NoSuchFileException e) {
+            throw EngineException.notFound("--messages file " + messages + " does not exist");
+        } catch (JsonProcessingException e) {
+            throw EngineException.invalid("--messages file " + messages + " is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw EngineException.invalid("--messages file " + messages + " cannot be read: " + e.getMessage());
+        }
+        Map<String, Object> variables = Map.of();
+        if (chatTemplateKwargs != null) {
+            try {
+                variables = ChatMessagesJson.templateVariables(mapper.readTree(chatTemplateKwargs));
+            } catch (JsonProcessingException e) {
+                throw EngineException.invalid("--chat-template-kwargs is not valid JSON: " + e.getOriginalMessage());
+            }
+        }
+        try {
+            return new Conversation(ChatMessagesJson.parse(list), true, variables);
+        } catch (EngineException e) {
+            throw EngineException.invalid("--messages file " + messages + ": " + e.getMessage());
+        }
+    }
+
     static String toJson(GenerationResult result) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode node = mapper.createObjectNode();
+        node.put("prompt", result.prompt());
         node.set("prompt_token_ids", mapper.valueToTree(result.promptTokenIds()));
         node.set("generated_token_ids", mapper.valueToTree(result.generatedTokenIds()));
         node.put("text", result.text());

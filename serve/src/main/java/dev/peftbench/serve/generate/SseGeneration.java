@@ -52,9 +52,16 @@ public final class SseGeneration {
             try (OutputStream os = res.outputStream()) {
                 SseWriter sse = new SseWriter(os);
                 try {
+                    if (events.start() != null) {
+                        sse.event(events.start());
+                    }
                     forward(stream, tokens, events, sse, System.nanoTime() + timeout.toNanos());
                     GenerationResult result = stream.await();
                     sse.event(events.done(result));
+                    String summary = events.summary(result);
+                    if (summary != null) {
+                        sse.event(summary);
+                    }
                     if (events.terminator() != null) {
                         sse.event(events.terminator());
                     }
@@ -69,6 +76,12 @@ public final class SseGeneration {
         }
     }
 
+    private static void send(SseWriter sse, String event) throws IOException {
+        if (event != null) {
+            sse.event(event);
+        }
+    }
+
     private static void forward(TextGeneration.Stream stream, TokenStream tokens, StreamEvents events, SseWriter sse,
                                 long deadlineNanos) throws IOException, InterruptedException {
         while (true) {
@@ -78,11 +91,11 @@ public final class SseGeneration {
             }
             String delta = tokens.poll(POLL_MILLIS);
             if (delta != null) {
-                sse.event(events.token(delta));
+                send(sse, events.token(delta));
             } else if (stream.result().isDone()) {
                 // tokens are handed over before the result completes: drain what is left
                 for (String d = tokens.next(); d != null; d = tokens.next()) {
-                    sse.event(events.token(d));
+                    send(sse, events.token(d));
                 }
                 return;
             }

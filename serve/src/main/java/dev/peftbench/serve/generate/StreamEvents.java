@@ -5,7 +5,12 @@ import dev.peftbench.engine.GenerationResult;
 /** How one protocol writes a streamed generation's events (OIP generate_stream, OpenAI completions). */
 public interface StreamEvents {
 
-    /** The event for one generated token. */
+    /** An event before the first token (OpenAI chat's role delta); null for none. */
+    default String start() {
+        return null;
+    }
+
+    /** The event for one generated token; null sends none (a token whose text is not complete yet). */
     String token(String delta);
 
     /** The last event, with why generation ended. */
@@ -13,6 +18,11 @@ public interface StreamEvents {
 
     /** An error after streaming began: the status is already 200, so it travels as an event. */
     String error(String message);
+
+    /** An event between {@link #done} and the terminator (OpenAI's usage chunk); null for none. */
+    default String summary(GenerationResult result) {
+        return null;
+    }
 
     /** An event after {@link #done}, e.g. OpenAI's {@code [DONE]}; null for none. */
     default String terminator() {

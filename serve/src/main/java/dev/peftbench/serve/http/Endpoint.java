@@ -20,15 +20,25 @@ public final class Endpoint implements Handler {
         void handle(ServerRequest req, ServerResponse res) throws Exception;
     }
 
+    /** How a failure is written (the server's {@code {"error": "..."}}, or another protocol's shape). */
+    @FunctionalInterface
+    public interface Errors {
+        void write(ServerResponse res, ServeException e);
+    }
+
     private final String name;
     private final ServeMetrics metrics;
-    private final JsonAnswers answers;
+    private final Errors errors;
     private final Body body;
 
     public Endpoint(String name, ServeMetrics metrics, JsonAnswers answers, Body body) {
+        this(name, metrics, answers::error, body);
+    }
+
+    public Endpoint(String name, ServeMetrics metrics, Errors errors, Body body) {
         this.name = name;
         this.metrics = metrics;
-        this.answers = answers;
+        this.errors = errors;
         this.body = body;
     }
 
@@ -43,7 +53,7 @@ public final class Endpoint implements Handler {
             metrics.requestFailed(name, Integer.toString(se.failure().httpStatus()));
             if (!res.isSent()) {
                 closeUnlessBodyRead(req, res);
-                answers.error(res, se);
+                errors.write(res, se);
             }
         } finally {
             metrics.requestDone(name, (System.nanoTime() - start) / 1e9);

@@ -42,9 +42,14 @@ public final class JsonAnswers {
 
     /** The error answer; a full queue also says when to retry (503 with Retry-After, RFC 9110 section 10.2.3). */
     public void error(ServerResponse res, ServeException e) {
+        error(res, e, Map.of("error", e.getMessage()));
+    }
+
+    /** An error answer with its status (and Retry-After when the queue is full) and this body. */
+    public void error(ServerResponse res, ServeException e, Object body) {
         if (e.failure() == Failure.QUEUE_FULL) {
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
-        send(res, e.failure().httpStatus(), Map.of("error", e.getMessage()));
+        send(res, e.failure().httpStatus(), body);
     }
 }

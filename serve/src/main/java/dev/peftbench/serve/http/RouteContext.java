@@ -25,16 +25,38 @@ public record RouteContext(ServeMetrics metrics, JsonAnswers answers, JsonBodies
         return new Endpoint(name, metrics, answers, body);
     }
 
+    /** A route whose failures are written by {@code errors}. */
+    public Handler endpoint(String name, Endpoint.Body body, Endpoint.Errors errors) {
+        return new Endpoint(name, metrics, errors, body);
+    }
+
     /** A GET route, which answers HEAD too (the same headers, no content). */
     public void get(HttpRules rules, String path, String name, Endpoint.Body body) {
-        Handler handler = endpoint(name, body);
+        get(rules, path, endpoint(name, body));
+    }
+
+    /** As {@link #get(HttpRules, String, String, Endpoint.Body)}, its failures written by {@code errors}. */
+    public void get(HttpRules rules, String path, String name, Endpoint.Body body, Endpoint.Errors errors) {
+        get(rules, path, endpoint(name, body, errors));
+    }
+
+    public void post(HttpRules rules, String path, String name, Endpoint.Body body) {
+        post(rules, path, endpoint(name, body));
+    }
+
+    /** As {@link #post(HttpRules, String, String, Endpoint.Body)}, its failures written by {@code errors}. */
+    public void post(HttpRules rules, String path, String name, Endpoint.Body body, Endpoint.Errors errors) {
+        post(rules, path, endpoint(name, body, errors));
+    }
+
+    private void get(HttpRules rules, String path, Handler handler) {
         rules.get(path, handler).head(path, handler);
         table.add(Method.GET, path);
         table.add(Method.HEAD, path);
     }
 
-    public void post(HttpRules rules, String path, String name, Endpoint.Body body) {
-        rules.post(path, endpoint(name, body));
+    private void post(HttpRules rules, String path, Handler handler) {
+        rules.post(path, handler);
         table.add(Method.POST, path);
     }
 }

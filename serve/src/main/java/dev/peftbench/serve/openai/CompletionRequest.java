@@ -7,15 +7,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * OpenAI's {@code POST /v1/completions} body: {@code model}, {@code prompt} (string or list),
- * {@code stream}, and the sampling keys this server honours ({@code max_tokens}, {@code temperature},
- * {@code top_p}, {@code top_k}, {@code seed}, {@code stop}), kept as generation parameters.
+ * OpenAI's {@code POST /v1/completions} body, every field checked as in {@link ChatCompletionRequest}:
+ * {@code model}, {@code prompt} (string or list), {@code max_tokens}, {@code temperature},
+ * {@code top_p}, {@code top_k}, {@code repetition_penalty}, {@code seed}, {@code stop}, {@code n} (1),
+ * {@code stream} with {@code stream_options}; the model's prompt template is applied to each prompt.
+ *
+ * @param parameters the sampling settings, under the keys {@code SamplingOverrides} reads
  */
-public record CompletionRequest(String model, List<String> prompts, boolean stream, Map<String, Object> parameters) {
+public record CompletionRequest(String model, List<String> prompts, boolean stream, boolean includeUsage,
+                                Map<String, Object> parameters) {
 
-    private static final List<String> SAMPLING_KEYS = List.of("max_tokens", "temperature", "top_p", "top_k", "seed", "stop");
+    private static final Set<String> FIELDS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "top_k",
+            "repetition_penalty", "stop", "seed", "n", "best_of", "stream", "stream_options", "user", "echo", "suffix",
+            "frequency_penalty", "presence_penalty", "logprobs", "logit_bias");
 
     public CompletionRequest {
         prompts = List.copyOf(prompts);
@@ -30,14 +37,8 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
 
     /** @param defaultModel used when the body names none and the server serves exactly one model */
     public static CompletionRequest of(JsonNode body, String defaultModel) {
-        if (body == null || !body.isObject()) {
-            throw ServeException.badRequest("the request body must be a JSON object with \"prompt\"");
-        }
-        JsonNode m = body.get("model");
-        String model = m != null && m.isTextual() ? m.asText() : defaultModel;
-        if (model == null) {
-            throw ServeException.badRequest("\"model\" is required: name one of GET /v1/models");
-        }
+        OpenAiFields f = OpenAiFields.of(body, FIELDS, "\"prompt\"");
+        String model = f.model(defaultModel);
         List<String> prompts = new ArrayList<>();
         JsonNode p = body.get("prompt");
         if (p != null && p.isTextual()) {
@@ -52,26 +53,20 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
         } else {
             throw ServeException.badRequest("\"prompt\" is required: a string or a list of strings");
         }
-        JsonNode n = body.get("n");
-        if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.canConvertToInt() && n.intValue() == 1)) {
-            throw ServeException.badRequest("only \"n\": 1 is supported");
-        }
         Map<String, Object> params = new LinkedHashMap<>();
-        for (String key : SAMPLING_KEYS) {
-            JsonNode v = body.get(key);
-            if (v == null || v.isNull()) {
-                continue;
-            }
-            if (v.isArray()) {
-                List<Object> list = new ArrayList<>();
-                v.forEach(e -> list.add(e.isTextual() ? e.asText() : e.toString()));
-                params.put(key, list);
-            } else if (v.isNumber()) {
-                params.put(key, v.numberValue());
-            } else {
-                params.put(key, v.asText());
-            }
-        }
-        return new CompletionRequest(model, prompts, body.path("stream").asBoolean(false), params);
+        OpenAiFields.putIfSet(params, "max_tokens", f.integer("max_tokens", 1L, null));
+        f.sampling(params);
+        f.one("n");
+        f.one("best_of");
+        boolean stream = Boolean.TRUE.equals(f.bool("stream"));
+        boolean includeUsage = f.includeUsage(stream);
+        f.string("user");
+        f.refuseUnless("echo", v -> v.isBoolean() && !v.asBoolean(), "echoing the prompt is not supported");
+        f.refuseUnless("suffix", v -> v.isTextual() && v.asText().isEmpty(), "suffix is not supported");
+        f.neutral("frequency_penalty", 0);
+        f.neutral("presence_penalty", 0);
+        f.refuseUnless("logprobs", v -> v.isIntegralNumber() && v.asInt() == 0, "log probabilities are not returned");
+        f.refuseUnless("logit_bias", v -> v.isObject() && v.isEmpty(), "logit_bias is not supported");
+        return new CompletionRequest(model, prompts, stream, includeUsage, params);
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.FinishReason;
 import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.serve.Failure;
+import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.TextGeneration;
 import dev.peftbench.serve.generate.SseGeneration;
 import dev.peftbench.serve.generate.StreamEvents;
@@ -20,10 +22,14 @@ import io.helidon.webserver.http.ServerResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * OpenAI-compatible {@code GET /v1/models} and {@code POST /v1/completions} (with {@code stream: true}
- * as SSE ending in {@code [DONE]}), so that common tools can talk to the server.
+ * OpenAI-compatible {@code GET /v1/models}, {@code POST /v1/completions} and
+ * {@code POST /v1/chat/completions} (the model's own chat template applied, as vLLM does), with
+ * {@code stream: true} as Server-Sent Events ending in {@code data: [DONE]}, and OpenAI's error body on
+ * every failure, so that OpenAI clients work unchanged.
  */
 public final class OpenAiRoutes implements HttpService {
 
@@ -31,18 +37,21 @@ public final class OpenAiRoutes implements HttpService {
     private final ModelRepository repository;
     private final TextGeneration generation;
     private final ObjectMapper json;
+    private final OpenAiErrors errors;
 
     public OpenAiRoutes(RouteContext http, ModelRepository repository, TextGeneration generation) {
         this.http = http;
         this.repository = repository;
         this.generation = generation;
         this.json = http.answers().mapper();
+        this.errors = new OpenAiErrors(http.answers());
     }
 
     @Override
     public void routing(HttpRules rules) {
-        http.get(rules, "/v1/models", "openai_models", this::models);
-        http.post(rules, "/v1/completions", "openai_completions", this::completions);
+        http.get(rules, "/v1/models", "openai_models", this::models, errors);
+        http.post(rules, "/v1/completions", "openai_completions", this::completions, errors);
+        http.post(rules, "/v1/chat/completions", "openai_chat_completions", this::chatCompletions, errors);
     }
 
     private void models(ServerRequest req, ServerResponse res) {
@@ -54,78 +63,151 @@ public final class OpenAiRoutes implements HttpService {
         http.answers().ok(res, out);
     }
 
-    private void completions(ServerRequest req, ServerResponse res) {
+    private String defaultModel() {
         List<ModelStatus> models = repository.index();
-        CompletionRequest c = CompletionRequest.of(http.bodies().require(req),
-                models.size() == 1 ? models.getFirst().name() : null);
-        String id = "cmpl-" + UUID.randomUUID();
-        long created = Instant.now().getEpochSecond();
+        return models.size() == 1 ? models.getFirst().name() : null;
+    }
+
+    private void completions(ServerRequest req, ServerResponse res) {
+        CompletionRequest c = CompletionRequest.of(http.bodies().require(req), defaultModel());
+        Reply reply = new Reply("cmpl-", "text_completion", c.model());
         if (c.stream()) {
             SseGeneration.requireHttp11(req);
             TokenStream tokens = new TokenStream();
             TextGeneration.Stream stream = generation.stream(c.model(), null, c.prompts().getFirst(), c.parameters(), tokens);
-            SseGeneration.run(res, stream, tokens, new StreamEvents() {
+            SseGeneration.run(res, stream, tokens, reply.events(null,
+                    delta -> choice -> choice.put("text", delta),
+                    choice -> choice.put("text", ""),
+                    c.includeUsage()), generation.timeout());
+            return;
+        }
+        List<GenerationResult> results = generation.generateAll(c.model(), null, c.prompts(), c.parameters(),
+                http.hangUp(req));
+        ObjectNode out = reply.header();
+        ArrayNode choices = out.putArray("choices");
+        for (int i = 0; i < results.size(); i++) {
+            GenerationResult r = results.get(i);
+            choices.addObject().put("index", i).put("text", r.generatedText()).putNull("logprobs")
+                    .put("finish_reason", finishReason(r.finishReason()));
+        }
+        out.set("usage", usage(results));
+        http.answers().ok(res, out);
+    }
+
+    private void chatCompletions(ServerRequest req, ServerResponse res) {
+        ChatCompletionRequest c = ChatCompletionRequest.of(http.bodies().require(req), defaultModel());
+        Reply reply = new Reply("chatcmpl-", "chat.completion.chunk", c.model());
+        if (c.stream()) {
+            SseGeneration.requireHttp11(req);
+            TokenStream tokens = new TokenStream();
+            TextGeneration.Stream stream = generation.streamChat(c.model(), c.conversation(), c.parameters(), tokens);
+            SseGeneration.run(res, stream, tokens, reply.events(
+                    choice -> choice.putObject("delta").put("role", "assistant").put("content", ""),
+                    delta -> choice -> choice.putObject("delta").put("content", delta),
+                    choice -> choice.putObject("delta"),
+                    c.includeUsage()), generation.timeout());
+            return;
+        }
+        GenerationResult r = generation.generateChat(c.model(), c.conversation(), c.parameters(), http.hangUp(req));
+        ObjectNode out = new Reply("chatcmpl-", "chat.completion", c.model()).header();
+        ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", r.generatedText());
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finishReason(r.finishReason()));
+        out.set("usage", usage(List.of(r)));
+        http.answers().ok(res, out);
+    }
+
+    private ObjectNode usage(List<GenerationResult> results) {
+        int prompt = results.stream().mapToInt(r -> r.promptTokenIds().size()).sum();
+        int completion = results.stream().mapToInt(r -> r.generatedTokenIds().size()).sum();
+        return json.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion);
+    }
+
+    /** OpenAI knows only "length" and "stop" (eos or a stop string). */
+    static String finishReason(FinishReason r) {
+        return r == FinishReason.LENGTH ? "length" : "stop";
+    }
+
+    /** One answer's id, time and model, shared by all its chunks. */
+    private final class Reply {
+        private final String id;
+        private final String object;
+        private final String model;
+        private final long created = Instant.now().getEpochSecond();
+
+        Reply(String idPrefix, String object, String model) {
+            this.id = idPrefix + UUID.randomUUID();
+            this.object = object;
+            this.model = model;
+        }
+
+        ObjectNode header() {
+            ObjectNode out = json.createObjectNode().put("id", id).put("object", object).put("created", created).put("model", model);
+            out.putNull("system_fingerprint");
+            return out;
+        }
+
+        /** A streamed chunk with one choice, filled by {@code content}. */
+        String chunk(Consumer<ObjectNode> content, String finishReason) {
+            ObjectNode out = header();
+            ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
+            content.accept(choice);
+            choice.putNull("logprobs");
+            if (finishReason == null) {
+                choice.putNull("finish_reason");
+            } else {
+                choice.put("finish_reason", finishReason);
+            }
+            return out.toString();
+        }
+
+        /**
+         * @param first  fills the chunk sent before any token, or null for none
+         * @param token  fills a token's chunk
+         * @param last   fills the chunk that carries the finish reason
+         */
+        StreamEvents events(Consumer<ObjectNode> first, Function<String, Consumer<ObjectNode>> token,
+                            Consumer<ObjectNode> last, boolean includeUsage) {
+            return new StreamEvents() {
+                @Override
+                public String start() {
+                    return first == null ? null : chunk(first, null);
+                }
+
+                /** OpenAI sends no empty deltas: a token that completes no character waits for the next. */
                 @Override
                 public String token(String delta) {
-                    return chunk(id, created, c.model(), delta, null).toString();
+                    return delta.isEmpty() ? null : chunk(token.apply(delta), null);
                 }
 
                 @Override
                 public String done(GenerationResult r) {
-                    return chunk(id, created, c.model(), "", finishReason(r.finishReason())).toString();
+                    return chunk(last, finishReason(r.finishReason()));
+                }
+
+                @Override
+                public String summary(GenerationResult r) {
+                    if (!includeUsage) {
+                        return null;
+                    }
+                    ObjectNode out = header();
+                    out.putArray("choices");
+                    out.set("usage", usage(List.of(r)));
+                    return out.toString();
                 }
 
                 @Override
                 public String error(String message) {
-                    ObjectNode e = json.createObjectNode();
-                    e.putObject("error").put("message", message);
-                    return e.toString();
+                    return OpenAiErrors.body(json, new ServeException(Failure.INTERNAL, message)).toString();
                 }
 
                 @Override
                 public String terminator() {
                     return "[DONE]";
                 }
-            }, generation.timeout());
-            return;
+            };
         }
-        List<GenerationResult> results = generation.generateAll(c.model(), null, c.prompts(), c.parameters(),
-                http.hangUp(req));
-        ObjectNode out = header(id, created, c.model());
-        ArrayNode choices = out.putArray("choices");
-        int promptTokens = 0;
-        int completionTokens = 0;
-        for (int i = 0; i < results.size(); i++) {
-            GenerationResult r = results.get(i);
-            choices.addObject().put("text", r.generatedText()).put("index", i).putNull("logprobs")
-                    .put("finish_reason", finishReason(r.finishReason()));
-            promptTokens += r.promptTokenIds().size();
-            completionTokens += r.generatedTokenIds().size();
-        }
-        out.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
-                .put("total_tokens", promptTokens + completionTokens);
-        http.answers().ok(res, out);
-    }
-
-    private ObjectNode chunk(String id, long created, String model, String text, String finish) {
-        ObjectNode out = header(id, created, model);
-        ObjectNode choice = out.putArray("choices").addObject().put("text", text).put("index", 0);
-        choice.putNull("logprobs");
-        if (finish == null) {
-            choice.putNull("finish_reason");
-        } else {
-            choice.put("finish_reason", finish);
-        }
-        return out;
-    }
-
-    private ObjectNode header(String id, long created, String model) {
-        return json.createObjectNode().put("id", id).put("object", "text_completion").put("created", created)
-                .put("model", model);
-    }
-
-    /** OpenAI knows only "length" and "stop" (eos or a stop string). */
-    static String finishReason(FinishReason r) {
-        return r == FinishReason.LENGTH ? "length" : "stop";
     }
 }

@@ -3,10 +3,12 @@ package dev.peftbench.serve.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -75,5 +77,86 @@ class GenerateCommandTest {
         Run r = run();
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--prompt"), r.err());
+    }
+
+    @TempDir
+    Path tmp;
+
+    private Path messagesFile(String json) throws Exception {
+        Path f = tmp.resolve("messages.json");
+        Files.writeString(f, json);
+        return f;
+    }
+
+    @Test
+    void messagesAreRenderedByTheModelsChatTemplateAndTheJsonCarriesThePrompt() throws Exception {
+        Path f = messagesFile("[{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Hi\"}]");
+        Run r = run("--json", "--adapter", "none", "--messages", f.toString(), "--max-new-tokens", "3");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.out().trim().lines().count(), "exactly one JSON object on stdout");
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals("<|im_start|>system\nBe brief.</s>\n<|im_start|>user\nHi</s>\n<|im_start|>assistant\n",
+                json.get("prompt").asText());
+        assertTrue(json.get("text").asText().endsWith(json.get("generated_text").asText()), r.out());
+        Run plain = run("--json", "--adapter", "none", "--template", "raw", "--max-new-tokens", "3",
+                "--prompt", json.get("prompt").asText());
+        JsonNode same = new ObjectMapper().readTree(plain.out());
+        assertEquals(same.get("generated_token_ids"), json.get("generated_token_ids"), "the rendered prompt continues like the same raw text");
+    }
+
+    @Test
+    void chatTemplateKwargsBecomeTemplateVariables() throws Exception {
+        Path f = messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]");
+        Run r = run("--json", "--messages", f.toString(), "--chat-template-kwargs", "{\"eos_token\": \"<END>\"}",
+                "--max-new-tokens", "1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("<|im_start|>user\nHi<END>\n<|im_start|>assistant\n", new ObjectMapper().readTree(r.out()).get("prompt").asText());
+    }
+
+    @Test
+    void streamingChatPrintsTheRenderedPromptFirst() throws Exception {
+        Path f = messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]");
+        Run r = run("--messages", f.toString(), "--max-new-tokens", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("<|im_start|>user\nHi</s>\n<|im_start|>assistant\n"), r.out());
+    }
+
+    @Test
+    void badChatInputEndsWithOneLine() throws Exception {
+        Path robot = messagesFile("[{\"role\": \"robot\", \"content\": \"beep\"}]");
+        Path notJson = tmp.resolve("broken.json");
+        Files.writeString(notJson, "[{\"role\": ");
+        Path notList = tmp.resolve("object.json");
+        Files.writeString(notList, "{\"role\": \"user\", \"content\": \"Hi\"}");
+        Path noContent = tmp.resolve("nocontent.json");
+        Files.writeString(noContent, "[{\"role\": \"user\"}]");
+        record Bad(List<String> args, String words) {
+        }
+        for (Bad bad : List.of(
+                new Bad(List.of("--messages", robot.toString()), "chat template: Unknown role \"robot\""),
+                new Bad(List.of("--messages", notJson.toString()), "not valid JSON"),
+                new Bad(List.of("--messages", notList.toString()), "must be a list"),
+                new Bad(List.of("--messages", noContent.toString()), "messages[0].content is missing"),
+                new Bad(List.of("--messages", tmp.resolve("absent.json").toString()), "does not exist"),
+                new Bad(List.of("--messages", robot.toString(), "--chat-template-kwargs", "[1]"), "JSON object"),
+                new Bad(List.of("--messages", robot.toString(), "--chat-template-kwargs", "{"), "not valid JSON"))) {
+            List<String> args = new java.util.ArrayList<>(List.of("--adapter", "none"));
+            args.addAll(bad.args());
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(1, r.code(), String.join(" ", args) + " " + r.err());
+            List<String> errors = r.err().lines().filter(l -> l.startsWith("error: ")).toList();
+            assertEquals(1, errors.size(), r.err());
+            assertTrue(errors.getFirst().contains(bad.words()), errors.getFirst());
+            assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        }
+    }
+
+    @Test
+    void promptAndMessagesAreExclusiveUsageErrors() throws Exception {
+        Path f = messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]");
+        assertEquals(2, run("--prompt", "x", "--messages", f.toString()).code());
+        Run kwargsAlone = run("--prompt", "x", "--chat-template-kwargs", "{}");
+        assertEquals(2, kwargsAlone.code());
+        assertTrue(kwargsAlone.err().contains("--chat-template-kwargs needs --messages"), kwargsAlone.err());
     }
 }

@@ -1,0 +1,66 @@
+package dev.peftbench.serve.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.peftbench.engine.chat.Conversation;
+import dev.peftbench.serve.ServeException;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * OpenAI's {@code POST /v1/chat/completions} body, every field checked: {@code model}, {@code messages},
+ * {@code max_tokens} / {@code max_completion_tokens}, {@code temperature} (0-2), {@code top_p},
+ * {@code stop} (string or list), {@code seed}, {@code n} (1 only), {@code stream} with
+ * {@code stream_options.include_usage}; vLLM's {@code chat_template_kwargs}, {@code add_generation_prompt},
+ * {@code top_k} and {@code repetition_penalty}. Options this server does not implement are accepted at
+ * their neutral value and refused otherwise, by name (penalties, logprobs, tools, JSON response
+ * formats); an unknown field is refused as OpenAI refuses it.
+ *
+ * @param parameters the sampling settings, under the keys {@code SamplingOverrides} reads
+ */
+public record ChatCompletionRequest(String model, Conversation conversation, boolean stream, boolean includeUsage,
+                                    Map<String, Object> parameters) {
+
+    private static final Set<String> FIELDS = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
+            "temperature", "top_p", "top_k", "repetition_penalty", "stop", "seed", "n", "stream", "stream_options",
+            "chat_template_kwargs", "add_generation_prompt", "user", "frequency_penalty", "presence_penalty",
+            "logprobs", "top_logprobs", "logit_bias", "tools", "tool_choice", "parallel_tool_calls", "response_format");
+
+    public ChatCompletionRequest {
+        parameters = Map.copyOf(parameters);
+    }
+
+    /** @param defaultModel used when the body names none and the server serves exactly one model */
+    public static ChatCompletionRequest of(JsonNode body, String defaultModel) {
+        OpenAiFields f = OpenAiFields.of(body, FIELDS, "\"messages\"");
+        String model = f.model(defaultModel);
+        Long maxTokens = f.integer("max_tokens", 1L, null);
+        Long maxCompletionTokens = f.integer("max_completion_tokens", 1L, null);
+        if (maxTokens != null && maxCompletionTokens != null && !maxTokens.equals(maxCompletionTokens)) {
+            throw ServeException.badRequest("give either \"max_tokens\" or \"max_completion_tokens\", not two different values");
+        }
+        Map<String, Object> params = new LinkedHashMap<>();
+        OpenAiFields.putIfSet(params, "max_tokens", maxCompletionTokens != null ? maxCompletionTokens : maxTokens);
+        f.sampling(params);
+        f.one("n");
+        boolean stream = Boolean.TRUE.equals(f.bool("stream"));
+        boolean includeUsage = f.includeUsage(stream);
+        f.string("user");
+        f.neutral("frequency_penalty", 0);
+        f.neutral("presence_penalty", 0);
+        f.refuseUnless("logprobs", v -> v.isBoolean() && !v.asBoolean(), "log probabilities are not returned");
+        f.refuseUnless("top_logprobs", v -> v.isIntegralNumber() && v.asInt() == 0, "log probabilities are not returned");
+        f.refuseUnless("logit_bias", v -> v.isObject() && v.isEmpty(), "logit_bias is not supported");
+        f.refuseUnless("tools", v -> v.isArray() && v.isEmpty(), "tool calling is not supported");
+        f.refuseUnless("tool_choice", v -> v.isTextual() && v.asText().equals("none"), "tool calling is not supported");
+        f.bool("parallel_tool_calls");
+        f.refuseUnless("response_format", v -> v.isObject() && v.path("type").asText().equals("text"),
+                "only {\"type\": \"text\"} responses are supported");
+        Boolean addGenerationPrompt = f.bool("add_generation_prompt");
+        Conversation conversation = new Conversation(ChatMessagesJson.parse(body.get("messages")),
+                addGenerationPrompt == null || addGenerationPrompt,
+                ChatMessagesJson.templateVariables(body.get("chat_template_kwargs")));
+        return new ChatCompletionRequest(model, conversation, stream, includeUsage, params);
+    }
+}
