@@ -9,6 +9,7 @@ import dev.peftbench.serve.health.ServerHealth;
 import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.serve.auth.ApiKeyFilter;
 import dev.peftbench.serve.auth.ApiKeyInterceptor;
+import dev.peftbench.serve.auth.ForeignOriginFilter;
 import dev.peftbench.serve.http.HttpConnections;
 import dev.peftbench.serve.http.JsonAnswers;
 import dev.peftbench.serve.http.ProtocolErrors;
@@ -190,6 +191,7 @@ public final class InferenceServer implements AutoCloseable {
                     // the parser's reason (for what the client sent) goes into the 400's body
                     .errorHandling(e -> e.includeEntity(true))
                     .routing(r -> {
+                        r.addFilter(new ForeignOriginFilter(answers));
                         if (config.access().keyRequired()) {
                             r.addFilter(new ApiKeyFilter(config.access(), answers));
                         }

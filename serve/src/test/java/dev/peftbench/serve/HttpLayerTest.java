@@ -280,4 +280,18 @@ class HttpLayerTest {
         assertEquals(200, send(post("/v2/models/m/infer", "application/json; charset=utf-8", INFER)).status());
         assertEquals(200, send(post("/v2/models/m/infer", "application/vnd.kserve+json", INFER)).status());
     }
+
+    @Test
+    void aPostFromAWebPageOfAnotherOriginIsRefused() throws Exception {
+        String unload = "POST /v2/repository/models/m/unload HTTP/1.1\r\nHost: 127.0.0.1:" + server.httpPort()
+                + "\r\nContent-Length: 0\r\nConnection: close\r\n";
+        RawHttp.Reply foreign = send(unload + "Origin: http://evil.example\r\n\r\n");
+        assertEquals(403, foreign.status(), foreign.text());
+        assertTrue(error(foreign).contains("http://evil.example"), foreign.text());
+        assertEquals(200, send("GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n")
+                .status(), "reading is harmless (and the browser keeps the answer from the page)");
+        RawHttp.Reply own = send(post("/v2/repository/index", "application/json", "{}").replace("Host: x",
+                "Host: 127.0.0.1:" + server.httpPort() + "\r\nOrigin: http://127.0.0.1:" + server.httpPort()));
+        assertEquals(200, own.status(), own.text());
+    }
 }
