@@ -193,9 +193,20 @@ class HttpLayerTest {
     }
 
     @Test
-    void aConnectionThatSendsNothingIsClosedAtTheIdleTimeout() throws Exception {
+    void aConnectionThatSendsNothingIsClosedAtTheHeaderTimeout() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            RawHttp.Reply r = RawHttp.read(s, Duration.ofSeconds(4));
+            assertTrue(r.closed(), "still open after 4 s");
+            assertTrue(r.millis() >= 700 && r.millis() < 2000, "closed after " + r.millis() + " ms (header timeout 1 s)");
+        }
+    }
+
+    @Test
+    void aKeptAliveConnectionWaitsTheIdleTimeoutForItsNextRequest() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            s.getOutputStream().write("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             RawHttp.Reply r = RawHttp.read(s, Duration.ofSeconds(5));
+            assertTrue(r.text().startsWith("HTTP/1.1 200"), r.text());
             assertTrue(r.closed(), "still open after 5 s");
             assertTrue(r.millis() >= 1500 && r.millis() < 3500, "closed after " + r.millis() + " ms (idle timeout 2 s)");
         }

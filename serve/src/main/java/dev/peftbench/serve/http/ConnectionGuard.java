@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * One REST connection's bytes on their way from the socket to the HTTP parser, and the deadlines that
- * bound them. Between requests the connection waits at most the idle timeout for a first byte; from
- * there the whole head must arrive within the header timeout, and the body within the idle timeout
+ * bound them. A new connection's first request must arrive within the header timeout; between
+ * requests the connection waits at most the idle timeout for a first byte, and from there the whole head
+ * must arrive within the header timeout, and the body within the idle timeout
  * after the head (the {@link HttpConnections} watchdog closes a connection past its deadline); the head
  * is handed on whole ({@link RequestHead}), and the body as it comes. Once an answer went out, a connection whose request or answer said
  * {@code Connection: close} (and every HTTP/1.0 one) ends instead of waiting for another request.
@@ -51,7 +52,8 @@ final class ConnectionGuard {
         this.ctx = ctx;
         this.socket = ctx.dataReader();
         this.limits = limits;
-        this.deadlineNanos = System.nanoTime() + limits.idleTimeout().toNanos();
+        // a new connection gets the header timeout for its first request, not the idle wait between requests
+        this.deadlineNanos = System.nanoTime() + limits.headerTimeout().toNanos();
     }
 
     void attach(ServerConnection c) {

@@ -3,8 +3,9 @@ package dev.peftbench.serve.http;
 import java.time.Duration;
 
 /**
- * What one REST connection may hold: a client has {@code headerTimeout} from a request's first byte to
- * its last header line (a client that sends a byte every few seconds is cut off), {@code idleTimeout} from
+ * What one REST connection may hold: a client has {@code headerTimeout} from a request's first byte (or
+ * from connecting, for its first request) to its last header line (a client that sends a byte every few
+ * seconds, or nothing, is cut off), {@code idleTimeout} from
  * there to its body's last byte, a connection waits {@code idleTimeout} for the next request, and at most {@code maxConnections} are open at once (more
  * wait in the listen backlog).
  */
