@@ -75,6 +75,9 @@ class BoundedWorkTest {
 
     @Test
     void hugePromptsAreRefusedBySizeWhileHealthAnswersWithinASecond() throws Exception {
+        // probed before, as a kubelet probes a running server every few seconds
+        probeMillis("/v2/health/live");
+        probeMillis("/v2/health/ready");
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         // the case, two 4 MiB prompts at once, on two routes, beside prompts just under the byte limit
         // (tokenized, on the tokenizer's own threads)
