@@ -305,4 +305,24 @@ class HttpLayerTest {
                 "Host: 127.0.0.1:" + server.httpPort() + "\r\nOrigin: http://127.0.0.1:" + server.httpPort()));
         assertEquals(200, own.status(), own.text());
     }
+
+    @Test
+    void anAnswerGivenBeforeTheBodyReachesAClientStillSendingIt() throws Exception {
+        byte[] body = ("{\"inputs\":[{\"name\":\"c\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\""
+                + "x".repeat(400_000) + "\"]}]}").getBytes(StandardCharsets.US_ASCII);
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v2/models/unknown/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body, 0, 1000);
+            out.flush();
+            Thread.sleep(300);
+            // the 404 is out and the server will close: the rest of the body must not be met with a reset
+            out.write(body, 1000, body.length - 1000);
+            out.flush();
+            RawHttp.Reply r = RawHttp.read(s, Duration.ofSeconds(3));
+            assertEquals(404, r.status(), r.text());
+            assertTrue(r.text().contains("Connection: close"), r.text());
+        }
+    }
 }

@@ -24,7 +24,13 @@ import java.util.Map;
  */
 final class ConnectionGuard {
 
-    private enum Phase { AWAIT, HEAD, REQUEST, RESPONDED }
+    private enum Phase { AWAIT, HEAD, REQUEST, RESPONDED, LINGER }
+
+    /**
+     * How long a connection that answered before reading its request's body reads on (and discards)
+     * before it closes, so that the client, still sending, is not reset before it read the answer.
+     */
+    private static final long LINGER_NANOS = 2_000_000_000L;
 
     /** More than any head the parser takes (prologue 2 KiB + headers 16 KiB): handed on for it to refuse. */
     private static final int MAX_HEAD = 32 * 1024;
@@ -37,6 +43,9 @@ final class ConnectionGuard {
     private volatile Phase phase = Phase.AWAIT;
     private volatile long deadlineNanos;
     private volatile boolean closeAfterAnswer;
+    /** The current request's announced body length, and how much of it came. */
+    private long bodyLength;
+    private long bodyRead;
     /** A body read is waiting on the socket (not the route computing its answer). */
     private volatile boolean readingBody;
     private volatile ServerConnection connection;
@@ -87,6 +96,7 @@ final class ConnectionGuard {
     byte[] next() {
         if (phase == Phase.RESPONDED) {
             if (closeAfterAnswer) {
+                lingerIfBodyUnread();
                 throw new CloseConnectionException("the answer went out and the connection was to close");
             }
             phase = Phase.AWAIT;
@@ -100,7 +110,9 @@ final class ConnectionGuard {
         if (phase == Phase.REQUEST) {
             readingBody = true;
             try {
-                return pull();
+                byte[] body = pull();
+                bodyRead += body.length;
+                return body;
             } finally {
                 readingBody = false;
             }
@@ -136,11 +148,29 @@ final class ConnectionGuard {
             refuse(request.method());
         }
         closeAfterAnswer |= request.closeRequested();
+        bodyLength = request.bodyLength();
+        bodyRead = all.length - end;
         byte[] rewritten = request.bytes();
         byte[] out = new byte[rewritten.length + all.length - end];
         System.arraycopy(rewritten, 0, out, 0, rewritten.length);
         System.arraycopy(all, end, out, rewritten.length, all.length - end);
         return out;
+    }
+
+    /** Reads and discards what the client still sends of an unread body, for a short while at most. */
+    private void lingerIfBodyUnread() {
+        if (bodyRead >= bodyLength) {
+            return;
+        }
+        deadlineNanos = System.nanoTime() + LINGER_NANOS;
+        phase = Phase.LINGER;
+        try {
+            while (true) {
+                pull();
+            }
+        } catch (RuntimeException endOrDeadline) {
+            // the client closed, or the watchdog did
+        }
     }
 
     /** A request line the parser would fail on with a bare 500: answered here with a 400 that says why. */
@@ -226,7 +256,8 @@ final class ConnectionGuard {
     /** True when waiting for a request, its head or its body past the deadline. */
     boolean overdue(long now) {
         Phase p = phase;
-        return (p == Phase.AWAIT || p == Phase.HEAD || (p == Phase.REQUEST && readingBody)) && now - deadlineNanos > 0;
+        return (p == Phase.AWAIT || p == Phase.HEAD || p == Phase.LINGER || (p == Phase.REQUEST && readingBody))
+                && now - deadlineNanos > 0;
     }
 
     void close() {

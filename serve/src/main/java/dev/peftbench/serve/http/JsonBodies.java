@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.serve.Failure;
 import dev.peftbench.serve.ServeException;
 import io.helidon.http.HttpMediaType;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
@@ -85,8 +86,9 @@ public final class JsonBodies {
                 throw tooLarge();
             }
             return body;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | UncheckedIOException | CloseConnectionException e) {
+            // the client went away, or was cut off at the body's deadline: nobody reads an answer
+            throw new ServeException(Failure.CANCELLED, "the connection ended before the request body was read");
         }
     }
 

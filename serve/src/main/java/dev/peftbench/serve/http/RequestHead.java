@@ -22,13 +22,16 @@ final class RequestHead {
     private final boolean validMethod;
     private final boolean http10;
     private final boolean closeRequested;
+    private final long bodyLength;
     private final byte[] rewritten;
 
-    private RequestHead(String method, boolean validMethod, boolean http10, boolean closeRequested, byte[] rewritten) {
+    private RequestHead(String method, boolean validMethod, boolean http10, boolean closeRequested, long bodyLength,
+                        byte[] rewritten) {
         this.method = method;
         this.validMethod = validMethod;
         this.http10 = http10;
         this.closeRequested = closeRequested;
+        this.bodyLength = bodyLength;
         this.rewritten = rewritten;
     }
 
@@ -46,6 +49,7 @@ final class RequestHead {
         boolean close = http10;
         boolean host = false;
         boolean marked = false;
+        long bodyLength = 0;
         List<String> kept = new ArrayList<>();
         kept.add(http10 ? requestLine.substring(0, requestLine.length() - "1.0".length()) + "1.1" : requestLine);
         for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
@@ -56,6 +60,11 @@ final class RequestHead {
                 continue;
             }
             host |= name.equals("host");
+            if (name.equals("content-length")) {
+                bodyLength = Math.max(bodyLength, length(line.substring(colon + 1).trim()));
+            } else if (name.equals("transfer-encoding")) {
+                bodyLength = Long.MAX_VALUE;
+            }
             if (name.equals("connection")) {
                 for (String token : line.substring(colon + 1).split(",")) {
                     close |= token.trim().equalsIgnoreCase("close");
@@ -74,7 +83,16 @@ final class RequestHead {
         byte[] out = http10 || marked
                 ? (String.join("\r\n", kept) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)
                 : head;
-        return new RequestHead(method, isToken(method), http10, close, out);
+        return new RequestHead(method, isToken(method), http10, close, bodyLength, out);
+    }
+
+    private static long length(String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            // the parser refuses it
+            return 0;
+        }
     }
 
     private static boolean isToken(String s) {
@@ -105,6 +123,11 @@ final class RequestHead {
     /** HTTP/1.0, or {@code Connection: close}: the connection ends after the answer. */
     boolean closeRequested() {
         return closeRequested;
+    }
+
+    /** The body's announced length; {@link Long#MAX_VALUE} for a chunked one, 0 for none. */
+    long bodyLength() {
+        return bodyLength;
     }
 
     /** What the HTTP parser gets. */
