@@ -13,6 +13,7 @@ import dev.peftbench.engine.chat.ChatTemplateFiles;
 import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.generate.Sampler;
+import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.engine.generate.Scheduler;
 import dev.peftbench.engine.hub.DownloadListener;
 import dev.peftbench.engine.hub.HubSettings;
@@ -21,9 +22,11 @@ import dev.peftbench.engine.load.HfSnapshot;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.ProfiledTensorOps;
+import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tensor.TensorOps;
 import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
 import dev.peftbench.engine.tensor.djl.DjlTensorOps;
+import dev.peftbench.engine.tokenize.PromptEncoder;
 import dev.peftbench.engine.tokenize.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,13 +35,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 
 /**
@@ -78,8 +82,12 @@ public final class Engine implements AutoCloseable {
     private final EngineOptions options;
     private final HubSettings hub;
     private final Map<String, Served> served = new ConcurrentHashMap<>();
-    private final Map<BaseKey, Base> bases = new HashMap<>();
+    /** Written under the load lock, read without it (stats must not wait for a load). */
+    private final Map<BaseKey, Base> bases = new ConcurrentHashMap<>();
     private final Object loadLock = new Object();
+    private final PromptEncoder encoder;
+    /** Closes bases a reload replaced once their in-flight requests are done, outside the load lock. */
+    private final ExecutorService retired = Executors.newVirtualThreadPerTaskExecutor();
 
     /** Hub ids are looked up (and downloaded) as the environment says: HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE... */
     public Engine(EngineOptions options) {
@@ -89,6 +97,7 @@ public final class Engine implements AutoCloseable {
     public Engine(EngineOptions options, HubSettings hub) {
         this.options = options;
         this.hub = hub;
+        this.encoder = new PromptEncoder(options.queueCapacity());
     }
 
     /**
@@ -123,17 +132,20 @@ public final class Engine implements AutoCloseable {
                         Optional.ofNullable(adapter).map(Adapter::info));
                 Served old = served.put(name, new Served(model, base, adapter));
                 if (old != null) {
-                    release(old.base);
+                    Base unused = release(old.base);
+                    if (unused != null) {
+                        retired.execute(() -> closeBase(unused));
+                    }
                 }
                 report.report(1.0, "ready");
                 LOG.info("model '{}' ready: {} ({} parameters, {}){}", name, dir, base.model.info().parameterCount(),
                         spec.dtype().label(), adapter == null ? "" : " + " + adapter.info().peftType() + " adapter " + spec.adapter());
                 return model;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | OutOfMemoryError e) {
                 if (fresh) {
                     closeBase(base);
                 }
-                throw e;
+                throw loadFailure(key, e);
             }
         }
     }
@@ -143,17 +155,24 @@ public final class Engine implements AutoCloseable {
         return HfSnapshot.resolve(spec, hub, DownloadListener.logTo(LOG).andThen(progress::downloading));
     }
 
-    /** Unloads {@code name}; its base model is freed once no other name uses it. False if unknown. */
+    /**
+     * Unloads {@code name}; its base model is freed once no other name uses it, after its in-flight
+     * requests finished (waited for outside the load lock: other loads and stats go on). False if unknown.
+     */
     public boolean unload(String name) {
+        Base unused;
         synchronized (loadLock) {
             Served s = served.remove(name);
             if (s == null) {
                 return false;
             }
-            release(s.base);
-            LOG.info("model '{}' unloaded", name);
-            return true;
+            unused = release(s.base);
         }
+        if (unused != null) {
+            closeBase(unused);
+        }
+        LOG.info("model '{}' unloaded", name);
+        return true;
     }
 
     public Optional<ServedModel> find(String name) {
@@ -177,13 +196,14 @@ public final class Engine implements AutoCloseable {
         Served s = served(request.model());
         String prompt;
         int[] ids;
+        long maxBytes = s.model.spec().maxPromptBytes();
         if (request.isChat()) {
             prompt = s.base.chatTemplate.render(request.chat());
-            ids = s.base.tokenizer.encode(prompt, false);
+            ids = encoder.encode(s.base.tokenizer, prompt, false, maxBytes);
         } else {
             PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
             prompt = template.apply(request.input());
-            ids = s.base.tokenizer.encode(prompt);
+            ids = encoder.encode(s.base.tokenizer, prompt, true, maxBytes);
         }
         if (ids.length == 0) {
             throw EngineException.invalid("the prompt is empty after applying the template");
@@ -193,9 +213,14 @@ public final class Engine implements AutoCloseable {
             throw EngineException.invalid("the prompt has " + ids.length + " tokens, more than this model's limit of " + limit);
         }
         Adapter adapter = request.useAdapter() ? s.adapter : null;
-        return s.base.scheduler.submit(prompt, ids, request.params(),
-                adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null,
-                adapter instanceof LoraAdapter l ? l : null,
+        Tensor prefix = adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null;
+        SamplingParams params = request.params();
+        s.base.model.checkSequenceLength((prefix == null ? 0 : prefix.rows()) + ids.length + params.maxNewTokens());
+        if (params.eosTokenIds() == null) {
+            // No eos ids named: the model's own (ModelInfo.eosTokenIds).
+            params = params.withEosTokenIds(s.base.model.info().eosTokenIds());
+        }
+        return s.base.scheduler.submit(prompt, ids, params, prefix, adapter instanceof LoraAdapter l ? l : null,
                 s.base.tokenizer, listener);
     }
 
@@ -216,18 +241,17 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Never waits for a load or an unload. */
     public EngineStats stats() {
-        synchronized (loadLock) {
-            int queued = 0;
-            int running = 0;
-            long tokens = 0;
-            for (Base b : bases.values()) {
-                queued += b.scheduler.queued();
-                running += b.scheduler.running();
-                tokens += b.scheduler.generatedTokens();
-            }
-            return new EngineStats(queued, running, tokens, served.size());
+        int queued = 0;
+        int running = 0;
+        long tokens = 0;
+        for (Base b : bases.values()) {
+            queued += b.scheduler.queued();
+            running += b.scheduler.running();
+            tokens += b.scheduler.generatedTokens();
         }
+        return new EngineStats(queued, running, tokens, served.size());
     }
 
     /**
@@ -264,6 +288,8 @@ public final class Engine implements AutoCloseable {
             }
             bases.clear();
         }
+        retired.close();
+        encoder.close();
     }
 
     private Served served(String name) {
@@ -279,7 +305,8 @@ public final class Engine implements AutoCloseable {
         long start = System.nanoTime();
         progress.report(0.0, "reading " + key.dir());
         HfConfig config = HfConfig.read(key.dir());
-        String architecture = Architectures.pick(config.raw(), key.dir());
+        // Checked in full before any weight is read: an unsupported model is refused at once, by name.
+        Architectures.Plan plan = Architectures.plan(config.raw(), key.dir());
         Tokenizer tokenizer = Tokenizer.load(key.dir());
         ChatTemplate chatTemplate;
         try {
@@ -292,17 +319,24 @@ public final class Engine implements AutoCloseable {
         CausalLm model;
         try (WeightSource weights = WeightSource.open(key.dir())) {
             progress.report(0.05, "loading weights");
-            model = Architectures.load(architecture, new Architectures.Request(key.dir(), config.raw(), weights, ops, progress));
-        } catch (RuntimeException e) {
+            model = plan.load(key.dir(), weights, ops, progress);
+        } catch (RuntimeException | OutOfMemoryError e) {
             ops.close();
             tokenizer.close();
-            throw e;
+            throw loadFailure(key, e);
         }
-        progress.report(0.9, "warming up kernels");
-        warmUp(model);
-        Scheduler scheduler = new Scheduler(model, options.maxBatch(), options.maxPrefillTokens(), options.queueCapacity(),
-                key.dir().getFileName().toString());
-        LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), architecture, ops.name(), key.dtype().label(),
+        Scheduler scheduler;
+        try {
+            progress.report(0.9, "warming up kernels");
+            warmUp(model);
+            scheduler = new Scheduler(model, options.maxBatch(), options.maxPrefillTokens(), options.queueCapacity(),
+                    key.dir().getFileName().toString());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            model.close();
+            tokenizer.close();
+            throw loadFailure(key, e);
+        }
+        LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), plan.architecture(), ops.name(), key.dtype().label(),
                 (System.nanoTime() - start) / 1_000_000);
         return new Base(key, model, tokenizer, chatTemplate, scheduler);
     }
@@ -362,11 +396,22 @@ public final class Engine implements AutoCloseable {
         return spec.device() == Device.GPU || spec.dtype() == ComputeType.FLOAT16 ? Backend.DJL : Backend.CPU;
     }
 
-    private void release(Base base) {
+    /** Out of memory is the load's failure, reported as one once the model and its threads were released. */
+    private static RuntimeException loadFailure(BaseKey key, Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            return EngineException.loadFailed("not enough memory to load " + key.dir().getFileName() + " as "
+                    + key.dtype().label() + " (give the JVM more heap with -Xmx, or load it as bfloat16)", e);
+        }
+        return (RuntimeException) e;
+    }
+
+    /** One user fewer; the base when none is left (the caller closes it outside the load lock), else null. */
+    private Base release(Base base) {
         if (--base.users == 0) {
             bases.remove(base.key);
-            closeBase(base);
+            return base;
         }
+        return null;
     }
 
     private static void closeBase(Base base) {

@@ -1,5 +1,7 @@
 package dev.peftbench.engine;
 
+import dev.peftbench.engine.chat.ChatMessage;
+import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.generate.SamplingParams;
 import org.junit.jupiter.api.AfterAll;
@@ -37,8 +39,7 @@ class EngineGoldenTest {
 
     static ModelSpec spec(Golden g, String model, String adapter) {
         PromptTemplate template = PromptTemplate.parse(g.template(), g.textColumn());
-        return ModelSpec.of(Golden.FIXTURES.resolve(model).toString(),
-                adapter == null ? null : Golden.FIXTURES.resolve(adapter).toString(), template);
+        return ModelSpec.of(Golden.folder(model).toString(), adapter == null ? null : Golden.folder(adapter).toString(), template);
     }
 
     static SamplingParams params(Golden g) {
@@ -75,6 +76,90 @@ class EngineGoldenTest {
             assertEquals(row.generatedText(), result.generatedText(), name + " row " + i + " generated text");
         }
         engine.unload(name);
+    }
+
+    /**
+     * Llama, Mistral, Qwen2 and Qwen3 end to end: the tokenizer adds each model's special tokens (Llama 3's and
+     * Mistral's BOS, nothing for Qwen), and a request naming no eos ids stops at generation_config.json's (every
+     * golden but the two whose description sets other ids).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#llamaNames")
+    void llamaFamilyRequestsReturnTheReferenceIdsAndTextsWithTheModelsEosIds(String name) {
+        llamaFamilyReturnsTheReferenceIdsAndTexts(engine, name);
+    }
+
+    /** The same with every prompt (and Mistral's and Llama's prompt-tuning prefixes) prefilled three positions per step. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#llamaNames")
+    void llamaFamilyPromptsPrefilledInChunksReturnTheReferenceIdsAndTexts(String name) {
+        llamaFamilyReturnsTheReferenceIdsAndTexts(chunking, name);
+    }
+
+    private static void llamaFamilyReturnsTheReferenceIdsAndTexts(Engine engine, String name) {
+        Golden g = Golden.read(name);
+        engine.load(name, spec(g, g.model(), g.adapter()), LoadProgress.NONE);
+        boolean modelsEos = g.eosTokenId().equals(engine.find(name).orElseThrow().base().eosTokenIds());
+        SamplingParams params = modelsEos ? SamplingParams.DEFAULT.withMaxNewTokens(g.maxNewTokens()) : params(g);
+        List<GenerationHandle> handles = new ArrayList<>();
+        for (Golden.Row row : g.rows()) {
+            handles.add(engine.submit(GenerationRequest.of(name, row.input(), params), TokenListener.NONE));
+        }
+        assertRowsMatch(g, handles);
+        engine.unload(name);
+    }
+
+    /**
+     * A chat request is rendered by the model's own chat template and encoded without adding special tokens again
+     * (the template writes its BOS and turn markers), as transformers' apply_chat_template + generate do.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#llamaChatNames")
+    void chatRequestsReturnTheReferencePromptIdsAndTexts(String name) {
+        Golden g = Golden.read(name);
+        engine.load(name, ModelSpec.of(g.modelDir().toString(), null, null), LoadProgress.NONE);
+        List<GenerationHandle> handles = new ArrayList<>();
+        for (Golden.Row row : g.rows()) {
+            List<ChatMessage> messages = row.messages().stream().map(m -> new ChatMessage(m.get("role"), m.get("content"))).toList();
+            Conversation chat = new Conversation(messages, g.addGenerationPrompt(), g.chatTemplateKwargs());
+            handles.add(engine.submit(GenerationRequest.chat(name, chat, SamplingParams.DEFAULT.withMaxNewTokens(g.maxNewTokens()), true),
+                    TokenListener.NONE));
+        }
+        assertRowsMatch(g, handles);
+        engine.unload(name);
+    }
+
+    private static void assertRowsMatch(Golden g, List<GenerationHandle> handles) {
+        for (int i = 0; i < g.rows().size(); i++) {
+            Golden.Row row = g.rows().get(i);
+            GenerationResult result = handles.get(i).result().join();
+            assertEquals(row.prompt(), result.prompt(), g.name() + " row " + i + " prompt");
+            assertEquals(row.promptTokenIds(), result.promptTokenIds(), g.name() + " row " + i + " prompt ids");
+            assertEquals(row.generatedTokenIds(), result.generatedTokenIds(), g.name() + " row " + i + " generated ids");
+            assertEquals(row.text(), result.text(), g.name() + " row " + i + " text");
+            assertEquals(row.generatedText(), result.generatedText(), g.name() + " row " + i + " generated text");
+        }
+    }
+
+    /** Models of different families, each with its own adapter or none, share one engine at the same time. */
+    @Test
+    void modelsOfDifferentFamiliesAndAdaptersRunSideBySide() {
+        List<String> names = List.of("seed-lora", "llama-seed-lora", "qwen2-seed-lora", "mistral-seed-prompt-tuning", "qwen3-seed-base",
+                "llama-seed-prompt-tuning");
+        List<GenerationHandle> handles = new ArrayList<>();
+        for (String name : names) {
+            Golden g = Golden.read(name);
+            engine.load("side-" + name, spec(g, g.model(), g.adapter()), LoadProgress.NONE);
+        }
+        for (String name : names) {
+            Golden g = Golden.read(name);
+            handles.add(engine.submit(GenerationRequest.of("side-" + name, g.rows().getFirst().input(), params(g)), TokenListener.NONE));
+        }
+        for (int i = 0; i < names.size(); i++) {
+            assertEquals(Golden.read(names.get(i)).rows().getFirst().generatedTokenIds(),
+                    handles.get(i).result().join().generatedTokenIds(), names.get(i));
+        }
+        names.forEach(name -> engine.unload("side-" + name));
     }
 
     @Test

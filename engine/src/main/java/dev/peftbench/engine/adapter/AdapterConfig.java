@@ -15,12 +15,48 @@ import java.util.Locale;
 /**
  * peft's {@code adapter_config.json}: the fields this engine acts on, validated so an adapter it
  * cannot apply exactly is refused with the reason instead of producing different numbers.
+ *
+ * @param targetModules        {@code target_modules} as a list of module names (empty when it is a pattern)
+ * @param targetModulesPattern {@code target_modules} as one string, which peft matches as a regular expression
+ *                             against whole module paths; null for a list
  */
 public record AdapterConfig(PeftType peftType, String taskType, String baseModel, Integer numVirtualTokens,
                             String promptTuningInitText, int r, double loraAlpha, boolean useRslora,
-                            List<String> targetModules) {
+                            List<String> targetModules, String targetModulesPattern) {
 
     public enum PeftType { PROMPT_TUNING, LORA }
+
+    /**
+     * LoRA options that change what an adapter computes beyond {@code scale · B(A(x))} on the targeted
+     * projections: each is refused by name when set, rather than silently ignored.
+     */
+    private static void refuseUnsupportedLoraOptions(JsonNode c, Path file) {
+        for (String unsupported : List.of("rank_pattern", "alpha_pattern")) {
+            if (c.path(unsupported).isObject() && !c.path(unsupported).isEmpty()) {
+                throw EngineException.loadFailed(unsupported + " in " + file + " is not supported: every module must use r and lora_alpha");
+            }
+        }
+        if (!c.path("bias").asText("none").equals("none")) {
+            throw EngineException.loadFailed("LoRA bias '" + c.path("bias").asText() + "' in " + file
+                    + " is not supported; supported: none");
+        }
+        record Option(String key, String what) {
+        }
+        for (Option o : List.of(new Option("use_dora", "DoRA (use_dora)"), new Option("lora_bias", "a bias on lora_B (lora_bias)"),
+                new Option("use_qalora", "QA-LoRA (use_qalora)"),
+                new Option("fan_in_fan_out", "fan_in_fan_out (Conv1D weights stored transposed)"))) {
+            if (c.path(o.key()).asBoolean(false)) {
+                throw EngineException.loadFailed(o.what() + " in " + file + " is not supported");
+            }
+        }
+        for (String key : List.of("modules_to_save", "layer_replication", "target_parameters", "trainable_token_indices",
+                "megatron_config")) {
+            JsonNode v = c.path(key);
+            if (!v.isMissingNode() && !v.isNull() && !(v.isContainerNode() && v.isEmpty())) {
+                throw EngineException.loadFailed(key + " in " + file + " is not supported");
+            }
+        }
+    }
 
     public static AdapterConfig read(Path dir) {
         if (!Files.isDirectory(dir)) {
@@ -57,21 +93,7 @@ public record AdapterConfig(PeftType peftType, String taskType, String baseModel
             throw EngineException.loadFailed("prompt tuning with num_transformer_submodules != 1 (encoder-decoder) is not supported");
         }
         if (peftType == PeftType.LORA) {
-            for (String unsupported : List.of("rank_pattern", "alpha_pattern")) {
-                if (c.path(unsupported).isObject() && !c.path(unsupported).isEmpty()) {
-                    throw EngineException.loadFailed(unsupported + " in " + file + " is not supported: every module must use r and lora_alpha");
-                }
-            }
-            if (!c.path("bias").asText("none").equals("none")) {
-                throw EngineException.loadFailed("LoRA bias '" + c.path("bias").asText() + "' in " + file
-                        + " is not supported; supported: none");
-            }
-            if (c.path("use_dora").asBoolean(false)) {
-                throw EngineException.loadFailed("DoRA (use_dora) in " + file + " is not supported");
-            }
-            if (c.path("modules_to_save").isArray() && !c.path("modules_to_save").isEmpty()) {
-                throw EngineException.loadFailed("modules_to_save in " + file + " is not supported");
-            }
+            refuseUnsupportedLoraOptions(c, file);
             if (c.path("r").asInt(0) < 1) {
                 throw EngineException.loadFailed("LoRA r in " + file + " must be a positive integer");
             }
@@ -80,8 +102,6 @@ public record AdapterConfig(PeftType peftType, String taskType, String baseModel
         JsonNode t = c.path("target_modules");
         if (t.isArray()) {
             t.forEach(n -> targets.add(n.asText()));
-        } else if (t.isTextual()) {
-            targets.add(t.asText());
         }
         JsonNode nvt = c.get("num_virtual_tokens");
         JsonNode init = c.get("prompt_tuning_init_text");
@@ -89,6 +109,6 @@ public record AdapterConfig(PeftType peftType, String taskType, String baseModel
                 nvt == null || nvt.isNull() ? null : nvt.asInt(),
                 init == null || init.isNull() ? null : init.asText(),
                 c.path("r").asInt(0), c.path("lora_alpha").asDouble(8), c.path("use_rslora").asBoolean(false),
-                List.copyOf(targets));
+                List.copyOf(targets), t.isTextual() ? t.asText() : null);
     }
 }

@@ -51,16 +51,21 @@ public final class AdapterLoader {
     }
 
     private static LoraAdapter lora(Path dir, String name, AdapterConfig config, WeightSource weights, CausalLm model) {
+        LoraTargets targets = model.loraTargets();
+        LoraLoader.checkTargetModules(config, targets);
         // peft tuners/lora/layer.py: scaling = lora_alpha / r, or lora_alpha / sqrt(r) with use_rslora.
         double r = config.r();
         float scale = (float) (config.useRslora() ? config.loraAlpha() / Math.sqrt(r) : config.loraAlpha() / r);
-        LoraAdapter loaded = model.loadLora(weights, scale, name);
+        LoraAdapter loaded = LoraLoader.load(weights, targets, model.ops(), scale, name, new AdapterInfo(dir, "LORA", Map.of()));
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("r", config.r());
         settings.put("lora_alpha", config.loraAlpha());
+        if (config.useRslora()) {
+            settings.put("use_rslora", true);
+        }
         settings.put("scaling", scale);
-        settings.put("target_modules", config.targetModules());
-        settings.put("modules", loaded.modules().size());
-        return new LoraAdapter(name, scale, loaded.modules(), new AdapterInfo(dir, "LORA", settings));
+        settings.put("target_modules", config.targetModulesPattern() != null ? config.targetModulesPattern() : config.targetModules());
+        settings.put("modules", loaded.moduleCount());
+        return loaded.withInfo(new AdapterInfo(dir, "LORA", settings));
     }
 }

@@ -6,6 +6,9 @@ import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelInfo;
 import dev.peftbench.engine.arch.bloom.BloomConfig;
 import dev.peftbench.engine.arch.bloom.BloomModel;
+import dev.peftbench.engine.arch.llama.LlamaConfig;
+import dev.peftbench.engine.arch.llama.LlamaModel;
+import dev.peftbench.engine.load.GenerationConfig;
 import dev.peftbench.engine.load.TensorInfo;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.TensorOps;
@@ -14,49 +17,107 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Function;
 
-/** Maps config.json's {@code architectures} to the implementations this engine has, refusing others by name. */
+/**
+ * Maps config.json's {@code architectures} to the implementations this engine has and checks the
+ * config before any weight is read: other architectures, mixture-of-experts configs and settings an
+ * implementation does not compute (e.g. an unknown RoPE scaling) are refused by name.
+ */
 public final class Architectures {
 
-    /** What one architecture needs to build a model. */
-    public record Request(Path dir, JsonNode config, WeightSource weights, TensorOps ops, LoadProgress progress) {
+    /** A config this engine can run, checked; {@link #load} builds the model once the weights are open. */
+    public interface Plan {
+        String architecture();
+
+        CausalLm load(Path dir, WeightSource weights, TensorOps ops, LoadProgress progress);
     }
 
-    private static final Map<String, Function<Request, CausalLm>> BUILDERS = Map.of(
-            "BloomForCausalLM", Architectures::bloom);
+    private static final List<String> LLAMA_FAMILY = List.of(
+            "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM");
+
+    @FunctionalInterface
+    private interface Planner {
+        Plan plan(String architecture, JsonNode config, Path dir);
+    }
+
+    private static final Map<String, Planner> PLANNERS = planners();
+
+    /** Keys that only mixture-of-experts configs carry (Mixtral, Qwen2-MoE, Qwen3-MoE, DeepSeek). */
+    private static final List<String> EXPERT_KEYS = List.of("num_local_experts", "num_experts", "n_routed_experts",
+            "moe_intermediate_size", "num_experts_per_tok");
 
     private Architectures() {
     }
 
-    public static List<String> supported() {
-        return BUILDERS.keySet().stream().sorted().toList();
+    private static Map<String, Planner> planners() {
+        Map<String, Planner> planners = new TreeMap<>();
+        planners.put("BloomForCausalLM", Architectures::bloom);
+        LLAMA_FAMILY.forEach(name -> planners.put(name, Architectures::llama));
+        return Map.copyOf(planners);
     }
 
-    /** The first entry of {@code architectures} this engine knows, or a LOAD_FAILED naming what is supported. */
-    public static String pick(JsonNode config, Path dir) {
+    public static List<String> supported() {
+        return PLANNERS.keySet().stream().sorted().toList();
+    }
+
+    /**
+     * The plan for the first entry of {@code architectures} this engine knows, its config checked; a
+     * LOAD_FAILED naming what is not supported otherwise.
+     */
+    public static Plan plan(JsonNode config, Path dir) {
         JsonNode list = config.path("architectures");
         if (!list.isArray() || list.isEmpty()) {
             throw EngineException.loadFailed("config.json in " + dir + " names no 'architectures'; supported: " + supported());
         }
+        for (String key : EXPERT_KEYS) {
+            JsonNode value = config.get(key);
+            if (value != null && value.isNumber() && value.intValue() > 0) {
+                throw EngineException.loadFailed(list + " in " + dir + " is a mixture-of-experts model (" + key + " = " + value
+                        + "); mixture-of-experts models are not supported");
+            }
+        }
         for (JsonNode a : list) {
-            if (BUILDERS.containsKey(a.asText())) {
-                return a.asText();
+            Planner planner = PLANNERS.get(a.asText());
+            if (planner != null) {
+                return planner.plan(a.asText(), config, dir);
             }
         }
         throw EngineException.loadFailed("architecture " + list + " in " + dir + " is not supported; supported: "
                 + String.join(", ", supported()));
     }
 
-    public static CausalLm load(String architecture, Request request) {
-        return BUILDERS.get(architecture).apply(request);
+    private record Checked<C>(String architecture, C config, Loader<C> loader) implements Plan {
+        @Override
+        public CausalLm load(Path dir, WeightSource weights, TensorOps ops, LoadProgress progress) {
+            return loader.load(config, dir, weights, ops, progress);
+        }
     }
 
-    private static CausalLm bloom(Request r) {
-        BloomConfig config = BloomConfig.from(r.config());
-        ModelInfo info = new ModelInfo(r.dir(), "BloomForCausalLM", parameterCount(r.weights()),
-                storedType(r.weights()), config.vocabSize(), config.hiddenSize(), config.layers(), config.heads());
-        return new BloomModel(config, r.ops(), r.weights(), info, r.progress());
+    @FunctionalInterface
+    private interface Loader<C> {
+        CausalLm load(C config, Path dir, WeightSource weights, TensorOps ops, LoadProgress progress);
+    }
+
+    /**
+     * BLOOM stops at id 3 unless a request names other ids: the reference scenario's {@code eos_token_id=3}
+     * (its runtime passes it to every {@code generate()}), kept as this engine's BLOOM default.
+     */
+    private static Plan bloom(String architecture, JsonNode json, Path folder) {
+        return new Checked<>(architecture, BloomConfig.from(json), (c, dir, weights, ops, progress) -> new BloomModel(c, ops, weights,
+                info(dir, architecture, weights, c.vocabSize(), c.hiddenSize(), c.layers(), c.heads(), List.of(3)), progress));
+    }
+
+    /** The Llama family stops where transformers' {@code generate()} does: {@code generation_config.json}'s eos ids. */
+    private static Plan llama(String architecture, JsonNode json, Path folder) {
+        List<Integer> eos = GenerationConfig.eosTokenIds(folder, json);
+        return new Checked<>(architecture, LlamaConfig.from(json, architecture), (c, dir, weights, ops, progress) -> new LlamaModel(c, ops,
+                weights, info(dir, architecture, weights, c.vocabSize(), c.hiddenSize(), c.layers(), c.heads(), eos), progress));
+    }
+
+    private static ModelInfo info(Path dir, String architecture, WeightSource weights, int vocab, int hidden, int layers, int heads,
+                                  List<Integer> eosTokenIds) {
+        return new ModelInfo(dir, architecture, parameterCount(weights), storedType(weights), vocab, hidden, layers, heads,
+                eosTokenIds);
     }
 
     private static long parameterCount(WeightSource w) {

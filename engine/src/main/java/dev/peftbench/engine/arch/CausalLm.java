@@ -2,7 +2,7 @@ package dev.peftbench.engine.arch;
 
 import dev.peftbench.engine.ModelInfo;
 import dev.peftbench.engine.load.WeightSource;
-import dev.peftbench.engine.adapter.LoraAdapter;
+import dev.peftbench.engine.adapter.LoraTargets;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tensor.TensorOps;
@@ -35,8 +35,15 @@ public interface CausalLm extends AutoCloseable {
     /** Uploads a prompt-tuning table {@code [numVirtual, hidden]} and checks it fits this model. */
     Tensor promptEmbeddings(WeightSource source, String name);
 
-    /** Loads a LoRA adapter's matrices for this architecture, checking every shape against the base. */
-    LoraAdapter loadLora(WeightSource source, float scale, String adapterName);
+    /** The projections a LoRA adapter may adapt in this model, and how its weight names find them. */
+    LoraTargets loraTargets();
+
+    /**
+     * Refuses (INVALID_INPUT) a sequence of {@code positions} (virtual tokens + prompt + new tokens) that
+     * this engine would not compute as the model defines it, e.g. one longer than a sliding attention window.
+     */
+    default void checkSequenceLength(int positions) {
+    }
 
     @Override
     void close();

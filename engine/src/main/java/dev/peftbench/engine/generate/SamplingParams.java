@@ -10,7 +10,8 @@ import java.util.List;
  * repetition penalty (CTRL paper), then temperature, top-k, top-p.
  *
  * @param maxNewTokens      tokens to generate at most (eos included)
- * @param eosTokenIds       ids that end the sequence (kept in the output ids, as HF does)
+ * @param eosTokenIds       ids that end the sequence (kept in the output ids, as HF does); null = the model's own
+ *                          (its generation_config.json; BLOOM: the reference scenario's 3), empty = none
  * @param temperature       0 = greedy; otherwise the softmax temperature
  * @param topK              0 = off
  * @param topP              1.0 = off
@@ -23,18 +24,20 @@ public record SamplingParams(int maxNewTokens, List<Integer> eosTokenIds, double
 
     public static final int MAX_NEW_TOKENS_LIMIT = 4096;
 
-    /** The reference scenario: greedy, 10 new tokens, eos id 3. */
+    /** The reference scenario: greedy, 10 new tokens, the model's eos ids. */
     public static final SamplingParams DEFAULT =
-            new SamplingParams(10, List.of(3), 0.0, 0, 1.0, 1.0, null, List.of());
+            new SamplingParams(10, null, 0.0, 0, 1.0, 1.0, null, List.of());
 
     public SamplingParams {
         if (maxNewTokens < 1 || maxNewTokens > MAX_NEW_TOKENS_LIMIT) {
             throw EngineException.invalid("max_new_tokens must be between 1 and " + MAX_NEW_TOKENS_LIMIT + ", got " + maxNewTokens);
         }
-        eosTokenIds = eosTokenIds == null ? List.of() : List.copyOf(eosTokenIds);
-        for (int id : eosTokenIds) {
-            if (id < 0) {
-                throw EngineException.invalid("eos token ids must be >= 0, got " + id);
+        if (eosTokenIds != null) {
+            eosTokenIds = List.copyOf(eosTokenIds);
+            for (int id : eosTokenIds) {
+                if (id < 0) {
+                    throw EngineException.invalid("eos token ids must be >= 0, got " + id);
+                }
             }
         }
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {

@@ -13,7 +13,11 @@ public final class StopCondition {
 
     private final SamplingParams params;
 
+    /** @param params with the eos ids resolved (never the model-default null) */
     public StopCondition(SamplingParams params) {
+        if (params.eosTokenIds() == null) {
+            throw new IllegalArgumentException("the eos ids must be resolved to the model's before generating");
+        }
         this.params = params;
     }
 

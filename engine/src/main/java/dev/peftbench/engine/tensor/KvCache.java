@@ -1,9 +1,9 @@
 package dev.peftbench.engine.tensor;
 
 /**
- * One sequence's attention keys and values for every layer, preallocated for the sequence's whole
- * length (prompt + virtual tokens + max new tokens), so a decode step appends in place and never
- * copies the cache. Owned by the scheduler thread.
+ * One sequence's attention keys and values for every layer, sized for the sequence's whole length
+ * (virtual tokens + prompt + max new tokens), so a decode step appends in place and never copies the
+ * cache. Owned by the scheduler thread.
  */
 public interface KvCache extends AutoCloseable {
     /** Positions already committed (visible to attention). */

@@ -61,8 +61,8 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
-    public Tensor weight(WeightSource source, String name) {
-        return inner.weight(source, name);
+    public Tensor weight(WeightSource source, List<String> names) {
+        return inner.weight(source, names);
     }
 
     @Override
@@ -76,8 +76,8 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
-    public Tensor vector(WeightSource source, String name) {
-        return inner.vector(source, name);
+    public Tensor vector(WeightSource source, List<String> names) {
+        return inner.vector(source, names);
     }
 
     @Override
@@ -101,18 +101,34 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
+    public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        return timed("rms_norm", () -> inner.rmsNorm(x, weight, eps));
+    }
+
+    @Override
+    public void headRmsNormInPlace(Tensor qkv, QkvLayout layout, Tensor qWeight, Tensor kWeight, float eps) {
+        timed("head_rms_norm", () -> inner.headRmsNormInPlace(qkv, layout, qWeight, kWeight, eps));
+    }
+
+    @Override
     public Tensor linear(Tensor x, Tensor w, Tensor bias) {
         return timed("linear " + w.rows() + "x" + w.cols(), () -> inner.linear(x, w, bias));
     }
 
     @Override
-    public void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, Tensor loraA, Tensor loraB, float scale) {
-        timed("lora", () -> inner.addLowRank(y, x, rowStart, rowCount, loraA, loraB, scale));
+    public void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, int colStart, Tensor loraA, Tensor loraB,
+                           float scale) {
+        timed("lora", () -> inner.addLowRank(y, x, rowStart, rowCount, colStart, loraA, loraB, scale));
     }
 
     @Override
-    public void bloomGeluInPlace(Tensor x) {
-        timed("gelu", () -> inner.bloomGeluInPlace(x));
+    public void geluTanhInPlace(Tensor x) {
+        timed("gelu", () -> inner.geluTanhInPlace(x));
+    }
+
+    @Override
+    public Tensor siluGate(Tensor gateUp) {
+        return timed("silu_gate", () -> inner.siluGate(gateUp));
     }
 
     @Override
@@ -121,13 +137,13 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
-    public KvCache newKvCache(int layers, int heads, int headDim, int capacity) {
-        return inner.newKvCache(layers, heads, headDim, capacity);
+    public KvCache newKvCache(int layers, int kvHeads, int headDim, int capacity) {
+        return inner.newKvCache(layers, kvHeads, headDim, capacity);
     }
 
     @Override
-    public Tensor bloomAttention(Tensor qkv, int layer, int heads, int headDim, float[] alibiSlopes, List<AttentionSpan> spans) {
-        return timed("attention", () -> inner.bloomAttention(qkv, layer, heads, headDim, alibiSlopes, spans));
+    public Tensor attention(Tensor qkv, int layer, QkvLayout layout, PositionScheme positions, List<AttentionSpan> spans) {
+        return timed("attention", () -> inner.attention(qkv, layer, layout, positions, spans));
     }
 
     @Override

@@ -17,8 +17,16 @@ public interface TensorOps extends AutoCloseable {
 
     ComputeType computeType();
 
-    /** A 2-D weight {@code [out, in]} (or an embedding table) read from {@code source}, in this backend's storage type. */
-    Tensor weight(WeightSource source, String name);
+    /**
+     * The named 2-D weights {@code [out, in]} stacked row-wise into one matrix (a fused projection, e.g.
+     * q_proj, k_proj and v_proj as one product), read from {@code source} in this backend's storage type.
+     * One name gives that weight (or embedding table) itself.
+     */
+    Tensor weight(WeightSource source, List<String> names);
+
+    default Tensor weight(WeightSource source, String name) {
+        return weight(source, List.of(name));
+    }
 
     /**
      * A table whose rows are looked up ({@link #embed}: word embeddings, prompt-tuning virtual tokens), never
@@ -30,13 +38,19 @@ public interface TensorOps extends AutoCloseable {
         return weight != null ? weight : weight(source, name);
     }
 
-    /** A PEFT adapter's matrix (a LoRA factor): as {@link #weight}, except that backends that quantize weights keep it unquantized. */
-    default Tensor adapterWeight(WeightSource source, String name) {
-        return weight(source, name);
-    }
+    /**
+     * A LoRA matrix {@code [out, in]}, kept in float32 whatever the compute type, as peft keeps adapter
+     * weights by default ({@code autocast_adapter_dtype}): the update {@code B(A(x))} is computed in float32
+     * and added to the base projection's output.
+     */
+    Tensor adapterWeight(WeightSource source, String name);
 
-    /** A 1-D parameter (bias, norm scale) read from {@code source}, as a {@code [1, n]} tensor in float32. */
-    Tensor vector(WeightSource source, String name);
+    /** The named 1-D parameters (biases, norm scales) one after another, as a {@code [1, n]} tensor in float32. */
+    Tensor vector(WeightSource source, List<String> names);
+
+    default Tensor vector(WeightSource source, String name) {
+        return vector(source, List.of(name));
+    }
 
     /** Rows of {@code table} picked by {@code ids}: {@code [ids.length, table.cols]}. */
     Tensor embed(Tensor table, int[] ids);
@@ -47,31 +61,53 @@ public interface TensorOps extends AutoCloseable {
     /** Rows {@code rowIndexes} of {@code x}, in that order. */
     Tensor selectRows(Tensor x, int[] rowIndexes);
 
-    /** Layer normalisation over each row (torch.nn.LayerNorm). */
+    /** Layer normalisation over each row (torch.nn.LayerNorm); {@code beta} may be null (no bias). */
     Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps);
+
+    /** RMS normalisation over each row, {@code x / sqrt(mean(x²) + eps) · weight} (LlamaRMSNorm, in float32). */
+    Tensor rmsNorm(Tensor x, Tensor weight, float eps);
+
+    /**
+     * RMS normalisation of every query head and every key head of a fused q/k/v row, in place, with the
+     * {@code [1, headDim]} scales {@code qWeight} and {@code kWeight} (Qwen3's q_norm and k_norm, applied
+     * before the position scheme).
+     */
+    void headRmsNormInPlace(Tensor qkv, QkvLayout layout, Tensor qWeight, Tensor kWeight, float eps);
 
     /** {@code x · wᵀ + bias} (torch.nn.functional.linear); {@code bias} may be null. */
     Tensor linear(Tensor x, Tensor w, Tensor bias);
 
-    /** Adds a LoRA update to rows {@code [rowStart, rowStart+rowCount)} of {@code y}: {@code scale · (x · Aᵀ) · Bᵀ}. */
-    void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, Tensor loraA, Tensor loraB, float scale);
+    /**
+     * Adds a LoRA update to rows {@code [rowStart, rowStart+rowCount)} and columns {@code [colStart,
+     * colStart + loraB.rows)} of {@code y}: {@code scale · (x · Aᵀ) · Bᵀ} (the columns of one projection
+     * within a fused one).
+     */
+    void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, int colStart, Tensor loraA, Tensor loraB, float scale);
 
-    /** BLOOM's tanh approximation of GELU (modeling_bloom.bloom_gelu_forward), in place. */
-    void bloomGeluInPlace(Tensor x);
+    /** GELU's tanh approximation (modeling_bloom.bloom_gelu_forward, gelu_pytorch_tanh), in place. */
+    void geluTanhInPlace(Tensor x);
+
+    /**
+     * The SiLU-gated unit of a Llama MLP, {@code silu(gate) · up}, from the fused gate/up projection
+     * {@code [rows, 2·n]} (gate in the first {@code n} columns): {@code [rows, n]}.
+     */
+    Tensor siluGate(Tensor gateUp);
 
     /** {@code acc += x}, elementwise. */
     void addInPlace(Tensor acc, Tensor x);
 
-    /** A cache for one sequence of up to {@code capacity} positions. */
-    KvCache newKvCache(int layers, int heads, int headDim, int capacity);
+    /** A cache for one sequence of up to {@code capacity} positions, holding {@code kvHeads} key/value heads per layer. */
+    KvCache newKvCache(int layers, int kvHeads, int headDim, int capacity);
 
     /**
-     * BLOOM self-attention for a batch of sequences (modeling_bloom.BloomAttention): {@code qkv} is the fused
-     * projection {@code [tokens, heads·3·headDim]} laid out per head as {@code [q | k | v]}; each span's keys and
-     * values are written to its cache at {@code layer}, then its rows attend causally with the ALiBi bias
-     * {@code slope[h] · keyPosition}. Returns the context {@code [tokens, heads·headDim]}.
+     * Causal self-attention for a batch of sequences over their caches (scaled dot product, float32 softmax):
+     * each span's new keys and values ({@code layout} says where they sit in {@code qkv}) are written to its
+     * cache at {@code layer}, after {@code positions} rotated them, and its rows attend to every position
+     * cached so far, including each other's; query head {@code h} reads KV head {@link QkvLayout#kvHeadOf}.
+     * {@code qkv} may be changed in place (rotated queries and keys). Returns the context
+     * {@code [tokens, heads·headDim]}, heads side by side.
      */
-    Tensor bloomAttention(Tensor qkv, int layer, int heads, int headDim, float[] alibiSlopes, List<AttentionSpan> spans);
+    Tensor attention(Tensor qkv, int layer, QkvLayout layout, PositionScheme positions, List<AttentionSpan> spans);
 
     /** The values of {@code x}, row-major, as float32. */
     float[] toFloats(Tensor x);

@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * Turns a growing list of generated ids into text deltas for streaming, with TGI's offsets method:
  * decode a short window before and after the new id and emit the difference, holding back while the
- * window ends in an incomplete UTF-8 character (U+FFFD). {@link #flush()} emits what is still held, so
- * the deltas always add up to {@code decode(all ids)}.
+ * window ends in an incomplete UTF-8 character (U+FFFD) or in a byte-fallback token (a later byte can
+ * turn the whole run of bytes into replacement characters). {@link #flush()} emits what is still held,
+ * so the deltas always add up to {@code decode(all ids)}.
  */
 public final class StreamingDecoder {
 
@@ -29,6 +30,9 @@ public final class StreamingDecoder {
             ids = Arrays.copyOf(ids, size * 2);
         }
         ids[size++] = id;
+        if (tokenizer.isByteFallback(id)) {
+            return "";
+        }
         String before = decode(prefixOffset, readOffset);
         String after = decode(prefixOffset, size);
         if (after.length() > before.length() && after.charAt(after.length() - 1) != REPLACEMENT) {

@@ -1,25 +1,38 @@
 package dev.peftbench.engine.tokenize;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.EngineException;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A snapshot's {@code tokenizer.json} run by the Hugging Face {@code tokenizers} library (Rust, through
- * DJL), so ids and texts are exactly what transformers produces. Prompts are encoded as
- * {@code tokenizer(prompt)} does for BLOOM: its tokenizer.json adds no special tokens; nothing is
- * truncated or padded here (the engine enforces its own prompt limit).
+ * DJL), so ids and texts are exactly what transformers produces. Plain prompts are encoded as
+ * {@code tokenizer(prompt)} does, with the special tokens the tokenizer adds (Llama 3's and Mistral's BOS;
+ * none for Qwen and BLOOM: tokenizer.json's post-processor, or for Llama-style tokenizer classes
+ * tokenizer_config.json's {@code add_bos_token} / {@code add_eos_token}, see {@link LlamaSpecialTokens});
+ * text that already holds them (a rendered chat template) is encoded without. Nothing is truncated or padded here (the engine enforces its own prompt limit).
  */
 public final class Tokenizer implements AutoCloseable {
 
-    private final HuggingFaceTokenizer hf;
+    private static final Pattern BYTE_TOKEN = Pattern.compile("<0x[0-9A-Fa-f]{2}>");
 
-    private Tokenizer(HuggingFaceTokenizer hf) {
+    private final HuggingFaceTokenizer hf;
+    private final BitSet byteTokens;
+    /** How a Llama-style tokenizer frames a text, or null to let tokenizer.json's post-processor add special tokens. */
+    private final LlamaSpecialTokens llama;
+
+    private Tokenizer(HuggingFaceTokenizer hf, BitSet byteTokens, LlamaSpecialTokens llama) {
         this.hf = hf;
+        this.byteTokens = byteTokens;
+        this.llama = llama;
     }
 
     public static Tokenizer load(Path dir) {
@@ -28,17 +41,23 @@ public final class Tokenizer implements AutoCloseable {
             throw EngineException.loadFailed(dir + " has no tokenizer.json (the fast-tokenizer file transformers saves); "
                     + "re-save the tokenizer with save_pretrained");
         }
+        HuggingFaceTokenizer hf = null;
         try {
-            return new Tokenizer(HuggingFaceTokenizer.newInstance(file, Map.of(
+            hf = HuggingFaceTokenizer.newInstance(file, Map.of(
                     "addSpecialTokens", "true",
                     "truncation", "false",
                     "padding", "false",
-                    "modelMaxLength", String.valueOf(Integer.MAX_VALUE))));
+                    "modelMaxLength", String.valueOf(Integer.MAX_VALUE)));
+            return new Tokenizer(hf, byteTokens(file), LlamaSpecialTokens.read(dir, hf));
         } catch (IOException | RuntimeException e) {
-            throw EngineException.loadFailed("tokenizer.json in " + dir + " cannot be read: " + e.getMessage(), e);
+            if (hf != null) {
+                hf.close();
+            }
+            throw EngineException.loadFailed("tokenizer.json or tokenizer_config.json in " + dir + " cannot be read: " + e.getMessage(), e);
         }
     }
 
+    /** {@code text} with the tokenizer's special tokens added, as {@code tokenizer(text)}. */
     public int[] encode(String text) {
         return encode(text, true);
     }
@@ -48,12 +67,38 @@ public final class Tokenizer implements AutoCloseable {
      * template, which carries its own (a BOS added again would be doubled).
      */
     public int[] encode(String text, boolean addSpecialTokens) {
-        long[] ids = hf.encode(text, addSpecialTokens, false).getIds();
+        boolean byPostProcessor = addSpecialTokens && llama == null;
+        long[] ids = hf.encode(text, byPostProcessor, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             out[i] = Math.toIntExact(ids[i]);
         }
-        return out;
+        return addSpecialTokens && llama != null ? llama.frame(out) : out;
+    }
+
+    /**
+     * The {@code <0xHH>} tokens of a byte-fallback model (Llama 2 and Mistral tokenizers): the decoder turns a
+     * run of them into its UTF-8 text, or into one U+FFFD per token when the run is not valid UTF-8.
+     */
+    private static BitSet byteTokens(Path file) throws IOException {
+        JsonNode model = new ObjectMapper().readTree(file.toFile()).path("model");
+        BitSet ids = new BitSet();
+        if (model.path("byte_fallback").asBoolean(false)) {
+            model.path("vocab").properties().forEach(e -> {
+                if (BYTE_TOKEN.matcher(e.getKey()).matches() && e.getValue().canConvertToInt()) {
+                    ids.set(e.getValue().intValue());
+                }
+            });
+        }
+        return ids;
+    }
+
+    /**
+     * Whether {@code id} is a byte-fallback token, whose text depends on the tokens after it (a run of them
+     * decodes as one UTF-8 sequence, or not at all).
+     */
+    public boolean isByteFallback(int id) {
+        return id >= 0 && byteTokens.get(id);
     }
 
     /** Ids the tokenizer does not know (a padded embedding's spare rows) decode to nothing, as in transformers. */

@@ -3,6 +3,7 @@ package dev.peftbench.engine.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.Golden;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 class ChatTemplateGoldenTest {
 
-    static final Path CHAT = Path.of("src/test/resources/chat");
+    static final Path CHAT = Golden.LLAMA_FIXTURES;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TestFactory

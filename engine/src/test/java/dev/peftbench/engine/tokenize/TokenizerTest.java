@@ -1,19 +1,35 @@
 package dev.peftbench.engine.tokenize;
 
 import dev.peftbench.engine.Golden;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Ids and texts equal those of the Rust tokenizers library (the goldens), streamed or not. */
+/**
+ * Ids and texts equal those of the Rust tokenizers library (the goldens), streamed or not: plain prompts with the
+ * special tokens each tokenizer adds (BLOOM and Qwen none, Llama 3 and Mistral their BOS), rendered chat prompts
+ * without.
+ */
 class TokenizerTest {
 
+    static Stream<String> plainPromptGoldens() {
+        return Stream.concat(Golden.names(), Golden.llamaNames());
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.peftbench.engine.Golden#names")
+    @MethodSource("plainPromptGoldens")
     void encodesAndDecodesLikeTransformers(String name) {
         Golden g = Golden.read(name);
         try (Tokenizer tokenizer = Tokenizer.load(g.modelDir())) {
@@ -34,6 +50,42 @@ class TokenizerTest {
                 deltas.append(stream.flush());
                 assertEquals(row.generatedText(), deltas.toString(), name + ": deltas add up to the decoded text");
             }
+        }
+    }
+
+    /** A rendered chat template holds its own BOS: encoding it with special tokens would add a second one (Llama, Mistral). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.peftbench.engine.Golden#llamaChatNames")
+    void renderedPromptsEncodeWithoutAddingSpecialTokens(String name) {
+        Golden g = Golden.read(name);
+        try (Tokenizer tokenizer = Tokenizer.load(g.modelDir())) {
+            for (Golden.Row row : g.rows()) {
+                assertArrayEquals(row.promptIds(), tokenizer.encode(row.prompt(), false), name + ": " + row.prompt());
+                int added = tokenizer.encode(row.prompt(), true).length - row.promptTokenIds().size();
+                assertEquals(g.model().startsWith("tiny-qwen") ? 0 : 1, added, name + ": special tokens a plain prompt gets");
+            }
+        }
+    }
+
+    /**
+     * A Llama-style tokenizer adds what tokenizer_config.json's add_bos_token / add_eos_token say (transformers'
+     * LlamaTokenizerFast rebuilds its post-processor from them), even where tokenizer.json's post-processor adds
+     * another BOS.
+     */
+    @ParameterizedTest(name = "add_bos_token {0}, add_eos_token {1}")
+    @CsvSource({"true, false", "false, false", "false, true", "true, true"})
+    void llamaTokenizersFrameTextAsTheirConfigSays(boolean addBos, boolean addEos, @TempDir Path dir) throws IOException {
+        Path source = Golden.folder("tiny-mistral");
+        Files.copy(source.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(source.resolve("tokenizer_config.json").toFile());
+        config.put("add_bos_token", addBos).put("add_eos_token", addEos);
+        Files.writeString(dir.resolve("tokenizer_config.json"), config.toString());
+        try (Tokenizer tokenizer = Tokenizer.load(dir)) {
+            int[] bare = tokenizer.encode("hello world", false);
+            int[] framed = tokenizer.encode("hello world");
+            assertEquals(bare.length + (addBos ? 1 : 0) + (addEos ? 1 : 0), framed.length);
+            assertEquals(addBos, framed[0] == 1, "starts with <s>");
+            assertEquals(addEos, framed[framed.length - 1] == 2, "ends with </s>");
         }
     }
 

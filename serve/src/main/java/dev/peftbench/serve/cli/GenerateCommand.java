@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code peftbench generate}: one prompt, or one conversation rendered by the model's chat template
  * ({@code --messages}), through the engine, streamed to the terminal, or as one JSON object with
- * {@code --json}. Defaults are the reference scenario: seed template, 10 new tokens, eos id 3, greedy.
+ * {@code --json}. Defaults are the reference scenario: seed template, 10 new tokens, greedy;
+ * generation stops at the model's eos ids (generation_config.json's; BLOOM's: the reference scenario's 3).
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text for one prompt with a base model and an optional PEFT adapter.")
@@ -50,8 +51,9 @@ public final class GenerateCommand implements Callable<Integer> {
     String chatTemplateKwargs;
     @Option(names = "--max-new-tokens", description = "Default 10.")
     int maxNewTokens = 10;
-    @Option(names = "--eos-token-id", split = ",", description = "One or more ids that end generation. Default 3.")
-    List<Integer> eosTokenIds = List.of(3);
+    @Option(names = "--eos-token-id", split = ",", description = "One or more ids that end generation. Default: the model's "
+            + "(generation_config.json's eos_token_id; 3 for BLOOM, as the reference scenario).")
+    List<Integer> eosTokenIds;
     @Option(names = "--temperature", description = "0 = greedy (default).")
     double temperature = 0;
     @Option(names = "--top-k", description = "0 = off (default).")

@@ -2,6 +2,7 @@ package dev.peftbench.engine.arch.bloom;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.arch.ConfigFields;
 
 /**
  * The fields of transformers' {@code BloomConfig} the forward pass needs, read from config.json
@@ -25,27 +26,15 @@ public record BloomConfig(int vocabSize, int hiddenSize, int layers, int heads, 
     }
 
     public static BloomConfig from(JsonNode config) {
+        ConfigFields f = new ConfigFields(config, "BLOOM");
         return new BloomConfig(
-                requireInt(config, "vocab_size"),
-                requireInt(config, "hidden_size", "n_embed"),
-                requireInt(config, "n_layer", "num_hidden_layers"),
-                requireInt(config, "n_head", "num_attention_heads"),
-                (float) config.path("layer_norm_epsilon").asDouble(1e-5),
-                config.path("apply_residual_connection_post_layernorm").asBoolean(false),
-                config.path("tie_word_embeddings").asBoolean(true));
-    }
-
-    private static int requireInt(JsonNode config, String... names) {
-        for (String name : names) {
-            JsonNode node = config.get(name);
-            if (node != null && !node.isNull()) {
-                if (!node.canConvertToInt() || !node.isIntegralNumber()) {
-                    throw EngineException.loadFailed("config.json: '" + name + "' should be an integer, got " + node);
-                }
-                return node.intValue();
-            }
-        }
-        throw EngineException.loadFailed("config.json has no '" + names[0] + "' (a BLOOM config needs it)");
+                f.requireInt("vocab_size"),
+                f.requireInt("hidden_size", "n_embed"),
+                f.requireInt("n_layer", "num_hidden_layers"),
+                f.requireInt("n_head", "num_attention_heads"),
+                (float) f.doubleOr("layer_norm_epsilon", 1e-5),
+                f.booleanOr("apply_residual_connection_post_layernorm", false),
+                f.booleanOr("tie_word_embeddings", true));
     }
 
     /**

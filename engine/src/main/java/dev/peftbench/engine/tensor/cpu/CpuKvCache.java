@@ -1,12 +1,12 @@
 package dev.peftbench.engine.tensor.cpu;
 
-import dev.peftbench.engine.tensor.PreallocatedKvCache;
+import dev.peftbench.engine.tensor.BoundedKvCache;
 
 /**
  * One sequence's keys and values in blocks from its model's {@link KvBlockPool}, taken as positions are
  * written ({@link #reserve}) and given back on {@link #close}.
  */
-final class CpuKvCache extends PreallocatedKvCache {
+final class CpuKvCache extends BoundedKvCache {
 
     private final KvBlockPool pool;
     private final KvBlockPool.Block[] blocks;

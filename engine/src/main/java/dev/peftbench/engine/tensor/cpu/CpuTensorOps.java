@@ -1,20 +1,21 @@
 package dev.peftbench.engine.tensor.cpu;
 
-import dev.peftbench.engine.load.Bfloat16;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.load.DType;
+import dev.peftbench.engine.load.StackedMatrix;
 import dev.peftbench.engine.load.TensorInfo;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.AttentionSpan;
 import dev.peftbench.engine.tensor.KvCache;
+import dev.peftbench.engine.tensor.PositionScheme;
+import dev.peftbench.engine.tensor.QkvLayout;
 import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tensor.TensorOps;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -61,20 +62,15 @@ public final class CpuTensorOps implements TensorOps {
         return computeType;
     }
 
-    /** Packs a stored row-major tensor of type {@code dtype}. */
-    @FunctionalInterface
-    private interface Packing {
-        PackedWeight pack(ByteBuffer stored, DType dtype, int rows, int cols);
-    }
-
     @Override
-    public Tensor weight(WeightSource source, String name) {
-        return load(source, name, switch (computeType) {
-            case BFLOAT16 -> PackedWeight.Bf16::pack;
+    public Tensor weight(WeightSource source, List<String> names) {
+        StackedMatrix m = StackedMatrix.of(source, names);
+        return switch (computeType) {
+            case BFLOAT16 -> PackedWeight.Bf16.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
             // Base weights load before the model's scheduler starts, so the pool is free; adapters never come here.
-            case INT8 -> (stored, dtype, rows, cols) -> PackedWeight.Int8.pack(stored, dtype, rows, cols, pool);
-            default -> PackedWeight.F32::pack;
-        });
+            case INT8 -> PackedWeight.Int8.pack(m.bytes(), m.dtype(), m.rows(), m.cols(), pool);
+            default -> PackedWeight.F32.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
+        };
     }
 
     /**
@@ -97,40 +93,25 @@ public final class CpuTensorOps implements TensorOps {
                 : new CpuTensor(source.readFloats(name), rows, cols);
     }
 
-    /** With int8 weights, the adapter's stored values in float32: small matrices, kept as trained. */
     @Override
     public Tensor adapterWeight(WeightSource source, String name) {
-        return computeType == ComputeType.INT8 ? unquantized(source, name) : weight(source, name);
+        StackedMatrix m = StackedMatrix.of(source, List.of(name));
+        return PackedWeight.F32.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
     }
 
-    private static Tensor unquantized(WeightSource source, String name) {
-        return load(source, name, (stored, dtype, rows, cols) -> dtype == DType.BF16
-                ? PackedWeight.Bf16.pack(stored, dtype, rows, cols)
-                : PackedWeight.F32.pack(stored, dtype, rows, cols));
-    }
-
-    private static PackedWeight load(WeightSource source, String name, Packing packing) {
-        TensorInfo info = source.info(name);
-        if (info.shape().length != 2) {
-            throw EngineException.loadFailed("weight " + info + " should be 2-D");
-        }
-        int rows = Math.toIntExact(info.shape()[0]);
-        int cols = Math.toIntExact(info.shape()[1]);
-        return packing.pack(source.bytes(name), info.dtype(), rows, cols);
-    }
-
+    /** Widened to float32 as stored, also in bfloat16 compute: a few KB per layer, and every bit of a norm scale or bias kept. */
     @Override
-    public Tensor vector(WeightSource source, String name) {
-        if (computeType != ComputeType.BFLOAT16) {
-            float[] values = source.readFloats(name);
-            return new CpuTensor(values, 1, values.length);
+    public Tensor vector(WeightSource source, List<String> names) {
+        int length = 0;
+        for (String name : names) {
+            length += Math.toIntExact(source.info(name).elementCount());
         }
-        // Same rounding as the matrices, so a float32 checkpoint run in bfloat16 matches a bfloat16 one.
-        TensorInfo info = source.info(name);
-        ByteBuffer stored = source.bytes(name);
-        float[] values = new float[Math.toIntExact(info.elementCount())];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = Bfloat16.toFloat(info.dtype().bfloat16At(stored, i));
+        float[] values = new float[length];
+        int at = 0;
+        for (String name : names) {
+            float[] part = source.readFloats(name);
+            System.arraycopy(part, 0, values, at, part.length);
+            at += part.length;
         }
         return new CpuTensor(values, 1, values.length);
     }
@@ -183,7 +164,7 @@ public final class CpuTensorOps implements TensorOps {
     public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
         CpuTensor in = f32(x);
         float[] g = f32(gamma).data();
-        float[] b = f32(beta).data();
+        float[] b = beta == null ? null : f32(beta).data();
         int cols = in.cols();
         CpuTensor out = activation(in.rows(), cols);
         int bound = F.loopBound(cols);
@@ -211,10 +192,64 @@ public final class CpuTensorOps implements TensorOps {
             // torch.nn.LayerNorm: biased variance, eps inside the square root.
             float inv = (float) (1.0 / Math.sqrt(squares / cols + eps));
             for (int c = 0; c < cols; c++) {
-                out.data()[base + c] = (in.data()[base + c] - mean) * inv * g[c] + b[c];
+                out.data()[base + c] = (in.data()[base + c] - mean) * inv * g[c] + (b == null ? 0f : b[c]);
             }
         }
         return out;
+    }
+
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        CpuTensor in = f32(x);
+        CpuTensor out = activation(in.rows(), in.cols());
+        float[] w = f32(weight).data();
+        for (int r = 0; r < in.rows(); r++) {
+            rmsNorm(in.data(), r * in.cols(), out.data(), r * in.cols(), in.cols(), w, eps);
+        }
+        return out;
+    }
+
+    @Override
+    public void headRmsNormInPlace(Tensor qkv, QkvLayout layout, Tensor qWeight, Tensor kWeight, float eps) {
+        CpuTensor t = f32(qkv);
+        float[] d = t.data();
+        float[] qw = f32(qWeight).data();
+        float[] kw = f32(kWeight).data();
+        int dim = layout.headDim();
+        for (int r = 0; r < t.rows(); r++) {
+            int row = r * t.cols();
+            for (int h = 0; h < layout.heads(); h++) {
+                rmsNorm(d, row + layout.q(h), d, row + layout.q(h), dim, qw, eps);
+            }
+            for (int g = 0; g < layout.kvHeads(); g++) {
+                rmsNorm(d, row + layout.k(g), d, row + layout.k(g), dim, kw, eps);
+            }
+        }
+    }
+
+    /**
+     * LlamaRMSNorm over {@code n} values: {@code x · rsqrt(mean(x²) + eps) · w}; {@code out} may be {@code in}.
+     * The mean of squares sums in float32 vectors, as torch reduces.
+     */
+    private static void rmsNorm(float[] in, int from, float[] out, int to, int n, float[] w, float eps) {
+        int bound = F.loopBound(n);
+        FloatVector sq = FloatVector.zero(F);
+        for (int c = 0; c < bound; c += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, in, from + c);
+            sq = v.fma(v, sq);
+        }
+        float squares = sq.reduceLanes(VectorOperators.ADD);
+        for (int c = bound; c < n; c++) {
+            squares += in[from + c] * in[from + c];
+        }
+        float inv = (float) (1.0 / Math.sqrt(squares / n + eps));
+        int c = 0;
+        for (; c < bound; c += F.length()) {
+            FloatVector.fromArray(F, in, from + c).mul(inv).mul(FloatVector.fromArray(F, w, c)).intoArray(out, to + c);
+        }
+        for (; c < n; c++) {
+            out[to + c] = in[from + c] * inv * w[c];
+        }
     }
 
     @Override
@@ -245,7 +280,8 @@ public final class CpuTensorOps implements TensorOps {
     }
 
     @Override
-    public void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, Tensor loraA, Tensor loraB, float scale) {
+    public void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, int colStart, Tensor loraA, Tensor loraB,
+                           float scale) {
         CpuTensor in = f32(x);
         CpuTensor target = f32(y);
         int cols = in.cols();
@@ -254,9 +290,15 @@ public final class CpuTensorOps implements TensorOps {
         Tensor down = linear(slice, loraA, null);
         CpuTensor up = f32(linear(down, loraB, null));
         int outCols = target.cols();
-        int base = rowStart * outCols;
-        for (int i = 0; i < up.data().length; i++) {
-            target.data()[base + i] += scale * up.data()[i];
+        int width = up.cols();
+        if (colStart < 0 || colStart + width > outCols) {
+            throw new IllegalArgumentException("LoRA update of " + width + " columns at " + colStart + " does not fit " + outCols);
+        }
+        for (int r = 0; r < rowCount; r++) {
+            int base = (rowStart + r) * outCols + colStart;
+            for (int c = 0; c < width; c++) {
+                target.data()[base + c] += scale * up.data()[r * width + c];
+            }
         }
         recycle(slice);
         recycle(down);
@@ -264,7 +306,7 @@ public final class CpuTensorOps implements TensorOps {
     }
 
     @Override
-    public void bloomGeluInPlace(Tensor x) {
+    public void geluTanhInPlace(Tensor x) {
         float[] d = f32(x).data();
         int bound = F.loopBound(d.length);
         int i = 0;
@@ -278,6 +320,33 @@ public final class CpuTensorOps implements TensorOps {
             float v = d[i];
             d[i] = v * 0.5f * (1f + (float) Math.tanh(0.79788456f * v * (1f + 0.044715f * v * v)));
         }
+    }
+
+    @Override
+    public Tensor siluGate(Tensor gateUp) {
+        CpuTensor in = f32(gateUp);
+        int n = in.cols() / 2;
+        CpuTensor out = activation(in.rows(), n);
+        float[] a = in.data();
+        float[] o = out.data();
+        int bound = F.loopBound(n);
+        for (int r = 0; r < in.rows(); r++) {
+            int gate = r * in.cols();
+            int up = gate + n;
+            int to = r * n;
+            int c = 0;
+            for (; c < bound; c += F.length()) {
+                // silu(g) = g / (1 + exp(-g)) (torch.nn.functional.silu)
+                FloatVector g = FloatVector.fromArray(F, a, gate + c);
+                FloatVector sig = g.neg().lanewise(VectorOperators.EXP).add(1f);
+                g.div(sig).mul(FloatVector.fromArray(F, a, up + c)).intoArray(o, to + c);
+            }
+            for (; c < n; c++) {
+                float g = a[gate + c];
+                o[to + c] = g / (1f + (float) Math.exp(-g)) * a[up + c];
+            }
+        }
+        return out;
     }
 
     @Override
@@ -295,34 +364,69 @@ public final class CpuTensorOps implements TensorOps {
     }
 
     @Override
-    public synchronized KvCache newKvCache(int layers, int heads, int headDim, int capacity) {
-        if (kvBlocks == null || !kvBlocks.fits(layers, heads, headDim)) {
-            kvBlocks = new KvBlockPool(layers, heads, headDim);
+    public synchronized KvCache newKvCache(int layers, int kvHeads, int headDim, int capacity) {
+        if (kvBlocks == null || !kvBlocks.fits(layers, kvHeads, headDim)) {
+            kvBlocks = new KvBlockPool(layers, kvHeads, headDim);
         }
         return new CpuKvCache(kvBlocks, capacity);
     }
 
     @Override
-    public Tensor bloomAttention(Tensor qkv, int layer, int heads, int headDim, float[] alibiSlopes,
-                                 List<AttentionSpan> spans) {
+    public Tensor attention(Tensor qkv, int layer, QkvLayout layout, PositionScheme positions, List<AttentionSpan> spans) {
         CpuTensor fused = f32(qkv);
-        CpuTensor context = activation(fused.rows(), heads * headDim);
-        for (AttentionSpan span : spans) {
-            ((CpuKvCache) span.cache()).reserve(span.cache().length() + span.rowCount());
+        if (fused.cols() != layout.cols()) {
+            throw new IllegalArgumentException("attention: rows of " + fused.cols() + " columns, layout needs " + layout.cols());
         }
-        int units = spans.size() * heads;
+        CpuTensor context = activation(fused.rows(), layout.contextCols());
+        PositionScheme.Rotary rotary = positions instanceof PositionScheme.Rotary r ? r : null;
+        PositionScheme.Alibi alibi = positions instanceof PositionScheme.Alibi a ? a : null;
         long work = 0;
+        long written = 0;
+        int longest = 0;
         for (AttentionSpan span : spans) {
-            work += (long) span.rowCount() * (span.cache().length() + span.rowCount()) * heads * headDim;
+            int end = span.cache().length() + span.rowCount();
+            ((CpuKvCache) span.cache()).reserve(end);
+            longest = Math.max(longest, end);
+            work += (long) span.rowCount() * end * layout.heads() * layout.headDim();
+            written += (long) span.rowCount() * layout.kvHeads() * layout.headDim();
         }
-        pool.forRange(units, 1, work >= PARALLEL_THRESHOLD, (u0, u1) -> {
+        if (rotary != null) {
+            rotary.prepare(longest);
+        }
+        int heads = layout.heads();
+        if (layout.kvHeads() == heads) {
+            // A KV head per query head (BLOOM): each unit writes its head's keys and values and attends right after,
+            // on the same core, to the lines it just wrote (a separate write pass made attention ~1.7x slower at
+            // 8 streams in bench --profile).
+            pool.forRange(spans.size() * heads, 1, work >= PARALLEL_THRESHOLD, (u0, u1) -> {
+                float[] scores = new float[0];
+                for (int u = u0; u < u1; u++) {
+                    AttentionSpan span = spans.get(u / heads);
+                    int head = u % heads;
+                    CpuKvCache cache = (CpuKvCache) span.cache();
+                    AttentionKernel.writeKeysAndValues(fused.data(), layout, cache, span, layer, head, rotary);
+                    scores = AttentionKernel.attend(fused.data(), layout, context.data(), cache, span, layer, head,
+                            alibi == null ? 0f : alibi.slope(head), rotary, scores);
+                }
+            });
+            return context;
+        }
+        // Grouped KV heads: keys and values first (each is read by several query heads), then a unit per query head.
+        // A decode step's writes are a few KB: waking the workers for them would cost more than they take.
+        int kvHeads = layout.kvHeads();
+        pool.forRange(spans.size() * kvHeads, 1, written >= PARALLEL_THRESHOLD, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                AttentionKernel.writeKeysAndValues(fused.data(), layout, (CpuKvCache) spans.get(u / kvHeads).cache(),
+                        spans.get(u / kvHeads), layer, u % kvHeads, rotary);
+            }
+        });
+        pool.forRange(spans.size() * heads, 1, work >= PARALLEL_THRESHOLD, (u0, u1) -> {
             float[] scores = new float[0];
             for (int u = u0; u < u1; u++) {
                 AttentionSpan span = spans.get(u / heads);
                 int head = u % heads;
-                CpuKvCache cache = (CpuKvCache) span.cache();
-                scores = BloomAttentionKernel.run(fused.data(), context.data(), cache, span, layer, head, heads, headDim,
-                        alibiSlopes[head], scores);
+                scores = AttentionKernel.attend(fused.data(), layout, context.data(), (CpuKvCache) span.cache(), span, layer,
+                        head, alibi == null ? 0f : alibi.slope(head), rotary, scores);
             }
         });
         return context;

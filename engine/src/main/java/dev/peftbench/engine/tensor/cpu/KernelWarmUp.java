@@ -4,6 +4,8 @@ import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.tensor.AttentionSpan;
 import dev.peftbench.engine.tensor.KvCache;
+import dev.peftbench.engine.tensor.PositionScheme;
+import dev.peftbench.engine.tensor.QkvLayout;
 import dev.peftbench.engine.tensor.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,8 +55,9 @@ final class KernelWarmUp {
     }
 
     /**
-     * {@code rounds} of norm, product, GELU and add over {@link #ROWS} rows, with attention every tenth round (and
-     * with 8-bit weights, products of float32 adapters and of a longer prefill).
+     * {@code rounds} of the norms, product, activations and add over {@link #ROWS} rows, with attention
+     * every tenth round: ALiBi with a KV head per query head (BLOOM) and RoPE with grouped KV heads and
+     * normalised heads (Llama, Qwen); with 8-bit weights, products of float32 adapters and of a longer prefill too.
      */
     static void exercise(ComputeType type, int rounds) {
         try (CpuTensorOps ops = new CpuTensorOps(type, 1, false)) {
@@ -68,14 +71,26 @@ final class KernelWarmUp {
             Tensor adapter = type == ComputeType.INT8 ? packed(ComputeType.FLOAT32, 8, hidden, random) : null;
             CpuTensor gamma = filled(1, hidden, random);
             CpuTensor beta = filled(1, hidden, random);
-            float[] slopes = {0.5f, 0.25f};
+            CpuTensor headScale = filled(1, headDim / 2, random);
+            PositionScheme alibi = new PositionScheme.Alibi(new float[] {0.5f, 0.25f});
+            // The same product's output read as 8 query heads of 32 over 2 KV heads.
+            QkvLayout grouped = QkvLayout.stacked(8, 2, headDim / 2);
+            float[] frequencies = new float[grouped.headDim() / 2];
+            for (int i = 0; i < frequencies.length; i++) {
+                frequencies[i] = (float) Math.pow(10000, -2.0 * i / grouped.headDim());
+            }
+            PositionScheme rotary = new PositionScheme.Rotary(frequencies);
             for (int round = 0; round < rounds; round++) {
                 CpuTensor x = filled(ROWS, hidden, random);
                 Tensor normed = ops.layerNorm(x, gamma, beta, 1e-5f);
+                Tensor rms = ops.rmsNorm(x, gamma, 1e-5f);
                 Tensor y = ops.linear(normed, up, null);
-                ops.bloomGeluInPlace(y);
+                ops.geluTanhInPlace(y);
                 ops.addInPlace(y, y);
-                ops.recycle(y);
+                Tensor gated = ops.siluGate(y);
+                for (Tensor t : new Tensor[] {y, rms, gated}) {
+                    ops.recycle(t);
+                }
                 if (adapter != null) {
                     ops.recycle(ops.linear(normed, adapter, null));
                     // A prefill's product: panels dequantized, then the float32 kernels' row tiles.
@@ -83,7 +98,8 @@ final class KernelWarmUp {
                     ops.recycle(ops.linear(prefill, up, null));
                 }
                 if (round % 10 == 0) {
-                    attention(ops, normed, qkvWeight, heads, headDim, slopes);
+                    attention(ops, normed, qkvWeight, QkvLayout.perHeadInterleaved(heads, headDim), alibi, null);
+                    attention(ops, normed, qkvWeight, grouped, rotary, headScale);
                 }
                 ops.recycle(normed);
                 ops.endStep();
@@ -92,15 +108,19 @@ final class KernelWarmUp {
     }
 
     /** A prefill of {@link #ROWS} positions, then single-row steps across several KV blocks. */
-    private static void attention(CpuTensorOps ops, Tensor x, Tensor qkvWeight, int heads, int headDim, float[] slopes) {
+    private static void attention(CpuTensorOps ops, Tensor x, Tensor qkvWeight, QkvLayout layout, PositionScheme positions,
+                                  Tensor headScale) {
         int steps = 3 * KvBlockPool.BLOCK;
-        try (KvCache cache = ops.newKvCache(1, heads, headDim, ROWS + steps)) {
+        try (KvCache cache = ops.newKvCache(1, layout.kvHeads(), layout.headDim(), ROWS + steps)) {
             Tensor qkv = ops.linear(x, qkvWeight, null);
-            ops.recycle(ops.bloomAttention(qkv, 0, heads, headDim, slopes, List.of(new AttentionSpan(cache, 0, ROWS))));
+            if (headScale != null) {
+                ops.headRmsNormInPlace(qkv, layout, headScale, headScale, 1e-6f);
+            }
+            ops.recycle(ops.attention(qkv, 0, layout, positions, List.of(new AttentionSpan(cache, 0, ROWS))));
             cache.advance(ROWS);
             Tensor one = ops.selectRows(qkv, new int[] {ROWS - 1});
             for (int i = 0; i < steps; i++) {
-                ops.recycle(ops.bloomAttention(one, 0, heads, headDim, slopes, List.of(new AttentionSpan(cache, 0, 1))));
+                ops.recycle(ops.attention(one, 0, layout, positions, List.of(new AttentionSpan(cache, 0, 1))));
                 cache.advance(1);
             }
             ops.recycle(one);

@@ -15,7 +15,7 @@ final class KvBlockPool {
     /** Positions per block: small enough to waste little at a sequence's end, large enough to loop over. */
     static final int BLOCK = 16;
 
-    /** One block: for every layer and head, {@link #BLOCK} positions of {@code headDim} keys and values. */
+    /** One block: for every layer and KV head, {@link #BLOCK} positions of {@code headDim} keys and values. */
     record Block(float[] keys, float[] values) {
     }
 

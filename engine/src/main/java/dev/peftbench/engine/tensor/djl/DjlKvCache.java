@@ -4,13 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.peftbench.engine.tensor.PreallocatedKvCache;
+import dev.peftbench.engine.tensor.BoundedKvCache;
 
 /**
  * One sequence's keys and values as two preallocated {@code [layers, heads, capacity, headDim]} arrays
  * on the model's device, written in place per step; freed when the sequence ends.
  */
-final class DjlKvCache extends PreallocatedKvCache {
+final class DjlKvCache extends BoundedKvCache {
     final NDManager manager;
     final NDArray keys;
     final NDArray values;

@@ -7,15 +7,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
-import dev.peftbench.engine.load.TensorInfo;
+import dev.peftbench.engine.load.StackedMatrix;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.AttentionSpan;
 import dev.peftbench.engine.tensor.KvCache;
+import dev.peftbench.engine.tensor.PositionScheme;
+import dev.peftbench.engine.tensor.QkvLayout;
 import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tensor.TensorOps;
 
@@ -27,9 +30,10 @@ import java.util.List;
 /**
  * The PyTorch backend through DJL: the GPU path, float16 compute, and a cross-check of the CPU kernels.
  * Weights and caches live in a long-lived manager on the device; each forward's temporaries in a step
- * manager freed by {@link #endStep()}. Layer norm and the attention softmax run in float32, as
- * transformers does ({@code attention_softmax_in_fp32}). No bfloat16 array is ever created: DJL 0.36's
- * PyTorch engine aborts the JVM on one (platform notes), so 16-bit checkpoints are widened in Java.
+ * manager freed by {@link #endStep()}. Layer norm, RMSNorm, RoPE and the attention softmax run in float32,
+ * as transformers does ({@code attention_softmax_in_fp32}); LoRA matrices stay float32. No bfloat16 array
+ * is ever created: DJL 0.36's PyTorch engine aborts the JVM on one (its JNI layer maps no dtype code to
+ * bfloat16), so 16-bit checkpoints are widened in Java.
  */
 public final class DjlTensorOps implements TensorOps {
 
@@ -82,17 +86,26 @@ public final class DjlTensorOps implements TensorOps {
     }
 
     @Override
-    public Tensor weight(WeightSource source, String name) {
-        TensorInfo info = source.info(name);
-        if (info.shape().length != 2) {
-            throw EngineException.loadFailed("weight " + info + " should be 2-D");
-        }
-        return new DjlTensor(upload(source.readFloats(name), new Shape(info.shape())));
+    public Tensor weight(WeightSource source, List<String> names) {
+        StackedMatrix m = StackedMatrix.of(source, names);
+        return new DjlTensor(upload(m.floats(), new Shape(m.rows(), m.cols())));
     }
 
     @Override
-    public Tensor vector(WeightSource source, String name) {
-        float[] values = source.readFloats(name);
+    public Tensor adapterWeight(WeightSource source, String name) {
+        StackedMatrix m = StackedMatrix.of(source, List.of(name));
+        return new DjlTensor(base.create(m.floats(), new Shape(m.rows(), m.cols())));
+    }
+
+    @Override
+    public Tensor vector(WeightSource source, List<String> names) {
+        List<float[]> parts = names.stream().map(source::readFloats).toList();
+        float[] values = new float[parts.stream().mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (float[] part : parts) {
+            System.arraycopy(part, 0, values, at, part.length);
+            at += part.length;
+        }
         return new DjlTensor(upload(values, new Shape(1, values.length)));
     }
 
@@ -147,9 +160,40 @@ public final class DjlTensorOps implements TensorOps {
     public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
         int cols = x.cols();
         NDArray g = local(float32(array(gamma)).reshape(cols));
-        NDArray b = local(float32(array(beta)).reshape(cols));
+        NDArray b = beta == null ? step.zeros(new Shape(cols), DataType.FLOAT32)
+                : local(float32(array(beta)).reshape(cols));
         NDArray out = local(LayerNorm.layerNorm(float32(array(x)), new Shape(cols), g, b, eps).singletonOrThrow());
         return new DjlTensor(local(out.toType(dataType, false)));
+    }
+
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        return new DjlTensor(rms(array(x), array(weight), x.cols(), eps));
+    }
+
+    /** modeling_llama.LlamaRMSNorm over the last axis: in float32, scaled by the weight in the compute type. */
+    private NDArray rms(NDArray x, NDArray weight, int cols, float eps) {
+        NDArray wide = float32(x);
+        NDArray inv = local(local(local(local(wide.square()).mean(new int[] {-1}, true)).add(eps)).sqrt());
+        NDArray normed = local(local(wide.div(inv)).toType(dataType, false));
+        return local(normed.mul(local(weight.reshape(cols))));
+    }
+
+    @Override
+    public void headRmsNormInPlace(Tensor qkv, QkvLayout layout, Tensor qWeight, Tensor kWeight, float eps) {
+        if (layout.qStride() != layout.headDim() || layout.kStride() != layout.headDim()) {
+            throw new UnsupportedOperationException("per-head norms need the query and key heads side by side");
+        }
+        int n = qkv.rows();
+        int d = layout.headDim();
+        normHeads(array(qkv), layout.qBase(), layout.heads(), n, d, array(qWeight), eps);
+        normHeads(array(qkv), layout.kBase(), layout.kvHeads(), n, d, array(kWeight), eps);
+    }
+
+    private void normHeads(NDArray qkv, int from, int heads, int n, int d, NDArray weight, float eps) {
+        NDIndex columns = new NDIndex(":, {}:{}", from, from + heads * d);
+        NDArray heads2d = local(local(qkv.get(columns)).reshape(n * (long) heads, d));
+        qkv.set(columns, local(rms(heads2d, weight, d, eps).reshape(n, (long) heads * d)));
     }
 
     @Override
@@ -160,17 +204,30 @@ public final class DjlTensorOps implements TensorOps {
     }
 
     @Override
-    public void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, Tensor loraA, Tensor loraB, float scale) {
-        NDIndex rows = new NDIndex("{}:{}", rowStart, rowStart + rowCount);
-        NDArray slice = local(array(x).get(rows));
-        NDArray down = local(Linear.linear(slice, array(loraA)).singletonOrThrow());
-        NDArray up = local(Linear.linear(down, array(loraB)).singletonOrThrow()).muli(scale);
-        NDArray updated = local(array(y).get(rows)).add(up);
-        array(y).set(rows, local(updated));
+    public void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, int colStart, Tensor loraA, Tensor loraB,
+                           float scale) {
+        // In the adapter's type (float32, peft's autocast_adapter_dtype), added in the compute type.
+        NDArray slice = local(array(x).get(new NDIndex("{}:{}", rowStart, rowStart + rowCount)));
+        NDArray wide = local(slice.toType(array(loraA).getDataType(), false));
+        NDArray down = local(Linear.linear(wide, array(loraA)).singletonOrThrow());
+        NDArray up = local(local(Linear.linear(down, array(loraB)).singletonOrThrow()).muli(scale).toType(dataType, false));
+        NDIndex target = new NDIndex("{}:{}, {}:{}", rowStart, rowStart + rowCount, colStart, colStart + loraB.rows());
+        NDArray updated = local(array(y).get(target)).add(up);
+        array(y).set(target, local(updated));
     }
 
     @Override
-    public void bloomGeluInPlace(Tensor x) {
+    public Tensor siluGate(Tensor gateUp) {
+        int n = gateUp.cols() / 2;
+        NDArray gate = local(array(gateUp).get(new NDIndex(":, 0:{}", n)));
+        NDArray up = local(array(gateUp).get(new NDIndex(":, {}:{}", n, 2 * n)));
+        // torch.nn.functional.silu: g · sigmoid(g)
+        NDArray silu = local(gate.mul(local(Activation.sigmoid(gate))));
+        return new DjlTensor(local(silu.mul(up)));
+    }
+
+    @Override
+    public void geluTanhInPlace(Tensor x) {
         // modeling_bloom.bloom_gelu_forward: x * 0.5 * (1 + tanh(0.79788456 * x * (1 + 0.044715 * x^2)))
         NDArray v = array(x);
         NDArray inner = local(v.mul(v).muli(0.044715f).addi(1f).muli(v).muli(0.79788456f));
@@ -183,51 +240,86 @@ public final class DjlTensorOps implements TensorOps {
     }
 
     @Override
-    public KvCache newKvCache(int layers, int heads, int headDim, int capacity) {
-        return new DjlKvCache(base, layers, heads, headDim, capacity, dataType);
+    public KvCache newKvCache(int layers, int kvHeads, int headDim, int capacity) {
+        return new DjlKvCache(base, layers, kvHeads, headDim, capacity, dataType);
     }
 
     @Override
-    public Tensor bloomAttention(Tensor qkv, int layer, int heads, int headDim, float[] alibiSlopes,
-                                 List<AttentionSpan> spans) {
+    public Tensor attention(Tensor qkv, int layer, QkvLayout layout, PositionScheme positions, List<AttentionSpan> spans) {
         NDList contexts = new NDList();
+        int heads = layout.heads();
+        int kvHeads = layout.kvHeads();
+        int headDim = layout.headDim();
+        int group = heads / kvHeads;
         float invNorm = (float) (1.0 / Math.sqrt(headDim));
         for (AttentionSpan span : spans) {
             DjlKvCache cache = (DjlKvCache) span.cache();
             int n = span.rowCount();
             int past = cache.length();
             int total = past + n;
-            // [n, heads·3·headDim] -> [n, heads, 3, headDim]: each head holds [q | k | v] blocks.
-            NDArray fused = local(array(qkv).get(new NDIndex("{}:{}", span.rowStart(), span.rowStart() + n))
-                    .reshape(n, heads, 3, headDim));
-            NDArray q = local(local(fused.get(new NDIndex(":, :, 0, :"))).transpose(1, 0, 2));
-            NDArray k = local(local(fused.get(new NDIndex(":, :, 1, :"))).transpose(1, 0, 2));
-            NDArray v = local(local(fused.get(new NDIndex(":, :, 2, :"))).transpose(1, 0, 2));
-            cache.keys.set(new NDIndex("{}, :, {}:{}, :", layer, past, total), k);
-            cache.values.set(new NDIndex("{}, :, {}:{}, :", layer, past, total), v);
+            NDArray rows = local(array(qkv).get(new NDIndex("{}:{}", span.rowStart(), span.rowStart() + n)));
+            NDArray q = heads(rows, n, layout.qBase(), layout.qStride(), heads, headDim, layout.cols());
+            NDArray k = heads(rows, n, layout.kBase(), layout.kStride(), kvHeads, headDim, layout.cols());
+            NDArray v = heads(rows, n, layout.vBase(), layout.vStride(), kvHeads, headDim, layout.cols());
+            if (positions instanceof PositionScheme.Rotary rotary) {
+                q = rotate(q, rotary, past, n);
+                k = rotate(k, rotary, past, n);
+            }
+            // [n, heads, headDim] -> [heads, n, headDim], as the cache holds them.
+            cache.keys.set(new NDIndex("{}, :, {}:{}, :", layer, past, total), local(k.transpose(1, 0, 2)));
+            cache.values.set(new NDIndex("{}, :, {}:{}, :", layer, past, total), local(v.transpose(1, 0, 2)));
             NDArray keys = local(cache.keys.get(new NDIndex("{}, :, 0:{}, :", layer, total)));
             NDArray values = local(cache.values.get(new NDIndex("{}, :, 0:{}, :", layer, total)));
-            NDArray scores = local(local(q.matMul(local(keys.transpose(0, 2, 1)))).toType(DataType.FLOAT32, false)).muli(invNorm);
-            scores.addi(biasAndMask(alibiSlopes, heads, n, past, total));
+            // A KV head's query heads side by side: [kvHeads, group·n, headDim] (modeling_llama's repeat_kv, unrepeated).
+            NDArray grouped = local(local(q.transpose(1, 0, 2)).reshape(kvHeads, (long) group * n, headDim));
+            NDArray scores = local(local(grouped.matMul(local(keys.transpose(0, 2, 1)))).toType(DataType.FLOAT32, false)).muli(invNorm);
+            scores.addi(local(biasAndMask(positions, heads, n, past, total).reshape(kvHeads, (long) group * n, total)));
             NDArray probs = local(local(scores.softmax(2)).toType(dataType, false));
-            NDArray context = local(local(probs.matMul(values)).transpose(1, 0, 2)).reshape(n, (long) heads * headDim);
+            NDArray context = local(local(local(probs.matMul(values)).reshape(heads, n, headDim)).transpose(1, 0, 2))
+                    .reshape(n, (long) heads * headDim);
             contexts.add(local(context));
         }
         return new DjlTensor(contexts.size() == 1 ? contexts.singletonOrThrow() : local(NDArrays.concat(contexts, 0)));
     }
 
-    /** ALiBi {@code slope[h] · keyPosition} plus the causal mask (a large negative for keys after the query). */
-    private NDArray biasAndMask(float[] slopes, int heads, int n, int past, int total) {
+    /**
+     * Heads {@code [n, count, headDim]} whose features start at column {@code first + h·stride} of each row:
+     * the row seen as {@code [cols / stride, stride]} blocks, sliced.
+     */
+    private NDArray heads(NDArray rows, int n, int first, int stride, int count, int headDim, int cols) {
+        NDArray blocks = local(rows.reshape(n, cols / stride, stride));
+        int block = first / stride;
+        int offset = first % stride;
+        return local(blocks.get(new NDIndex(":, {}:{}, {}:{}", block, block + count, offset, offset + headDim)));
+    }
+
+    /** {@code x · cos + rotate_half(x) · sin} for positions {@code [past, past + n)} (modeling_llama.apply_rotary_pos_emb). */
+    private NDArray rotate(NDArray x, PositionScheme.Rotary rotary, int past, int n) {
+        int d = rotary.headDim();
+        Shape shape = new Shape(n, 1, d);
+        NDArray cos = local(local(step.create(rotary.table(past, n, false), shape)).toDevice(base.getDevice(), false));
+        NDArray sin = local(local(step.create(rotary.table(past, n, true), shape)).toDevice(base.getDevice(), false));
+        NDArray first = local(x.get(new NDIndex(":, :, 0:{}", d / 2)));
+        NDArray second = local(x.get(new NDIndex(":, :, {}:{}", d / 2, d)));
+        NDArray rotated = local(NDArrays.concat(new NDList(local(second.neg()), first), 2));
+        NDArray wide = float32(x);
+        NDArray out = local(local(wide.mul(cos)).add(local(local(float32(rotated)).mul(sin))));
+        return local(out.toType(dataType, false));
+    }
+
+    /** The causal mask (a large negative for keys after the query) plus, with ALiBi, {@code slope[h] · keyPosition}. */
+    private NDArray biasAndMask(PositionScheme positions, int heads, int n, int past, int total) {
         float[] values = new float[heads * n * total];
         for (int h = 0; h < heads; h++) {
+            float slope = positions instanceof PositionScheme.Alibi alibi ? alibi.slope(h) : 0f;
             for (int i = 0; i < n; i++) {
-                int base = (h * n + i) * total;
+                int at = (h * n + i) * total;
                 for (int j = 0; j < total; j++) {
-                    values[base + j] = j <= past + i ? slopes[h] * j : -Float.MAX_VALUE;
+                    values[at + j] = j <= past + i ? slope * j : -Float.MAX_VALUE;
                 }
             }
         }
-        return step.create(values, new Shape(heads, n, total)).toDevice(base.getDevice(), false);
+        return local(local(step.create(values, new Shape(heads, n, total))).toDevice(base.getDevice(), false));
     }
 
     @Override

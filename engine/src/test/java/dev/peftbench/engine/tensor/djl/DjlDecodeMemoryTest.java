@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
+import dev.peftbench.engine.Golden;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.adapter.AdapterLoader;
 import dev.peftbench.engine.adapter.LoraAdapter;
@@ -15,7 +16,7 @@ import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,30 +25,27 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The tiny BLOOM fixture decoding through the DJL backend for a thousand steps per compute type, rotating between the
- * base model, a LoRA adapter and a prompt-tuning prefix: the arrays alive stay the weights plus the open
- * sequence's cache, so native memory stays flat.
+ * The tiny BLOOM fixture decoding through the DJL backend for a thousand steps per compute type, and tiny-llama (RoPE,
+ * grouped KV heads) for two hundred, rotating between the base model, a LoRA adapter and a prompt-tuning prefix: the
+ * arrays alive stay the weights plus the open sequence's cache after every step, so native memory stays flat.
  */
 class DjlDecodeMemoryTest {
 
-    static final Path FIXTURES = Path.of("src/test/resources/fixtures");
-    static final int STEPS = 1000;
     static final int CAPACITY = 64;
 
-    @ParameterizedTest
-    @EnumSource(value = ComputeType.class, names = {"FLOAT32", "FLOAT16"})
-    void arraysAliveStayFlatOverAThousandDecodeSteps(ComputeType type) throws IOException {
-        Path dir = FIXTURES.resolve("tiny-bloom");
+    @ParameterizedTest(name = "{0} {1} {2} steps")
+    @CsvSource({"tiny-bloom, FLOAT32, 1000", "tiny-bloom, FLOAT16, 1000", "tiny-llama, FLOAT32, 200", "tiny-llama, FLOAT16, 200"})
+    void arraysAliveStayFlatOverManyDecodeSteps(String folder, ComputeType type, int totalSteps) throws IOException {
+        Path dir = Golden.folder(folder);
         JsonNode config = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
         DjlTensorOps ops = new DjlTensorOps(Device.CPU, type);
         try (WeightSource weights = WeightSource.open(dir);
-             CausalLm model = Architectures.load(Architectures.pick(config, dir),
-                     new Architectures.Request(dir, config, weights, ops, LoadProgress.NONE))) {
-            LoraAdapter lora = (LoraAdapter) AdapterLoader.load(FIXTURES.resolve("tiny-bloom-lora"), model);
-            Tensor prefix = ((PromptTuningAdapter) AdapterLoader.load(FIXTURES.resolve("tiny-bloom-prompt-tuning"), model)).virtualTokens();
+             CausalLm model = Architectures.plan(config, dir).load(dir, weights, ops, LoadProgress.NONE)) {
+            LoraAdapter lora = (LoraAdapter) AdapterLoader.load(Golden.folder(folder + "-lora"), model);
+            Tensor prefix = ((PromptTuningAdapter) AdapterLoader.load(Golden.folder(folder + "-prompt-tuning"), model)).virtualTokens();
             int resident = ops.liveArrays();
             int steps = 0;
-            for (int sequence = 0; steps < STEPS; sequence++) {
+            for (int sequence = 0; steps < totalSteps; sequence++) {
                 LoraAdapter rowLora = sequence % 3 == 1 ? lora : null;
                 try (KvCache cache = model.newCache(CAPACITY)) {
                     ForwardRow prompt = new ForwardRow(cache, new int[] {5, 17, 42, 9}, sequence % 3 == 2 ? prefix : null, rowLora);

@@ -7,6 +7,8 @@ import dev.peftbench.engine.load.Bfloat16;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.tensor.AttentionSpan;
 import dev.peftbench.engine.tensor.KvCache;
+import dev.peftbench.engine.tensor.PositionScheme;
+import dev.peftbench.engine.tensor.QkvLayout;
 import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tensor.TensorOps;
 import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
@@ -121,14 +123,75 @@ class DjlTensorOpsTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backends")
-    void bloomGeluMatchesCpuInPlace(Device device, ComputeType type) {
+    void geluTanhMatchesCpuInPlace(Device device, ComputeType type) {
         DjlTensorOps ops = djl(device, type);
         InMemoryWeights w = new InMemoryWeights(3).random("x", 6, 40, 0, 4);
         Tensor expected = activation(cpu, w, "x");
-        cpu.bloomGeluInPlace(expected);
+        cpu.geluTanhInPlace(expected);
         Tensor actual = activation(ops, w, "x");
-        ops.bloomGeluInPlace(actual);
-        assertClose(expected, actual, type, "bloom gelu");
+        ops.geluTanhInPlace(actual);
+        assertClose(expected, actual, type, "gelu tanh");
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backends")
+    void siluGateMatchesCpu(Device device, ComputeType type) {
+        DjlTensorOps ops = djl(device, type);
+        InMemoryWeights w = new InMemoryWeights(12).random("x", 5, 2 * 40, 0, 4);
+        assertClose(cpu.siluGate(activation(cpu, w, "x")), ops.siluGate(activation(ops, w, "x")), type, "silu gate");
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backends")
+    void rmsNormAndLayerNormWithoutBiasMatchCpu(Device device, ComputeType type) {
+        DjlTensorOps ops = djl(device, type);
+        InMemoryWeights w = new InMemoryWeights(13).random("x", 7, 48, 1, 2).randomVector("gamma", 48, 1, 0.5f);
+        assertClose(cpu.rmsNorm(activation(cpu, w, "x"), cpu.vector(w, "gamma"), 1e-6f),
+                ops.rmsNorm(activation(ops, w, "x"), ops.vector(w, "gamma"), 1e-6f), type, "rmsNorm");
+        assertClose(cpu.layerNorm(activation(cpu, w, "x"), cpu.vector(w, "gamma"), null, 1e-5f),
+                ops.layerNorm(activation(ops, w, "x"), ops.vector(w, "gamma"), null, 1e-5f), type, "layerNorm without bias");
+    }
+
+    /** Qwen3's q_norm / k_norm: every query head and every key head normalised, the values left alone. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backends")
+    void headRmsNormMatchesCpuInPlace(Device device, ComputeType type) {
+        DjlTensorOps ops = djl(device, type);
+        QkvLayout layout = QkvLayout.stacked(4, 2, 8);
+        InMemoryWeights w = new InMemoryWeights(14).random("qkv", 5, layout.cols(), 0.5f, 2)
+                .randomVector("q", 8, 1, 0.5f).randomVector("k", 8, 1, 0.5f);
+        Tensor expected = activation(cpu, w, "qkv");
+        cpu.headRmsNormInPlace(expected, layout, cpu.vector(w, "q"), cpu.vector(w, "k"), 1e-6f);
+        Tensor actual = activation(ops, w, "qkv");
+        ops.headRmsNormInPlace(actual, layout, ops.vector(w, "q"), ops.vector(w, "k"), 1e-6f);
+        assertClose(expected, actual, type, "head rmsNorm");
+        float[] before = cpu.toFloats(activation(cpu, w, "qkv"));
+        float[] after = cpu.toFloats(expected);
+        for (int r = 0; r < 5; r++) {
+            for (int c = layout.v(0); c < layout.cols(); c++) {
+                assertEquals(before[r * layout.cols() + c], after[r * layout.cols() + c], "values are not normalised");
+            }
+        }
+    }
+
+    /** q_proj, k_proj and v_proj stacked into one weight compute what the three products compute side by side. */
+    @Test
+    void stackedWeightsAreOneProductOfTheirRows() {
+        DjlTensorOps ops = djl(Device.CPU, ComputeType.FLOAT32);
+        InMemoryWeights w = new InMemoryWeights(15).random("x", 3, 16, 0, 1).random("q", 8, 16, 0, 0.3f)
+                .random("k", 4, 16, 0, 0.3f).randomVector("qb", 8, 0, 1).randomVector("kb", 4, 0, 1);
+        for (TensorOps backend : List.<TensorOps>of(cpu, ops)) {
+            Tensor x = activation(backend, w, "x");
+            float[] fused = backend.toFloats(backend.linear(x, backend.weight(w, List.of("q", "k")), backend.vector(w, List.of("qb", "kb"))));
+            float[] q = backend.toFloats(backend.linear(x, backend.weight(w, "q"), backend.vector(w, "qb")));
+            float[] k = backend.toFloats(backend.linear(x, backend.weight(w, "k"), backend.vector(w, "kb")));
+            for (int r = 0; r < 3; r++) {
+                for (int c = 0; c < 12; c++) {
+                    float separate = c < 8 ? q[r * 8 + c] : k[r * 4 + c - 8];
+                    assertEquals(separate, fused[r * 12 + c], 1e-6, backend.name() + " row " + r + " column " + c);
+                }
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -145,20 +208,23 @@ class DjlTensorOpsTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backends")
-    void addLowRankMatchesCpuAndLeavesOtherRowsAlone(Device device, ComputeType type) {
+    void addLowRankMatchesCpuAndLeavesOtherRowsAndColumnsAlone(Device device, ComputeType type) {
         DjlTensorOps ops = djl(device, type);
-        InMemoryWeights w = new InMemoryWeights(5).random("y", 6, 16, 0, 1).random("x", 6, 24, 0, 1)
+        InMemoryWeights w = new InMemoryWeights(5).random("y", 6, 24, 0, 1).random("x", 6, 24, 0, 1)
                 .random("a", 4, 24, 0, 0.5f).random("b", 16, 4, 0, 0.5f);
         Tensor expected = activation(cpu, w, "y");
-        cpu.addLowRank(expected, activation(cpu, w, "x"), 2, 3, cpu.weight(w, "a"), cpu.weight(w, "b"), 0.5f);
+        cpu.addLowRank(expected, activation(cpu, w, "x"), 2, 3, 5, cpu.weight(w, "a"), cpu.weight(w, "b"), 0.5f);
         Tensor actual = activation(ops, w, "y");
         float[] before = ops.toFloats(actual);
-        ops.addLowRank(actual, activation(ops, w, "x"), 2, 3, ops.weight(w, "a"), ops.weight(w, "b"), 0.5f);
+        ops.addLowRank(actual, activation(ops, w, "x"), 2, 3, 5, ops.weight(w, "a"), ops.weight(w, "b"), 0.5f);
         assertClose(expected, actual, type, "addLowRank");
         float[] after = ops.toFloats(actual);
-        for (int row : new int[] {0, 1, 5}) {
-            for (int c = 0; c < 16; c++) {
-                assertEquals(before[row * 16 + c], after[row * 16 + c], "row " + row + " is outside the span");
+        for (int row = 0; row < 6; row++) {
+            for (int c = 0; c < 24; c++) {
+                boolean updated = row >= 2 && row < 5 && c >= 5 && c < 21;
+                if (!updated) {
+                    assertEquals(before[row * 24 + c], after[row * 24 + c], "row " + row + " column " + c + " is outside the update");
+                }
             }
         }
     }
@@ -192,29 +258,42 @@ class DjlTensorOpsTest {
      */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backends")
-    void bloomAttentionMatchesCpuForSpansWithDifferentCacheLengths(Device device, ComputeType type) {
+    void alibiAttentionMatchesCpuForSpansWithDifferentCacheLengths(Device device, ComputeType type) {
+        attentionMatchesCpu(djl(device, type), type, QkvLayout.perHeadInterleaved(4, 8),
+                new PositionScheme.Alibi(new float[] {0.25f, 0.0625f, 0.015625f, 0.00390625f}));
+    }
+
+    /** The same steps with RoPE and grouped KV heads (2 query heads per KV head, and multi-query), q/k/v side by side. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backends")
+    void rotaryGroupedAttentionMatchesCpuForSpansWithDifferentCacheLengths(Device device, ComputeType type) {
         DjlTensorOps ops = djl(device, type);
+        PositionScheme rotary = new PositionScheme.Rotary(new float[] {1f, 0.1f, 0.01f, 0.001f});
+        attentionMatchesCpu(ops, type, QkvLayout.stacked(4, 2, 8), rotary);
+        attentionMatchesCpu(ops, type, QkvLayout.stacked(4, 1, 8), rotary);
+    }
+
+    private void attentionMatchesCpu(DjlTensorOps ops, ComputeType type, QkvLayout layout, PositionScheme positions) {
         int layers = 2;
-        int heads = 4;
-        int headDim = 8;
-        float[] slopes = {0.25f, 0.0625f, 0.015625f, 0.00390625f};
+        int kvHeads = layout.kvHeads();
+        int headDim = layout.headDim();
         int[][] rowsPerStep = {{13, 3}, {1, 20}, {5, 1}, {1, 1}};
         InMemoryWeights w = new InMemoryWeights(8);
         for (int s = 0; s < rowsPerStep.length; s++) {
             for (int l = 0; l < layers; l++) {
-                w.random("qkv" + s + "." + l, rowsPerStep[s][0] + rowsPerStep[s][1], heads * 3 * headDim, 0, 1);
+                w.random("qkv" + s + "." + l, rowsPerStep[s][0] + rowsPerStep[s][1], layout.cols(), 0, 1);
             }
         }
-        List<KvCache> cpuCaches = List.of(cpu.newKvCache(layers, heads, headDim, 40), cpu.newKvCache(layers, heads, headDim, 40));
-        List<KvCache> djlCaches = List.of(ops.newKvCache(layers, heads, headDim, 40), ops.newKvCache(layers, heads, headDim, 40));
+        List<KvCache> cpuCaches = List.of(cpu.newKvCache(layers, kvHeads, headDim, 40), cpu.newKvCache(layers, kvHeads, headDim, 40));
+        List<KvCache> djlCaches = List.of(ops.newKvCache(layers, kvHeads, headDim, 40), ops.newKvCache(layers, kvHeads, headDim, 40));
         for (int s = 0; s < rowsPerStep.length; s++) {
             int[] rows = rowsPerStep[s];
             List<AttentionSpan> cpuSpans = spans(cpuCaches, rows);
             List<AttentionSpan> djlSpans = spans(djlCaches, rows);
             for (int l = 0; l < layers; l++) {
                 String name = "qkv" + s + "." + l;
-                Tensor expected = cpu.bloomAttention(activation(cpu, w, name), l, heads, headDim, slopes, cpuSpans);
-                Tensor actual = ops.bloomAttention(activation(ops, w, name), l, heads, headDim, slopes, djlSpans);
+                Tensor expected = cpu.attention(activation(cpu, w, name), l, layout, positions, cpuSpans);
+                Tensor actual = ops.attention(activation(ops, w, name), l, layout, positions, djlSpans);
                 assertClose(expected, actual, type, "attention step " + s + " layer " + l + " (cache lengths "
                         + cpuCaches.get(0).length() + ", " + cpuCaches.get(1).length() + ")");
             }
@@ -245,23 +324,35 @@ class DjlTensorOpsTest {
         Tensor loraB = ops.weight(w, "up");
         Tensor table = ops.weight(w, "x");
         KvCache cache = ops.newKvCache(1, 4, 8, 3000);
+        KvCache grouped = ops.newKvCache(1, 2, 8, 3000);
+        QkvLayout stacked = QkvLayout.stacked(8, 2, 8);
+        PositionScheme rotary = new PositionScheme.Rotary(new float[] {1f, 0.1f, 0.01f, 0.001f});
+        Tensor headScale = ops.vector(new InMemoryWeights(12).randomVector("h", 8, 1, 0.1f), "h");
         int resident = ops.liveArrays();
         for (int step = 0; step < 2000; step++) {
             Tensor x = ops.embed(table, step == 0 ? new int[] {0, 1, 2} : new int[] {step % 3});
             Tensor normed = ops.layerNorm(x, gamma, beta, 1e-5f);
             Tensor qkv = ops.linear(normed, weight, bias);
-            ops.addLowRank(qkv, normed, 0, normed.rows(), loraA, loraB, 2f);
-            ops.bloomGeluInPlace(qkv);
+            ops.addLowRank(qkv, normed, 0, normed.rows(), 0, loraA, loraB, 2f);
+            ops.geluTanhInPlace(qkv);
             ops.addInPlace(qkv, qkv);
-            Tensor context = ops.bloomAttention(qkv, 0, 4, 8, new float[] {0.5f, 0.25f, 0.125f, 0.0625f},
-                    List.of(new AttentionSpan(cache, 0, qkv.rows())));
+            Tensor context = ops.attention(qkv, 0, QkvLayout.perHeadInterleaved(4, 8),
+                    new PositionScheme.Alibi(new float[] {0.5f, 0.25f, 0.125f, 0.0625f}), List.of(new AttentionSpan(cache, 0, qkv.rows())));
             ops.toFloats(ops.selectRows(ops.concatRows(List.of(context, context)), new int[] {0}));
+            Tensor rms = ops.rmsNorm(x, gamma, 1e-6f);
+            Tensor gated = ops.siluGate(ops.linear(rms, weight, null));
+            Tensor llamaQkv = ops.linear(ops.layerNorm(x, gamma, null, 1e-5f), weight, null);
+            ops.headRmsNormInPlace(llamaQkv, stacked, headScale, headScale, 1e-6f);
+            ops.toFloats(ops.attention(llamaQkv, 0, stacked, rotary, List.of(new AttentionSpan(grouped, 0, llamaQkv.rows()))));
+            ops.toFloats(gated);
             cache.advance(qkv.rows());
+            grouped.advance(llamaQkv.rows());
             ops.endStep();
             assertEquals(resident, ops.liveArrays(), "arrays alive after step " + step);
         }
         cache.close();
-        assertEquals(resident - 2, ops.liveArrays(), "a closed cache frees its keys and values");
+        grouped.close();
+        assertEquals(resident - 4, ops.liveArrays(), "a closed cache frees its keys and values");
     }
 
     /** Reading or normalising with a weight must not hand the weight itself to the step's manager. */

@@ -1,0 +1,215 @@
+package dev.peftbench.engine.arch;
+
+import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.ModelInfo;
+import dev.peftbench.engine.adapter.LoraAdapter;
+import dev.peftbench.engine.load.WeightSource;
+import dev.peftbench.engine.tensor.AttentionSpan;
+import dev.peftbench.engine.tensor.KvCache;
+import dev.peftbench.engine.tensor.Tensor;
+import dev.peftbench.engine.tensor.TensorOps;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every decoder-only family shares: rows of a batch embedded (prompt-tuning virtual tokens first),
+ * run through the layers with each row writing its own cache, normalised and projected to logits. A
+ * family supplies its layer ({@link #layer}), the final norm and head ({@link #head}), and what happens
+ * right after the embedding lookup ({@link #afterEmbedding}).
+ */
+public abstract class DecoderModel implements CausalLm {
+
+    /** The rows of one forward and, in the same order, where each sits in the batched activations. */
+    protected record Batch(List<ForwardRow> rows, List<AttentionSpan> spans) {
+    }
+
+    protected final TensorOps ops;
+    private final ModelInfo info;
+    private final int layers;
+    private final int kvHeads;
+    private final int headDim;
+    /** The last forward's logits (see {@link Logits}): reused, so a decode step allocates no per-row arrays. */
+    private float[] logitsBuffer = new float[0];
+
+    protected DecoderModel(TensorOps ops, ModelInfo info, int kvHeads, int headDim) {
+        this.ops = ops;
+        this.info = info;
+        this.layers = info.layers();
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+    }
+
+    /** The token embedding table {@code [vocab, hidden]}. */
+    protected abstract Tensor wordEmbeddings();
+
+    /** The embedded rows as the first layer takes them (BLOOM normalises them); may return {@code embedded} itself. */
+    protected Tensor afterEmbedding(Tensor embedded) {
+        return embedded;
+    }
+
+    /** Layer {@code l} over the hidden states {@code x}: the next hidden states (a new tensor; {@code x} is recycled by the caller). */
+    protected abstract Tensor layer(int l, Tensor x, Batch batch);
+
+    /** The final norm and the lm_head: logits {@code [rows, vocab]}. */
+    protected abstract Tensor head(Tensor hidden);
+
+    @Override
+    public final ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public final TensorOps ops() {
+        return ops;
+    }
+
+    @Override
+    public final int vocabSize() {
+        return info.vocabSize();
+    }
+
+    @Override
+    public final int hiddenSize() {
+        return info.hiddenSize();
+    }
+
+    @Override
+    public final KvCache newCache(int capacity) {
+        return ops.newKvCache(layers, kvHeads, headDim, capacity);
+    }
+
+    @Override
+    public final Logits forward(List<ForwardRow> rows) {
+        int wanted = 0;
+        for (ForwardRow row : rows) {
+            wanted += row.wantsLogits() ? 1 : 0;
+        }
+        int[] lastRows = new int[wanted];
+        int end = 0;
+        for (int i = 0, w = 0; i < rows.size(); i++) {
+            end += rows.get(i).newPositions();
+            if (rows.get(i).wantsLogits()) {
+                lastRows[w++] = end - 1;
+            }
+        }
+        Tensor hidden = hiddenStates(rows);
+        int vocab = vocabSize();
+        if (wanted == 0) {
+            // Only prefill chunks that do not end their prompts: no lm_head at all.
+            ops.recycle(hidden);
+            ops.endStep();
+            return new Logits(logitsBuffer, 0, vocab);
+        }
+        // Decode-only batches have one new position per row: every row is a last row.
+        Tensor last = end == wanted ? hidden : ops.selectRows(hidden, lastRows);
+        Tensor logits = head(last);
+        int size = wanted * vocab;
+        if (logitsBuffer.length < size) {
+            logitsBuffer = new float[size];
+        }
+        System.arraycopy(ops.toFloats(logits), 0, logitsBuffer, 0, size);
+        if (last != hidden) {
+            ops.recycle(last);
+        }
+        ops.recycle(hidden);
+        ops.recycle(logits);
+        ops.endStep();
+        return new Logits(logitsBuffer, wanted, vocab);
+    }
+
+    @Override
+    public final List<float[]> forwardAllPositions(List<ForwardRow> rows) {
+        Tensor hidden = hiddenStates(rows);
+        Tensor logits = head(hidden);
+        float[] values = ops.toFloats(logits);
+        int vocab = vocabSize();
+        List<float[]> out = new ArrayList<>(rows.size());
+        int offset = 0;
+        for (ForwardRow row : rows) {
+            float[] part = new float[row.newPositions() * vocab];
+            System.arraycopy(values, offset, part, 0, part.length);
+            offset += part.length;
+            out.add(part);
+        }
+        ops.recycle(hidden);
+        ops.recycle(logits);
+        ops.endStep();
+        return out;
+    }
+
+    /** Embeddings (and prompt-tuning prefixes) through every layer, each row writing its cache: {@code [positions, hidden]}. */
+    private Tensor hiddenStates(List<ForwardRow> rows) {
+        List<Tensor> parts = new ArrayList<>();
+        List<AttentionSpan> spans = new ArrayList<>(rows.size());
+        int offset = 0;
+        for (ForwardRow row : rows) {
+            if (row.prefixRows().length > 0) {
+                parts.add(ops.embed(row.prefix(), row.prefixRows()));
+            }
+            if (row.tokenIds().length > 0) {
+                parts.add(ops.embed(wordEmbeddings(), row.tokenIds()));
+            }
+            spans.add(new AttentionSpan(row.cache(), offset, row.newPositions()));
+            offset += row.newPositions();
+        }
+        Tensor embedded = parts.size() == 1 ? parts.getFirst() : ops.concatRows(parts);
+        if (embedded != parts.getFirst()) {
+            parts.forEach(ops::recycle);
+        }
+        Tensor x = afterEmbedding(embedded);
+        if (x != embedded) {
+            ops.recycle(embedded);
+        }
+        Batch batch = new Batch(rows, spans);
+        for (int l = 0; l < layers; l++) {
+            Tensor next = layer(l, x, batch);
+            ops.recycle(x);
+            x = next;
+        }
+        for (ForwardRow row : rows) {
+            row.cache().advance(row.newPositions());
+        }
+        return x;
+    }
+
+    /**
+     * Adds each LoRA row's update of target {@code target} in layer {@code l} to {@code y}, computed from the
+     * projection's input {@code x}; {@code colStart} is where that projection's outputs start in {@code y}.
+     */
+    protected final void applyLora(Tensor y, Tensor x, int l, int target, int colStart, Batch batch) {
+        for (int i = 0; i < batch.rows().size(); i++) {
+            LoraAdapter lora = batch.rows().get(i).lora();
+            if (lora == null) {
+                continue;
+            }
+            LoraAdapter.LoraWeights m = lora.weights(l, target);
+            if (m != null) {
+                AttentionSpan span = batch.spans().get(i);
+                ops.addLowRank(y, x, span.rowStart(), span.rowCount(), colStart, m.a(), m.b(), lora.scale());
+            }
+        }
+    }
+
+    @Override
+    public final Tensor promptEmbeddings(WeightSource source, String name) {
+        Tensor table = ops.embeddingTable(source, name, null);
+        if (table.cols() != hiddenSize()) {
+            throw EngineException.loadFailed("the prompt-tuning adapter's token_dim is " + table.cols()
+                    + " but the base model's hidden size is " + hiddenSize() + ": it was trained for another base model");
+        }
+        return table;
+    }
+
+    /** Recycles each of {@code temporaries}. */
+    protected final void recycle(Tensor... temporaries) {
+        for (Tensor t : temporaries) {
+            ops.recycle(t);
+        }
+    }
+
+    @Override
+    public void close() {
+        ops.close();
+    }
+}
