@@ -3,11 +3,14 @@ package dev.peftbench.engine.arch;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.Golden;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.SafetensorsWriter;
 import dev.peftbench.engine.load.TensorInfo;
 import dev.peftbench.engine.load.TorchBinWriter;
 import dev.peftbench.engine.load.WeightSource;
+import dev.peftbench.engine.tensor.cpu.GgmlQ8_0;
 import dev.peftbench.engine.tensor.djl.DjlTensorOps;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static dev.peftbench.engine.GoldenRunner.FLOAT32_TOLERANCE;
+import static dev.peftbench.engine.GoldenRunner.REDUCED_TOLERANCE;
 import static dev.peftbench.engine.GoldenRunner.adapter;
 import static dev.peftbench.engine.GoldenRunner.firstStepWithin;
 import static dev.peftbench.engine.GoldenRunner.firstStepWithinReducedTolerance;
@@ -46,6 +50,8 @@ class ModelGoldenTest {
     /** tiny-llama's numbers in torch's .bin format, and rounded to float16 storage, written for these tests. */
     private static final String LLAMA_BIN = "tiny-llama-bin";
     private static final String LLAMA_F16 = "tiny-llama-f16";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path written;
@@ -162,12 +168,25 @@ class ModelGoldenTest {
         }
     }
 
-    /** Measured worst case of 8-bit weights over every golden's first step; see the README's accuracy note. */
-    static final double INT8_TOLERANCE = 6e-2;
+    /**
+     * The first-step relative L2 that 8-bit weights reach on each family's goldens, measured and rounded up (worst:
+     * BLOOM 0.048, Llama 0.024, Mistral 0.029, Qwen2 0.114, Qwen3 0.126; bfloat16 compute 0.025 at worst). Every bit
+     * of it is the rounding of the weights ({@link #int8LogitsAreThoseOfTheQ8RoundedCheckpointInFloat32}), amplified
+     * by these tiny random models: their layer-0 q/k projections have standard deviations of 0.12-0.38 (against the
+     * 0.02 of config.json's initializer_range), so attention scores spread over several units and small changes of
+     * q and k move nearly one-hot softmaxes. Keeping only Qwen's layer-0 q/k/v matrix in float32 brings Qwen2 to
+     * 0.025 and Qwen3 to 0.047.
+     */
+    private static double int8Tolerance(Golden g) {
+        if (g.model().startsWith("tiny-qwen")) {
+            return 0.15;
+        }
+        return g.model().startsWith("tiny-bloom") ? 6e-2 : REDUCED_TOLERANCE;
+    }
 
     /**
      * 8-bit weights (q8_0 blocks quantized at load from each golden's own checkpoint: float32, bfloat16, float16)
-     * with each golden's adapter on top: the first step's logits within {@link #INT8_TOLERANCE} and the same first
+     * with each golden's adapter on top: the first step's logits within {@link #int8Tolerance} and the same first
      * id where the reference's margin decides it.
      */
     @ParameterizedTest(name = "{0}")
@@ -175,7 +194,7 @@ class ModelGoldenTest {
     void int8WeightsKeepTheFirstStepWithinTolerance(String name) {
         Golden g = Golden.read(name);
         try (CausalLm model = load(g.modelDir(), ComputeType.INT8)) {
-            firstStepWithin(INT8_TOLERANCE, g, model, adapter(g.adapterDir(), model));
+            firstStepWithin(int8Tolerance(g), g, model, adapter(g.adapterDir(), model));
         }
     }
 
@@ -203,5 +222,69 @@ class ModelGoldenTest {
                 }
             }
         }
+    }
+
+    /**
+     * 8-bit weights change nothing but the weights: on every golden, each teacher-forced step's logits of the int8
+     * backend are those of float32 compute over a copy of the checkpoint whose quantized matrices hold their q8_0
+     * values ({@link GgmlQ8_0}), to float32 rounding. So int8's distance from the reference is the weights' rounding.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goldens")
+    void int8LogitsAreThoseOfTheQ8RoundedCheckpointInFloat32(String name) throws IOException {
+        Golden g = Golden.read(name);
+        Path rounded = q8RoundedCopy(g.model());
+        try (CausalLm int8 = load(g.modelDir(), ComputeType.INT8); CausalLm float32 = load(rounded, ComputeType.FLOAT32)) {
+            List<List<float[]>> actual = teacherForcedLogits(g, int8, adapter(g.adapterDir(), int8), Integer.MAX_VALUE);
+            List<List<float[]>> expected = teacherForcedLogits(g, float32, adapter(g.adapterDir(), float32), Integer.MAX_VALUE);
+            for (int r = 0; r < g.rows().size(); r++) {
+                for (int step = 0; step < expected.get(r).size(); step++) {
+                    double apart = relativeL2(actual.get(r).get(step), expected.get(r).get(step));
+                    assertTrue(apart <= 1e-5, name + " row " + r + " step " + step + ": int8 vs the rounded checkpoint " + apart);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code model}'s weights with every matrix the int8 backend quantizes replaced by its q8_0 round trip, in float32;
+     * a tied lm_head is stored apart (tie_word_embeddings false), so the embedding rows keep their values as they do
+     * beside 8-bit weights.
+     */
+    private static Path q8RoundedCopy(String model) throws IOException {
+        Path dir = written.resolve(model + "-q8-rounded");
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        Path source = Golden.folder(model);
+        Files.createDirectories(dir);
+        ObjectNode config = (ObjectNode) JSON.readTree(source.resolve("config.json").toFile());
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().matches("(tokenizer.*|special_tokens_map|generation_config)\\.json")).toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        try (WeightSource weights = WeightSource.open(source)) {
+            String embedding = weights.names().stream().filter(n -> n.endsWith("word_embeddings.weight") || n.endsWith("embed_tokens.weight"))
+                    .findFirst().orElseThrow();
+            boolean tied = !weights.names().contains("lm_head.weight");
+            List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+            for (String n : weights.names()) {
+                entries.add(new SafetensorsWriter.Entry(n, DType.F32, weights.info(n).shape()));
+            }
+            if (tied) {
+                entries.add(new SafetensorsWriter.Entry("lm_head.weight", DType.F32, weights.info(embedding).shape()));
+            }
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), entries, e -> {
+                String stored = e.name().equals("lm_head.weight") && tied ? embedding : e.name();
+                float[] values = weights.readFloats(stored);
+                long[] shape = e.shape();
+                boolean quantized = shape.length == 2 && !e.name().equals(embedding);
+                return quantized ? GgmlQ8_0.roundTrip(values, (int) shape[0], (int) shape[1]) : values;
+            });
+        }
+        config.put("tie_word_embeddings", false);
+        JSON.writeValue(dir.resolve("config.json").toFile(), config);
+        return dir;
     }
 }

@@ -15,13 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The panel kernels equal a plain dot product for every shape: 8-, 4- and 1-row passes, partial panels, odd widths,
- * partial q8_0 blocks; 8-bit weights are ggml's q8_0 blocks.
+ * The panel kernels equal the exact (float64) product of the weights they hold, to float32 rounding, for every shape:
+ * 8-, 4- and 1-row passes, partial panels, odd widths, partial q8_0 blocks, prefills that dequantize panels; 8-bit
+ * weights are ggml's q8_0 blocks, so an int8 product is the float64 product of the dequantized weights.
  */
 class LinearKernelsTest {
 
     @ParameterizedTest(name = "{0} rows x {1} -> {2}")
-    @CsvSource({"1,64,8", "5,64,10", "37,1024,12", "70,4096,8", "9,100,7", "13,63,70", "8,33,64", "3,1,40", "16,80,40"})
+    @CsvSource({"1,64,8", "5,64,10", "37,1024,12", "70,4096,8", "9,100,7", "13,63,70", "8,33,64", "3,1,40", "16,80,40",
+            "24,1024,64", "8,4096,64"})
     void panelProductsEqualPlainDotProducts(int n, int in, int out) {
         SplittableRandom random = new SplittableRandom(n * 31L + in);
         float[] x = gaussians(random, n * in);
@@ -36,7 +38,7 @@ class LinearKernelsTest {
         PackedWeight.F32 packed = PackedWeight.F32.pack(stored(w), DType.F32, out, in);
         PackedWeight.Bf16 packedB = PackedWeight.Bf16.pack(stored(wb), DType.BF16, out, in);
         PackedWeight.Int8 packedQ = PackedWeight.Int8.pack(stored(w), DType.F32, out, in);
-        float[] wQuantized = q8_0(w, out, in);
+        float[] wQuantized = GgmlQ8_0.roundTrip(w, out, in);
         float[] y = new float[n * out];
         float[] yb = new float[n * out];
         float[] yq = new float[n * out];
@@ -54,15 +56,24 @@ class LinearKernelsTest {
                 double expected = bias[o];
                 double expectedB = bias[o];
                 double expectedQ = bias[o];
+                double magnitude = Math.abs(bias[o]);
+                double magnitudeB = magnitude;
+                double magnitudeQ = magnitude;
                 for (int k = 0; k < in; k++) {
-                    expected += (double) x[r * in + k] * w[o * in + k];
-                    expectedB += (double) x[r * in + k] * wRounded[o * in + k];
-                    expectedQ += (double) x[r * in + k] * wQuantized[o * in + k];
+                    double xk = x[r * in + k];
+                    expected += xk * w[o * in + k];
+                    expectedB += xk * wRounded[o * in + k];
+                    expectedQ += xk * wQuantized[o * in + k];
+                    magnitude += Math.abs(xk * w[o * in + k]);
+                    magnitudeB += Math.abs(xk * wRounded[o * in + k]);
+                    magnitudeQ += Math.abs(xk * wQuantized[o * in + k]);
                 }
-                double tolerance = 1e-4 * Math.sqrt(in) + 1e-4;
-                assertEquals(expected, y[r * out + o], tolerance, "f32 row " + r + " col " + o);
-                assertEquals(expectedB, yb[r * out + o], tolerance, "bf16 row " + r + " col " + o);
-                assertEquals(expectedQ, yq[r * out + o], tolerance, "int8 row " + r + " col " + o);
+                // float32 rounding of a sum of in + 1 terms (a probabilistic bound: sqrt(in) unit roundoffs of the
+                // magnitudes summed), against the exact product of the weights each kernel holds.
+                double roundoff = 4 * Math.ulp(1f) / 2 * Math.sqrt(in + 1);
+                assertEquals(expected, y[r * out + o], roundoff * magnitude, "f32 row " + r + " col " + o);
+                assertEquals(expectedB, yb[r * out + o], roundoff * magnitudeB, "bf16 row " + r + " col " + o);
+                assertEquals(expectedQ, yq[r * out + o], roundoff * magnitudeQ, "int8 row " + r + " col " + o);
             }
         }
     }
@@ -76,7 +87,7 @@ class LinearKernelsTest {
         PackedWeight.F32 packed = PackedWeight.F32.pack(stored(w), DType.F32, rows, cols);
         PackedWeight.Bf16 rounded = PackedWeight.Bf16.pack(stored(w), DType.F32, rows, cols);
         PackedWeight.Int8 quantized = PackedWeight.Int8.pack(stored(w), DType.F32, rows, cols);
-        float[] wQuantized = q8_0(w, rows, cols);
+        float[] wQuantized = GgmlQ8_0.roundTrip(w, rows, cols);
         for (int r = 0; r < rows; r++) {
             float[] expected = Arrays.copyOfRange(w, r * cols, (r + 1) * cols);
             float[] expectedRounded = new float[cols];
@@ -138,29 +149,7 @@ class LinearKernelsTest {
         for (int i = 0; i < w.length; i++) {
             widened[i] = Bfloat16.toFloat(wb[i]);
         }
-        assertArrayEquals(Arrays.copyOf(q8_0(widened, 2, cols), cols), fromBf16);
-    }
-
-    /** A transcription of ggml's quantize_row_q8_0 followed by its dequantization ({@code d · q}), row by row. */
-    private static float[] q8_0(float[] w, int rows, int cols) {
-        float[] out = new float[w.length];
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < cols; b += 32) {
-                int end = Math.min(cols, b + 32);
-                float amax = 0;
-                for (int i = b; i < end; i++) {
-                    amax = Math.max(amax, Math.abs(w[r * cols + i]));
-                }
-                float d = amax / 127;
-                float id = d != 0 ? 1f / d : 0f;
-                for (int i = b; i < end; i++) {
-                    float x0 = w[r * cols + i] * id;
-                    int q = (int) (x0 >= 0 ? Math.floor(x0 + 0.5f) : -Math.floor(-x0 + 0.5f));  // an int8_t
-                    out[r * cols + i] = d * q;
-                }
-            }
-        }
-        return out;
+        assertArrayEquals(Arrays.copyOf(GgmlQ8_0.roundTrip(widened, 2, cols), cols), fromBf16);
     }
 
     private static ByteBuffer stored(float[] values) {
