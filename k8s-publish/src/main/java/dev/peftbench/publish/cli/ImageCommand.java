@@ -19,7 +19,7 @@ public final class ImageCommand implements Callable<Integer> {
 
     @Option(names = "--to", required = true, description = "Image reference, e.g. registry.example/peft-workbench:0.1")
     String to;
-    @Option(names = "--base", description = "Base image with a JRE 21+ (default " + ImageSpec.DEFAULT_BASE + ").")
+    @Option(names = "--base", description = "Base image with a JRE 22+ (default " + ImageSpec.DEFAULT_BASE + ").")
     String base;
     @Option(names = "--tar", description = "Write an image tarball here instead of pushing.")
     Path tar;

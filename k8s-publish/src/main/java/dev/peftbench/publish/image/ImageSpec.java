@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 public record ImageSpec(String target, String base, Path tar, String platform, List<Path> classpath, Path bakedModel,
                         Path bakedAdapter, String version) {
 
-    public static final String DEFAULT_BASE = "eclipse-temurin:21-jre";
+    public static final String DEFAULT_BASE = "eclipse-temurin:25-jre";
     private static final Pattern PLATFORM = Pattern.compile("[a-z0-9]+/[a-z0-9_]+");
 
     public ImageSpec {

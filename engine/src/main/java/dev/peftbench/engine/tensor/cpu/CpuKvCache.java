@@ -2,6 +2,9 @@ package dev.peftbench.engine.tensor.cpu;
 
 import dev.peftbench.engine.tensor.BoundedKvCache;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * One sequence's keys and values in blocks from its model's {@link KvBlockPool}, taken as positions are
  * written ({@link #reserve}) and given back on {@link #close}.
@@ -28,11 +31,11 @@ final class CpuKvCache extends BoundedKvCache {
         }
     }
 
-    float[] keys(int position) {
+    MemorySegment keys(int position) {
         return blocks[position / KvBlockPool.BLOCK].keys();
     }
 
-    float[] values(int position) {
+    MemorySegment values(int position) {
         return blocks[position / KvBlockPool.BLOCK].values();
     }
 
@@ -46,12 +49,13 @@ final class CpuKvCache extends BoundedKvCache {
 
     /** Stores position {@code position}'s key and value for {@code (layer, head)} from {@code qkv[from..]}: key, then value. */
     void write(int layer, int head, int position, float[] qkv, int keyFrom, int valueFrom) {
-        float[] keys = keys(position);
-        int k = pool.keyBase(layer, head) + position % KvBlockPool.BLOCK;
+        MemorySegment keys = keys(position);
+        long k = pool.keyBase(layer, head) + position % KvBlockPool.BLOCK;
         for (int d = 0; d < pool.headDim; d++) {
-            keys[k + d * KvBlockPool.BLOCK] = qkv[keyFrom + d];
+            keys.setAtIndex(ValueLayout.JAVA_FLOAT, k + (long) d * KvBlockPool.BLOCK, qkv[keyFrom + d]);
         }
-        System.arraycopy(qkv, valueFrom, values(position), pool.valueSlot(layer, head, position), pool.headDim);
+        MemorySegment.copy(qkv, valueFrom, values(position), ValueLayout.JAVA_FLOAT,
+                (long) pool.valueSlot(layer, head, position) * Float.BYTES, pool.headDim);
     }
 
     int blocksHeld() {

@@ -16,6 +16,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -34,7 +35,8 @@ public final class CpuTensorOps implements TensorOps {
     private final ComputeType computeType;
     private final WorkerPool pool;
     private final ActivationArena arena = new ActivationArena();
-    private KvBlockPool kvBlocks;
+    /** The KV blocks of this backend's model (one geometry; another only in tests), freed on {@link #close}. */
+    private final List<KvBlockPool> kvPools = new ArrayList<>();
 
     /** A backend over {@code threads} cores; its kernels start compiling at once, on a thread of their own ({@link KernelWarmUp}). */
     public CpuTensorOps(ComputeType computeType, int threads) {
@@ -365,10 +367,17 @@ public final class CpuTensorOps implements TensorOps {
 
     @Override
     public synchronized KvCache newKvCache(int layers, int kvHeads, int headDim, int capacity) {
-        if (kvBlocks == null || !kvBlocks.fits(layers, kvHeads, headDim)) {
-            kvBlocks = new KvBlockPool(layers, kvHeads, headDim);
+        KvBlockPool blocks = kvPools.stream().filter(p -> p.fits(layers, kvHeads, headDim)).findFirst().orElse(null);
+        if (blocks == null) {
+            blocks = new KvBlockPool(layers, kvHeads, headDim);
+            kvPools.add(blocks);
         }
-        return new CpuKvCache(kvBlocks, capacity);
+        return new CpuKvCache(blocks, capacity);
+    }
+
+    /** Native memory held by KV blocks (off the Java heap). */
+    synchronized long kvCacheBytes() {
+        return kvPools.stream().mapToLong(KvBlockPool::bytes).sum();
     }
 
     @Override
@@ -455,9 +464,11 @@ public final class CpuTensorOps implements TensorOps {
         return new CpuTensor(arena.take(Math.multiplyExact(rows, cols)), rows, cols);
     }
 
+    /** Stops the worker threads and frees the KV blocks; the model's sequences are over. */
     @Override
-    public void close() {
+    public synchronized void close() {
         pool.close();
+        kvPools.forEach(KvBlockPool::close);
     }
 
     private static CpuTensor f32(Tensor t) {

@@ -41,6 +41,55 @@ class AttentionKernelTest {
     }
 
     /**
+     * A prefill's rows, {@link AttentionKernel#TILE} at a time over the cache, give exactly the numbers of the same
+     * positions fed one per step (each row computed alone): chunks of 11 rows (two tiles and three rows alone) after
+     * one of 21, past several 16-position KV blocks; head sizes with a 4-vector loop, a 1-vector remainder, and
+     * scalar features only.
+     */
+    @ParameterizedTest
+    @CsvSource({"alibi, 3, 3, 64", "alibi, 2, 2, 80", "rope, 14, 2, 64", "rope, 4, 1, 8", "rope, 8, 4, 128"})
+    void prefillTilesEqualOneRowAtATimeExactly(String scheme, int heads, int kvHeads, int headDim) {
+        QkvLayout layout = scheme.equals("alibi") ? QkvLayout.perHeadInterleaved(heads, headDim) : QkvLayout.stacked(heads, kvHeads, headDim);
+        float[] frequencies = new float[headDim / 2];
+        for (int i = 0; i < frequencies.length; i++) {
+            frequencies[i] = (float) (1.0 / Math.pow(10000, 2.0 * i / headDim));
+        }
+        float[] slopes = new float[heads];
+        for (int h = 0; h < heads; h++) {
+            slopes[h] = (float) Math.pow(2, -(h + 1));
+        }
+        PositionScheme positions = scheme.equals("alibi") ? new PositionScheme.Alibi(slopes) : new PositionScheme.Rotary(frequencies);
+        int[] chunks = {21, 11, 11, 11};
+        int total = 54;
+        SplittableRandom random = new SplittableRandom(headDim * 7L + heads);
+        float[] all = new float[total * layout.cols()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (float) random.nextDouble(-2, 2);
+        }
+        try (CpuTensorOps ops = new CpuTensorOps(ComputeType.FLOAT32, 2, false);
+             KvCache tiled = ops.newKvCache(1, layout.kvHeads(), layout.headDim(), total);
+             KvCache alone = ops.newKvCache(1, layout.kvHeads(), layout.headDim(), total)) {
+            int done = 0;
+            for (int rows : chunks) {
+                float[] chunk = java.util.Arrays.copyOfRange(all, done * layout.cols(), (done + rows) * layout.cols());
+                float[] context = ops.toFloats(ops.attention(new CpuTensor(chunk, rows, layout.cols()), 0, layout, positions,
+                        List.of(new AttentionSpan(tiled, 0, rows))));
+                tiled.advance(rows);
+                for (int r = 0; r < rows; r++) {
+                    float[] row = java.util.Arrays.copyOfRange(all, (done + r) * layout.cols(), (done + r + 1) * layout.cols());
+                    float[] single = ops.toFloats(ops.attention(new CpuTensor(row, 1, layout.cols()), 0, layout, positions,
+                            List.of(new AttentionSpan(alone, 0, 1))));
+                    alone.advance(1);
+                    float[] tiledRow = java.util.Arrays.copyOfRange(context, r * layout.contextCols(), (r + 1) * layout.contextCols());
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOf(single, layout.contextCols()), tiledRow,
+                            "position " + (done + r));
+                }
+                done += rows;
+            }
+        }
+    }
+
+    /**
      * A prefill of 21 positions, then 30 single-position steps (crossing several 16-position KV blocks),
      * against a plain float64 transcription of the attention over every position written so far.
      */

@@ -1,9 +1,16 @@
 package dev.peftbench.engine.tensor.cpu;
 
+import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.tensor.KvCache;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CpuKvCacheTest {
 
@@ -54,8 +61,9 @@ class CpuKvCacheTest {
             for (int h = 0; h < heads; h++) {
                 for (int p = 0; p < positions; p++) {
                     for (int d = 0; d < headDim; d++) {
-                        float key = cache.keys(p)[cache.keyBase(l, h) + d * KvBlockPool.BLOCK + p % KvBlockPool.BLOCK];
-                        float value = cache.values(p)[cache.valueSlot(l, h, p) + d];
+                        float key = cache.keys(p).getAtIndex(ValueLayout.JAVA_FLOAT,
+                                cache.keyBase(l, h) + d * KvBlockPool.BLOCK + p % KvBlockPool.BLOCK);
+                        float value = cache.values(p).getAtIndex(ValueLayout.JAVA_FLOAT, cache.valueSlot(l, h, p) + d);
                         assertEquals(code(l, h, p, d), key, "key " + l + "/" + h + "/" + p + "/" + d);
                         assertEquals(-code(l, h, p, d), value, "value " + l + "/" + h + "/" + p + "/" + d);
                     }
@@ -73,5 +81,35 @@ class CpuKvCacheTest {
         CpuKvCache cache = new CpuKvCache(pool, 10);
 
         assertThrows(IllegalStateException.class, () -> cache.reserve(11));
+    }
+
+    /**
+     * Blocks are native memory (no Java array: nothing for G1 to allocate as humongous or to copy), counted by the
+     * backend, and freed when the model's backend closes: a block taken before is no longer readable, and no new
+     * one is handed out.
+     */
+    @Test
+    void blocksLiveOffTheHeapAndAreFreedWhenTheBackendCloses() {
+        CpuTensorOps ops = new CpuTensorOps(ComputeType.FLOAT32, 1, false);
+        CpuKvCache cache = (CpuKvCache) ops.newKvCache(24, 16, 64, 40);
+        cache.reserve(40);
+        MemorySegment keys = cache.keys(0);
+        MemorySegment values = cache.values(39);
+        long perBlock = 24L * 16 * KvBlockPool.BLOCK * 64 * Float.BYTES;
+
+        assertTrue(keys.isNative() && values.isNative(), "native segments");
+        assertFalse(keys.heapBase().isPresent(), "no Java array behind the keys");
+        assertEquals(perBlock, keys.byteSize());
+        assertEquals(3 * 2 * perBlock, ops.kvCacheBytes(), "three blocks of keys and values");
+
+        cache.close();
+        ops.close();
+
+        assertFalse(keys.scope().isAlive(), "the arena's memory is freed");
+        assertEquals(0, ops.kvCacheBytes());
+        assertThrows(IllegalStateException.class, () -> keys.get(ValueLayout.JAVA_FLOAT, 0));
+        try (KvCache late = ops.newKvCache(24, 16, 64, 16)) {
+            assertThrows(IllegalStateException.class, () -> ((CpuKvCache) late).reserve(1));
+        }
     }
 }
