@@ -329,6 +329,10 @@ public final class Engine implements AutoCloseable {
         try {
             progress.report(0.9, "warming up kernels");
             warmUp(model);
+            // Loading leaves hundreds of MB of garbage (weights read, stacked, repacked): collected now (tens of ms),
+            // not by the first young collection in the middle of generation. Steps allocate next to nothing after
+            // the warm-up, so the next collection is minutes away.
+            System.gc();
             scheduler = new Scheduler(model, options.maxBatch(), options.maxPrefillTokens(), options.queueCapacity(),
                     key.dir().getFileName().toString());
         } catch (RuntimeException | OutOfMemoryError e) {
@@ -347,21 +351,50 @@ public final class Engine implements AutoCloseable {
      * JIT. A kernel first reached mid-generation runs interpreted, where the Vector API boxes every
      * vector: the bench saw single steps of 100+ ms when a batch first had a 4-row remainder. The CPU
      * backend has compiled its kernels on small tensors while the weights loaded; this finishes the job.
+     * Then the widest step the scheduler runs ({@link #widestStep}).
      */
-    private static void warmUp(CausalLm model) {
+    private void warmUp(CausalLm model) {
         int prompt = 13;
         int steps = 8;
         try (KvCache cache = model.newCache(prompt + steps)) {
-            int[] ids = new int[prompt];
-            for (int i = 0; i < prompt; i++) {
-                ids[i] = i % model.vocabSize();
-            }
-            Logits logits = model.forward(List.of(new ForwardRow(cache, ids, null, null)));
+            Logits logits = model.forward(List.of(new ForwardRow(cache, ids(prompt, model), null, null)));
             for (int i = 0; i < steps; i++) {
                 int next = Sampler.argmax(logits.values(), logits.offset(0), logits.vocab());
                 logits = model.forward(List.of(new ForwardRow(cache, new int[] {next}, null, null)));
             }
         }
+        widestStep(model);
+    }
+
+    /**
+     * One step as wide as the scheduler makes them: {@code maxBatch - 1} sequences decoding beside a prompt chunk of
+     * the prefill budget (at most 256 positions here), every sequence sampled. The backend's activation arrays and
+     * logits for full batches then exist before the first one comes, so a batch growing to its full size allocates
+     * none of them (arrays of a megabyte and more, which G1 allocates as humongous objects, each one able to start a
+     * concurrent cycle mid-generation).
+     */
+    private void widestStep(CausalLm model) {
+        int chunk = Math.min(options.maxPrefillTokens(), 256);
+        List<KvCache> caches = new ArrayList<>();
+        try {
+            List<ForwardRow> rows = new ArrayList<>();
+            for (int i = 0; i < options.maxBatch(); i++) {
+                int positions = i == 0 ? chunk : 1;
+                caches.add(model.newCache(positions));
+                rows.add(new ForwardRow(caches.getLast(), ids(positions, model), null, null));
+            }
+            model.forward(rows);
+        } finally {
+            caches.forEach(KvCache::close);
+        }
+    }
+
+    private static int[] ids(int n, CausalLm model) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = i % model.vocabSize();
+        }
+        return ids;
     }
 
     private TensorOps newOps(BaseKey key) {

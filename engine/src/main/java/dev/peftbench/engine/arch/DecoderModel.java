@@ -106,9 +106,12 @@ public abstract class DecoderModel implements CausalLm {
         Tensor logits = head(last);
         int size = wanted * vocab;
         if (logitsBuffer.length < size) {
-            logitsBuffer = new float[size];
+            // A power of two: a batch that grows a few sequences at a time allocates (a humongous array, for G1)
+            // once per doubling, not at every new size.
+            int capacity = Integer.highestOneBit(size);
+            logitsBuffer = new float[capacity < size ? capacity << 1 : capacity];
         }
-        System.arraycopy(ops.toFloats(logits), 0, logitsBuffer, 0, size);
+        ops.copyFloats(logits, logitsBuffer);
         if (last != hidden) {
             ops.recycle(last);
         }

@@ -152,6 +152,11 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
+    public void copyFloats(Tensor x, float[] into) {
+        timed("to_floats", () -> inner.copyFloats(x, into));
+    }
+
+    @Override
     public void recycle(Tensor x) {
         inner.recycle(x);
     }

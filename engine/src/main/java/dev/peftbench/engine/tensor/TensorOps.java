@@ -109,8 +109,17 @@ public interface TensorOps extends AutoCloseable {
      */
     Tensor attention(Tensor qkv, int layer, QkvLayout layout, PositionScheme positions, List<AttentionSpan> spans);
 
-    /** The values of {@code x}, row-major, as float32. */
+    /** The values of {@code x}, row-major, as float32: {@code rows · cols} of them. */
     float[] toFloats(Tensor x);
+
+    /**
+     * Copies the values of {@code x}, row-major, into the start of {@code into} (at least {@code rows · cols} long):
+     * what a step's logits go through, so a backend can skip {@link #toFloats}' array.
+     */
+    default void copyFloats(Tensor x, float[] into) {
+        float[] values = toFloats(x);
+        System.arraycopy(values, 0, into, 0, values.length);
+    }
 
     /**
      * The caller is done with {@code x}, a result of this backend's operations (never a weight): a later

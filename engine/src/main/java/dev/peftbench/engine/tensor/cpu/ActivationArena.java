@@ -4,54 +4,92 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Activation arrays handed back by the model as soon as it is done with them and reused by later
- * results of the same size, so that a steady decode step allocates next to nothing. Without it a
- * step at batch 8 allocated an 8 MB logits array and a prefill of 256 rows a few MB per projection:
- * G1 treats such arrays as humongous and, with the weights filling the old generation, started a
- * concurrent cycle for almost every one, taking a core from the two compute threads (`./peftbench
- * bench`, 8 streams: TTFT 1.5 -> 0.8 s). Only arrays this arena handed out can come back, so a
- * weight or a caller's array is never recycled by mistake. Confined to the thread running the forward.
+ * results, so that a step allocates next to nothing. Without it a step at batch 8 allocated an 8 MB
+ * logits array and a prefill of 256 rows a few MB per projection: G1 treats such arrays as humongous
+ * and, with the weights filling the old generation, started a concurrent cycle for almost every one,
+ * taking a core from the two compute threads (`./peftbench bench`, 8 streams: TTFT 1.5 -> 0.8 s).
+ *
+ * <p>Arrays come in power-of-two capacities and a request takes the smallest free one that holds it (up to
+ * {@link #MAX_OVERSIZE} times its own capacity),
+ * so a batch that grows or shrinks by a few rows (sequences admitted, prompt chunks, sequences
+ * ending) reuses what earlier steps had instead of allocating new humongous arrays of each new exact
+ * size: a tensor's array may be longer than its values. Capacities no step has used for
+ * {@link #IDLE_STEPS} steps are dropped, so memory follows the recent shapes, not every shape ever
+ * seen. Only arrays this arena handed out can come back, so a weight or a caller's array is never
+ * recycled by mistake. Confined to the thread running the forward.
  */
 final class ActivationArena {
 
-    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
-    private final Set<float[]> lent = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Set<Integer> lengthsUsed = new HashSet<>();
+    /**
+     * How much larger than its own capacity an array a request may take: enough for a batch a quarter the size of
+     * an earlier one, not so much that small activations take the logits' arrays from under them.
+     */
+    static final int MAX_OVERSIZE = 4;
+    /** Steps a capacity is kept without being asked for. */
+    static final int IDLE_STEPS = 64;
 
-    /** A zeroed array of exactly {@code length} values. */
+    /** Free arrays by capacity. */
+    private final TreeMap<Integer, ArrayDeque<float[]>> free = new TreeMap<>();
+    /** The step at which each capacity was last handed out. */
+    private final Map<Integer, Long> lastUsed = new HashMap<>();
+    private final Set<float[]> lent = Collections.newSetFromMap(new IdentityHashMap<>());
+    private long step;
+
+    /** An array of at least {@code length} values, the first {@code length} of them zero. */
     float[] take(int length) {
-        lengthsUsed.add(length);
-        ArrayDeque<float[]> stack = free.get(length);
-        float[] array = stack == null ? null : stack.poll();
-        if (array == null) {
-            array = new float[length];
-        } else {
-            Arrays.fill(array, 0f);
+        float[] array = null;
+        int largest = capacityFor(length) * MAX_OVERSIZE;
+        for (Map.Entry<Integer, ArrayDeque<float[]>> e = free.ceilingEntry(length); e != null && e.getKey() <= largest
+                && array == null; e = free.higherEntry(e.getKey())) {
+            array = e.getValue().poll();
         }
+        if (array == null) {
+            array = new float[capacityFor(length)];
+        } else {
+            Arrays.fill(array, 0, length, 0f);
+        }
+        lastUsed.put(array.length, step);
         lent.add(array);
         return array;
+    }
+
+    /** The smallest power of two holding {@code length} values (at least 16, a vector). */
+    static int capacityFor(int length) {
+        if (length > 1 << 30) {
+            throw new IllegalArgumentException("an activation of " + length + " values is too large");
+        }
+        return Math.max(16, Integer.highestOneBit(Math.max(1, length - 1)) << 1);
     }
 
     /** Takes back an array handed out by {@link #take}; anything else is left alone. */
     void giveBack(float[] array) {
         if (lent.remove(array)) {
             free.computeIfAbsent(array.length, k -> new ArrayDeque<>()).push(array);
+            lastUsed.putIfAbsent(array.length, step);
         }
     }
 
     /**
-     * A forward pass ended: arrays of sizes it did not use are dropped, so memory follows the shapes
-     * of the current batch instead of every shape ever seen. Arrays still lent stay with their holder.
+     * A forward pass ended: capacities unused for {@link #IDLE_STEPS} steps are dropped. Arrays still lent stay
+     * with their holder.
      */
     void endStep() {
-        free.keySet().retainAll(lengthsUsed);
-        lengthsUsed.clear();
+        step++;
+        for (Iterator<Integer> it = free.keySet().iterator(); it.hasNext(); ) {
+            Integer capacity = it.next();
+            if (step - lastUsed.get(capacity) > IDLE_STEPS) {
+                it.remove();
+                lastUsed.remove(capacity);
+            }
+        }
         lent.clear();
     }
 

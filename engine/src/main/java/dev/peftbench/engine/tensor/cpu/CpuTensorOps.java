@@ -17,6 +17,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -144,9 +145,9 @@ public final class CpuTensorOps implements TensorOps {
         CpuTensor out = activation(rows, cols);
         int offset = 0;
         for (Tensor part : parts) {
-            float[] data = f32(part).data();
-            System.arraycopy(data, 0, out.data(), offset, data.length);
-            offset += data.length;
+            CpuTensor t = f32(part);
+            System.arraycopy(t.data(), 0, out.data(), offset, t.size());
+            offset += t.size();
         }
         return out;
     }
@@ -288,7 +289,7 @@ public final class CpuTensorOps implements TensorOps {
         CpuTensor target = f32(y);
         int cols = in.cols();
         CpuTensor slice = activation(rowCount, cols);
-        System.arraycopy(in.data(), rowStart * cols, slice.data(), 0, slice.data().length);
+        System.arraycopy(in.data(), rowStart * cols, slice.data(), 0, slice.size());
         Tensor down = linear(slice, loraA, null);
         CpuTensor up = f32(linear(down, loraB, null));
         int outCols = target.cols();
@@ -309,8 +310,10 @@ public final class CpuTensorOps implements TensorOps {
 
     @Override
     public void geluTanhInPlace(Tensor x) {
-        float[] d = f32(x).data();
-        int bound = F.loopBound(d.length);
+        CpuTensor t = f32(x);
+        float[] d = t.data();
+        int n = t.size();
+        int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, d, i);
@@ -318,7 +321,7 @@ public final class CpuTensorOps implements TensorOps {
             FloatVector inner = v.mul(0.79788456f).mul(v.mul(v).mul(0.044715f).add(1f));
             v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(d, i);
         }
-        for (; i < d.length; i++) {
+        for (; i < n; i++) {
             float v = d[i];
             d[i] = v * 0.5f * (1f + (float) Math.tanh(0.79788456f * v * (1f + 0.044715f * v * v)));
         }
@@ -353,14 +356,21 @@ public final class CpuTensorOps implements TensorOps {
 
     @Override
     public void addInPlace(Tensor acc, Tensor x) {
-        float[] a = f32(acc).data();
-        float[] b = f32(x).data();
-        int bound = F.loopBound(a.length);
+        CpuTensor sum = f32(acc);
+        CpuTensor term = f32(x);
+        if (sum.rows() != term.rows() || sum.cols() != term.cols()) {
+            throw new IllegalArgumentException("add: [" + term.rows() + ", " + term.cols() + "] into [" + sum.rows() + ", "
+                    + sum.cols() + "]");
+        }
+        float[] a = sum.data();
+        float[] b = term.data();
+        int n = sum.size();
+        int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) {
             FloatVector.fromArray(F, a, i).add(FloatVector.fromArray(F, b, i)).intoArray(a, i);
         }
-        for (; i < a.length; i++) {
+        for (; i < n; i++) {
             a[i] += b[i];
         }
     }
@@ -441,10 +451,20 @@ public final class CpuTensorOps implements TensorOps {
         return context;
     }
 
-    /** The tensor's own array, not a copy: read it before handing the tensor to {@link #recycle}. */
+    /**
+     * The tensor's own array when it holds exactly the values (read it before handing the tensor to {@link #recycle}),
+     * else a copy: an activation's array may be longer than its values.
+     */
     @Override
     public float[] toFloats(Tensor x) {
-        return f32(x).data();
+        CpuTensor t = f32(x);
+        return t.size() == t.data().length ? t.data() : Arrays.copyOf(t.data(), t.size());
+    }
+
+    @Override
+    public void copyFloats(Tensor x, float[] into) {
+        CpuTensor t = f32(x);
+        System.arraycopy(t.data(), 0, into, 0, t.size());
     }
 
     @Override

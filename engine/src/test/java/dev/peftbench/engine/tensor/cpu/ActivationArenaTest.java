@@ -2,6 +2,8 @@ package dev.peftbench.engine.tensor.cpu;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -12,14 +14,14 @@ class ActivationArenaTest {
     @Test
     void anArrayGivenBackIsReusedZeroedForTheSameLength() {
         ActivationArena arena = new ActivationArena();
-        float[] first = arena.take(8);
+        float[] first = arena.take(16);
         first[3] = 42f;
         arena.giveBack(first);
 
-        float[] again = arena.take(8);
+        float[] again = arena.take(16);
 
         assertSame(first, again);
-        assertArrayEquals(new float[8], again);
+        assertArrayEquals(new float[16], again);
     }
 
     @Test
@@ -44,17 +46,58 @@ class ActivationArenaTest {
         assertNotSame(a, b);
     }
 
+    /** A request takes the smallest free array that holds it: a batch a few rows smaller reuses a larger one. */
     @Test
-    void aStepDropsArraysOfSizesItDidNotUse() {
+    void aSmallerRequestReusesTheSmallestLargerArrayZeroedOverItsLength() {
+        ActivationArena arena = new ActivationArena();
+        float[] large = arena.take(1000);
+        float[] larger = arena.take(5000);
+        Arrays.fill(large, 7f);
+        arena.giveBack(large);
+        arena.giveBack(larger);
+
+        float[] reused = arena.take(600);
+
+        assertSame(large, reused);
+        assertEquals(1024, reused.length, "capacities are powers of two");
+        assertArrayEquals(new float[600], Arrays.copyOf(reused, 600));
+    }
+
+    @Test
+    void capacitiesArePowersOfTwoHoldingTheLength() {
+        assertEquals(16, ActivationArena.capacityFor(1));
+        assertEquals(16, ActivationArena.capacityFor(16));
+        assertEquals(32, ActivationArena.capacityFor(17));
+        assertEquals(1 << 22, ActivationArena.capacityFor(16 * 250880));
+    }
+
+    @Test
+    void capacitiesUnusedForManyStepsAreDropped() {
         ActivationArena arena = new ActivationArena();
         arena.giveBack(arena.take(1000));
         arena.endStep();
-        assertEquals(4000, arena.heldBytes());
+        assertEquals(4096, arena.heldBytes());
 
-        // The next step has another shape: the 1000-value array is not kept for a shape that may not come back.
+        // Later steps have another shape, too small to take it: the 1024-value array is kept a while, then not for a
+        // shape that may not come back.
+        for (int step = 1; step < ActivationArena.IDLE_STEPS; step++) {
+            arena.giveBack(arena.take(10));
+            arena.endStep();
+        }
+        assertEquals(4096 + 64, arena.heldBytes());
         arena.giveBack(arena.take(10));
         arena.endStep();
 
-        assertEquals(40, arena.heldBytes());
+        assertEquals(64, arena.heldBytes());
+    }
+
+    @Test
+    void aRequestTakesNoArrayMoreThanFourTimesItsCapacity() {
+        ActivationArena arena = new ActivationArena();
+        float[] logits = arena.take(16 * 250880);
+        arena.giveBack(logits);
+
+        assertNotSame(logits, arena.take(1024), "a small activation leaves the logits' array alone");
+        assertSame(logits, arena.take(4 * 250880), "a batch of 4 reuses the array of 16");
     }
 }
