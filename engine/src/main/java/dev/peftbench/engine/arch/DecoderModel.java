@@ -87,29 +87,46 @@ public abstract class DecoderModel implements CausalLm {
             end += rows.get(i).newPositions();
             lastRows[i] = end - 1;
         }
-        Tensor hidden = hiddenStates(rows);
         // Decode-only batches have one new position per row: every row is a last row.
-        Tensor last = end == rows.size() ? hidden : ops.selectRows(hidden, lastRows);
-        Tensor logits = head(last);
+        Tensor logits = logits(rows, end == rows.size() ? null : lastRows);
         int vocab = vocabSize();
         int size = rows.size() * vocab;
         if (logitsBuffer.length < size) {
             logitsBuffer = new float[size];
         }
         System.arraycopy(ops.toFloats(logits), 0, logitsBuffer, 0, size);
-        if (last != hidden) {
-            ops.recycle(last);
-        }
-        ops.recycle(hidden);
         ops.recycle(logits);
         ops.endStep();
         return new Logits(logitsBuffer, rows.size(), vocab);
     }
 
     @Override
-    public final List<float[]> forwardAllPositions(List<ForwardRow> rows) {
+    public final Tensor logits(List<ForwardRow> rows, int[] positions) {
         Tensor hidden = hiddenStates(rows);
-        Tensor logits = head(hidden);
+        if (positions == null) {
+            Tensor logits = head(hidden);
+            ops.recycle(hidden);
+            return logits;
+        }
+        Tensor picked = ops.selectRows(hidden, positions);
+        ops.recycle(hidden);
+        Tensor logits = head(picked);
+        ops.recycle(picked);
+        return logits;
+    }
+
+    @Override
+    public final float[] embeddings(int[] ids) {
+        Tensor rows = ops.embed(wordEmbeddings(), ids);
+        float[] values = ops.toFloats(rows);
+        ops.recycle(rows);
+        ops.endStep();
+        return values;
+    }
+
+    @Override
+    public final List<float[]> forwardAllPositions(List<ForwardRow> rows) {
+        Tensor logits = logits(rows, null);
         float[] values = ops.toFloats(logits);
         int vocab = vocabSize();
         List<float[]> out = new ArrayList<>(rows.size());
@@ -120,7 +137,6 @@ public abstract class DecoderModel implements CausalLm {
             offset += part.length;
             out.add(part);
         }
-        ops.recycle(hidden);
         ops.recycle(logits);
         ops.endStep();
         return out;
@@ -172,18 +188,24 @@ public abstract class DecoderModel implements CausalLm {
     /**
      * Adds each LoRA row's update of target {@code target} in layer {@code l} to {@code y}, computed from the
      * projection's input {@code x}; {@code colStart} is where that projection's outputs start in {@code y}.
+     * Neighbouring rows with the same adapter are updated in one product (a training batch is one).
      */
     protected final void applyLora(Tensor y, Tensor x, int l, int target, int colStart, Batch batch) {
-        for (int i = 0; i < batch.rows().size(); i++) {
+        int i = 0;
+        while (i < batch.rows().size()) {
             LoraAdapter lora = batch.rows().get(i).lora();
-            if (lora == null) {
-                continue;
+            int next = i + 1;
+            while (next < batch.rows().size() && batch.rows().get(next).lora() == lora) {
+                next++;
             }
-            LoraAdapter.LoraWeights m = lora.weights(l, target);
+            LoraAdapter.LoraWeights m = lora == null ? null : lora.weights(l, target);
             if (m != null) {
-                AttentionSpan span = batch.spans().get(i);
-                ops.addLowRank(y, x, span.rowStart(), span.rowCount(), colStart, m.a(), m.b(), lora.scale());
+                AttentionSpan first = batch.spans().get(i);
+                AttentionSpan last = batch.spans().get(next - 1);
+                ops.addLowRank(y, x, first.rowStart(), last.rowStart() + last.rowCount() - first.rowStart(), colStart,
+                        m.a(), m.b(), lora.scale());
             }
+            i = next;
         }
     }
 
