@@ -1,14 +1,16 @@
 """Drives both gRPC ports of a running server with grpcio, a gRPC C-core client (as tritonclient,
 KServe's SDK and MLServer's tests use), the way a v2 client and ModelMesh do.
 
-usage: grpc_c_core_client.py STUBS_DIR HOST GRPC_PORT MMESH_PORT MODEL PULLED_FILE
+usage: grpc_c_core_client.py STUBS_DIR HOST GRPC_PORT MMESH_PORT MODEL PULLED_FILE [API_KEY]
 
-STUBS_DIR holds the modules grpc_tools.protoc generated from serve/src/main/proto. Prints one
+STUBS_DIR holds the modules grpc_tools.protoc generated from serve/src/main/proto. With API_KEY, every
+call sends it as "authorization: Bearer" metadata, after calls without it are seen refused. Prints one
 "ok: <check>" line per check passed; exits non-zero at the first that fails.
 """
 import sys
 
 stubs, host, grpc_port, mmesh_port, model, pulled = sys.argv[1:7]
+api_key = sys.argv[7] if len(sys.argv) > 7 else None
 sys.path.insert(0, stubs)
 
 import grpc  # noqa: E402
@@ -47,7 +49,29 @@ def answer_text(response):
     return response.outputs[0].contents.bytes_contents[0].decode("utf-8")
 
 
-data = v2_grpc.GRPCInferenceServiceStub(grpc.insecure_channel("%s:%s" % (host, grpc_port)))
+class BearerKey(grpc.UnaryUnaryClientInterceptor):
+    """Adds the API key to every call's metadata, as a client of a server with a key does."""
+
+    def intercept_unary_unary(self, continuation, details, request):
+        metadata = list(details.metadata or []) + [("authorization", "Bearer " + api_key)]
+        return continuation(details._replace(metadata=metadata), request)
+
+
+def channel(port):
+    plain = grpc.insecure_channel("%s:%s" % (host, port))
+    return grpc.intercept_channel(plain, BearerKey()) if api_key else plain
+
+
+if api_key:
+    no_key = grpc.insecure_channel("%s:%s" % (host, grpc_port))
+    expect_code(grpc.StatusCode.UNAUTHENTICATED, v2_grpc.GRPCInferenceServiceStub(no_key).ModelMetadata,
+                v2.ModelMetadataRequest(name=model))
+    expect_code(grpc.StatusCode.UNAUTHENTICATED,
+                mm_grpc.ModelRuntimeStub(grpc.insecure_channel("%s:%s" % (host, mmesh_port))).runtimeStatus,
+                mm.RuntimeStatusRequest())
+    ok("UNAUTHENTICATED without the key on both ports")
+
+data = v2_grpc.GRPCInferenceServiceStub(channel(grpc_port))
 
 assert data.ServerLive(v2.ServerLiveRequest(), timeout=TIMEOUT).live
 ok("ServerLive")
@@ -64,7 +88,7 @@ details = expect_code(grpc.StatusCode.INVALID_ARGUMENT, data.ModelInfer, infer_r
 assert "BYTES" in details, details
 ok("error codes NOT_FOUND and INVALID_ARGUMENT")
 
-runtime = mm_grpc.ModelRuntimeStub(grpc.insecure_channel("%s:%s" % (host, mmesh_port)))
+runtime = mm_grpc.ModelRuntimeStub(channel(mmesh_port))
 status = runtime.runtimeStatus(mm.RuntimeStatusRequest(), timeout=TIMEOUT)
 assert status.status == mm.RuntimeStatusResponse.READY, status
 assert list(status.methodInfos["inference.GRPCInferenceService/ModelInfer"].idInjectionPath) == [1], status

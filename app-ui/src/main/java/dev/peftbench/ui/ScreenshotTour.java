@@ -132,6 +132,7 @@ final class ScreenshotTour {
     private void sendCurlRequest(CurlCommand curl) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(curl.url()))
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + curl.apiKey())
                 .POST(HttpRequest.BodyPublishers.ofString(curl.body())).build();
         HttpClient.newHttpClient().sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .whenComplete((r, e) -> Platform.runLater(this::shootAll));

@@ -204,7 +204,7 @@ class HubIdCommandsTest {
             }
             assertEquals(200, ready, Files.readString(tmp.resolve("serve.log")));
             HttpResponse<String> answer = client.send(HttpRequest.newBuilder(base.resolve("/v2/models/peft-demo/infer"))
-                    .timeout(Duration.ofSeconds(60))
+                    .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofFile(HOME.resolve("sample-data/input.json"))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, answer.statusCode(), answer.body());

@@ -26,6 +26,7 @@ import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tensor.TensorOps;
 import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
 import dev.peftbench.engine.tensor.djl.DjlTensorOps;
+import dev.peftbench.engine.tokenize.PromptEncoder;
 import dev.peftbench.engine.tokenize.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,13 +35,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 
 /**
@@ -80,8 +82,12 @@ public final class Engine implements AutoCloseable {
     private final EngineOptions options;
     private final HubSettings hub;
     private final Map<String, Served> served = new ConcurrentHashMap<>();
-    private final Map<BaseKey, Base> bases = new HashMap<>();
+    /** Written under the load lock, read without it (stats must not wait for a load). */
+    private final Map<BaseKey, Base> bases = new ConcurrentHashMap<>();
     private final Object loadLock = new Object();
+    private final PromptEncoder encoder;
+    /** Closes bases a reload replaced once their in-flight requests are done, outside the load lock. */
+    private final ExecutorService retired = Executors.newVirtualThreadPerTaskExecutor();
 
     /** Hub ids are looked up (and downloaded) as the environment says: HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE... */
     public Engine(EngineOptions options) {
@@ -91,6 +97,7 @@ public final class Engine implements AutoCloseable {
     public Engine(EngineOptions options, HubSettings hub) {
         this.options = options;
         this.hub = hub;
+        this.encoder = new PromptEncoder(options.queueCapacity());
     }
 
     /**
@@ -125,17 +132,20 @@ public final class Engine implements AutoCloseable {
                         Optional.ofNullable(adapter).map(Adapter::info));
                 Served old = served.put(name, new Served(model, base, adapter));
                 if (old != null) {
-                    release(old.base);
+                    Base unused = release(old.base);
+                    if (unused != null) {
+                        retired.execute(() -> closeBase(unused));
+                    }
                 }
                 report.report(1.0, "ready");
                 LOG.info("model '{}' ready: {} ({} parameters, {}){}", name, dir, base.model.info().parameterCount(),
                         spec.dtype().label(), adapter == null ? "" : " + " + adapter.info().peftType() + " adapter " + spec.adapter());
                 return model;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | OutOfMemoryError e) {
                 if (fresh) {
                     closeBase(base);
                 }
-                throw e;
+                throw loadFailure(key, e);
             }
         }
     }
@@ -145,17 +155,24 @@ public final class Engine implements AutoCloseable {
         return HfSnapshot.resolve(spec, hub, DownloadListener.logTo(LOG).andThen(progress::downloading));
     }
 
-    /** Unloads {@code name}; its base model is freed once no other name uses it. False if unknown. */
+    /**
+     * Unloads {@code name}; its base model is freed once no other name uses it, after its in-flight
+     * requests finished (waited for outside the load lock: other loads and stats go on). False if unknown.
+     */
     public boolean unload(String name) {
+        Base unused;
         synchronized (loadLock) {
             Served s = served.remove(name);
             if (s == null) {
                 return false;
             }
-            release(s.base);
-            LOG.info("model '{}' unloaded", name);
-            return true;
+            unused = release(s.base);
         }
+        if (unused != null) {
+            closeBase(unused);
+        }
+        LOG.info("model '{}' unloaded", name);
+        return true;
     }
 
     public Optional<ServedModel> find(String name) {
@@ -177,21 +194,17 @@ public final class Engine implements AutoCloseable {
      */
     public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
         Served s = served(request.model());
+        String prompt;
+        int[] ids;
+        long maxBytes = s.model.spec().maxPromptBytes();
         if (request.isChat()) {
-            String prompt = s.base.chatTemplate.render(request.chat());
-            return submitEncoded(s, prompt, s.base.tokenizer.encode(prompt, false), request.params(), request.useAdapter(), listener);
+            prompt = s.base.chatTemplate.render(request.chat());
+            ids = encoder.encode(s.base.tokenizer, prompt, false, maxBytes);
+        } else {
+            PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
+            prompt = template.apply(request.input());
+            ids = encoder.encode(s.base.tokenizer, prompt, true, maxBytes);
         }
-        PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
-        String prompt = template.apply(request.input());
-        return submitEncoded(s, prompt, s.base.tokenizer.encode(prompt, true), request.params(), request.useAdapter(), listener);
-    }
-
-    /**
-     * Queues a prompt as text and the ids the model sees, after checking them against the model's limits;
-     * parameters naming no eos ids stop at the model's ({@link ModelInfo#eosTokenIds()}).
-     */
-    private GenerationHandle submitEncoded(Served s, String prompt, int[] ids, SamplingParams params, boolean useAdapter,
-                                           TokenListener listener) {
         if (ids.length == 0) {
             throw EngineException.invalid("the prompt is empty after applying the template");
         }
@@ -199,10 +212,12 @@ public final class Engine implements AutoCloseable {
         if (ids.length > limit) {
             throw EngineException.invalid("the prompt has " + ids.length + " tokens, more than this model's limit of " + limit);
         }
-        Adapter adapter = useAdapter ? s.adapter : null;
+        Adapter adapter = request.useAdapter() ? s.adapter : null;
         Tensor prefix = adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null;
+        SamplingParams params = request.params();
         s.base.model.checkSequenceLength((prefix == null ? 0 : prefix.rows()) + ids.length + params.maxNewTokens());
         if (params.eosTokenIds() == null) {
+            // No eos ids named: the model's own (ModelInfo.eosTokenIds).
             params = params.withEosTokenIds(s.base.model.info().eosTokenIds());
         }
         return s.base.scheduler.submit(prompt, ids, params, prefix, adapter instanceof LoraAdapter l ? l : null,
@@ -226,18 +241,17 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Never waits for a load or an unload. */
     public EngineStats stats() {
-        synchronized (loadLock) {
-            int queued = 0;
-            int running = 0;
-            long tokens = 0;
-            for (Base b : bases.values()) {
-                queued += b.scheduler.queued();
-                running += b.scheduler.running();
-                tokens += b.scheduler.generatedTokens();
-            }
-            return new EngineStats(queued, running, tokens, served.size());
+        int queued = 0;
+        int running = 0;
+        long tokens = 0;
+        for (Base b : bases.values()) {
+            queued += b.scheduler.queued();
+            running += b.scheduler.running();
+            tokens += b.scheduler.generatedTokens();
         }
+        return new EngineStats(queued, running, tokens, served.size());
     }
 
     /**
@@ -274,6 +288,8 @@ public final class Engine implements AutoCloseable {
             }
             bases.clear();
         }
+        retired.close();
+        encoder.close();
     }
 
     private Served served(String name) {
@@ -304,15 +320,22 @@ public final class Engine implements AutoCloseable {
         try (WeightSource weights = WeightSource.open(key.dir())) {
             progress.report(0.05, "loading weights");
             model = plan.load(key.dir(), weights, ops, progress);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
             ops.close();
             tokenizer.close();
-            throw e;
+            throw loadFailure(key, e);
         }
-        progress.report(0.9, "warming up kernels");
-        warmUp(model);
-        Scheduler scheduler = new Scheduler(model, options.maxBatch(), options.queueCapacity(),
-                key.dir().getFileName().toString());
+        Scheduler scheduler;
+        try {
+            progress.report(0.9, "warming up kernels");
+            warmUp(model);
+            scheduler = new Scheduler(model, options.maxBatch(), options.queueCapacity(),
+                    key.dir().getFileName().toString());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            model.close();
+            tokenizer.close();
+            throw loadFailure(key, e);
+        }
         LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), plan.architecture(), ops.name(), key.dtype().label(),
                 (System.nanoTime() - start) / 1_000_000);
         return new Base(key, model, tokenizer, chatTemplate, scheduler);
@@ -373,11 +396,22 @@ public final class Engine implements AutoCloseable {
         return spec.device() == Device.GPU || spec.dtype() == ComputeType.FLOAT16 ? Backend.DJL : Backend.CPU;
     }
 
-    private void release(Base base) {
+    /** Out of memory is the load's failure, reported as one once the model and its threads were released. */
+    private static RuntimeException loadFailure(BaseKey key, Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            return EngineException.loadFailed("not enough memory to load " + key.dir().getFileName() + " as "
+                    + key.dtype().label() + " (give the JVM more heap with -Xmx, or load it as bfloat16)", e);
+        }
+        return (RuntimeException) e;
+    }
+
+    /** One user fewer; the base when none is left (the caller closes it outside the load lock), else null. */
+    private Base release(Base base) {
         if (--base.users == 0) {
             bases.remove(base.key);
-            closeBase(base);
+            return base;
         }
+        return null;
     }
 
     private static void closeBase(Base base) {

@@ -11,6 +11,8 @@ public class EngineException extends RuntimeException {
         NOT_FOUND,
         /** A request the user can correct: bad parameter, prompt too long, template without {input}. */
         INVALID_INPUT,
+        /** A prompt larger than the model's limit, refused by its size before any work on it. */
+        TOO_LARGE,
         /** A model or adapter folder that cannot be loaded: bad config, corrupt weights, unsupported type. */
         LOAD_FAILED,
         /** The shared queue is full; try again later. */

@@ -6,12 +6,18 @@ import dev.peftbench.engine.generate.PromptTemplate;
  * What to load under one served name: a base model (a snapshot folder or a Hub id, from the local HF
  * cache or downloaded into it), an optional PEFT adapter (folder or Hub id), the prompt template, and how to run it.
  *
- * @param maxPromptTokens prompts longer than this (template applied, virtual tokens excluded) are refused
+ * @param maxPromptTokens prompts longer than this (template applied, virtual tokens excluded) are refused; a
+ *                        prompt whose UTF-8 size passes {@link #maxPromptBytes()} is refused before it is tokenized
  */
 public record ModelSpec(String baseModel, String adapter, PromptTemplate template, Device device,
                         ComputeType dtype, Backend backend, int maxPromptTokens) {
 
     public static final int DEFAULT_MAX_PROMPT_TOKENS = 2048;
+    /**
+     * More UTF-8 bytes per token than any text has on average: BPE tokens of real text average 3-5 bytes
+     * and the longest vocabulary entries (runs of spaces) are tens of bytes.
+     */
+    public static final int MAX_BYTES_PER_TOKEN = 32;
 
     public ModelSpec {
         if (baseModel == null || baseModel.isBlank()) {
@@ -27,6 +33,11 @@ public record ModelSpec(String baseModel, String adapter, PromptTemplate templat
         if (maxPromptTokens < 1) {
             throw EngineException.invalid("max prompt tokens must be >= 1, got " + maxPromptTokens);
         }
+    }
+
+    /** The largest prompt, in UTF-8 bytes, worth tokenizing: one larger cannot fit {@link #maxPromptTokens}. */
+    public long maxPromptBytes() {
+        return (long) maxPromptTokens * MAX_BYTES_PER_TOKEN;
     }
 
     /** CPU, float32, the default backend and prompt limit. */

@@ -41,13 +41,16 @@ final class GrpcPort implements AutoCloseable {
      * {@code interceptors} (the first in the list sees a call first).
      *
      * @param maxMessageBytes largest request message; larger ones are RESOURCE_EXHAUSTED; -1 = unlimited
+     * @param tls             null = plain TCP
      * @throws IllegalStateException when the port cannot be bound
      */
-    static GrpcPort start(String what, String host, int port, long maxMessageBytes, List<ServerInterceptor> interceptors,
-                          List<BindableService> services) {
+    static GrpcPort start(String what, String host, int port, long maxMessageBytes, TlsFiles tls,
+                          List<ServerInterceptor> interceptors, List<BindableService> services) {
         // Handlers block while the engine generates: one cheap virtual thread per call.
         ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        NettyServerBuilder builder = (tls == null ? NettyServerBuilder.forAddress(address)
+                : NettyServerBuilder.forAddress(address, tls.forGrpc()))
                 .executor(handlers)
                 .maxInboundMessageSize(maxMessageBytes < 0 || maxMessageBytes > Integer.MAX_VALUE
                         ? Integer.MAX_VALUE : (int) maxMessageBytes)

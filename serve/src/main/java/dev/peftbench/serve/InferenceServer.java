@@ -3,9 +3,17 @@ package dev.peftbench.serve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.ServedModel;
+import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.serve.generate.GenerateRoutes;
 import dev.peftbench.serve.health.ServerHealth;
+import dev.peftbench.serve.auth.AccessPolicy;
+import dev.peftbench.serve.auth.ApiKeyFilter;
+import dev.peftbench.serve.auth.ApiKeyInterceptor;
+import dev.peftbench.serve.auth.ForeignOriginFilter;
+import dev.peftbench.serve.http.HttpConnections;
 import dev.peftbench.serve.http.JsonAnswers;
+import dev.peftbench.serve.http.ProtocolErrors;
+import dev.peftbench.serve.http.RouteTable;
 import dev.peftbench.serve.http.JsonBodies;
 import dev.peftbench.serve.http.RouteContext;
 import dev.peftbench.serve.metrics.MetricsRoutes;
@@ -14,6 +22,7 @@ import dev.peftbench.serve.metrics.ServeMetrics;
 import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.mmesh.ModelMeshRuntime;
 import dev.peftbench.serve.openai.OpenAiRoutes;
+import dev.peftbench.serve.repository.LoadPolicy;
 import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelSettings;
@@ -25,12 +34,22 @@ import dev.peftbench.serve.v2.grpc.InferenceGrpcService;
 import dev.peftbench.serve.v2.rest.V2Routes;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -49,6 +68,7 @@ public final class InferenceServer implements AutoCloseable {
 
     private final ServeConfig config;
     private final WebServer rest;
+    private final HttpConnections connections;
     private final GrpcPort grpc;
     private final GrpcPort mmesh;
     private final ModelRepository repository;
@@ -57,10 +77,11 @@ public final class InferenceServer implements AutoCloseable {
     private final ServeMetrics metrics;
     private boolean stopped;
 
-    private InferenceServer(ServeConfig config, WebServer rest, GrpcPort grpc, GrpcPort mmesh, ModelRepository repository,
-                            ServerHealth health, InFlight inFlight, ServeMetrics metrics) {
+    private InferenceServer(ServeConfig config, WebServer rest, HttpConnections connections, GrpcPort grpc, GrpcPort mmesh,
+                            ModelRepository repository, ServerHealth health, InFlight inFlight, ServeMetrics metrics) {
         this.config = config;
         this.rest = rest;
+        this.connections = connections;
         this.grpc = grpc;
         this.mmesh = mmesh;
         this.repository = repository;
@@ -84,12 +105,12 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     /**
-     * What every call on both gRPC ports passes through, the first listed first. ModelMesh's model id
-     * header decides which model a v2 call is for. A check that must refuse calls (authentication)
-     * goes first in this list.
+     * What every call on both gRPC ports passes through, the first listed first: the API key (a call
+     * without it ends before anything else runs), then ModelMesh's model id header, which decides which
+     * model a v2 call is for.
      */
-    static List<ServerInterceptor> grpcInterceptors() {
-        return List.of(new ModelIdHeader());
+    static List<ServerInterceptor> grpcInterceptors(AccessPolicy access) {
+        return List.of(new ApiKeyInterceptor(access), new ModelIdHeader());
     }
 
     /** A server to start: the configuration, the engine, and what an embedding adds. */
@@ -124,48 +145,69 @@ public final class InferenceServer implements AutoCloseable {
     private static InferenceServer start(Builder b) {
         ServeConfig config = b.config;
         Optional<ModelsDirectory> modelsDir = Optional.ofNullable(config.modelsDir()).map(ModelsDirectory::new);
-        ModelRepository repository = new ModelRepository(b.engine, config.model(), modelsDir);
-        b.adopted.forEach(repository::adopt);
         List<ModelSettings> models = initialModels(config, modelsDir).stream()
                 .filter(m -> b.adopted.stream().noneMatch(a -> a.name().equals(m.name())))
                 .toList();
+        LoadPolicy loads = config.loads().withRoots(ownFolders(config, models, b.adopted));
+        ModelRepository repository = new ModelRepository(b.engine, config.model(), modelsDir, loads);
+        b.adopted.forEach(repository::adopt);
         models.forEach(repository::register);
 
         ServeMetrics metrics = new ServeMetrics(b.engine::queued, repository::readyCount);
         InFlight inFlight = new InFlight();
         ServerHealth health = new ServerHealth(repository);
-        TextGeneration generation = new TextGeneration(b.engine, repository, config.requestTimeout(), metrics, inFlight,
-                b.requestListener);
+        TextGeneration generation = new TextGeneration(b.engine, repository, config.requestTimeout(), config.queueCapacity(),
+                metrics, inFlight, b.requestListener);
         ObjectMapper json = new ObjectMapper();
-        RouteContext http = new RouteContext(metrics, new JsonAnswers(json), new JsonBodies(json, config.maxRequestBytes()));
+        JsonAnswers answers = new JsonAnswers(json);
+        HttpConnections connections = new HttpConnections(config.httpLimits());
+        RouteContext http = new RouteContext(metrics, answers, new JsonBodies(json, config.maxRequestBytes()), new RouteTable(),
+                connections);
+        List<ServerInterceptor> interceptors = grpcInterceptors(config.access());
 
-        List<AutoCloseable> started = new ArrayList<>();
+        List<AutoCloseable> started = new ArrayList<>(List.of(connections));
         try {
+            requireFree("v2 REST", config.host(), config.httpPort());
             GrpcPort grpc = GrpcPort.start("v2 gRPC", config.host(), config.grpcPort(), config.grpcMaxMessageBytes(),
-                    grpcInterceptors(), List.of(new InferenceGrpcService(health, repository, generation, metrics)));
+                    config.tls(), interceptors, List.of(new InferenceGrpcService(health, repository, generation, metrics)));
             started.add(grpc);
             GrpcPort mmesh = null;
             if (config.mmeshPort() != ServeConfig.MMESH_OFF) {
                 List<BindableService> spi = List.of(new ModelMeshRuntime(b.engine, repository, config.model()));
                 mmesh = GrpcPort.start("ModelMesh's runtime SPI", config.host(), config.mmeshPort(),
-                        config.grpcMaxMessageBytes(), grpcInterceptors(), spi);
+                        config.grpcMaxMessageBytes(), config.tls(), interceptors, spi);
                 started.add(mmesh);
             }
             WebServer rest = WebServer.builder()
                     .shutdownHook(false)
                     .host(config.host())
                     .port(config.httpPort())
-                    .routing(r -> r
-                            .register(new V2Routes(http, health, repository, generation))
-                            .register(new RepositoryRoutes(http, repository))
-                            .register(new GenerateRoutes(http, repository, generation))
-                            .register(new OpenAiRoutes(http, repository, generation))
-                            .register(new MetricsRoutes(metrics))
-                            // unknown routes answer the same JSON error shape as every other failure
-                            .any(http.endpoint("unknown_route", (req, res) -> {
-                                throw ServeException.notFound("no route " + req.prologue().method().text() + " "
-                                        + req.path().path());
-                            })))
+                    // the only protocol, so every accepted connection is ours from its first moment (idle ones too)
+                    .protocolsDiscoverServices(false)
+                    .addConnectionSelector(connections)
+                    .maxTcpConnections(config.httpLimits().maxConnections())
+                    .idleConnectionTimeout(config.httpLimits().idleTimeout())
+                    .directHandlers(ProtocolErrors.handlers())
+                    // the parser's reason (for what the client sent) goes into the 400's body
+                    .errorHandling(e -> e.includeEntity(true))
+                    .routing(r -> {
+                        r.addFilter(new ForeignOriginFilter(answers));
+                        if (config.access().keyRequired()) {
+                            r.addFilter(new ApiKeyFilter(config.access(), answers));
+                        }
+                        r.register(new V2Routes(http, health, repository, generation))
+                                .register(new RepositoryRoutes(http, repository))
+                                .register(new GenerateRoutes(http, repository, generation))
+                                .register(new OpenAiRoutes(http, repository, generation))
+                                .register(new MetricsRoutes(http))
+                                // unknown routes and methods answer the same JSON error shape as every other failure
+                                .any(http.endpoint("unknown_route", (req, res) -> unknownRoute(http.table(), req, res)));
+                    })
+                    .update(builder -> {
+                        if (config.tls() != null) {
+                            builder.tls(config.tls().forRest());
+                        }
+                    })
                     .build()
                     .start();
             if (!rest.isRunning()) {
@@ -173,7 +215,8 @@ public final class InferenceServer implements AutoCloseable {
                 throw new IllegalStateException("cannot listen for v2 REST on " + config.host() + ":" + config.httpPort()
                         + ": the port is in use or the address is not this machine's (the log above says which)");
             }
-            InferenceServer server = new InferenceServer(config, rest, grpc, mmesh, repository, health, inFlight, metrics);
+            InferenceServer server = new InferenceServer(config, rest, connections, grpc, mmesh, repository, health,
+                    inFlight, metrics);
             server.announce(models);
             return server;
         } catch (RuntimeException e) {
@@ -189,9 +232,73 @@ public final class InferenceServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails with one sentence when {@code host:port} cannot be bound, before anything starts: Helidon
+     * would log the bind failure with a stack trace and return a stopped server.
+     */
+    private static void requireFree(String what, String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot listen for " + what + " on " + host + ":" + port + ": " + e.getMessage());
+        }
+    }
+
+    /** 405 with Allow for a known path asked with another method (RFC 9110 section 15.5.6), else 404. */
+    private static void unknownRoute(RouteTable table, ServerRequest req, ServerResponse res) {
+        String path = req.path().path();
+        Set<String> allowed = table.allowed(path);
+        if (allowed.isEmpty()) {
+            throw ServeException.notFound("no route " + req.prologue().method().text() + " " + path);
+        }
+        res.header(HeaderNames.ALLOW, String.join(", ", allowed));
+        throw new ServeException(Failure.METHOD_NOT_ALLOWED, path + " takes " + String.join(", ", allowed)
+                + ", not " + req.prologue().method().text());
+    }
+
+    /**
+     * The folders the server itself loads from, where the repository API may load too: the models dir,
+     * the Hugging Face cache, and the folders of the models it starts with.
+     */
+    private static List<Path> ownFolders(ServeConfig config, List<ModelSettings> models, List<ServedModel> adopted) {
+        List<Path> roots = new ArrayList<>(HubSettings.fromEnvironment().caches());
+        if (config.modelsDir() != null) {
+            roots.add(config.modelsDir());
+        }
+        List<String> given = new ArrayList<>();
+        models.forEach(m -> {
+            given.add(m.fields().baseModel());
+            given.add(m.fields().adapterToLoad());
+        });
+        adopted.forEach(m -> {
+            given.add(m.spec().baseModel());
+            given.add(m.spec().adapter());
+        });
+        for (String g : given) {
+            if (g != null && Files.isDirectory(Path.of(g))) {
+                roots.add(Path.of(g));
+            }
+        }
+        return roots;
+    }
+
     private void announce(List<ModelSettings> models) {
-        LOG.info("v2 REST on http://{}:{}  (health /v2/health/ready, metrics /metrics, OpenAI /v1)", config.host(), httpPort());
-        LOG.info("v2 gRPC (inference.GRPCInferenceService) on {}:{}", config.host(), grpcPort());
+        LOG.info("v2 REST on {}://{}:{}  (health /v2/health/ready, metrics /metrics, OpenAI /v1)",
+                config.tls() == null ? "http" : "https", config.host(), httpPort());
+        LOG.info("v2 gRPC (inference.GRPCInferenceService) on {}:{}{}", config.host(), grpcPort(),
+                config.tls() == null ? "" : " (TLS)");
+        if (config.access().keyRequired()) {
+            LOG.info("API key required on every route but {}{}", config.access().protectProbes() ? "none" : "health and metrics",
+                    config.access().trustLoopback() ? "; callers on this machine's loopback need none" : "");
+        } else if (!isLoopback(config.host())) {
+            LOG.warn("no API key and listening on {}: anyone who reaches the port can run and load models "
+                    + "(set {} or {})", config.host(), RuntimeContract.Setting.API_KEY_FILE.label(),
+                    RuntimeContract.Setting.API_KEY.label());
+        }
         if (mmesh != null) {
             LOG.info("ModelMesh runtime SPI (mmesh.ModelRuntime) on {}:{}", config.host(), mmeshPort());
         }
@@ -210,6 +317,10 @@ public final class InferenceServer implements AutoCloseable {
                         RuntimeContract.Setting.LOAD_MODELS_AT_STARTUP.env());
             }
         }
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     private static Object orDefault(Object value) {
@@ -282,6 +393,7 @@ public final class InferenceServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         rest.stop();
+        connections.close();
         grpc.close();
         if (mmesh != null) {
             mmesh.close();

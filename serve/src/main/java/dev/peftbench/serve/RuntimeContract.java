@@ -35,6 +35,18 @@ public final class RuntimeContract {
         REQUEST_TIMEOUT("--request-timeout", "PEFTBENCH_REQUEST_TIMEOUT"),
         MAX_REQUEST_BYTES("--max-request-bytes", "PEFTBENCH_MAX_REQUEST_BYTES"),
         QUEUE_CAPACITY("--queue-capacity", "PEFTBENCH_QUEUE_CAPACITY"),
+        API_KEY("--api-key", "PEFTBENCH_API_KEY"),
+        /** A file holding the key (a mounted Kubernetes Secret), so that it shows in no process listing. */
+        API_KEY_FILE("--api-key-file", "PEFTBENCH_API_KEY_FILE"),
+        PROTECT_PROBES("--protect-probes", "PEFTBENCH_PROTECT_PROBES"),
+        TRUST_LOOPBACK("--trust-loopback", "PEFTBENCH_TRUST_LOOPBACK"),
+        TLS_CERT("--tls-cert", "PEFTBENCH_TLS_CERT"),
+        TLS_KEY("--tls-key", "PEFTBENCH_TLS_KEY"),
+        REPOSITORY_API("--repository-api", "PEFTBENCH_REPOSITORY_API"),
+        ALLOW_LOAD_FROM("--allow-load-from", "PEFTBENCH_ALLOW_LOAD_FROM"),
+        ALLOW_HUB_IDS("--allow-hub-ids", "PEFTBENCH_ALLOW_HUB_IDS"),
+        MAX_MODELS("--max-models", "PEFTBENCH_MAX_MODELS"),
+        MAX_CONNECTIONS("--max-connections", "PEFTBENCH_MAX_CONNECTIONS"),
         /** Flag only: how long a stopping pod waits is Kubernetes' terminationGracePeriodSeconds. */
         SHUTDOWN_GRACE("--shutdown-grace", null);
 
@@ -68,6 +80,8 @@ public final class RuntimeContract {
     public static final int MMESH_PORT = 8085;
     /** Every interface: what a container listens on. */
     public static final String ALL_INTERFACES = "0.0.0.0";
+    /** This machine only: what {@code serve} listens on unless told otherwise (the image's environment says 0.0.0.0). */
+    public static final String LOOPBACK = "127.0.0.1";
     public static final String DEFAULT_MODEL_NAME = "peft-demo";
 
     /** What the image runs: the server alone, with the command line's error printing. */

@@ -3,6 +3,8 @@ package dev.peftbench.serve;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.generate.SamplingParams;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,18 +52,24 @@ public final class SamplingOverrides {
         return (int) l;
     }
 
+    /** A whole number within 64 bits; one beyond is refused, never wrapped. */
     private static long longValue(String key, Object v) {
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-            return n.longValue();
+        BigDecimal exact = null;
+        if (v instanceof Number n && !(v instanceof Double d && (d.isNaN() || d.isInfinite()))
+                && !(v instanceof Float f && (f.isNaN() || f.isInfinite()))) {
+            exact = n instanceof BigDecimal b ? b : n instanceof BigInteger i ? new BigDecimal(i)
+                    : n instanceof Double || n instanceof Float ? BigDecimal.valueOf(n.doubleValue()) : BigDecimal.valueOf(n.longValue());
+        } else if (v instanceof String s && s.trim().matches("[-+]?\\d+")) {
+            exact = new BigDecimal(s.trim());
         }
-        if (v instanceof String s) {
-            try {
-                return Long.parseLong(s.trim());
-            } catch (NumberFormatException ignored) {
-                // falls through to the message below
-            }
+        if (exact == null || exact.stripTrailingZeros().scale() > 0) {
+            throw ServeException.badRequest("parameter " + key + " must be an integer, got " + v);
         }
-        throw ServeException.badRequest("parameter " + key + " must be an integer, got " + v);
+        try {
+            return exact.longValueExact();
+        } catch (ArithmeticException e) {
+            throw ServeException.badRequest("parameter " + key + " is out of range: " + v);
+        }
     }
 
     private static double doubleValue(String key, Object v) {

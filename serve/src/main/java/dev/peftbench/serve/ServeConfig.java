@@ -1,13 +1,23 @@
 package dev.peftbench.serve;
 
 import dev.peftbench.serve.RuntimeContract.Setting;
+import dev.peftbench.serve.auth.AccessPolicy;
+import dev.peftbench.serve.auth.ApiKey;
+import dev.peftbench.serve.http.HttpLimits;
+import dev.peftbench.serve.repository.LoadPolicy;
 import dev.peftbench.serve.repository.ModelFields;
 
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Everything {@code serve} needs, resolved flags > environment (the runtime's contract,
@@ -20,10 +30,15 @@ import java.util.function.Function;
  * @param mmeshPort           ModelMesh's runtime SPI (mmesh.ModelRuntime) port; -1 = off (the built-in adapter owns 8085)
  * @param grpcMaxMessageBytes -1 = unlimited
  * @param modelsDir           null = none; else one sub-folder per model with a model-settings.json
+ * @param access              the API key and what it guards
+ * @param tls                 null = plain TCP
+ * @param loads               what the repository API may load
+ * @param httpLimits          REST connection timeouts and count
  */
 public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort, int mmeshPort,
                           long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
-                          Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace) {
+                          Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace,
+                          AccessPolicy access, TlsFiles tls, LoadPolicy loads, HttpLimits httpLimits) {
 
     public static final long DEFAULT_GRPC_MAX_MESSAGE_BYTES = 100L * 1024 * 1024;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
@@ -61,19 +76,23 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         if (maxRequestBytes < 1) {
             throw new IllegalArgumentException(Setting.MAX_REQUEST_BYTES.label() + " must be >= 1, got " + maxRequestBytes);
         }
-        if (queueCapacity < 0) {
-            throw new IllegalArgumentException(Setting.QUEUE_CAPACITY.label() + " must be >= 0, got " + queueCapacity);
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException(Setting.QUEUE_CAPACITY.label() + " must be >= 1 (requests that may wait), got " + queueCapacity);
         }
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException(Setting.SHUTDOWN_GRACE.label() + " must be >= 0 seconds, got " + shutdownGrace);
         }
+        access = access == null ? AccessPolicy.OPEN : access;
+        loads = loads == null ? LoadPolicy.DEFAULT : loads;
+        httpLimits = httpLimits == null ? HttpLimits.DEFAULT : httpLimits;
     }
 
-    /** The runtime's defaults: the reference ports on every interface, no model yet, ModelMesh's SPI off. */
+    /** The runtime's defaults: the reference ports on this machine only, no model yet, no key, ModelMesh's SPI off. */
     public static ServeConfig defaults() {
-        return new ServeConfig(RuntimeContract.DEFAULT_MODEL_NAME, ModelFields.NONE, RuntimeContract.ALL_INTERFACES,
+        return new ServeConfig(RuntimeContract.DEFAULT_MODEL_NAME, ModelFields.NONE, RuntimeContract.LOOPBACK,
                 RuntimeContract.HTTP_PORT, RuntimeContract.GRPC_PORT, MMESH_OFF, DEFAULT_GRPC_MAX_MESSAGE_BYTES, true,
-                null, DEFAULT_TIMEOUT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_SHUTDOWN_GRACE);
+                null, DEFAULT_TIMEOUT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_SHUTDOWN_GRACE,
+                AccessPolicy.OPEN, null, LoadPolicy.DEFAULT, HttpLimits.DEFAULT);
     }
 
     /**
@@ -83,6 +102,16 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     public static ServeConfig resolve(Map<Setting, String> flags, Map<String, String> env) {
         Sources s = new Sources(flags, env);
         ServeConfig d = defaults();
+        AccessPolicy access = new AccessPolicy(apiKey(s),
+                s.get(Setting.PROTECT_PROBES, Sources::bool, "true or false", false),
+                s.get(Setting.TRUST_LOOPBACK, Sources::bool, "true or false", false));
+        Path cert = s.get(Setting.TLS_CERT, Path::of, "a file", null);
+        Path key = s.get(Setting.TLS_KEY, Path::of, "a file", null);
+        LoadPolicy loads = new LoadPolicy(
+                s.get(Setting.REPOSITORY_API, Sources::bool, "true or false", true),
+                s.get(Setting.ALLOW_LOAD_FROM, Sources::paths, "folders separated by '" + File.pathSeparator + "'", List.of()),
+                s.get(Setting.ALLOW_HUB_IDS, Sources::bool, "true or false", true),
+                s.get(Setting.MAX_MODELS, Integer::parseInt, "an integer", LoadPolicy.DEFAULT_MAX_MODELS));
         return new ServeConfig(
                 s.get(Setting.MODEL_NAME, Function.identity(), "a name", d.modelName),
                 ModelFields.resolve(ModelFields.fromFlags(flags), env, ModelFields.NONE, ModelFields.NONE),
@@ -96,65 +125,149 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                 s.get(Setting.REQUEST_TIMEOUT, Sources::seconds, "a number of seconds", d.requestTimeout),
                 s.get(Setting.MAX_REQUEST_BYTES, Long::parseLong, "an integer", d.maxRequestBytes),
                 s.get(Setting.QUEUE_CAPACITY, Integer::parseInt, "an integer", d.queueCapacity),
-                s.get(Setting.SHUTDOWN_GRACE, Sources::seconds, "a number of seconds", d.shutdownGrace));
+                s.get(Setting.SHUTDOWN_GRACE, Sources::seconds, "a number of seconds", d.shutdownGrace),
+                access, cert == null && key == null ? null : new TlsFiles(cert, key), loads,
+                d.httpLimits.withMaxConnections(s.get(Setting.MAX_CONNECTIONS, Integer::parseInt, "an integer",
+                        d.httpLimits.maxConnections())));
+    }
+
+    /** The key from {@code --api-key} or the file {@code --api-key-file} names (not both); null when neither. */
+    private static ApiKey apiKey(Sources s) {
+        String key = s.get(Setting.API_KEY, Function.identity(), "a key", null);
+        Path file = s.get(Setting.API_KEY_FILE, Path::of, "a file", null);
+        if (key != null && file != null) {
+            throw new IllegalArgumentException("give the API key once: " + Setting.API_KEY.label() + " or "
+                    + Setting.API_KEY_FILE.label() + ", not both");
+        }
+        if (key != null) {
+            return ApiKey.of(key, Setting.API_KEY.label());
+        }
+        if (file == null) {
+            return null;
+        }
+        try {
+            return ApiKey.of(Files.readString(file).strip(), Setting.API_KEY_FILE.label() + " " + file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(Setting.API_KEY_FILE.label() + ": " + file + " is not a readable text file");
+        }
     }
 
     /** Serves {@code fields} under {@code name} (the single model of flags/env). */
     public ServeConfig withModel(String name, ModelFields fields) {
-        return new ServeConfig(name, fields, host, httpPort, grpcPort, mmeshPort, grpcMaxMessageBytes,
-                loadModelsAtStartup, modelsDir, requestTimeout, maxRequestBytes, queueCapacity, shutdownGrace);
+        return edit(b -> {
+            b.modelName = name;
+            b.model = fields;
+        });
     }
 
     public ServeConfig withHost(String newHost) {
-        return new ServeConfig(modelName, model, newHost, httpPort, grpcPort, mmeshPort, grpcMaxMessageBytes,
-                loadModelsAtStartup, modelsDir, requestTimeout, maxRequestBytes, queueCapacity, shutdownGrace);
+        return edit(b -> b.host = newHost);
     }
 
     /** REST and v2 gRPC ports; 0 = any free port. */
     public ServeConfig withPorts(int newHttpPort, int newGrpcPort) {
-        return new ServeConfig(modelName, model, host, newHttpPort, newGrpcPort, mmeshPort, grpcMaxMessageBytes,
-                loadModelsAtStartup, modelsDir, requestTimeout, maxRequestBytes, queueCapacity, shutdownGrace);
+        return edit(b -> {
+            b.httpPort = newHttpPort;
+            b.grpcPort = newGrpcPort;
+        });
     }
 
     /** Also answers ModelMesh's runtime SPI on this port (0 = any free); {@link #MMESH_OFF} = not. */
     public ServeConfig withMmeshPort(int port) {
-        return new ServeConfig(modelName, model, host, httpPort, grpcPort, port, grpcMaxMessageBytes,
-                loadModelsAtStartup, modelsDir, requestTimeout, maxRequestBytes, queueCapacity, shutdownGrace);
+        return edit(b -> b.mmeshPort = port);
     }
 
     public ServeConfig withGrpcMaxMessageBytes(long bytes) {
-        return new ServeConfig(modelName, model, host, httpPort, grpcPort, mmeshPort, bytes,
-                loadModelsAtStartup, modelsDir, requestTimeout, maxRequestBytes, queueCapacity, shutdownGrace);
+        return edit(b -> b.grpcMaxMessageBytes = bytes);
     }
 
     public ServeConfig withLoadModelsAtStartup(boolean load) {
-        return new ServeConfig(modelName, model, host, httpPort, grpcPort, mmeshPort, grpcMaxMessageBytes,
-                load, modelsDir, requestTimeout, maxRequestBytes, queueCapacity, shutdownGrace);
+        return edit(b -> b.loadModelsAtStartup = load);
     }
 
     public ServeConfig withModelsDir(Path dir) {
-        return new ServeConfig(modelName, model, host, httpPort, grpcPort, mmeshPort, grpcMaxMessageBytes,
-                loadModelsAtStartup, dir, requestTimeout, maxRequestBytes, queueCapacity, shutdownGrace);
+        return edit(b -> b.modelsDir = dir);
     }
 
     public ServeConfig withRequestTimeout(Duration timeout) {
-        return new ServeConfig(modelName, model, host, httpPort, grpcPort, mmeshPort, grpcMaxMessageBytes,
-                loadModelsAtStartup, modelsDir, timeout, maxRequestBytes, queueCapacity, shutdownGrace);
+        return edit(b -> b.requestTimeout = timeout);
     }
 
     public ServeConfig withMaxRequestBytes(long bytes) {
-        return new ServeConfig(modelName, model, host, httpPort, grpcPort, mmeshPort, grpcMaxMessageBytes,
-                loadModelsAtStartup, modelsDir, requestTimeout, bytes, queueCapacity, shutdownGrace);
+        return edit(b -> b.maxRequestBytes = bytes);
     }
 
     public ServeConfig withQueueCapacity(int capacity) {
-        return new ServeConfig(modelName, model, host, httpPort, grpcPort, mmeshPort, grpcMaxMessageBytes,
-                loadModelsAtStartup, modelsDir, requestTimeout, maxRequestBytes, capacity, shutdownGrace);
+        return edit(b -> b.queueCapacity = capacity);
     }
 
     public ServeConfig withShutdownGrace(Duration grace) {
-        return new ServeConfig(modelName, model, host, httpPort, grpcPort, mmeshPort, grpcMaxMessageBytes,
-                loadModelsAtStartup, modelsDir, requestTimeout, maxRequestBytes, queueCapacity, grace);
+        return edit(b -> b.shutdownGrace = grace);
+    }
+
+    public ServeConfig withAccess(AccessPolicy policy) {
+        return edit(b -> b.access = policy);
+    }
+
+    public ServeConfig withTls(TlsFiles files) {
+        return edit(b -> b.tls = files);
+    }
+
+    public ServeConfig withLoads(LoadPolicy policy) {
+        return edit(b -> b.loads = policy);
+    }
+
+    public ServeConfig withHttpLimits(HttpLimits limits) {
+        return edit(b -> b.httpLimits = limits);
+    }
+
+    private ServeConfig edit(java.util.function.Consumer<Parts> change) {
+        Parts b = new Parts(this);
+        change.accept(b);
+        return new ServeConfig(b.modelName, b.model, b.host, b.httpPort, b.grpcPort, b.mmeshPort, b.grpcMaxMessageBytes,
+                b.loadModelsAtStartup, b.modelsDir, b.requestTimeout, b.maxRequestBytes, b.queueCapacity, b.shutdownGrace,
+                b.access, b.tls, b.loads, b.httpLimits);
+    }
+
+    /** The components while one {@code with*} changes some; validated again when rebuilt. */
+    private static final class Parts {
+        String modelName;
+        ModelFields model;
+        String host;
+        int httpPort;
+        int grpcPort;
+        int mmeshPort;
+        long grpcMaxMessageBytes;
+        boolean loadModelsAtStartup;
+        Path modelsDir;
+        Duration requestTimeout;
+        long maxRequestBytes;
+        int queueCapacity;
+        Duration shutdownGrace;
+        AccessPolicy access;
+        TlsFiles tls;
+        LoadPolicy loads;
+        HttpLimits httpLimits;
+
+        Parts(ServeConfig c) {
+            modelName = c.modelName;
+            model = c.model;
+            host = c.host;
+            httpPort = c.httpPort;
+            grpcPort = c.grpcPort;
+            mmeshPort = c.mmeshPort;
+            grpcMaxMessageBytes = c.grpcMaxMessageBytes;
+            loadModelsAtStartup = c.loadModelsAtStartup;
+            modelsDir = c.modelsDir;
+            requestTimeout = c.requestTimeout;
+            maxRequestBytes = c.maxRequestBytes;
+            queueCapacity = c.queueCapacity;
+            shutdownGrace = c.shutdownGrace;
+            access = c.access;
+            tls = c.tls;
+            loads = c.loads;
+            httpLimits = c.httpLimits;
+        }
     }
 
     private static void checkPort(Setting setting, int port) {
@@ -194,6 +307,21 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
 
         static Duration seconds(String v) {
             return Duration.ofSeconds(Long.parseLong(v));
+        }
+
+        /** Folders as a search path lists them ({@code a:b}); each must exist. */
+        static List<Path> paths(String v) {
+            List<Path> out = new ArrayList<>();
+            for (String part : v.split(Pattern.quote(File.pathSeparator))) {
+                if (!part.isBlank()) {
+                    Path p = Path.of(part.trim());
+                    if (!Files.isDirectory(p)) {
+                        throw new IllegalArgumentException(part);
+                    }
+                    out.add(p);
+                }
+            }
+            return out;
         }
     }
 }

@@ -37,15 +37,18 @@ public final class TextGeneration {
     private final EngineGateway engine;
     private final ModelRepository repository;
     private final Duration timeout;
+    private final int queueCapacity;
     private final ServeMetrics metrics;
     private final InFlight inFlight;
     private final Consumer<ServedRequest> listener;
 
-    public TextGeneration(EngineGateway engine, ModelRepository repository, Duration timeout, ServeMetrics metrics,
-                          InFlight inFlight, Consumer<ServedRequest> listener) {
+    /** @param queueCapacity prompts the engine's queue holds: a request with more can never be taken whole */
+    public TextGeneration(EngineGateway engine, ModelRepository repository, Duration timeout, int queueCapacity,
+                          ServeMetrics metrics, InFlight inFlight, Consumer<ServedRequest> listener) {
         this.engine = engine;
         this.repository = repository;
         this.timeout = timeout;
+        this.queueCapacity = queueCapacity;
         this.metrics = metrics;
         this.inFlight = inFlight;
         this.listener = listener;
@@ -55,21 +58,19 @@ public final class TextGeneration {
         return timeout;
     }
 
-    /** Generates the assistant's turn of one conversation with the model's chat template. */
-    public GenerationResult generateChat(String model, Conversation chat, Map<String, ?> parameters) {
-        return run(model, null, parameters, () -> false,
+    /**
+     * Generates the assistant's turn of one conversation with the model's chat template, cancelling it
+     * as soon as {@code callerGone} says the caller went away.
+     */
+    public GenerationResult generateChat(String model, Conversation chat, Map<String, ?> parameters,
+                                         BooleanSupplier callerGone) {
+        return run(model, null, parameters, callerGone,
                 List.of(params -> GenerationRequest.chat(model, chat, params, true))).getFirst();
     }
 
-    /** Generates one text per input, in input order. */
-    public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
-                                              Map<String, ?> parameters) {
-        return generateAll(model, version, inputs, parameters, () -> false);
-    }
-
     /**
-     * As {@link #generateAll(String, String, List, Map)}, cancelling generation as soon as
-     * {@code callerGone} says the caller went away (a gRPC call cancelled by its client).
+     * Generates one text per input, in input order, cancelling generation as soon as {@code callerGone}
+     * says the caller went away (a gRPC call cancelled by its client, a REST client that hung up).
      */
     public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
                                               Map<String, ?> parameters, BooleanSupplier callerGone) {
@@ -80,6 +81,11 @@ public final class TextGeneration {
 
     private List<GenerationResult> run(String model, String version, Map<String, ?> parameters, BooleanSupplier callerGone,
                                        List<Function<SamplingParams, GenerationRequest>> requests) {
+        if (requests.size() > queueCapacity) {
+            throw new ServeException(Failure.TOO_LARGE, "the request holds " + requests.size() + " prompts, more than the queue "
+                    + "can ever hold (" + queueCapacity + ", " + RuntimeContract.Setting.QUEUE_CAPACITY.label()
+                    + "); send at most " + queueCapacity + " per request");
+        }
         inFlight.enter();
         try {
             repository.requireReady(model, version);

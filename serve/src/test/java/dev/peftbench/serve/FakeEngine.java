@@ -27,6 +27,9 @@ final class FakeEngine implements EngineGateway {
     volatile boolean trickle;
     final AtomicInteger cancelled = new AtomicInteger();
     final AtomicInteger submitted = new AtomicInteger();
+    final AtomicInteger loads = new AtomicInteger();
+    /** {@code name=base+adapter} of the last load that succeeded. */
+    volatile String lastLoaded;
 
     @Override
     public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
@@ -86,9 +89,11 @@ final class FakeEngine implements EngineGateway {
 
     @Override
     public void load(String name, ModelSpec spec) {
-        if (spec.baseModel().contains("missing")) {
+        loads.incrementAndGet();
+        if (spec.baseModel().contains("missing") || (spec.adapter() != null && spec.adapter().contains("missing"))) {
             throw EngineException.notFound("no model folder or cached hub id '" + spec.baseModel() + "'");
         }
+        lastLoaded = name + "=" + spec.baseModel() + "+" + spec.adapter();
     }
 
     @Override

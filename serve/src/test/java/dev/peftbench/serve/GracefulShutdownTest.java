@@ -22,11 +22,12 @@ class GracefulShutdownTest {
         engine.delayMillis = 500;
         InferenceServer server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of("base", null))
                 .withHost("127.0.0.1").withPorts(0, 0).withRequestTimeout(Duration.ofSeconds(10)).withMaxRequestBytes(4096)
-                .withQueueCapacity(0).withShutdownGrace(Duration.ofSeconds(5)), engine).start();
+                .withQueueCapacity(1).withShutdownGrace(Duration.ofSeconds(5)), engine).start();
         server.awaitLoaded(Duration.ofSeconds(5));
         HttpClient http = HttpClient.newHttpClient();
         CompletableFuture<HttpResponse<String>> answer = http.sendAsync(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/m/infer"))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(
                         "{\"inputs\":[{\"name\":\"content\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"hi\"]}]}")).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -2,6 +2,8 @@ package dev.peftbench.serve;
 
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.serve.auth.AccessPolicy;
+import dev.peftbench.serve.auth.ApiKey;
 import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.serve.repository.ModelState;
 import org.junit.jupiter.api.Assumptions;
@@ -33,7 +35,8 @@ class GrpcCCoreClientTest {
     private static final Path SAMPLE = Path.of("..", "sample-data", "models").toAbsolutePath().normalize();
     private static final Path PROTOS = Path.of("src", "main", "proto").toAbsolutePath();
     private static final Path SCRIPT = Path.of("src", "test", "python", "grpc_c_core_client.py").toAbsolutePath();
-    private static final List<String> CHECKS = List.of("ServerLive", "ModelMetadata", "ModelInfer bytes_contents",
+    private static final String KEY = "py-key-0123456789";
+    private static final List<String> CHECKS = List.of("UNAUTHENTICATED without the key on both ports", "ServerLive", "ModelMetadata", "ModelInfer bytes_contents",
             "error codes NOT_FOUND and INVALID_ARGUMENT", "runtimeStatus", "loadModel",
             "ModelInfer through ModelMesh's model id", "unloadModel");
 
@@ -87,12 +90,13 @@ class GrpcCCoreClientTest {
         ServeConfig config = ServeConfig.defaults()
                 .withModel("peft-demo", ModelFields.of(SAMPLE.resolve("tiny-bloom").toString(),
                         SAMPLE.resolve("tiny-bloom-prompt-tuning").toString()))
-                .withHost("127.0.0.1").withPorts(0, 0).withMmeshPort(0).withShutdownGrace(Duration.ofSeconds(5));
+                .withHost("127.0.0.1").withPorts(0, 0).withMmeshPort(0).withShutdownGrace(Duration.ofSeconds(5))
+                .withAccess(new AccessPolicy(ApiKey.of(KEY, "test"), false, false));
         try (Engine engine = new Engine(EngineOptions.defaults());
              InferenceServer server = InferenceServer.start(config, engine)) {
             assertEquals(ModelState.READY, server.awaitLoaded(Duration.ofMinutes(2)).getFirst().state());
             List<String> command = new ArrayList<>(List.of(python, SCRIPT.toString(), stubs.toString(), "127.0.0.1",
-                    String.valueOf(server.grpcPort()), String.valueOf(server.mmeshPort()), "peft-demo", pulled.toString()));
+                    String.valueOf(server.grpcPort()), String.valueOf(server.mmeshPort()), "peft-demo", pulled.toString(), KEY));
             Run client = run(command, work);
             assertEquals(0, client.code(), client.output());
             for (String check : CHECKS) {

@@ -1,11 +1,19 @@
 package dev.peftbench.serve;
 
 import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.serve.cli.CommandLines;
+import dev.peftbench.serve.cli.ServeCommand;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,8 +25,25 @@ class PortInUseTest {
     }
 
     private static String startFails(ServeConfig config) {
-        return assertThrows(IllegalStateException.class, () -> InferenceServer.builder(config, new FakeEngine()).start())
+        FakeEngine engine = new FakeEngine();
+        String message = assertThrows(IllegalStateException.class, () -> InferenceServer.builder(config, engine).start())
                 .getMessage();
+        assertEquals(0, engine.loads.get(), "no model loads when a port cannot be bound");
+        return message;
+    }
+
+    @Test
+    void serveEndsWithOneErrorLineAndExitOneOnATakenPort() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            StringWriter err = new StringWriter();
+            CommandLine cli = CommandLines.of(new ServeCommand());
+            cli.setErr(new PrintWriter(err));
+            int code = cli.execute("--model", "../sample-data/models/tiny-bloom", "--http-port",
+                    String.valueOf(taken.getLocalPort()), "--grpc-port", "0");
+            assertEquals(1, code);
+            assertEquals(List.of("error: cannot listen for v2 REST on 127.0.0.1:" + taken.getLocalPort()
+                    + ": Address already in use"), err.toString().lines().toList());
+        }
     }
 
     @Test

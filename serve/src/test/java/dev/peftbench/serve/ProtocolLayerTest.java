@@ -21,8 +21,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +45,7 @@ class ProtocolLayerTest {
     static void start() throws Exception {
         ServeConfig config = ServeConfig.defaults().withModel("m", ModelFields.of("base", null)).withHost("127.0.0.1")
                 .withPorts(0, 0).withGrpcMaxMessageBytes(1024).withRequestTimeout(Duration.ofSeconds(2))
-                .withMaxRequestBytes(4096).withQueueCapacity(0).withShutdownGrace(Duration.ofSeconds(5));
+                .withMaxRequestBytes(4096).withQueueCapacity(1).withShutdownGrace(Duration.ofSeconds(5));
         server = InferenceServer.builder(config, ENGINE).start();
         server.awaitLoaded(Duration.ofSeconds(10));
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
@@ -64,6 +66,7 @@ class ProtocolLayerTest {
 
     private HttpResponse<String> post(String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -161,6 +164,7 @@ class ProtocolLayerTest {
         int before = ENGINE.cancelled.get();
         HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/m/generate_stream"))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"text_input\": \"hi\"}")).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(r.body()))) {
@@ -193,16 +197,73 @@ class ProtocolLayerTest {
     }
 
     @Test
-    void modelThatFailsToLoadLeavesServerUpAndReportsTheReason() throws Exception {
+    void aNewNameThatFailsToLoadIsNotRegisteredAndLeavesReadinessAlone() throws Exception {
         HttpResponse<String> load = post("/v2/repository/models/broken/load",
-                "{\"parameters\": {\"base_model\": \"missing-model\"}}");
+                "{\"parameters\": {\"base_model\": \"org/missing-model\"}}");
         assertEquals(400, load.statusCode(), load.body());
+        assertTrue(load.body().contains("org/missing-model"), load.body());
         HttpResponse<String> ready = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/broken/ready")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertEquals(503, ready.statusCode());
-        assertTrue(ready.body().contains("missing-model"), ready.body());
+        assertEquals(404, ready.statusCode(), ready.body());
+        HttpResponse<String> serverReady = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, serverReady.statusCode(), serverReady.body());
         assertEquals(200, post("/v2/models/m/infer", INFER).statusCode());
-        post("/v2/repository/models/broken/unload", "");
+    }
+
+    @Test
+    void integersThatDoNotFitAreRefusedNotWrapped() throws Exception {
+        HttpResponse<String> r = post("/v2/models/m/generate",
+                "{\"text_input\":\"hi\",\"parameters\":{\"max_new_tokens\":18446744073709551621}}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("out of range"), r.body());
+        assertEquals(400, post("/v2/models/m/generate",
+                "{\"text_input\":\"hi\",\"parameters\":{\"max_new_tokens\":\"18446744073709551621\"}}").statusCode());
+        assertEquals(400, post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":1e30}").statusCode());
+        assertEquals(400, post("/v1/completions", "{\"prompt\":\"hi\",\"n\":4294967297}").statusCode());
+    }
+
+    @Test
+    void aShapeWhoseProductOverflowsIs400() throws Exception {
+        HttpResponse<String> r = post("/v2/models/m/infer",
+                "{\"inputs\":[{\"name\":\"c\",\"shape\":[4611686018427387904,4],\"datatype\":\"BYTES\",\"data\":[\"x\"]}]}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("64 bits"), r.body());
+    }
+
+    @Test
+    void morePromptsThanTheQueueCanEverHoldIs413() throws Exception {
+        HttpResponse<String> r = post("/v2/models/m/infer",
+                "{\"inputs\":[{\"name\":\"c\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}");
+        assertEquals(413, r.statusCode(), r.body());
+        assertTrue(r.body().contains("--queue-capacity"), r.body());
+        assertTrue(r.headers().firstValue("Retry-After").isEmpty(), "retrying cannot help");
+    }
+
+    @Test
+    void messagesNameNoJavaClasses() throws Exception {
+        HttpResponse<String> deep = post("/v2/repository/index", "[".repeat(2000) + "]".repeat(2000));
+        assertEquals(400, deep.statusCode(), deep.body());
+        HttpResponse<String> bad = post("/v2/models/m/infer", "{\"inputs\": [}");
+        assertEquals(400, bad.statusCode(), bad.body());
+        for (String body : List.of(deep.body(), bad.body())) {
+            assertFalse(body.matches("(?s).*(Exception|Constraints|\\bcom\\.|\\bjava\\.).*"), body);
+        }
+    }
+
+    @Test
+    void aStreamWhoseTokensKeepComingEndsAtTheRequestTimeout() throws Exception {
+        ENGINE.hang = true;
+        ENGINE.trickle = true;
+        long start = System.nanoTime();
+        HttpResponse<String> r = post("/v2/models/m/generate_stream", "{\"text_input\": \"hi\"}");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(200, r.statusCode());
+        assertTrue(seconds > 1.8 && seconds < 3.5, "the stream ran " + seconds + " s with a 2 s timeout");
+        String[] events = r.body().strip().split("\n\n");
+        assertTrue(events.length > 20, "tokens kept coming: " + events.length);
+        assertTrue(events[events.length - 1].contains("timed out"), events[events.length - 1]);
     }
 }

@@ -6,7 +6,11 @@ import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.serve.RuntimeContract.Setting;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -115,5 +119,52 @@ class ServeConfigTest {
                 () -> ServeConfig.resolve(Map.of(Setting.GRPC_PORT, "x"), Map.of())).getMessage());
         assertEquals("MLSERVER_GRPC_PORT must be an integer, got 'x'", assertThrows(IllegalArgumentException.class,
                 () -> ServeConfig.resolve(NO_FLAGS, Map.of("MLSERVER_GRPC_PORT", "x"))).getMessage());
+    }
+
+    @Test
+    void serveListensOnThisMachineOnlyUnlessToldOtherwise() {
+        assertEquals(RuntimeContract.LOOPBACK, ServeConfig.resolve(NO_FLAGS, Map.of()).host());
+        assertEquals("0.0.0.0", ServeConfig.resolve(NO_FLAGS, RuntimeContract.imageEnvironment(false, false)).host(),
+                "the runtime image's environment keeps every interface");
+        assertEquals("0.0.0.0", ServeConfig.resolve(Map.of(Setting.HOST, "0.0.0.0"), Map.of()).host());
+    }
+
+    @Test
+    void aQueueThatHoldsNothingIsRefused() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(Map.of(Setting.QUEUE_CAPACITY, "0"), Map.of()));
+        assertTrue(e.getMessage().contains("--queue-capacity") && e.getMessage().contains(">= 1"), e.getMessage());
+    }
+
+    @Test
+    void theApiKeyComesFromAFlagTheEnvironmentOrAFileAndNeverShows(@TempDir Path dir) throws Exception {
+        assertFalse(ServeConfig.resolve(NO_FLAGS, Map.of()).access().keyRequired());
+        ServeConfig fromEnv = ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_API_KEY", "from-env-123"));
+        assertTrue(fromEnv.access().key().acceptsAuthorization("Bearer from-env-123"));
+        assertFalse(fromEnv.toString().contains("from-env-123"), fromEnv.toString());
+        Path file = Files.writeString(dir.resolve("key"), "from-secret-456\n");
+        ServeConfig fromFile = ServeConfig.resolve(Map.of(Setting.API_KEY_FILE, file.toString()), Map.of());
+        assertTrue(fromFile.access().key().acceptsAuthorization("Bearer from-secret-456"), "the file's newline is not part of the key");
+        var both = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(
+                Map.of(Setting.API_KEY, "a-key"), Map.of("PEFTBENCH_API_KEY_FILE", file.toString())));
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
+        var missing = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(
+                Map.of(Setting.API_KEY_FILE, dir.resolve("nope").toString()), Map.of()));
+        assertTrue(missing.getMessage().contains("--api-key-file"), missing.getMessage());
+        assertTrue(ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_API_KEY", "k-1", "PEFTBENCH_PROTECT_PROBES", "true",
+                "PEFTBENCH_TRUST_LOOPBACK", "true")).access().protectProbes());
+    }
+
+    @Test
+    void repositorySettingsAreRead(@TempDir Path dir) {
+        ServeConfig c = ServeConfig.resolve(Map.of(Setting.ALLOW_LOAD_FROM, dir.toString(), Setting.REPOSITORY_API, "false",
+                Setting.ALLOW_HUB_IDS, "false", Setting.MAX_MODELS, "3"), Map.of());
+        assertEquals(List.of(dir), c.loads().allowedRoots());
+        assertFalse(c.loads().enabled());
+        assertFalse(c.loads().hubIds());
+        assertEquals(3, c.loads().maxModels());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(Map.of(Setting.ALLOW_LOAD_FROM, dir.resolve("nope").toString()), Map.of()));
+        assertTrue(e.getMessage().contains("--allow-load-from"), e.getMessage());
     }
 }

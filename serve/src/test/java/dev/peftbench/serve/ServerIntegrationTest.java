@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.serve.repository.LoadPolicy;
 import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.serve.repository.ModelState;
 import dev.peftbench.serve.repository.ModelStatus;
@@ -74,6 +75,7 @@ class ServerIntegrationTest {
                 .withModel(MODEL, ModelFields.of(SAMPLE.resolve("models/tiny-bloom").toString(),
                         SAMPLE.resolve("models/tiny-bloom-prompt-tuning").toString()))
                 .withHost("127.0.0.1").withPorts(0, 0).withGrpcMaxMessageBytes(-1).withMaxRequestBytes(64 * 1024)
+                .withLoads(LoadPolicy.DEFAULT.withRoots(List.of(SAMPLE)))
                 .withShutdownGrace(Duration.ofSeconds(10));
         server = InferenceServer.start(config, engine);
         List<ModelStatus> models = server.awaitLoaded(Duration.ofMinutes(2));
@@ -267,17 +269,28 @@ class ServerIntegrationTest {
     }
 
     @Test
-    void modelThatFailsToLoadIsReportedNotReadyAndTheServerStaysUp() throws Exception {
+    void aFailedReloadKeepsTheModelServingAndAFailedNewNameIsNotRegistered() throws Exception {
+        String before = post("/v2/models/" + MODEL + "/infer", dataRequest("same")).body();
+        HttpResponse<String> reload = post("/v2/repository/models/" + MODEL + "/load", "{\"parameters\":{\"adapter\":\""
+                + SAMPLE.resolve("no-such-adapter") + "\"}}");
+        assertJsonError(reload, 400);
+        assertTrue(reload.body().contains("no-such-adapter"), reload.body());
+        assertEquals(200, get("/v2/health/ready").statusCode(), "a failed reload leaves readiness alone");
+        assertEquals(200, get("/v2/models/" + MODEL + "/ready").statusCode());
+        assertEquals(before, post("/v2/models/" + MODEL + "/infer", dataRequest("same")).body(),
+                "the previous adapter still serves");
+        assertEquals(200, post("/v2/repository/models/" + MODEL + "/load", "{}").statusCode(),
+                "a later plain load keeps the settings that served, not the failed ones");
+        assertEquals(before, post("/v2/models/" + MODEL + "/infer", dataRequest("same")).body());
+
         String name = "broken-demo";
         HttpResponse<String> load = post("/v2/repository/models/" + name + "/load", "{\"parameters\":{\"base_model\":\""
                 + SAMPLE.resolve("models/tiny-bloom") + "\",\"adapter\":\"" + SAMPLE.resolve("no-such-adapter") + "\"}}");
         assertJsonError(load, 400);
-        HttpResponse<String> ready = get("/v2/models/" + name + "/ready");
-        assertEquals(503, ready.statusCode());
-        assertTrue(ready.body().contains("no-such-adapter"), ready.body());
-        assertTrue(post("/v2/repository/index", "").body().contains("\"state\":\"UNAVAILABLE\""));
+        assertEquals(404, get("/v2/models/" + name + "/ready").statusCode());
+        assertFalse(post("/v2/repository/index", "").body().contains(name));
+        assertEquals(200, get("/v2/health/ready").statusCode());
         assertEquals(200, post("/v2/models/" + MODEL + "/infer", dataRequest("still up")).statusCode());
-        assertEquals(200, post("/v2/repository/models/" + name + "/unload", "").statusCode());
     }
 
     @Test

@@ -33,6 +33,7 @@ public final class PublishPageController {
     @FXML private ChoiceBox<String> backendChoice;
     @FXML private TextField storageKeyField;
     @FXML private TextField storagePathField;
+    @FXML private TextField apiKeySecretField;
     @FXML private CheckBox gatewayCheck;
     @FXML private CheckBox nativeRuntimeCheck;
     @FXML private CheckBox buildImageCheck;
@@ -71,6 +72,7 @@ public final class PublishPageController {
         backendChoice.valueProperty().bindBidirectional(publish.backendProperty());
         storageKeyField.textProperty().bindBidirectional(publish.storageKeyProperty());
         storagePathField.textProperty().bindBidirectional(publish.storagePathProperty());
+        apiKeySecretField.textProperty().bindBidirectional(publish.apiKeySecretProperty());
         gatewayCheck.selectedProperty().bindBidirectional(publish.gatewayProperty());
         nativeRuntimeCheck.selectedProperty().bindBidirectional(publish.nativeRuntimeProperty());
         createNamespaceCheck.selectedProperty().bindBidirectional(publish.createNamespaceProperty());

@@ -62,6 +62,8 @@ public final class PublishViewModel {
     private final StringProperty device = new SimpleStringProperty(SERVER_DEFAULT);
     private final StringProperty storageKey = new SimpleStringProperty();
     private final StringProperty storagePath = new SimpleStringProperty();
+    /** {@code SECRET[:KEY]} whose value the runtime wants as its API key; empty = none. */
+    private final StringProperty apiKeySecret = new SimpleStringProperty("");
     private final BooleanProperty gateway = new SimpleBooleanProperty();
     private final BooleanProperty nativeRuntime = new SimpleBooleanProperty();
     private final BooleanProperty createNamespace = new SimpleBooleanProperty();
@@ -94,7 +96,7 @@ public final class PublishViewModel {
         createNamespace.set(saved.createNamespace());
         contexts.setAll(cluster.contexts());
         for (Observable field : new Observable[] {context, namespace, image, runtimeName, serviceName, baseModel, adapter,
-                dtype, backend, device, storageKey, storagePath, gateway, nativeRuntime}) {
+                dtype, backend, device, storageKey, storagePath, gateway, nativeRuntime, apiKeySecret}) {
             field.addListener(o -> updatePreview());
         }
         updatePreview();
@@ -107,7 +109,8 @@ public final class PublishViewModel {
         return new PublishPlan(context.get(), namespace.get(), runtimeName.get(), serviceName.get(), image.get(),
                 PublishPlan.ModelFormat.PEFT, baseModel.get(), adapter.get(), null, compute, PublishPlan.ServerSettings.REFERENCE,
                 PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT,
-                new PublishPlan.Storage(storageKey.get(), storagePath.get()), gateway.get(), nativeRuntime.get());
+                new PublishPlan.Storage(storageKey.get(), storagePath.get()), gateway.get(), nativeRuntime.get(),
+                PublishPlan.ApiKeySecret.parse(apiKeySecret.get()));
     }
 
     /** The choice parsed as the server parses it, or null for the server's default. */
@@ -253,6 +256,8 @@ public final class PublishViewModel {
     public StringProperty deviceProperty() { return device; }
     public StringProperty storageKeyProperty() { return storageKey; }
     public StringProperty storagePathProperty() { return storagePath; }
+
+    public StringProperty apiKeySecretProperty() { return apiKeySecret; }
     public BooleanProperty gatewayProperty() { return gateway; }
     public BooleanProperty nativeRuntimeProperty() { return nativeRuntime; }
     public BooleanProperty createNamespaceProperty() { return createNamespace; }

@@ -3,6 +3,8 @@ package dev.peftbench.ui.serve;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.serve.InferenceServer;
 import dev.peftbench.serve.ServeConfig;
+import dev.peftbench.serve.auth.AccessPolicy;
+import dev.peftbench.serve.auth.ApiKey;
 import dev.peftbench.serve.ServedRequest;
 import dev.peftbench.serve.metrics.MetricsSnapshot;
 import dev.peftbench.serve.repository.ModelStatus;
@@ -30,6 +32,8 @@ import javafx.util.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -63,6 +67,9 @@ public final class ServeViewModel {
     private final Timeline poller;
     private final ObservableStringValue promptInput;
     private InferenceServer server;
+    /** The running server's API key, shown in the curl command. */
+    private volatile String apiKey;
+    private static final SecureRandom RANDOM = new SecureRandom();
     /** Where the served models stood once the server started; written by the start task, read after it. */
     private volatile List<ModelStatus> modelsAtStart = List.of();
 
@@ -95,9 +102,12 @@ public final class ServeViewModel {
         ServeConfig config;
         try {
             // No ModelMesh in front of a desktop server: its runtime SPI port stays closed (the default).
+            // a fresh key per start: other users and web pages on this machine cannot use the server
+            apiKey = newApiKey();
             config = ServeConfig.defaults().withHost(HOST)
                     .withPorts(port("HTTP port", httpPort.get()), port("gRPC port", grpcPort.get()))
-                    .withShutdownGrace(SHUTDOWN_GRACE);
+                    .withShutdownGrace(SHUTDOWN_GRACE)
+                    .withAccess(new AccessPolicy(ApiKey.of(apiKey, "the workbench's key"), false, false));
         } catch (IllegalArgumentException e) {
             error.set("Check the ports: " + e.getMessage());
             return;
@@ -150,7 +160,14 @@ public final class ServeViewModel {
     /** The reference request for the running server, the served model and the Prompt page's input. */
     public CurlCommand curlCommand() {
         return CurlCommand.infer("localhost", boundHttpPort.get(), servedModel.get(),
-                promptInput.get() == null ? "" : promptInput.get());
+                promptInput.get() == null ? "" : promptInput.get(), apiKey);
+    }
+
+    /** 192 random bits, URL-safe base64: a header carries it as it is. */
+    private static String newApiKey() {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /** Stops the server gracefully (in-flight requests finish, a few seconds at most), off the FX thread. */

@@ -110,6 +110,18 @@ class PublishPageTest {
         assertTrue(robot.lookup("#publishButton").query().isDisabled());
     }
 
+    @Test
+    void anApiKeySecretIsReferencedInThePreviewNeverItsValue(FxRobot robot) {
+        replace(robot, "#imageField", "registry.example/peft-workbench:0.1");
+        replace(robot, "#apiKeySecretField", "peft-key");
+        String yaml = robot.lookup("#yamlArea").queryAs(TextArea.class).getText();
+        assertTrue(yaml.contains("PEFTBENCH_API_KEY") && yaml.contains("secretKeyRef") && yaml.contains("peft-key"), yaml);
+        replace(robot, "#apiKeySecretField", "Bad_Secret");
+        String error = robot.lookup("#planErrorLabel").queryAs(Label.class).getText();
+        assertTrue(error.contains("API key Secret name"), error);
+        replace(robot, "#apiKeySecretField", "");
+    }
+
     private static GenericKubernetesResource isvc() {
         return client.genericKubernetesResources(ResourceKinds.INFERENCE_SERVICE).inNamespace("modelmesh-serving")
                 .withName("peft-demo").get();

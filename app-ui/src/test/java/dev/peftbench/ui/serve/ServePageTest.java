@@ -73,13 +73,19 @@ class ServePageTest {
         assertEquals(ServerState.RUNNING, window.serve().stateProperty().get(), window.serve().errorProperty().get());
 
         String curl = robot.lookup("#curlArea").queryAs(TextArea.class).getText();
-        Matcher parts = Pattern.compile("curl -s -X POST (\\S+) .*-d '(.*)'", Pattern.DOTALL).matcher(curl);
+        Matcher parts = Pattern.compile("curl -s -X POST (\\S+) .*-H 'Authorization: Bearer (\\S+)'.*-d '(.*)'",
+                Pattern.DOTALL).matcher(curl);
         assertTrue(parts.find(), curl);
         HttpResponse<String> answer;
         try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> withoutKey = http.send(HttpRequest.newBuilder(URI.create(parts.group(1)))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(parts.group(3))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, withoutKey.statusCode(), "the workbench's server wants its key");
             answer = http.send(HttpRequest.newBuilder(URI.create(parts.group(1)))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(parts.group(2))).build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Authorization", "Bearer " + parts.group(2))
+                    .POST(HttpRequest.BodyPublishers.ofString(parts.group(3))).build(), HttpResponse.BodyHandlers.ofString());
         }
 
         assertEquals(200, answer.statusCode(), answer.body());

@@ -395,7 +395,8 @@ final class HubClient implements AutoCloseable {
             return new IOException("unknown host " + settings.endpoint().getHost()
                     + " (no network? behind a proxy? set HF_ENDPOINT, or HF_HUB_OFFLINE=1 to use the cache only)", e);
         }
-        String what = e instanceof HttpTimeoutException ? "timed out" : e.getMessage() != null ? e.getMessage() : e.toString();
+        String what = e instanceof HttpTimeoutException ? "timed out" : e instanceof java.net.ConnectException ? "no connection"
+                : e.getMessage() != null ? e.getMessage() : "a network error";
         return new Transient(what, e);
     }
 

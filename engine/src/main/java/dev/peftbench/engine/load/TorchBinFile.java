@@ -23,6 +23,13 @@ import java.util.zip.ZipFile;
  */
 public final class TorchBinFile implements WeightSource {
 
+    /**
+     * The largest data.pkl read: a state dict's pickle holds names and shapes only (tens of KB for a
+     * 7B model), so anything near this is not a state dict, and a compressed entry that inflates past
+     * it (a zip bomb) is refused before it fills memory.
+     */
+    static final long MAX_PICKLE_BYTES = 64L << 20;
+
     private final Path file;
     private final ZipFile zip;
     private final String prefix;
@@ -62,9 +69,15 @@ public final class TorchBinFile implements WeightSource {
                 throw EngineException.loadFailed(file + " has no data.pkl: not a torch state dict");
             }
             String prefix = pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
+            if (pickle.getSize() > MAX_PICKLE_BYTES) {
+                throw tooLargePickle(file, pickle.getSize());
+            }
             byte[] bytes;
             try (InputStream in = zip.getInputStream(pickle)) {
-                bytes = in.readAllBytes();
+                bytes = in.readNBytes((int) MAX_PICKLE_BYTES + 1);
+            }
+            if (bytes.length > MAX_PICKLE_BYTES) {
+                throw tooLargePickle(file, bytes.length);
             }
             Map<String, TorchPickleReader.TensorRef> tensors = TorchPickleReader.read(file.toString(), bytes);
             for (var e : tensors.entrySet()) {
@@ -74,10 +87,15 @@ public final class TorchBinFile implements WeightSource {
         } catch (IOException e) {
             closeQuietly(zip);
             throw EngineException.loadFailed("cannot read " + file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             closeQuietly(zip);
             throw e;
         }
+    }
+
+    private static EngineException tooLargePickle(Path file, long size) {
+        return EngineException.loadFailed(file.getFileName() + "'s data.pkl is " + (size > MAX_PICKLE_BYTES ? "over " : "")
+                + MAX_PICKLE_BYTES + " bytes: a state dict's index is far smaller, so this is not one");
     }
 
     /** Row-major contiguous, inside its storage, storage present at its full size. */

@@ -87,7 +87,7 @@ final class TorchPickleReader {
                     case 'j' -> push(memo.get(in.getInt()));
                     case 'X' -> push(string(in.getInt()));
                     case 0x8c -> push(string(in.get() & 0xFF));
-                    case 0x8d -> push(string(Math.toIntExact(in.getLong())));
+                    case 0x8d -> push(string(in.getLong()));
                     case 'J' -> push((long) in.getInt());
                     case 'K' -> push((long) (in.get() & 0xFF));
                     case 'M' -> push((long) (in.getShort() & 0xFFFF));
@@ -139,9 +139,10 @@ final class TorchPickleReader {
                     default -> throw refuse(String.format("pickle opcode 0x%02x", op));
                 }
             }
-        } catch (java.nio.BufferUnderflowException | ClassCastException | IndexOutOfBoundsException e) {
-            throw new EngineException(EngineException.Kind.LOAD_FAILED, source + " is not a readable torch state dict ("
-                    + e.getClass().getSimpleName() + ")");
+        } catch (java.nio.BufferUnderflowException e) {
+            throw malformed("it ends in the middle of an instruction");
+        } catch (ClassCastException | IndexOutOfBoundsException e) {
+            throw malformed("an instruction finds values of the wrong kind or too few of them");
         }
     }
 
@@ -197,15 +198,26 @@ final class TorchPickleReader {
                 + " that is not part of a tensor state dict; only tensors are read from .bin files, nothing is executed");
     }
 
+    private EngineException malformed(String why) {
+        return new EngineException(EngineException.Kind.LOAD_FAILED, source + " is not a readable torch state dict: "
+                + why + " (at byte " + in.position() + ")");
+    }
+
     private void push(Object o) {
         stack.add(o);
     }
 
     private Object pop() {
+        if (stack.isEmpty()) {
+            throw malformed("it takes a value from an empty stack");
+        }
         return stack.removeLast();
     }
 
     private Object peek() {
+        if (stack.isEmpty()) {
+            throw malformed("it uses a value from an empty stack");
+        }
         return stack.getLast();
     }
 
@@ -220,6 +232,9 @@ final class TorchPickleReader {
     }
 
     private List<Object> tuple(int n) {
+        if (stack.size() < n) {
+            throw malformed("it builds a tuple of " + n + " from " + stack.size() + " values");
+        }
         List<Object> items = new ArrayList<>(stack.subList(stack.size() - n, stack.size()));
         stack.subList(stack.size() - n, stack.size()).clear();
         return Collections.unmodifiableList(items);
@@ -241,12 +256,16 @@ final class TorchPickleReader {
         throw refuse("an APPEND on " + o);
     }
 
-    private String string(int length) {
+    private String string(long length) {
         return new String(bytes(length), StandardCharsets.UTF_8);
     }
 
-    private byte[] bytes(int length) {
-        byte[] b = new byte[length];
+    /** A length read from the file is checked against what is left before anything is allocated. */
+    private byte[] bytes(long length) {
+        if (length < 0 || length > in.remaining()) {
+            throw malformed("it announces " + length + " bytes where " + in.remaining() + " remain");
+        }
+        byte[] b = new byte[(int) length];
         in.get(b);
         return b;
     }

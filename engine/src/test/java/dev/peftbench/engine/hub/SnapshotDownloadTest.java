@@ -210,6 +210,18 @@ class SnapshotDownloadTest {
     }
 
     @Test
+    void aHubThatRefusesConnectionsIsReportedInWordsWithoutJavaClassNames() throws IOException {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        HubSettings refused = new HubSettings(java.net.URI.create("http://127.0.0.1:" + closedPort), null, List.of(cache()), false);
+        EngineException e = assertThrows(EngineException.class, () -> pull(refused, "org/model", "main", FileSelection.FOR_LOAD));
+        assertTrue(e.getMessage().contains("no connection"), e.getMessage());
+        assertFalse(e.getMessage().contains("java."), e.getMessage());
+    }
+
+    @Test
     void anUnknownRepositoryOrRevisionIsNotFoundNamingIdAndRevision() {
         hub.serve("org/model", MODEL);
 

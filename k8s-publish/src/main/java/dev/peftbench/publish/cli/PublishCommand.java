@@ -69,6 +69,10 @@ public final class PublishCommand implements Callable<Integer> {
     java.nio.file.Path bakeModel;
     @Option(names = "--bake-adapter", description = "Adapter folder to copy into the image (with --model-source baked).")
     java.nio.file.Path bakeAdapter;
+    @Option(names = "--api-key-secret", description = "SECRET[:KEY] (key default api-key): the runtime wants this Secret's value "
+            + "as its API key (PEFTBENCH_API_KEY from a secretKeyRef); create it with kubectl create secret generic SECRET "
+            + "--from-literal=api-key=...")
+    String apiKeySecret;
     @Option(names = "--native-runtime", description = "The server speaks ModelMesh's runtime SPI itself on 8085: no builtInAdapter sidecar, no dummy model name.")
     boolean nativeRuntime;
     @Option(names = "--dtype", description = "PEFTBENCH_DTYPE for the runtime: float32 or bfloat16 (cpu backend; bfloat16 is "
@@ -151,6 +155,6 @@ public final class PublishCommand implements Callable<Integer> {
         return new PublishPlan(context, namespace, runtimeName, name, img, PublishPlan.ModelFormat.PEFT, base,
                 peft == null || ModelFields.NO_ADAPTER.equalsIgnoreCase(peft) ? null : peft, textColumn, compute,
                 PublishPlan.ServerSettings.REFERENCE, PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT,
-                storage, gateway, nativeRuntime);
+                storage, gateway, nativeRuntime, PublishPlan.ApiKeySecret.parse(apiKeySecret));
     }
 }

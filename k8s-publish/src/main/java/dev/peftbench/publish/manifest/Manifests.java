@@ -95,6 +95,12 @@ public final class Manifests {
         if (p.compute().device() != null) {
             env.add(env(Setting.DEVICE, p.compute().device().name().toLowerCase(Locale.ROOT)));
         }
+        if (p.apiKey() != null) {
+            // the key comes from the Secret at start; ModelMesh and its adapter call over localhost without one
+            env.add(map("name", Setting.API_KEY.env(), "valueFrom",
+                    map("secretKeyRef", map("name", p.apiKey().name(), "key", p.apiKey().key()))));
+            env.add(env(Setting.TRUST_LOOPBACK, "true"));
+        }
         Map<String, Object> resources = map(
                 "requests", map("cpu", p.resources().cpuRequest(), "memory", p.resources().memoryRequest()),
                 "limits", map("cpu", p.resources().cpuLimit(), "memory", p.resources().memoryLimit()));

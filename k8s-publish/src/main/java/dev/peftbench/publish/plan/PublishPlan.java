@@ -18,11 +18,12 @@ import java.util.regex.Pattern;
  * @param textColumn DATASET_TEXT_COLUMN_NAME for the runtime; null leaves the variable out (server default)
  * @param nativeRuntime the server answers ModelMesh's runtime SPI itself on {@value RuntimeContract#MMESH_PORT}: no
  *                      builtInAdapter sidecar, no dummy model name (else the reference's MLServer adapter layout)
+ * @param apiKey        the Secret key holding the runtime's API key; null = the runtime wants none
  */
 public record PublishPlan(String context, String namespace, String runtimeName, String serviceName, String image,
                           ModelFormat modelFormat, String baseModel, String adapter, String textColumn, Compute compute,
                           ServerSettings server, Resources resources, AdapterSettings adapterSettings, Storage storage,
-                          boolean gateway, boolean nativeRuntime) {
+                          boolean gateway, boolean nativeRuntime, ApiKeySecret apiKey) {
 
     /** DNS-1123 label: what Kubernetes accepts for namespaces and what KServe accepts for names. */
     private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -111,6 +112,35 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
         public static final AdapterSettings DEFAULT = new AdapterSettings(RuntimeContract.GRPC_PORT, 134217728L, 90000L);
     }
 
+    /**
+     * The Secret (and the key in it) whose value becomes the runtime's {@code PEFTBENCH_API_KEY} through a
+     * {@code secretKeyRef}, so the key is in no manifest: {@code kubectl create secret generic NAME --from-literal=KEY=...}.
+     */
+    public record ApiKeySecret(String name, String key) {
+        public static final String DEFAULT_KEY = "api-key";
+        private static final Pattern SECRET_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
+
+        public ApiKeySecret {
+            subdomain("API key Secret name", name);
+            if (key == null || key.isBlank()) {
+                key = DEFAULT_KEY;
+            }
+            if (key.length() > 253 || !SECRET_KEY.matcher(key).matches()) {
+                throw new IllegalArgumentException("API key Secret key '" + key + "' must be letters, digits, '-', '_' or '.'");
+            }
+        }
+
+        /** {@code NAME} or {@code NAME:KEY}; null or blank = none. */
+        public static ApiKeySecret parse(String text) {
+            if (text == null || text.isBlank()) {
+                return null;
+            }
+            int colon = text.indexOf(':');
+            return colon < 0 ? new ApiKeySecret(text.trim(), null)
+                    : new ApiKeySecret(text.substring(0, colon).trim(), text.substring(colon + 1).trim());
+        }
+    }
+
     /** Where ModelMesh pulls the model from: a key of the storage-config Secret and a path. */
     public record Storage(String key, String path) {
         public Storage {
@@ -151,16 +181,31 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
         }
     }
 
+    /** A plan whose runtime wants no API key. */
+    public PublishPlan(String context, String namespace, String runtimeName, String serviceName, String image,
+                       ModelFormat modelFormat, String baseModel, String adapter, String textColumn, Compute compute,
+                       ServerSettings server, Resources resources, AdapterSettings adapterSettings, Storage storage,
+                       boolean gateway, boolean nativeRuntime) {
+        this(context, namespace, runtimeName, serviceName, image, modelFormat, baseModel, adapter, textColumn, compute,
+                server, resources, adapterSettings, storage, gateway, nativeRuntime, null);
+    }
+
     /** The same plan running another image (e.g. the digest of a fresh build). */
     public PublishPlan withImage(String newImage) {
         return new PublishPlan(context, namespace, runtimeName, serviceName, newImage, modelFormat, baseModel, adapter,
-                textColumn, compute, server, resources, adapterSettings, storage, gateway, nativeRuntime);
+                textColumn, compute, server, resources, adapterSettings, storage, gateway, nativeRuntime, apiKey);
     }
 
     /** The same plan with the engine run another way. */
     public PublishPlan withCompute(Compute newCompute) {
         return new PublishPlan(context, namespace, runtimeName, serviceName, image, modelFormat, baseModel, adapter,
-                textColumn, newCompute, server, resources, adapterSettings, storage, gateway, nativeRuntime);
+                textColumn, newCompute, server, resources, adapterSettings, storage, gateway, nativeRuntime, apiKey);
+    }
+
+    /** The same plan with the runtime's API key from a Secret (null: none). */
+    public PublishPlan withApiKey(ApiKeySecret secret) {
+        return new PublishPlan(context, namespace, runtimeName, serviceName, image, modelFormat, baseModel, adapter,
+                textColumn, compute, server, resources, adapterSettings, storage, gateway, nativeRuntime, secret);
     }
 
     /** The reference deployment's values with the given image. */

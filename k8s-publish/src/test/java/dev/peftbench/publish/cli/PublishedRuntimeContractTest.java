@@ -19,6 +19,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What {@code publish} writes is what {@code serve} reads: for each way of publishing, the
@@ -47,10 +48,13 @@ class PublishedRuntimeContractTest {
         Map<String, String> env = new LinkedHashMap<>(RuntimeContract.imageEnvironment(bakedModel, bakedAdapter));
         Map<String, Object> container = ((List<Map<String, Object>>) runtimeSpec(plan).get("containers")).getFirst();
         for (Map<String, Object> variable : (List<Map<String, Object>>) container.get("env")) {
-            env.put((String) variable.get("name"), (String) variable.get("value"));
+            // the kubelet puts a Secret's value in place of a secretKeyRef
+            env.put((String) variable.get("name"), variable.containsKey("valueFrom") ? SECRET_VALUE : (String) variable.get("value"));
         }
         return ServeConfig.resolve(Map.of(), env);
     }
+
+    private static final String SECRET_VALUE = "the-secret-value-42";
 
     private static int port(Object endpoint) {
         return Integer.parseInt(((String) endpoint).substring("port:".length()));
@@ -101,5 +105,21 @@ class PublishedRuntimeContractTest {
         assertEquals(RuntimeContract.BAKED_ADAPTER_DIR, c.model().adapterToLoad());
         assertEquals(RuntimeContract.MMESH_PORT, c.mmeshPort());
         assertEquals(port(runtimeSpec(plan).get("grpcDataEndpoint")), c.grpcPort());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void anApiKeySecretBecomesTheRuntimesKeyAndModelMeshsLocalCallsStayIn() {
+        PublishPlan plan = plan("--image", "registry.example/peft:1", "--native-runtime", "--api-key-secret", "peft-key");
+        Map<String, Object> container = ((List<Map<String, Object>>) runtimeSpec(plan).get("containers")).getFirst();
+        Map<String, Object> keyVariable = ((List<Map<String, Object>>) container.get("env")).stream()
+                .filter(v -> v.get("name").equals("PEFTBENCH_API_KEY")).findFirst().orElseThrow();
+        assertEquals(Map.of("secretKeyRef", Map.of("name", "peft-key", "key", "api-key")), keyVariable.get("valueFrom"));
+        ServeConfig c = served(plan, false, false);
+        assertTrue(c.access().key().acceptsAuthorization("Bearer " + SECRET_VALUE));
+        assertTrue(c.access().trustLoopback(), "ModelMesh calls the runtime over localhost without the key");
+        assertFalse(Manifests.yaml(plan).contains(SECRET_VALUE));
+        assertEquals("other", plan("--image", "registry.example/peft:1", "--api-key-secret", "peft-key:other").apiKey().key());
+        assertNull(plan("--image", "registry.example/peft:1").apiKey());
     }
 }

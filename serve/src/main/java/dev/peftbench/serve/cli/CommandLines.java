@@ -18,8 +18,22 @@ public final class CommandLines {
     private CommandLines() {
     }
 
+    /** The JDK's setting for how many carrier threads run virtual threads (default: one per core). */
+    static final String CARRIERS = "jdk.virtualThreadScheduler.parallelism";
+    /**
+     * Carriers for virtual threads at least, whatever the core count: a virtual thread busy computing
+     * (parsing a large request) is never preempted, so with one carrier per core a few large requests
+     * would hold them all and the health probes would wait; with more carriers than cores the operating
+     * system shares the cores among them.
+     */
+    static final int MIN_CARRIERS = 8;
+
     /** {@code root} as a process: one log output for the whole process, the error printing, the exit code. */
     public static void main(Object root, String[] args) {
+        // before the first virtual thread: the JDK reads it once, when it creates its scheduler
+        if (System.getProperty(CARRIERS) == null) {
+            System.setProperty(CARRIERS, String.valueOf(Math.max(MIN_CARRIERS, Runtime.getRuntime().availableProcessors())));
+        }
         // Helidon logs through java.util.logging; one log format for the whole process
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();

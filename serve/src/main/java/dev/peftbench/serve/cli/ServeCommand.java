@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.File;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +28,8 @@ public final class ServeCommand implements Callable<Integer> {
     ModelOptions modelOptions;
     @Option(names = "--name", description = "Served model name (env MLSERVER_MODEL_NAME; default peft-demo).")
     String name;
-    @Option(names = "--host", description = "Bind address (env MLSERVER_HOST; default 0.0.0.0).")
+    @Option(names = "--host", description = "Bind address (env MLSERVER_HOST; default 127.0.0.1, this machine only; "
+            + "the runtime image sets 0.0.0.0).")
     String host;
     @Option(names = "--http-port", description = "REST port, 0 = any free (env MLSERVER_HTTP_PORT; default 8002).")
     String httpPort;
@@ -49,6 +52,31 @@ public final class ServeCommand implements Callable<Integer> {
     String queueCapacity;
     @Option(names = "--shutdown-grace", description = "Seconds to finish in-flight requests on shutdown (default 30).")
     String shutdownGrace;
+    @Option(names = "--api-key", description = "Require 'Authorization: Bearer KEY' on every route but health and metrics "
+            + "(env PEFTBENCH_API_KEY; prefer --api-key-file: a flag shows in process listings).")
+    String apiKey;
+    @Option(names = "--api-key-file", description = "Read the API key from this file, e.g. a mounted Kubernetes Secret (env PEFTBENCH_API_KEY_FILE).")
+    String apiKeyFile;
+    @Option(names = "--protect-probes", description = "true: health and /metrics need the API key too (env PEFTBENCH_PROTECT_PROBES; default false).")
+    String protectProbes;
+    @Option(names = "--trust-loopback", description = "true: callers on this machine's loopback need no API key, as ModelMesh "
+            + "calling the runtime inside its pod (env PEFTBENCH_TRUST_LOOPBACK; default false).")
+    String trustLoopback;
+    @Option(names = "--tls-cert", description = "PEM certificate chain: serve REST and gRPC over TLS (env PEFTBENCH_TLS_CERT; needs --tls-key).")
+    String tlsCert;
+    @Option(names = "--tls-key", description = "PEM private key, PKCS#8 (env PEFTBENCH_TLS_KEY).")
+    String tlsKey;
+    @Option(names = "--repository-api", description = "false: refuse the repository API's load and unload (env PEFTBENCH_REPOSITORY_API; default true).")
+    String repositoryApi;
+    @Option(names = "--allow-load-from", description = "A folder the repository API may load from, besides the models dir, "
+            + "the Hugging Face cache and the startup models' folders; repeatable (env PEFTBENCH_ALLOW_LOAD_FROM, ':'-separated).")
+    List<String> allowLoadFrom;
+    @Option(names = "--allow-hub-ids", description = "false: the repository API loads no Hub ids (env PEFTBENCH_ALLOW_HUB_IDS; default true).")
+    String allowHubIds;
+    @Option(names = "--max-models", description = "Most model names registered at once (env PEFTBENCH_MAX_MODELS; default 64).")
+    String maxModels;
+    @Option(names = "--max-connections", description = "Most REST connections open at once (env PEFTBENCH_MAX_CONNECTIONS; default 512).")
+    String maxConnections;
 
     /** Every flag as typed, by setting. */
     Map<Setting, String> flags() {
@@ -65,6 +93,17 @@ public final class ServeCommand implements Callable<Integer> {
         ModelOptions.put(flags, Setting.MAX_REQUEST_BYTES, maxRequestBytes);
         ModelOptions.put(flags, Setting.QUEUE_CAPACITY, queueCapacity);
         ModelOptions.put(flags, Setting.SHUTDOWN_GRACE, shutdownGrace);
+        ModelOptions.put(flags, Setting.API_KEY, apiKey);
+        ModelOptions.put(flags, Setting.API_KEY_FILE, apiKeyFile);
+        ModelOptions.put(flags, Setting.PROTECT_PROBES, protectProbes);
+        ModelOptions.put(flags, Setting.TRUST_LOOPBACK, trustLoopback);
+        ModelOptions.put(flags, Setting.TLS_CERT, tlsCert);
+        ModelOptions.put(flags, Setting.TLS_KEY, tlsKey);
+        ModelOptions.put(flags, Setting.REPOSITORY_API, repositoryApi);
+        ModelOptions.put(flags, Setting.ALLOW_LOAD_FROM, allowLoadFrom == null ? null : String.join(File.pathSeparator, allowLoadFrom));
+        ModelOptions.put(flags, Setting.ALLOW_HUB_IDS, allowHubIds);
+        ModelOptions.put(flags, Setting.MAX_MODELS, maxModels);
+        ModelOptions.put(flags, Setting.MAX_CONNECTIONS, maxConnections);
         return flags;
     }
 

@@ -38,8 +38,8 @@ public final class GenerateRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/v2/models/{m}[/versions/{v}]/generate", http.endpoint("generate", this::generate))
-                .post("/v2/models/{m}[/versions/{v}]/generate_stream", http.endpoint("generate_stream", this::stream));
+        http.post(rules, "/v2/models/{m}[/versions/{v}]/generate", "generate", this::generate);
+        http.post(rules, "/v2/models/{m}[/versions/{v}]/generate_stream", "generate_stream", this::stream);
     }
 
     /** {@code {"id"?, "text_input", "parameters"?}} */
@@ -66,7 +66,8 @@ public final class GenerateRoutes implements HttpService {
         String version = req.path().pathParameters().first("v").orElse(null);
         repository.requireKnown(model, version);
         GenerateRequest g = GenerateRequest.of(http.bodies().require(req));
-        GenerationResult r = generation.generateAll(model, version, List.of(g.textInput()), g.parameters()).getFirst();
+        GenerationResult r = generation.generateAll(model, version, List.of(g.textInput()), g.parameters(),
+                http.hangUp(req)).getFirst();
         ObjectNode out = header(g.id(), model, version);
         out.put("text_output", r.generatedText());
         out.putObject("details").put("finish_reason", r.finishReason().wireName())
@@ -79,6 +80,7 @@ public final class GenerateRoutes implements HttpService {
         String version = req.path().pathParameters().first("v").orElse(null);
         repository.requireKnown(model, version);
         GenerateRequest g = GenerateRequest.of(http.bodies().require(req));
+        SseGeneration.requireHttp11(req);
         TokenStream tokens = new TokenStream();
         TextGeneration.Stream stream = generation.stream(model, version, g.textInput(), g.parameters(), tokens);
         SseGeneration.run(res, stream, tokens, new StreamEvents() {

@@ -6,6 +6,8 @@ import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.TextGeneration;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import dev.peftbench.serve.http.HttpConnections;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
@@ -27,6 +29,17 @@ public final class SseGeneration {
     private static final long POLL_MILLIS = 20;
 
     private SseGeneration() {
+    }
+
+    /**
+     * Refuses a stream over HTTP/1.0, which has no chunked transfer coding to carry it (RFC 9112
+     * section 7.1 may not be used with a 1.0 client); checked before generation starts.
+     */
+    public static void requireHttp11(ServerRequest req) {
+        if (HttpConnections.cameAsHttp10(req)) {
+            throw new ServeException(Failure.HTTP_VERSION_NOT_SUPPORTED,
+                    "streamed answers need HTTP/1.1 (chunked transfer coding); this request came as HTTP/1.0");
+        }
     }
 
     /** Writes the stream; {@code stream} is closed (and cancelled if still running) on return. */
@@ -72,6 +85,10 @@ public final class SseGeneration {
     private static void forward(TextGeneration.Stream stream, TokenStream tokens, StreamEvents events, SseWriter sse,
                                 long deadlineNanos) throws IOException, InterruptedException {
         while (true) {
+            // checked on every turn: a stream whose tokens keep coming ends at the timeout too
+            if (System.nanoTime() - deadlineNanos > 0 && !stream.result().isDone()) {
+                throw new ServeException(Failure.TIMEOUT, "the request timed out; generation was cancelled");
+            }
             String delta = tokens.poll(POLL_MILLIS);
             if (delta != null) {
                 send(sse, events.token(delta));
@@ -81,8 +98,6 @@ public final class SseGeneration {
                     send(sse, events.token(d));
                 }
                 return;
-            } else if (System.nanoTime() > deadlineNanos) {
-                throw new ServeException(Failure.TIMEOUT, "the request timed out; generation was cancelled");
             }
         }
     }

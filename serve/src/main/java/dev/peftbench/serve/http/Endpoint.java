@@ -2,6 +2,8 @@ package dev.peftbench.serve.http;
 
 import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.metrics.ServeMetrics;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -41,18 +43,30 @@ public final class Endpoint implements Handler {
     }
 
     @Override
-    public void handle(ServerRequest req, ServerResponse res) {
+    public void handle(ServerRequest req, ServerResponse response) {
         long start = System.nanoTime();
+        ServerResponse res = req.prologue().method() == Method.HEAD ? new HeadResponse(response) : response;
         try {
             body.handle(req, res);
         } catch (Exception e) {
             ServeException se = ServeException.from(e);
             metrics.requestFailed(name, Integer.toString(se.failure().httpStatus()));
             if (!res.isSent()) {
+                closeUnlessBodyRead(req, res);
                 errors.write(res, se);
             }
         } finally {
             metrics.requestDone(name, (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /**
+     * An answer given before the request's body was read ends the connection: the body is not drained
+     * (it may be large, or never come), and what follows it on the connection cannot be told apart.
+     */
+    public static void closeUnlessBodyRead(ServerRequest req, ServerResponse res) {
+        if (req.content().hasEntity() && !req.content().consumed()) {
+            res.header(HeaderValues.CONNECTION_CLOSE);
         }
     }
 }

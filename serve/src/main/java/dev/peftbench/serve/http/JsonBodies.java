@@ -1,19 +1,26 @@
 package dev.peftbench.serve.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.serve.Failure;
 import dev.peftbench.serve.ServeException;
+import io.helidon.http.HttpMediaType;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 
 /**
  * Reads request bodies as JSON with a size limit: too large is 413, malformed is 400 (as KServe's
- * server answers), never a 500.
+ * server answers), never a 500. A body must be declared JSON ({@code application/json} or a
+ * {@code +json} type, RFC 6839 section 3.1; a charset, if any, UTF-8): anything else is 415, so a web
+ * page cannot post here with the content types a browser sends without asking first (a form's, or
+ * {@code text/plain}).
  */
 public final class JsonBodies {
 
@@ -31,10 +38,15 @@ public final class JsonBodies {
         if (body.length == 0) {
             return null;
         }
+        requireJson(req);
         try {
             return json.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw ServeException.badRequest("the JSON body nests too deep or holds a number or string too long to read");
         } catch (JsonProcessingException e) {
-            throw ServeException.badRequest("malformed JSON: " + e.getOriginalMessage());
+            throw ServeException.badRequest("malformed JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -47,6 +59,18 @@ public final class JsonBodies {
             throw ServeException.badRequest("the request needs a JSON body");
         }
         return node;
+    }
+
+    private static void requireJson(ServerRequest req) {
+        Optional<HttpMediaType> type = req.headers().contentType();
+        boolean json = type.isPresent() && type.get().mediaType().type().equals("application")
+                && (type.get().mediaType().subtype().equals("json") || type.get().mediaType().subtype().endsWith("+json"))
+                && type.get().charset().map(c -> c.equalsIgnoreCase("utf-8") || c.equalsIgnoreCase("utf8")).orElse(true);
+        if (!json) {
+            throw new ServeException(Failure.UNSUPPORTED_MEDIA_TYPE, "this route takes a JSON body: send 'Content-Type: "
+                    + JsonAnswers.JSON + "'" + type.map(t -> " (got '" + t.text() + "')").orElse(" (none was sent)")
+                    + "; with curl add -H 'Content-Type: application/json'");
+        }
     }
 
     private byte[] bytes(ServerRequest req) {
@@ -62,8 +86,9 @@ public final class JsonBodies {
                 throw tooLarge();
             }
             return body;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | UncheckedIOException | CloseConnectionException e) {
+            // the client went away, or was cut off at the body's deadline: nobody reads an answer
+            throw new ServeException(Failure.CANCELLED, "the connection ended before the request body was read");
         }
     }
 

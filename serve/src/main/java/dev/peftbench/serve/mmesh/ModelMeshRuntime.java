@@ -128,7 +128,7 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
                     LOG.info("ModelMesh loads '{}' from {} (base {}, adapter {}, dtype {})", id, request.getModelPath(),
                             fields.baseModel(), fields.adapterToLoad(), fields.dtype());
                     try {
-                        repository.load(id, fields);
+                        repository.loadTrusted(id, fields);
                     } catch (RuntimeException e) {
                         repository.forget(id);
                         throw e;

@@ -40,7 +40,10 @@ final class OpenAiErrors implements Endpoint.Errors {
 
     private static String type(Failure failure) {
         return switch (failure) {
-            case BAD_REQUEST, TOO_LARGE, LOAD_FAILED, NOT_FOUND -> "invalid_request_error";
+            case BAD_REQUEST, TOO_LARGE, PROMPT_TOO_LARGE, LOAD_FAILED, NOT_FOUND, CONFLICT, UNSUPPORTED_MEDIA_TYPE,
+                 METHOD_NOT_ALLOWED, HTTP_VERSION_NOT_SUPPORTED -> "invalid_request_error";
+            case UNAUTHENTICATED -> "authentication_error";
+            case FORBIDDEN -> "permission_error";
             case QUEUE_FULL, NOT_READY -> "service_unavailable_error";
             case TIMEOUT -> "timeout_error";
             case CANCELLED -> "cancelled";

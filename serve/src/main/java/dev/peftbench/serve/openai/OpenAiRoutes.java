@@ -49,9 +49,9 @@ public final class OpenAiRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/v1/models", http.endpoint("openai_models", this::models, errors))
-                .post("/v1/completions", http.endpoint("openai_completions", this::completions, errors))
-                .post("/v1/chat/completions", http.endpoint("openai_chat_completions", this::chatCompletions, errors));
+        http.get(rules, "/v1/models", "openai_models", this::models, errors);
+        http.post(rules, "/v1/completions", "openai_completions", this::completions, errors);
+        http.post(rules, "/v1/chat/completions", "openai_chat_completions", this::chatCompletions, errors);
     }
 
     private void models(ServerRequest req, ServerResponse res) {
@@ -72,6 +72,7 @@ public final class OpenAiRoutes implements HttpService {
         CompletionRequest c = CompletionRequest.of(http.bodies().require(req), defaultModel());
         Reply reply = new Reply("cmpl-", "text_completion", c.model());
         if (c.stream()) {
+            SseGeneration.requireHttp11(req);
             TokenStream tokens = new TokenStream();
             TextGeneration.Stream stream = generation.stream(c.model(), null, c.prompts().getFirst(), c.parameters(), tokens);
             SseGeneration.run(res, stream, tokens, reply.events(null,
@@ -80,7 +81,8 @@ public final class OpenAiRoutes implements HttpService {
                     c.includeUsage()), generation.timeout());
             return;
         }
-        List<GenerationResult> results = generation.generateAll(c.model(), null, c.prompts(), c.parameters());
+        List<GenerationResult> results = generation.generateAll(c.model(), null, c.prompts(), c.parameters(),
+                http.hangUp(req));
         ObjectNode out = reply.header();
         ArrayNode choices = out.putArray("choices");
         for (int i = 0; i < results.size(); i++) {
@@ -96,6 +98,7 @@ public final class OpenAiRoutes implements HttpService {
         ChatCompletionRequest c = ChatCompletionRequest.of(http.bodies().require(req), defaultModel());
         Reply reply = new Reply("chatcmpl-", "chat.completion.chunk", c.model());
         if (c.stream()) {
+            SseGeneration.requireHttp11(req);
             TokenStream tokens = new TokenStream();
             TextGeneration.Stream stream = generation.streamChat(c.model(), c.conversation(), c.parameters(), tokens);
             SseGeneration.run(res, stream, tokens, reply.events(
@@ -105,7 +108,7 @@ public final class OpenAiRoutes implements HttpService {
                     c.includeUsage()), generation.timeout());
             return;
         }
-        GenerationResult r = generation.generateChat(c.model(), c.conversation(), c.parameters());
+        GenerationResult r = generation.generateChat(c.model(), c.conversation(), c.parameters(), http.hangUp(req));
         ObjectNode out = new Reply("chatcmpl-", "chat.completion", c.model()).header();
         ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
         choice.putObject("message").put("role", "assistant").put("content", r.generatedText());

@@ -3,6 +3,7 @@ package dev.peftbench.serve.repository;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.Failure;
+import dev.peftbench.serve.RuntimeContract.Setting;
 import dev.peftbench.serve.ServeException;
 
 import java.util.Comparator;
@@ -18,27 +19,37 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The models this server answers for and where each stands (Triton's model repository extension).
- * Loading goes through the shared engine; a model that fails to load stays listed as
- * UNAVAILABLE with the reason, and the server stays up.
+ * Loading goes through the shared engine. A configured model that fails to load at start stays listed
+ * as UNAVAILABLE with the reason (readiness says so), and the server stays up. A load asked for at run
+ * time changes nothing until it succeeded: a failed reload leaves the previous model and settings
+ * serving, a failed new name is not registered, and neither touches readiness.
  */
 public final class ModelRepository implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelRepository.class);
 
+    private static final int NAMES_IN_MESSAGES = 10;
+
     private final EngineGateway engine;
     private final ModelFields overrides;
     private final Optional<ModelsDirectory> modelsDir;
+    private final LoadPolicy policy;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** New names being loaded now: they count against the limit before they are registered. */
+    private int newNamesLoading;
     private final ExecutorService loader = Executors.newVirtualThreadPerTaskExecutor();
 
     /**
      * @param overrides what flags and environment say for every model (they win over model-settings.json)
      * @param modelsDir where load requests look up names not registered yet
+     * @param policy    what the repository API may load, and how many names
      */
-    public ModelRepository(EngineGateway engine, ModelFields overrides, Optional<ModelsDirectory> modelsDir) {
+    public ModelRepository(EngineGateway engine, ModelFields overrides, Optional<ModelsDirectory> modelsDir,
+                           LoadPolicy policy) {
         this.engine = engine;
         this.overrides = overrides;
         this.modelsDir = modelsDir;
+        this.policy = policy;
     }
 
     /** Lists a model as not loaded yet; {@link #load} or {@link #loadInBackground} loads it. */
@@ -60,23 +71,29 @@ public final class ModelRepository implements AutoCloseable {
         Entry e = entry(name);
         e.wanted = true;
         setState(e, ModelState.LOADING, "loading");
-        loader.submit(() -> {
-            try {
-                doLoad(e);
-            } catch (ServeException ex) {
-                LOG.error("model '{}' failed to load: {}", name, ex.getMessage());
-            }
-        });
+        loader.submit(() -> doLoad(e));
     }
 
     /**
-     * Loads or reloads {@code name} and waits (repository {@code load}). {@code requested} are the
-     * load request's parameters: they register an unknown name, or change a known model's adapter,
-     * template or base model without a restart.
+     * Loads or reloads {@code name} and waits (the repository API's {@code load}). {@code requested} are
+     * the load request's parameters: they register an unknown name, or change a known model's adapter,
+     * template or base model without a restart; what they name must pass the {@link LoadPolicy}.
      *
-     * @throws ServeException NOT_FOUND for a name nobody configured, LOAD_FAILED with the reason
+     * @throws ServeException FORBIDDEN (switched off, outside the allowed roots), NOT_FOUND for a name nobody
+     *                        configured, CONFLICT at the limit of names, LOAD_FAILED with the reason
      */
     public ModelStatus load(String name, ModelFields requested) {
+        policy.requireEnabled();
+        policy.check("base_model", requested.baseModel());
+        policy.check("adapter", requested.adapter());
+        return loadTrusted(name, requested);
+    }
+
+    /**
+     * As {@link #load}, for the runtime's own callers, whose paths the allowed roots do not cover:
+     * ModelMesh's loadModel (what its puller downloaded).
+     */
+    public ModelStatus loadTrusted(String name, ModelFields requested) {
         Entry known = entries.get(name);
         ModelSettings settings;
         if (!requested.equals(ModelFields.NONE)) {
@@ -92,15 +109,50 @@ public final class ModelRepository implements AutoCloseable {
                             + modelsDir.map(d -> " and no model-settings.json names it in " + d.dir()).orElse("")
                             + "; pass parameters.base_model to register it"));
         }
-        Entry e = new Entry(settings, new ModelStatus(name, settings.version(), ModelState.LOADING, "loading"));
+        if (known == null) {
+            reserveName(name);
+        }
+        try {
+            engine.load(name, settings.fields().toSpec(name));
+        } catch (RuntimeException ex) {
+            // nothing changed: a previous model under this name serves on with its settings
+            throw failure(name, ex, requested);
+        } finally {
+            if (known == null) {
+                releaseName();
+            }
+        }
+        Entry e = new Entry(settings, new ModelStatus(name, settings.version(), ModelState.READY, ""));
         e.wanted = true;
         entries.put(name, e);
-        doLoad(e);
+        LOG.info("model '{}' ready (base {}, adapter {})", name, settings.fields().baseModel(), settings.fields().adapter());
         return e.status;
     }
 
-    /** @throws ServeException NOT_FOUND when the name was never registered */
+    private synchronized void reserveName(String name) {
+        if (entries.size() + newNamesLoading >= policy.maxModels()) {
+            throw new ServeException(Failure.CONFLICT, "cannot register model '" + name + "': this server holds at most "
+                    + policy.maxModels() + " models (" + Setting.MAX_MODELS.label() + "); unload one first");
+        }
+        newNamesLoading++;
+    }
+
+    private synchronized void releaseName() {
+        newNamesLoading--;
+    }
+
+    /** The load's failure in the client's words: its own paths as it sent them, none of the server's. */
+    private static ServeException failure(String name, RuntimeException ex, ModelFields requested) {
+        ServeException se = ServeException.from(ex);
+        Failure f = se.failure() == Failure.NOT_FOUND || se.failure() == Failure.BAD_REQUEST
+                ? Failure.LOAD_FAILED : se.failure();
+        return new ServeException(f, "model '" + name + "' failed to load: "
+                + ServerPaths.redact(se.getMessage(), requested.baseModel(), requested.adapter()));
+    }
+
+    /** @throws ServeException FORBIDDEN when the repository API is switched off, NOT_FOUND when the name was never registered */
     public ModelStatus unload(String name) {
+        policy.requireEnabled();
         Entry e = entry(name);
         e.wanted = false;
         setState(e, ModelState.UNLOADING, "unloading");
@@ -141,7 +193,7 @@ public final class ModelRepository implements AutoCloseable {
     public ModelStatus requireKnown(String name, String version) {
         Entry e = entries.get(name);
         if (e == null) {
-            throw ServeException.notFound("unknown model '" + name + "'; served: " + entries.keySet());
+            throw unknown(name);
         }
         if (version != null && !version.isEmpty() && !version.equals(e.status.version())) {
             throw ServeException.notFound("model '" + name + "' has no version '" + version + "'"
@@ -163,6 +215,7 @@ public final class ModelRepository implements AutoCloseable {
         return entries.values().stream().filter(e -> e.status.ready()).count();
     }
 
+    /** A configured model's load: its entry goes READY, or UNAVAILABLE with the reason (which readiness counts). */
     private void doLoad(Entry e) {
         String name = e.settings.name();
         try {
@@ -171,20 +224,27 @@ public final class ModelRepository implements AutoCloseable {
             LOG.info("model '{}' ready (base {}, adapter {})", name, e.settings.fields().baseModel(),
                     e.settings.fields().adapter());
         } catch (RuntimeException ex) {
-            ServeException se = ServeException.from(ex);
-            setState(e, ModelState.UNAVAILABLE, "load failed: " + se.getMessage());
-            Failure f = se.failure() == Failure.NOT_FOUND || se.failure() == Failure.BAD_REQUEST
-                    ? Failure.LOAD_FAILED : se.failure();
-            throw new ServeException(f, "model '" + name + "' failed to load: " + se.getMessage());
+            String reason = ServerPaths.redact(ServeException.from(ex).getMessage(), e.settings.fields().baseModel(),
+                    e.settings.fields().adapter());
+            setState(e, ModelState.UNAVAILABLE, "load failed: " + reason);
+            LOG.error("model '{}' failed to load: {}", name, reason);
         }
     }
 
     private Entry entry(String name) {
         Entry e = entries.get(name);
         if (e == null) {
-            throw ServeException.notFound("unknown model '" + name + "'; served: " + entries.keySet());
+            throw unknown(name);
         }
         return e;
+    }
+
+    /** Names the first few models served, so that the answer stays small however many there are. */
+    private ServeException unknown(String name) {
+        List<String> names = entries.keySet().stream().sorted().toList();
+        String served = names.size() <= NAMES_IN_MESSAGES ? names.toString()
+                : names.subList(0, NAMES_IN_MESSAGES) + " and " + (names.size() - NAMES_IN_MESSAGES) + " more";
+        return ServeException.notFound("unknown model '" + name + "'; served: " + served);
     }
 
     private static void setState(Entry e, ModelState state, String reason) {

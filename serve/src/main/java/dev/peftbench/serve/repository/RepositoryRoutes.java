@@ -33,9 +33,9 @@ public final class RepositoryRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/v2/repository/index", http.endpoint("repository_index", this::index))
-                .post("/v2/repository/models/{m}/load", http.endpoint("repository_load", this::load))
-                .post("/v2/repository/models/{m}/unload", http.endpoint("repository_unload", this::unload));
+        http.post(rules, "/v2/repository/index", "repository_index", this::index);
+        http.post(rules, "/v2/repository/models/{m}/load", "repository_load", this::load);
+        http.post(rules, "/v2/repository/models/{m}/unload", "repository_unload", this::unload);
     }
 
     private void index(ServerRequest req, ServerResponse res) {

@@ -31,7 +31,12 @@ public record InferInput(String name, String datatype, List<Long> shape, List<by
             if (d < 0) {
                 throw ServeException.badRequest("input '" + name + "' has a negative dimension in shape " + shape);
             }
-            count = Math.multiplyExact(count, d);
+            try {
+                count = Math.multiplyExact(count, d);
+            } catch (ArithmeticException e) {
+                throw ServeException.badRequest("input '" + name + "' has shape " + shape
+                        + ", whose element count does not fit in 64 bits");
+            }
         }
         elements = List.copyOf(elements);
         if (count != elements.size()) {

@@ -205,7 +205,7 @@ public final class InferJson {
                 if (v.has(k)) return v.get(k).asBoolean();
             }
             for (String k : List.of("int64Param", "int64_param")) {
-                if (v.has(k)) return v.get(k).asLong();
+                if (v.has(k)) return int64(key, v.get(k));
             }
             for (String k : List.of("doubleParam", "double_param")) {
                 if (v.has(k)) return v.get(k).asDouble();
@@ -214,7 +214,12 @@ public final class InferJson {
         }
         if (v.isTextual()) return v.asText();
         if (v.isBoolean()) return v.asBoolean();
-        if (v.isIntegralNumber()) return v.longValue();
+        if (v.isIntegralNumber()) {
+            if (!v.canConvertToLong()) {
+                throw ServeException.badRequest("parameter " + key + " is out of range: " + v.asText());
+            }
+            return v.longValue();
+        }
         if (v.isNumber()) return v.doubleValue();
         if (v.isArray()) {
             List<Object> list = new ArrayList<>();
@@ -223,6 +228,21 @@ public final class InferJson {
         }
         if (v.isNull()) return null;
         throw ServeException.badRequest("parameter " + key + " has an unsupported value " + v);
+    }
+
+    /** Protobuf JSON's int64: a number or a decimal string, within 64 bits (never wrapped). */
+    private static long int64(String key, JsonNode v) {
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return v.longValue();
+        }
+        if (v.isTextual() && v.asText().matches("-?\\d{1,19}")) {
+            try {
+                return Long.parseLong(v.asText());
+            } catch (NumberFormatException e) {
+                // out of range: the message below
+            }
+        }
+        throw ServeException.badRequest("parameter " + key + " must be a 64-bit integer, got " + v);
     }
 
     private static String optionalText(JsonNode node, String key) {

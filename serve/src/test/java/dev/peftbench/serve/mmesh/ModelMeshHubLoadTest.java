@@ -7,6 +7,7 @@ import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.mmesh.proto.LoadModelRequest;
 import dev.peftbench.serve.mmesh.proto.LoadModelResponse;
+import dev.peftbench.serve.repository.LoadPolicy;
 import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import org.junit.jupiter.api.AfterEach;
@@ -60,7 +61,7 @@ class ModelMeshHubLoadTest {
     void theRuntimesHubIdBaseIsDownloadedForAnAdapter() throws Exception {
         EngineGateway gateway = gateway();
         ModelFields runtimeDefaults = ModelFields.of("bigscience/tiny-bloom", null);
-        ModelMeshRuntime runtime = new ModelMeshRuntime(gateway, new ModelRepository(gateway, runtimeDefaults, Optional.empty()), runtimeDefaults);
+        ModelMeshRuntime runtime = new ModelMeshRuntime(gateway, new ModelRepository(gateway, runtimeDefaults, Optional.empty(), LoadPolicy.DEFAULT), runtimeDefaults);
 
         assertTrue(load(runtime, "peft-demo__isvc-1", SAMPLE.resolve("tiny-bloom-prompt-tuning")) > 0);
 
@@ -74,7 +75,7 @@ class ModelMeshHubLoadTest {
         Files.writeString(adapter.resolve("adapter_config.json"), Files.readString(SAMPLE.resolve("tiny-bloom-lora/adapter_config.json"))
                 .replaceAll("\"base_model_name_or_path\": *\"[^\"]*\"", "\"base_model_name_or_path\": \"bigscience/tiny-bloom\""));
         EngineGateway gateway = gateway();
-        ModelMeshRuntime runtime = new ModelMeshRuntime(gateway, new ModelRepository(gateway, ModelFields.NONE, Optional.empty()), ModelFields.NONE);
+        ModelMeshRuntime runtime = new ModelMeshRuntime(gateway, new ModelRepository(gateway, ModelFields.NONE, Optional.empty(), LoadPolicy.DEFAULT), ModelFields.NONE);
 
         load(runtime, "lora__isvc-2", adapter);
 

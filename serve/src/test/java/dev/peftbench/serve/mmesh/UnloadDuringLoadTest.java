@@ -9,6 +9,7 @@ import dev.peftbench.serve.mmesh.proto.LoadModelRequest;
 import dev.peftbench.serve.mmesh.proto.LoadModelResponse;
 import dev.peftbench.serve.mmesh.proto.UnloadModelRequest;
 import dev.peftbench.serve.mmesh.proto.UnloadModelResponse;
+import dev.peftbench.serve.repository.LoadPolicy;
 import dev.peftbench.serve.repository.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import io.grpc.stub.StreamObserver;
@@ -94,7 +95,7 @@ class UnloadDuringLoadTest {
     @Test
     void unloadWaitsForTheLoadInFlightThenLeavesNothingLoaded() throws Exception {
         SlowLoadingEngine engine = new SlowLoadingEngine();
-        try (ModelRepository repository = new ModelRepository(engine, ModelFields.NONE, Optional.empty())) {
+        try (ModelRepository repository = new ModelRepository(engine, ModelFields.NONE, Optional.empty(), LoadPolicy.DEFAULT)) {
             ModelMeshRuntime runtime = new ModelMeshRuntime(engine, repository, ModelFields.NONE);
             CompletableFuture<LoadModelResponse> load = new CompletableFuture<>();
             CompletableFuture<UnloadModelResponse> unload = new CompletableFuture<>();

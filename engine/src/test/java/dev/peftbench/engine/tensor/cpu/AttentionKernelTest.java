@@ -29,9 +29,9 @@ class AttentionKernelTest {
                 headDim);
     }
 
-    /** Llama / Qwen / Mistral: RoPE (rotate-half) and grouped KV heads, multi-query included, q/k/v side by side. */
+    /** Llama / Qwen / Mistral: RoPE (rotate-half), a KV head per query head or grouped (multi-query included), q/k/v side by side. */
     @ParameterizedTest
-    @CsvSource({"4, 2, 16", "4, 1, 16", "14, 2, 64", "8, 4, 128", "6, 3, 32"})
+    @CsvSource({"4, 4, 16", "4, 2, 16", "4, 1, 16", "14, 2, 64", "8, 4, 128", "6, 3, 32"})
     void matchesPlainRotaryGroupedQueryAttentionOverManyBlocks(int heads, int kvHeads, int headDim) {
         float[] frequencies = new float[headDim / 2];
         for (int i = 0; i < frequencies.length; i++) {

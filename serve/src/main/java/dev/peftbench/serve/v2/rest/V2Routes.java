@@ -39,16 +39,16 @@ public final class V2Routes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/v2/health/live", http.endpoint("live", (req, res) ->
-                        http.answers().send(res, health.live() ? 200 : 503, Map.of("live", health.live()))))
-                .get("/v2/health/ready", http.endpoint("ready", (req, res) ->
-                        http.answers().send(res, health.ready() ? 200 : 503, Map.of("ready", health.ready()))))
-                .get("/v2", http.endpoint("server_metadata", (req, res) ->
-                        http.answers().ok(res, Map.of("name", ServerHealth.SERVER_NAME, "version", health.version(),
-                                "extensions", ServerHealth.EXTENSIONS))))
-                .get("/v2/models/{m}[/versions/{v}]/ready", http.endpoint("model_ready", this::modelReady))
-                .get("/v2/models/{m}[/versions/{v}]", http.endpoint("model_metadata", this::modelMetadata))
-                .post("/v2/models/{m}[/versions/{v}]/infer", http.endpoint("infer", this::infer));
+        http.get(rules, "/v2/health/live", "live", (req, res) ->
+                http.answers().send(res, health.live() ? 200 : 503, Map.of("live", health.live())));
+        http.get(rules, "/v2/health/ready", "ready", (req, res) ->
+                http.answers().send(res, health.ready() ? 200 : 503, Map.of("ready", health.ready())));
+        http.get(rules, "/v2", "server_metadata", (req, res) ->
+                http.answers().ok(res, Map.of("name", ServerHealth.SERVER_NAME, "version", health.version(),
+                        "extensions", ServerHealth.EXTENSIONS)));
+        http.get(rules, "/v2/models/{m}[/versions/{v}]/ready", "model_ready", this::modelReady);
+        http.get(rules, "/v2/models/{m}[/versions/{v}]", "model_metadata", this::modelMetadata);
+        http.post(rules, "/v2/models/{m}[/versions/{v}]/infer", "infer", this::infer);
     }
 
     private void modelReady(ServerRequest req, ServerResponse res) {
@@ -72,7 +72,8 @@ public final class V2Routes implements HttpService {
         String version = version(req);
         repository.requireKnown(model, version);
         InferRequest request = codec.decode(http.bodies().require(req));
-        List<GenerationResult> results = generation.generateAll(model, version, request.texts(), request.parameters());
+        List<GenerationResult> results = generation.generateAll(model, version, request.texts(), request.parameters(),
+                http.hangUp(req));
         InferResponse answer = new InferResponse(model, version, request.id(),
                 results.stream().map(GenerationResult::text).toList());
         ObjectNode body = codec.encode(answer, request.form());

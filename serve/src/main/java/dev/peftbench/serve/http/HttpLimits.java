@@ -1,0 +1,29 @@
+package dev.peftbench.serve.http;
+
+import java.time.Duration;
+
+/**
+ * What one REST connection may hold: a client has {@code headerTimeout} from a request's first byte (or
+ * from connecting, for its first request) to its last header line (a client that sends a byte every few
+ * seconds, or nothing, is cut off), {@code idleTimeout} from
+ * there to its body's last byte, a connection waits {@code idleTimeout} for the next request, and at most {@code maxConnections} are open at once (more
+ * wait in the listen backlog).
+ */
+public record HttpLimits(int maxConnections, Duration headerTimeout, Duration idleTimeout) {
+
+    public static final HttpLimits DEFAULT = new HttpLimits(512, Duration.ofSeconds(10), Duration.ofSeconds(60));
+
+    public HttpLimits {
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("--max-connections must be >= 1, got " + maxConnections);
+        }
+        if (headerTimeout == null || headerTimeout.isNegative() || headerTimeout.isZero()
+                || idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("connection timeouts must be > 0");
+        }
+    }
+
+    public HttpLimits withMaxConnections(int max) {
+        return new HttpLimits(max, headerTimeout, idleTimeout);
+    }
+}

@@ -1,0 +1,328 @@
+package dev.peftbench.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.serve.http.HttpLimits;
+import dev.peftbench.serve.repository.ModelFields;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The REST port as raw bytes on a socket: what HTTP/1.0 clients, proxies and hostile clients send, with
+ * short connection deadlines (header 1 s, idle 2 s) so that each check takes a few seconds at most.
+ */
+class HttpLayerTest {
+
+    private static final FakeEngine ENGINE = new FakeEngine();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String INFER = "{\"inputs\":[{\"name\":\"content\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"hi\"]}]}";
+    private static final Duration WAIT = Duration.ofSeconds(3);
+    private static InferenceServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of("base", null))
+                .withPorts(0, 0).withRequestTimeout(Duration.ofSeconds(5))
+                .withHttpLimits(new HttpLimits(4, Duration.ofSeconds(1), Duration.ofSeconds(2))), ENGINE).start();
+        server.awaitLoaded(Duration.ofSeconds(5));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static RawHttp.Reply send(String request) throws Exception {
+        return RawHttp.exchange(server.httpPort(), request, WAIT);
+    }
+
+    private static String post(String path, String contentType, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + contentType + "\r\nContent-Length: " + bytes.length
+                + "\r\nConnection: close\r\n\r\n" + body;
+    }
+
+    private static String error(RawHttp.Reply r) throws Exception {
+        return JSON.readTree(r.body()).get("error").asText();
+    }
+
+    @Test
+    void anHttp10RequestIsAnsweredAndTheConnectionCloses() throws Exception {
+        RawHttp.Reply r = send("GET /v2/health/live HTTP/1.0\r\n\r\n");
+        assertEquals(200, r.status(), r.text());
+        assertEquals("{\"live\":true}", r.body());
+        assertTrue(r.closed() && r.millis() < 1000, "closed after the answer: " + r);
+        RawHttp.Reply infer = send("POST /v2/models/m/infer HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: "
+                + INFER.length() + "\r\n\r\n" + INFER);
+        assertEquals(200, infer.status(), infer.text());
+        assertTrue(infer.body().contains("ok!"), infer.text());
+    }
+
+    @Test
+    void aStreamAskedOverHttp10Is505() throws Exception {
+        String body = "{\"text_input\":\"hi\"}";
+        RawHttp.Reply r = send("POST /v2/models/m/generate_stream HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length() + "\r\n\r\n" + body);
+        assertEquals(505, r.status(), r.text());
+        assertTrue(error(r).contains("HTTP/1.1"), r.text());
+    }
+
+    @Test
+    void connectionCloseEndsTheConnectionAfterTheAnswer() throws Exception {
+        RawHttp.Reply r = send("GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.closed() && r.millis() < 1000, "closed at once: " + r);
+    }
+
+    @Test
+    void keepAliveConnectionsServeSeveralRequests() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /v2/health/ready HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            RawHttp.Reply r = RawHttp.read(s, Duration.ofMillis(500));
+            assertFalse(r.closed(), r.toString());
+            assertTrue(r.text().contains("{\"live\":true}") && r.text().contains("{\"ready\":true}"), r.text());
+        }
+    }
+
+    private static String inferRequest() {
+        return "POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + INFER.length() + "\r\n\r\n" + INFER;
+    }
+
+    @Test
+    void aClientThatHangsUpCancelsItsGeneration() throws Exception {
+        ENGINE.hang = true;
+        try {
+            int submitted = ENGINE.submitted.get();
+            int cancelled = ENGINE.cancelled.get();
+            try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+                s.getOutputStream().write(inferRequest().getBytes(StandardCharsets.US_ASCII));
+                long start = System.nanoTime();
+                while (ENGINE.submitted.get() == submitted && System.nanoTime() - start < 3_000_000_000L) {
+                    Thread.sleep(10);
+                }
+            }
+            long start = System.nanoTime();
+            while (ENGINE.cancelled.get() == cancelled && System.nanoTime() - start < 3_000_000_000L) {
+                Thread.sleep(10);
+            }
+            assertEquals(cancelled + 1, ENGINE.cancelled.get(), "cancelled before the 5 s request timeout");
+        } finally {
+            ENGINE.hang = false;
+        }
+    }
+
+    @Test
+    void aRequestSentWhileTheFirstIsAnsweredIsAnsweredNext() throws Exception {
+        ENGINE.delayMillis = 300;
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(inferRequest().getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(100);
+            out.write(inferRequest().replace("Host: x", "Host: x\r\nConnection: close").getBytes(StandardCharsets.US_ASCII));
+            RawHttp.Reply r = RawHttp.read(s, Duration.ofSeconds(3));
+            assertEquals(2, r.text().split("HTTP/1.1 200 OK", -1).length - 1, r.text());
+            assertTrue(r.closed(), "the second asked to close");
+        } finally {
+            ENGINE.delayMillis = 0;
+        }
+    }
+
+    @Test
+    void aHeadSentByteByByteIsCutOffAtTheHeaderTimeout() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            long start = System.nanoTime();
+            boolean closed = false;
+            for (int i = 0; i < 20 && !closed; i++) {
+                try {
+                    out.write('X');
+                    out.flush();
+                    Thread.sleep(250);
+                    s.setSoTimeout(1);
+                    closed = s.getInputStream().read() < 0;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // keep dribbling
+                } catch (java.io.IOException reset) {
+                    closed = true;
+                }
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(closed, "the connection outlived the 1 s header timeout");
+            assertTrue(millis < 2500, "closed after " + millis + " ms");
+        }
+    }
+
+    @Test
+    void aBodySentByteByByteIsCutOffAtTheIdleTimeoutAfterTheHead() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v2/repository/index HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            long start = System.nanoTime();
+            boolean closed = false;
+            for (int i = 0; i < 40 && !closed; i++) {
+                try {
+                    out.write(' ');
+                    out.flush();
+                    Thread.sleep(250);
+                    s.setSoTimeout(1);
+                    closed = s.getInputStream().read() < 0;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // keep dribbling
+                } catch (java.io.IOException reset) {
+                    closed = true;
+                }
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(closed, "the connection outlived the 2 s body deadline");
+            assertTrue(millis < 4000, "closed after " + millis + " ms");
+        }
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosedAtTheHeaderTimeout() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            RawHttp.Reply r = RawHttp.read(s, Duration.ofSeconds(4));
+            assertTrue(r.closed(), "still open after 4 s");
+            assertTrue(r.millis() >= 700 && r.millis() < 2000, "closed after " + r.millis() + " ms (header timeout 1 s)");
+        }
+    }
+
+    @Test
+    void aKeptAliveConnectionWaitsTheIdleTimeoutForItsNextRequest() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            s.getOutputStream().write("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            RawHttp.Reply r = RawHttp.read(s, Duration.ofSeconds(5));
+            assertTrue(r.text().startsWith("HTTP/1.1 200"), r.text());
+            assertTrue(r.closed(), "still open after 5 s");
+            assertTrue(r.millis() >= 1500 && r.millis() < 3500, "closed after " + r.millis() + " ms (idle timeout 2 s)");
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheLimitWaitUntilOneCloses() throws Exception {
+        Socket[] held = new Socket[4];
+        try {
+            for (int i = 0; i < held.length; i++) {
+                held[i] = new Socket("127.0.0.1", server.httpPort());
+            }
+            Thread.sleep(100);
+            try (Socket fifth = new Socket("127.0.0.1", server.httpPort())) {
+                fifth.getOutputStream().write("GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                RawHttp.Reply waiting = RawHttp.read(fifth, Duration.ofMillis(500));
+                assertEquals("", waiting.text(), "answered beyond the limit of 4 connections");
+                held[0].close();
+                RawHttp.Reply r = RawHttp.read(fifth, Duration.ofSeconds(3));
+                assertTrue(r.text().startsWith("HTTP/1.1 200"), r.toString());
+            }
+        } finally {
+            for (Socket s : held) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void contradictoryFramingIsRefusedWithTheReason() throws Exception {
+        RawHttp.Reply negative = send("POST /v2/repository/index HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n");
+        assertEquals(400, negative.status(), negative.text());
+        assertTrue(error(negative).contains("Content length"), negative.text());
+        RawHttp.Reply two = send("POST /v2/repository/index HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}");
+        assertEquals(400, two.status(), two.text());
+        assertTrue(error(two).contains("exactly one value"), two.text());
+        RawHttp.Reply both = send("POST /v2/repository/index HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        assertEquals(400, both.status(), both.text());
+        assertTrue(error(both).contains("must not be combined"), both.text());
+    }
+
+    @Test
+    void aMethodThatIsNoTokenIs400() throws Exception {
+        RawHttp.Reply r = send("G@T /v2 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(400, r.status(), r.text());
+        assertTrue(error(r).contains("'G@T'"), r.text());
+        assertTrue(r.closed());
+    }
+
+    @Test
+    void headAnswersWhatGetWouldWithoutTheContent() throws Exception {
+        RawHttp.Reply get = send("GET /v2/models/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        RawHttp.Reply head = send("HEAD /v2/models/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals(200, head.status(), head.text());
+        assertEquals("", head.body());
+        assertTrue(head.text().contains("Content-Length: " + get.body().getBytes(StandardCharsets.ISO_8859_1).length), head.text());
+        assertEquals(200, send("HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status());
+    }
+
+    @Test
+    void aKnownPathAskedWithAnotherMethodIs405WithAllow() throws Exception {
+        RawHttp.Reply r = send("DELETE /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals(405, r.status(), r.text());
+        assertTrue(r.text().contains("Allow: GET, HEAD"), r.text());
+        RawHttp.Reply get = send("GET /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals(405, get.status(), get.text());
+        assertTrue(get.text().contains("Allow: POST"), get.text());
+        assertEquals(404, send("GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status());
+    }
+
+    @Test
+    void bodiesMustBeDeclaredJson() throws Exception {
+        RawHttp.Reply form = send(post("/v2/models/m/infer", "application/x-www-form-urlencoded", INFER));
+        assertEquals(415, form.status(), form.text());
+        assertTrue(error(form).contains("application/json"), form.text());
+        assertEquals(415, send(post("/v2/models/m/infer", "text/plain", INFER)).status());
+        assertEquals(415, send(post("/v2/models/m/infer", "application/json; charset=iso-8859-1", INFER)).status());
+        assertEquals(200, send(post("/v2/models/m/infer", "application/json; charset=utf-8", INFER)).status());
+        assertEquals(200, send(post("/v2/models/m/infer", "application/vnd.kserve+json", INFER)).status());
+    }
+
+    @Test
+    void aPostFromAWebPageOfAnotherOriginIsRefused() throws Exception {
+        String unload = "POST /v2/repository/models/m/unload HTTP/1.1\r\nHost: 127.0.0.1:" + server.httpPort()
+                + "\r\nContent-Length: 0\r\nConnection: close\r\n";
+        RawHttp.Reply foreign = send(unload + "Origin: http://evil.example\r\n\r\n");
+        assertEquals(403, foreign.status(), foreign.text());
+        assertTrue(error(foreign).contains("http://evil.example"), foreign.text());
+        assertEquals(200, send("GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n")
+                .status(), "reading is harmless (and the browser keeps the answer from the page)");
+        RawHttp.Reply own = send(post("/v2/repository/index", "application/json", "{}").replace("Host: x",
+                "Host: 127.0.0.1:" + server.httpPort() + "\r\nOrigin: http://127.0.0.1:" + server.httpPort()));
+        assertEquals(200, own.status(), own.text());
+    }
+
+    @Test
+    void anAnswerGivenBeforeTheBodyReachesAClientStillSendingIt() throws Exception {
+        byte[] body = ("{\"inputs\":[{\"name\":\"c\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\""
+                + "x".repeat(400_000) + "\"]}]}").getBytes(StandardCharsets.US_ASCII);
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v2/models/unknown/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body, 0, 1000);
+            out.flush();
+            Thread.sleep(300);
+            // the 404 is out and the server will close: the rest of the body must not be met with a reset
+            out.write(body, 1000, body.length - 1000);
+            out.flush();
+            RawHttp.Reply r = RawHttp.read(s, Duration.ofSeconds(3));
+            assertEquals(404, r.status(), r.text());
+            assertTrue(r.text().contains("Connection: close"), r.text());
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.peftbench.serve;
+
+import dev.peftbench.serve.repository.LoadPolicy;
+import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.serve.repository.ModelRepository;
+import dev.peftbench.serve.repository.ModelSettings;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The repository API's loads against an engine that records them: limits, failures that change nothing, the off switch. */
+class RepositoryApiTest {
+
+    private static ModelRepository repository(EngineGateway engine, LoadPolicy policy) {
+        ModelRepository r = new ModelRepository(engine, ModelFields.NONE, Optional.empty(), policy);
+        r.register(new ModelSettings("served", ModelFields.of("org/base", "org/adapter")));
+        r.loadInBackground("served");
+        return r;
+    }
+
+    private static void awaitReady(ModelRepository r) throws InterruptedException {
+        for (int i = 0; i < 200 && !r.allReady(); i++) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void theNumberOfNamesIsBounded() throws Exception {
+        FakeEngine engine = new FakeEngine();
+        try (ModelRepository r = repository(engine, new LoadPolicy(true, List.of(), true, 2))) {
+            awaitReady(r);
+            r.load("second", ModelFields.of("org/base", null));
+            ServeException full = assertThrows(ServeException.class, () -> r.load("third", ModelFields.of("org/base", null)));
+            assertEquals(Failure.CONFLICT, full.failure());
+            assertTrue(full.getMessage().contains("--max-models"), full.getMessage());
+            r.load("second", ModelFields.of("org/other", null));
+            assertEquals(2, r.index().size(), "a reload takes no new place");
+        }
+    }
+
+    @Test
+    void aFailedReloadLeavesTheModelItsSettingsAndReadiness() throws Exception {
+        FakeEngine engine = new FakeEngine();
+        try (ModelRepository r = repository(engine, LoadPolicy.DEFAULT)) {
+            awaitReady(r);
+            ServeException e = assertThrows(ServeException.class, () -> r.load("served", ModelFields.of(null, "org/missing")));
+            assertEquals(Failure.LOAD_FAILED, e.failure());
+            assertTrue(r.allReady());
+            assertTrue(r.requireReady("served", null).ready());
+            r.load("served", ModelFields.NONE);
+            assertEquals("served=org/base+org/adapter", engine.lastLoaded, "a later plain load reloads what served");
+        }
+    }
+
+    @Test
+    void aFailedNewNameIsNotRegistered() throws Exception {
+        try (ModelRepository r = repository(new FakeEngine(), LoadPolicy.DEFAULT)) {
+            awaitReady(r);
+            for (int i = 0; i < 100; i++) {
+                int n = i;
+                assertThrows(ServeException.class, () -> r.load("bogus-" + n, ModelFields.of("org/missing", null)));
+            }
+            assertEquals(1, r.index().size());
+            assertTrue(r.allReady());
+            ServeException unknown = assertThrows(ServeException.class, () -> r.requireKnown("bogus-1", null));
+            assertEquals(Failure.NOT_FOUND, unknown.failure());
+        }
+    }
+
+    @Test
+    void aSwitchedOffRepositoryApiRefusesLoadAndUnloadButServes() throws Exception {
+        try (ModelRepository r = repository(new FakeEngine(), new LoadPolicy(false, List.of(), true, 8))) {
+            awaitReady(r);
+            assertEquals(Failure.FORBIDDEN, assertThrows(ServeException.class,
+                    () -> r.load("served", ModelFields.NONE)).failure());
+            assertEquals(Failure.FORBIDDEN, assertThrows(ServeException.class, () -> r.unload("served")).failure());
+            assertTrue(r.requireReady("served", null).ready());
+        }
+    }
+}
