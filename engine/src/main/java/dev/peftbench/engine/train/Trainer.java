@@ -153,7 +153,7 @@ public final class Trainer {
 
     private static Map<String, Object> dataFacts(DataFile file, TuningData data, TrainingSet set, int endId, int limit) {
         Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("file", file.path().toAbsolutePath().normalize().toString());
+        facts.put("file", file.path().toString());
         facts.put("sha256", TrainingRecord.sha256(file.path()));
         facts.put("format", file.format().name());
         facts.put("rows", file.rows().size());
