@@ -73,9 +73,10 @@ public final class WorkbenchWindow {
                 .withServe(serve.choice()).withPublish(publish.choice());
     }
 
-    /** Stops what the window started that outlives it (the embedded server). */
+    /** Stops what the window started that outlives it (the embedded server, a tuning run, which writes its adapter first). */
     public void close() {
         serve.shutdown();
+        tune.shutdown();
     }
 
     public Workbench workbench() {

@@ -3,15 +3,11 @@ package dev.peftbench.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.serve.BundledSample;
-import dev.peftbench.serve.cli.CommandLines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,18 +29,6 @@ class TuneCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {
-    }
-
-    private static Run inProcess(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = CommandLines.of(new PeftbenchCli());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        return new Run(cli.execute(args), out.toString(), err.toString());
-    }
-
     /** The first {@code rows} rows of the bundled sample's CSV. */
     private Path sampleRows(int rows) throws IOException {
         List<String> lines = Files.readAllLines(SAMPLE_CSV);
@@ -56,7 +40,7 @@ class TuneCommandTest {
     @Test
     void jsonModePrintsTheRecordAsOneObjectAndProgressGoesToStderr() throws IOException {
         Path out = tmp.resolve("adapter");
-        Run r = inProcess("tune", "--model", MODEL.toString(), "--data", sampleRows(16).toString(), "--out", out.toString(),
+        CliRun r = CliRun.inProcess("tune", "--model", MODEL.toString(), "--data", sampleRows(16).toString(), "--out", out.toString(),
                 "--epochs", "2", "--batch-size", "4", "--eval-split", "0.25", "--json");
         assertEquals(0, r.code(), r.err());
         assertEquals(1, r.out().trim().lines().count(), "exactly one JSON object on stdout: " + r.out());
@@ -70,7 +54,7 @@ class TuneCommandTest {
         assertTrue(r.err().contains("step 1/6") && r.err().contains("tokens/s") && r.err().contains("ETA"), r.err());
         assertTrue(r.err().contains("evaluating on 4 held-out rows"), r.err());
 
-        Run generated = inProcess("generate", "--model", MODEL.toString(), "--adapter", out.toString(), "--prompt", "hello",
+        CliRun generated = CliRun.inProcess("generate", "--model", MODEL.toString(), "--adapter", out.toString(), "--prompt", "hello",
                 "--max-new-tokens", "3", "--json");
         assertEquals(0, generated.code(), generated.err());
     }
@@ -97,7 +81,7 @@ class TuneCommandTest {
             if (!args.contains("--out")) {
                 args.addAll(List.of("--out", tmp.resolve("out").toString()));
             }
-            Run r = inProcess(args.toArray(String[]::new));
+            CliRun r = CliRun.inProcess(args.toArray(String[]::new));
             assertEquals(c.code(), r.code(), String.join(" ", c.args()) + ": " + r.err());
             assertEquals(1, r.err().lines().filter(l -> l.startsWith("error: ")).count(), r.err());
             assertTrue(r.err().contains(c.expected()), r.err());
@@ -133,7 +117,7 @@ class TuneCommandTest {
         assertTrue(record.get("interrupted").asBoolean(), record.toString());
         assertTrue(record.get("steps").asInt() >= 1 && record.get("steps").asInt() < record.get("total_steps").asInt());
         assertTrue(Files.size(out.resolve("adapter_model.safetensors")) > 0);
-        Run generated = inProcess("generate", "--model", MODEL.toString(), "--adapter", out.toString(), "--prompt", "hello",
+        CliRun generated = CliRun.inProcess("generate", "--model", MODEL.toString(), "--adapter", out.toString(), "--prompt", "hello",
                 "--max-new-tokens", "2", "--json");
         assertEquals(0, generated.code(), generated.err());
     }

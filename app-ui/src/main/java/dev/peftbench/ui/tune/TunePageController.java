@@ -37,7 +37,7 @@ public final class TunePageController {
     @FXML private ComboBox<String> textColumnChoice;
     @FXML private ComboBox<String> labelColumnChoice;
     @FXML private TextField templateField;
-    @FXML private TextField baseModelField;
+    @FXML private TextField tuneBaseModelField;
     @FXML private ChoiceBox<TuningMethod> methodChoice;
     @FXML private Node promptTuningSettings;
     @FXML private Node loraSettings;
@@ -56,10 +56,10 @@ public final class TunePageController {
     @FXML private TextField warmupStepsField;
     @FXML private TextField maxStepsField;
     @FXML private TextField evalSplitField;
-    @FXML private TextField seedField;
+    @FXML private TextField tuneSeedField;
     @FXML private CheckBox shuffleCheck;
     @FXML private TextField endIdField;
-    @FXML private ChoiceBox<Device> deviceChoice;
+    @FXML private ChoiceBox<Device> tuneDeviceChoice;
     @FXML private TextField outField;
     @FXML private Button startButton;
     @FXML private Button cancelButton;
@@ -72,7 +72,7 @@ public final class TunePageController {
     @FXML private TableColumn<Evaluation.Prediction, String> rowColumn;
     @FXML private TableColumn<Evaluation.Prediction, String> labelColumn;
     @FXML private TableColumn<Evaluation.Prediction, String> generatedColumn;
-    @FXML private Button compareButton;
+    @FXML private Button compareTunedButton;
 
     public TunePageController(TuneViewModel tune) {
         this.tune = tune;
@@ -91,7 +91,7 @@ public final class TunePageController {
         textColumnChoice.valueProperty().bindBidirectional(tune.textColumnProperty());
         labelColumnChoice.valueProperty().bindBidirectional(tune.labelColumnProperty());
         templateField.textProperty().bindBidirectional(tune.templateProperty());
-        baseModelField.textProperty().bindBidirectional(tune.baseModelProperty());
+        tuneBaseModelField.textProperty().bindBidirectional(tune.baseModelProperty());
 
         methodChoice.getItems().setAll(TuneForm.methods());
         methodChoice.setConverter(new javafx.util.StringConverter<>() {
@@ -128,11 +128,11 @@ public final class TunePageController {
         warmupStepsField.textProperty().bindBidirectional(tune.warmupStepsProperty());
         maxStepsField.textProperty().bindBidirectional(tune.maxStepsProperty());
         evalSplitField.textProperty().bindBidirectional(tune.evalSplitProperty());
-        seedField.textProperty().bindBidirectional(tune.seedProperty());
+        tuneSeedField.textProperty().bindBidirectional(tune.seedProperty());
         shuffleCheck.selectedProperty().bindBidirectional(tune.shuffleProperty());
         endIdField.textProperty().bindBidirectional(tune.endTokenIdProperty());
-        deviceChoice.getItems().setAll(Device.values());
-        deviceChoice.valueProperty().bindBidirectional(tune.deviceProperty());
+        tuneDeviceChoice.getItems().setAll(Device.values());
+        tuneDeviceChoice.valueProperty().bindBidirectional(tune.deviceProperty());
         outField.textProperty().bindBidirectional(tune.outProperty());
 
         startButton.disableProperty().bind(tune.runningProperty());
@@ -151,7 +151,7 @@ public final class TunePageController {
         rowColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(String.valueOf(c.getValue().row())));
         labelColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().label()));
         generatedColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper((c.getValue().matches() ? "✓ " : "✗ ") + c.getValue().generated()));
-        compareButton.disableProperty().bind(tune.resultProperty().isNull().or(tune.runningProperty()));
+        compareTunedButton.disableProperty().bind(tune.resultProperty().isNull().or(tune.runningProperty()));
     }
 
     private void rebuildPreviewColumns() {

@@ -1,5 +1,6 @@
 package dev.peftbench.ui.tune;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.hub.HubSettings;
@@ -10,6 +11,7 @@ import dev.peftbench.engine.train.OptimizationSettings;
 import dev.peftbench.engine.train.Optimizer;
 import dev.peftbench.engine.train.StepReport;
 import dev.peftbench.engine.train.Trainer;
+import dev.peftbench.engine.train.TrainingRecord;
 import dev.peftbench.engine.train.TuningJob;
 import dev.peftbench.engine.train.TuningListener;
 import dev.peftbench.engine.train.TuningMethod;
@@ -43,10 +45,16 @@ import javafx.scene.chart.XYChart;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -280,6 +288,26 @@ public final class TuneViewModel {
     }
 
     /**
+     * The window is closing: a run stops after its current step and writes its adapter before the app ends
+     * (its thread would not outlive the app), waiting at most a minute.
+     */
+    public void shutdown() {
+        Task<TuningResult> current = task;
+        if (current == null || current.isDone()) {
+            return;
+        }
+        cancel();
+        try {
+            current.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException
+                 | CancellationException e) {
+            log.warn("the tuning run did not end cleanly while closing: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Loads the base model with the new adapter on the Model page (so Serve serves it and Publish names it),
      * then runs a held-out row (or the first row) through Compare on the Prompt page: base and tuned side by
      * side, with the run's template and its labels' end id.
@@ -325,11 +353,11 @@ public final class TuneViewModel {
     /** The id that ends the labels, from the run's record (what generation should stop at). */
     private static int endId(TuningResult r) {
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper()
-                    .readTree(r.out().resolve(dev.peftbench.engine.train.TrainingRecord.FILE).toFile())
+            return new ObjectMapper()
+                    .readTree(r.out().resolve(TrainingRecord.FILE).toFile())
                     .at("/data/end_token_id").asInt();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -133,7 +133,7 @@ public final class TuneCommand implements Callable<Integer> {
                 new OptimizationSettings(epochs, batchSize, lr, Optimizer.Kind.parse(optimizer), weightDecay, warmupSteps, maxSteps,
                         gradientAccumulationSteps, seed, !noShuffle),
                 this.out);
-        TuneProgress progress = new TuneProgress(err, DownloadBar.stderrIsTerminal());
+        TuneProgress progress = new TuneProgress(err, ProgressLine.stderrIsTerminal());
         AtomicBoolean cancelled = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(1);
         // Ctrl+C: the run stops after its current step and writes the adapter so far before the JVM ends.
@@ -208,13 +208,11 @@ public final class TuneCommand implements Callable<Integer> {
      */
     static final class TuneProgress implements TuningListener {
         private final PrintWriter err;
-        private final boolean terminal;
-        private int lastTenth = -1;
-        private boolean drawn;
+        private final ProgressLine line;
 
         TuneProgress(PrintWriter err, boolean terminal) {
             this.err = err;
-            this.terminal = terminal;
+            this.line = new ProgressLine(err, terminal);
         }
 
         @Override
@@ -235,20 +233,10 @@ public final class TuneCommand implements Callable<Integer> {
 
         @Override
         public void step(StepReport s) {
-            String line = String.format("step %d/%d  epoch %.2f  loss %.4f  lr %.3g  %.0f tokens/s  ETA %s", s.step(), s.totalSteps(),
-                    s.epoch(), s.loss(), s.learningRate(), s.tokensPerSecond(), clock(s.etaSeconds()));
-            if (terminal) {
-                err.print("\r" + line + "   ");
-                drawn = true;
-            } else {
-                int tenth = s.step() * 10 / s.totalSteps();
-                if (tenth == lastTenth && s.step() != s.totalSteps()) {
-                    return;
-                }
-                lastTenth = tenth;
-                err.println(line);
-            }
-            err.flush();
+            // Off a terminal: the first step, one per tenth of the run, and the last.
+            int tenth = s.step() == s.totalSteps() ? 11 : s.step() * 10 / s.totalSteps();
+            line.show(String.format("step %d/%d  epoch %.2f  loss %.4f  lr %.3g  %.0f tokens/s  ETA %s", s.step(), s.totalSteps(),
+                    s.epoch(), s.loss(), s.learningRate(), s.tokensPerSecond(), clock(s.etaSeconds())), tenth);
         }
 
         @Override
@@ -259,11 +247,7 @@ public final class TuneCommand implements Callable<Integer> {
         }
 
         void finish() {
-            if (drawn) {
-                err.println();
-                err.flush();
-                drawn = false;
-            }
+            line.finish();
         }
 
         static String clock(double seconds) {
