@@ -241,7 +241,7 @@ public final class TuneViewModel {
             Evaluation evaluation = r.evaluation();
             if (evaluation != null) {
                 predictions.setAll(evaluation.predictions());
-                evaluationSummary.set(String.format("Held-out: %d of %d answered with their label (%.1f%%), loss %.4f",
+                evaluationSummary.set(String.format("Held-out: %d of %d exact (%.1f%%), loss %.4f",
                         evaluation.exactMatches(), evaluation.rows(), 100 * evaluation.accuracy(), evaluation.loss()));
             } else {
                 evaluationSummary.set(r.interrupted() ? "Cancelled: no evaluation" : "No held-out rows: no evaluation");

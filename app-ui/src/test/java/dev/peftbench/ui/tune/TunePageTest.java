@@ -114,7 +114,7 @@ class TunePageTest {
         LineChart<?, ?> chart = robot.lookup("#lossChart").queryAs(LineChart.class);
         assertEquals(6, chart.getData().getFirst().getData().size());
         assertEquals(4, robot.lookup("#predictionTable").queryAs(TableView.class).getItems().size());
-        assertTrue(robot.lookup("#evaluationLabel").queryAs(Label.class).getText().contains(" of 4 answered with their label"));
+        assertTrue(robot.lookup("#evaluationLabel").queryAs(Label.class).getText().contains(" of 4 exact ("));
 
         Path cliOut = tmp.resolve("from-cli");
         StringWriter err = new StringWriter();
