@@ -6,6 +6,7 @@ import dev.peftbench.ui.prompt.PromptViewModel;
 import dev.peftbench.ui.serve.CurlCommand;
 import dev.peftbench.ui.serve.ServeViewModel;
 import dev.peftbench.ui.serve.ServerState;
+import dev.peftbench.ui.tune.TuneViewModel;
 import javafx.animation.PauseTransition;
 import javafx.application.Platform;
 import javafx.beans.value.ChangeListener;
@@ -31,7 +32,7 @@ import java.util.Locale;
 
 /**
  * The README's screenshots: loads the sample, runs the sample prompt, starts the server and
- * sends it one request, then shows each page and writes
+ * sends it one request, tunes a small adapter on the sample data, then shows each page and writes
  * {@code <page>.png} into the folder, and exits. Driven by events, never by sleeping on the FX thread.
  */
 final class ScreenshotTour {
@@ -119,13 +120,13 @@ final class ScreenshotTour {
                     sendCurlRequest(serve.curlCommand());
                 } else if (now == ServerState.STOPPED) {
                     o.removeListener(this);
-                    shootAll();
+                    tuneSample();
                 }
             }
         });
         serve.start();
         if (serve.stateProperty().get() == ServerState.STOPPED) {
-            shootAll();
+            tuneSample();
         }
     }
 
@@ -135,7 +136,40 @@ final class ScreenshotTour {
                 .header("Authorization", "Bearer " + curl.apiKey())
                 .POST(HttpRequest.BodyPublishers.ofString(curl.body())).build();
         HttpClient.newHttpClient().sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                .whenComplete((r, e) -> Platform.runLater(this::shootAll));
+                .whenComplete((r, e) -> Platform.runLater(this::tuneSample));
+    }
+
+    /**
+     * Tunes a prompt-tuning adapter on the sample data (the README's settings, fewer epochs) into a temporary
+     * folder, so the Tune page shows a loss curve and a held-out evaluation.
+     */
+    private void tuneSample() {
+        TuneViewModel tune = window.tune();
+        try {
+            tune.outProperty().set(Files.createTempDirectory("peftbench-tour-adapter").toString());
+        } catch (IOException e) {
+            log.warn("no temporary folder for the tour's adapter: {}", e.getMessage());
+            shootAll();
+            return;
+        }
+        tune.numVirtualTokensProperty().set("20");
+        tune.initTextProperty().set("Classify if the tweet is a complaint or not:");
+        tune.learningRateProperty().set("0.3");
+        tune.epochsProperty().set("10");
+        tune.endTokenIdProperty().set("3");
+        tune.runningProperty().addListener(new ChangeListener<>() {
+            @Override
+            public void changed(javafx.beans.value.ObservableValue<? extends Boolean> o, Boolean was, Boolean running) {
+                if (!running) {
+                    o.removeListener(this);
+                    shootAll();
+                }
+            }
+        });
+        tune.start();
+        if (!tune.runningProperty().get()) {
+            shootAll();
+        }
     }
 
     private void shootAll() {

@@ -29,10 +29,12 @@ public final class ShellController {
     @FXML private ToggleButton promptTab;
     @FXML private ToggleButton serveTab;
     @FXML private ToggleButton publishTab;
+    @FXML private ToggleButton tuneTab;
     @FXML private Node modelPage;
     @FXML private Node promptPage;
     @FXML private Node servePage;
     @FXML private Node publishPage;
+    @FXML private Node tunePage;
     @FXML private Label loadedModelLabel;
     @FXML private Label statusMessage;
     @FXML private ProgressBar statusProgress;
@@ -46,7 +48,7 @@ public final class ShellController {
 
     @FXML
     private void initialize() {
-        pages = Map.of(modelTab, modelPage, promptTab, promptPage, serveTab, servePage, publishTab, publishPage);
+        pages = Map.of(modelTab, modelPage, promptTab, promptPage, serveTab, servePage, publishTab, publishPage, tuneTab, tunePage);
         pageGroup.selectedToggleProperty().addListener((o, previous, selected) -> {
             if (selected == null) {
                 // A page switcher always shows one page: clicking the selected tab again keeps it.
@@ -71,6 +73,7 @@ public final class ShellController {
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT2, KeyCombination.SHORTCUT_DOWN), () -> show(Page.PROMPT));
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT3, KeyCombination.SHORTCUT_DOWN), () -> show(Page.SERVE));
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT4, KeyCombination.SHORTCUT_DOWN), () -> show(Page.PUBLISH));
+                scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT5, KeyCombination.SHORTCUT_DOWN), () -> show(Page.TUNE));
             }
         });
     }
@@ -85,6 +88,7 @@ public final class ShellController {
             case PROMPT -> promptTab;
             case SERVE -> serveTab;
             case PUBLISH -> publishTab;
+            case TUNE -> tuneTab;
         });
     }
 
@@ -94,5 +98,5 @@ public final class ShellController {
     }
 
     /** The pages of the window, in switcher order. */
-    public enum Page { MODEL, PROMPT, SERVE, PUBLISH }
+    public enum Page { MODEL, PROMPT, SERVE, PUBLISH, TUNE }
 }

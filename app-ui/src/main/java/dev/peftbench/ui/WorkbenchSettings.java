@@ -36,7 +36,7 @@ public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeCho
                                String maxNewTokens, String eosTokenIds, String temperature, String topK,
                                String topP, String seed, String mode, String systemPrompt) {
         static final PromptChoice DEFAULT = new PromptChoice("seed", "Tweet text", "Question: {input}\nAnswer:",
-                "Every day is a new binning, filled with optionpiening and hope", "10", "3", "0", "0", "1.0", "",
+                "Every day is a new binning, filled with optionpiening and hope", "10", "", "0", "0", "1.0", "",
                 "prompt", "You are a helpful assistant.");
 
         public PromptChoice {

@@ -10,6 +10,8 @@ import dev.peftbench.ui.publish.PublishPageController;
 import dev.peftbench.ui.publish.PublishViewModel;
 import dev.peftbench.ui.serve.ServePageController;
 import dev.peftbench.ui.serve.ServeViewModel;
+import dev.peftbench.ui.tune.TunePageController;
+import dev.peftbench.ui.tune.TuneViewModel;
 import javafx.fxml.FXMLLoader;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
@@ -27,6 +29,7 @@ public final class WorkbenchWindow {
     private final PromptViewModel prompt;
     private final ServeViewModel serve;
     private final PublishViewModel publish;
+    private final TuneViewModel tune;
     private final Parent root;
     private final ShellController shell;
 
@@ -36,6 +39,7 @@ public final class WorkbenchWindow {
         this.prompt = new PromptViewModel(workbench);
         this.serve = new ServeViewModel(workbench, prompt.inputProperty());
         this.publish = new PublishViewModel(workbench, cluster);
+        this.tune = new TuneViewModel(workbench, model, prompt, publish, hubCache.settings());
         FXMLLoader loader = new FXMLLoader(WorkbenchWindow.class.getResource("MainWindow.fxml"));
         loader.setControllerFactory(this::controllerFor);
         try {
@@ -44,6 +48,7 @@ public final class WorkbenchWindow {
             throw new UncheckedIOException("the window layout (MainWindow.fxml) could not be read", e);
         }
         shell = loader.getController();
+        tune.onShowPrompt(() -> shell.show(ShellController.Page.PROMPT));
     }
 
     private Object controllerFor(Class<?> type) {
@@ -52,6 +57,7 @@ public final class WorkbenchWindow {
         if (type == PromptPageController.class) return new PromptPageController(prompt, workbench);
         if (type == ServePageController.class) return new ServePageController(serve);
         if (type == PublishPageController.class) return new PublishPageController(publish);
+        if (type == TunePageController.class) return new TunePageController(tune);
         throw new IllegalArgumentException("no controller wiring for " + type.getName());
     }
 
@@ -67,9 +73,10 @@ public final class WorkbenchWindow {
                 .withServe(serve.choice()).withPublish(publish.choice());
     }
 
-    /** Stops what the window started that outlives it (the embedded server). */
+    /** Stops what the window started that outlives it (the embedded server, a tuning run, which writes its adapter first). */
     public void close() {
         serve.shutdown();
+        tune.shutdown();
     }
 
     public Workbench workbench() {
@@ -94,5 +101,9 @@ public final class WorkbenchWindow {
 
     public PublishViewModel publish() {
         return publish;
+    }
+
+    public TuneViewModel tune() {
+        return tune;
     }
 }

@@ -8,6 +8,7 @@ import dev.peftbench.serve.cli.GenerateCommand;
 import dev.peftbench.serve.cli.MakeRandomModelCommand;
 import dev.peftbench.serve.cli.PullCommand;
 import dev.peftbench.serve.cli.ServeCommand;
+import dev.peftbench.serve.cli.TuneCommand;
 import dev.peftbench.ui.UiCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
                 ImageCommand.class,
                 UiCommand.class,
                 PullCommand.class,
+                TuneCommand.class,
         })
 public final class PeftbenchCli implements Runnable {
 

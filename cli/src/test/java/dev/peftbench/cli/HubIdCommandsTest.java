@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.hub.FakeHub;
 import dev.peftbench.serve.BundledSample;
-import dev.peftbench.serve.cli.CommandLines;
-import picocli.CommandLine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,8 +11,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,19 +60,6 @@ class HubIdCommandsTest {
         hub.close();
     }
 
-    record Run(int code, String out, String err) {
-    }
-
-    /** The same command in this JVM, with this process's environment (for answers from local folders). */
-    private static Run inProcess(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = CommandLines.of(new PeftbenchCli());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        return new Run(cli.execute(args), out.toString(), err.toString());
-    }
-
     /** The environment of a user with this fake Hub and a cache of their own. */
     private Map<String, String> env(Path cache) {
         Map<String, String> env = new HashMap<>();
@@ -100,13 +83,13 @@ class HubIdCommandsTest {
         return pb;
     }
 
-    private Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    private CliRun run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         Path err = Files.createTempFile(tmp, "stderr", ".txt");
         Process p = cli(env, args).redirectError(err.toFile()).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        return new Run(p.exitValue(), out, Files.readString(err));
+        return new CliRun(p.exitValue(), out, Files.readString(err));
     }
 
     private static List<String> filesUnder(Path dir) throws IOException {
@@ -118,7 +101,7 @@ class HubIdCommandsTest {
     @Test
     void pullFillsTheCacheWithTheSourceFilesAndPrintsTheSnapshot() throws Exception {
         Path cache = tmp.resolve("cache");
-        Run r = run(env(cache), "pull", "bigscience/tiny-bloom");
+        CliRun r = run(env(cache), "pull", "bigscience/tiny-bloom");
 
         assertEquals(0, r.code(), r.err());
         Path snapshot = Path.of(r.out().strip());
@@ -129,7 +112,7 @@ class HubIdCommandsTest {
         }
         assertTrue(r.err().contains("downloading bigscience/tiny-bloom 100%"), r.err());
 
-        Run json = run(env(cache), "pull", "aipipeline/tiny-pt", "--json");
+        CliRun json = run(env(cache), "pull", "aipipeline/tiny-pt", "--json");
         assertEquals(0, json.code(), json.err());
         JsonNode node = new ObjectMapper().readTree(json.out());
         assertEquals("aipipeline/tiny-pt", node.get("repo").asText());
@@ -141,11 +124,11 @@ class HubIdCommandsTest {
 
     @Test
     void generateWithHubIdsDownloadsThemAndAnswersAsFromTheFolders() throws Exception {
-        Run fromFolders = inProcess("generate", "--json", "--model", MODEL.toString(),
+        CliRun fromFolders = CliRun.inProcess("generate", "--json", "--model", MODEL.toString(),
                 "--adapter", ADAPTER.toString(), "--prompt", PROMPT);
         assertEquals(0, fromFolders.code(), fromFolders.err());
 
-        Run fromHub = run(env(tmp.resolve("cache")), "generate", "--json", "--model", "bigscience/tiny-bloom",
+        CliRun fromHub = run(env(tmp.resolve("cache")), "generate", "--json", "--model", "bigscience/tiny-bloom",
                 "--adapter", "aipipeline/tiny-pt", "--prompt", PROMPT);
 
         assertEquals(0, fromHub.code(), fromHub.err());
@@ -161,7 +144,7 @@ class HubIdCommandsTest {
         env.put("HF_HUB_OFFLINE", "1");
         int requests = hub.requests().size();
 
-        Run r = run(env, "generate", "--model", "bigscience/tiny-bloom", "--prompt", "x");
+        CliRun r = run(env, "generate", "--model", "bigscience/tiny-bloom", "--prompt", "x");
 
         assertEquals(1, r.code());
         List<String> errors = r.err().lines().filter(l -> l.startsWith("error: ")).toList();
@@ -173,7 +156,7 @@ class HubIdCommandsTest {
 
     @Test
     void aGatedRepositoryEndsInOneLineSayingToSetHfToken() throws Exception {
-        Run r = run(env(tmp.resolve("cache")), "pull", "meta/gated");
+        CliRun r = run(env(tmp.resolve("cache")), "pull", "meta/gated");
 
         assertEquals(1, r.code());
         assertTrue(r.err().lines().anyMatch(l -> l.startsWith("error: ") && l.contains("HF_TOKEN") && l.contains("licence")), r.err());
@@ -182,7 +165,7 @@ class HubIdCommandsTest {
 
     @Test
     void serveWithHubIdsDownloadsThemAndAnswersTheReferenceRequest() throws Exception {
-        Run fromFolders = inProcess("generate", "--json", "--model", MODEL.toString(),
+        CliRun fromFolders = CliRun.inProcess("generate", "--json", "--model", MODEL.toString(),
                 "--adapter", ADAPTER.toString(), "--prompt", PROMPT);
         String expected = new ObjectMapper().readTree(fromFolders.out()).get("text").asText();
         int http = freePort();

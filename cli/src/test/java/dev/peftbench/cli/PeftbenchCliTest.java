@@ -1,12 +1,7 @@
 package dev.peftbench.cli;
 
-import dev.peftbench.serve.cli.CommandLines;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,23 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code ./peftbench} as a user meets it: one root, every command listed, every error one line. */
 class PeftbenchCliTest {
 
-    record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        System.setProperty("peftbench.home", Path.of("..").toAbsolutePath().normalize().toString());
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = CommandLines.of(new PeftbenchCli());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void helpListsEveryCommand() {
-        Run r = run("--help");
+        CliRun r = CliRun.inProcess("--help");
         assertEquals(0, r.code(), r.err());
         for (String command : List.of("generate", "bench", "make-random-model", "serve", "publish", "image", "ui", "pull")) {
             assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith(command + " ")), command + " missing:\n" + r.out());
@@ -49,14 +30,14 @@ class PeftbenchCliTest {
                 new String[] {"serve", "--http-port", "eighty"},
                 new String[] {"serve", "--dtype", "int4"},
                 new String[] {"generate", "--prompt", "x", "--backend", "tpu"})) {
-            Run r = run(args);
+            CliRun r = CliRun.inProcess(args);
             assertEquals(1, r.code(), String.join(" ", args) + ": " + r.err());
             assertEquals(1, r.err().lines().count(), r.err());
             assertTrue(r.err().startsWith("error: "), r.err());
             assertFalse(r.err().contains("\tat "), r.err());
         }
-        assertTrue(run("publish", "--dry-run").err().startsWith("error: --image is required"));
-        assertEquals(run("generate", "--prompt", "x", "--dtype", "int4").err(), run("serve", "--dtype", "int4").err(),
+        assertTrue(CliRun.inProcess("publish", "--dry-run").err().startsWith("error: --image is required"));
+        assertEquals(CliRun.inProcess("generate", "--prompt", "x", "--dtype", "int4").err(), CliRun.inProcess("serve", "--dtype", "int4").err(),
                 "serve refuses a dtype with generate's words");
     }
 
@@ -64,7 +45,7 @@ class PeftbenchCliTest {
     void usageErrorsExitTwoWithOneLine() {
         for (String[] args : List.of(new String[] {"serve", "--no-such-flag"}, new String[] {"generate"},
                 new String[] {"no-such-command"})) {
-            Run r = run(args);
+            CliRun r = CliRun.inProcess(args);
             assertEquals(2, r.code(), r.err());
             assertEquals(1, r.err().lines().count(), r.err());
             assertTrue(r.err().startsWith("error: ") && r.err().contains("--help"), r.err());
@@ -73,7 +54,7 @@ class PeftbenchCliTest {
 
     @Test
     void publishDryRunPrintsTheYamlWithTheEngineSettings() {
-        Run r = run("publish", "--dry-run", "--image", "example.registry/peft:1", "--namespace", "team-a", "--gateway",
+        CliRun r = CliRun.inProcess("publish", "--dry-run", "--image", "example.registry/peft:1", "--namespace", "team-a", "--gateway",
                 "--dtype", "bfloat16");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("kind: \"ServingRuntime\"") && r.out().contains("kind: \"VirtualService\""), r.out());

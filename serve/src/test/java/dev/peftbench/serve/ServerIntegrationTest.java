@@ -138,11 +138,10 @@ class ServerIntegrationTest {
         String text = new String(Base64.getDecoder().decode(actual.at("/outputs/0/contents/bytesContents/0").asText()), UTF_8);
         assertTrue(text.startsWith(templated(REFERENCE_INPUT)), text);
 
-        // everything but the served name and the generated text is the reference document's response, field for field
+        // The bundled adapter was tuned on the sample data, which labels this tweet as the reference document's
+        // bloomz-560m does: everything but the served name is the reference document's response, field for field.
         ObjectNode expected = (ObjectNode) JSON.readTree(Files.readString(SAMPLE.resolve("expected-response.json")));
         expected.put("modelName", MODEL);
-        ((com.fasterxml.jackson.databind.node.ArrayNode) expected.at("/outputs/0/contents/bytesContents"))
-                .set(0, actual.at("/outputs/0/contents/bytesContents/0"));
         assertEquals(expected, actual);
     }
 

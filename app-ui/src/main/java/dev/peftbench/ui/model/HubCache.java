@@ -30,6 +30,11 @@ public final class HubCache {
     }
 
     /** Where downloads go. */
+    /** The Hub settings downloads and lookups use (training resolves Hub ids with the same). */
+    public HubSettings settings() {
+        return settings;
+    }
+
     public String location() {
         return settings.downloadCache().toString();
     }

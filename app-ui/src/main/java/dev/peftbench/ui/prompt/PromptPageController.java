@@ -96,7 +96,9 @@ public final class PromptPageController {
         topPField.textProperty().bindBidirectional(prompt.topPProperty());
         seedField.textProperty().bindBidirectional(prompt.seedProperty());
         inputArea.textProperty().bindBidirectional(prompt.inputProperty());
-        previewArea.textProperty().bind(prompt.previewProperty());
+        // The preview carries earlier answers, so it shows control characters as the output does.
+        previewArea.textProperty().bind(Bindings.createStringBinding(
+                () -> VisibleText.of(prompt.previewProperty().get()), prompt.previewProperty()));
         templateErrorLabel.textProperty().bind(prompt.templateErrorProperty());
         templateErrorLabel.managedProperty().bind(prompt.templateErrorProperty().isNotEmpty());
 

@@ -49,6 +49,8 @@ public final class PromptViewModel {
     private final StringProperty preview = new SimpleStringProperty("");
     private final StringProperty templateError = new SimpleStringProperty("");
     private final StringProperty maxNewTokens = new SimpleStringProperty();
+    /** What the eos field says for "no eos id": generation runs to max new tokens. */
+    static final String NO_EOS = "none";
     private final StringProperty eosTokenIds = new SimpleStringProperty();
     private final StringProperty temperature = new SimpleStringProperty();
     private final StringProperty topK = new SimpleStringProperty();
@@ -175,7 +177,7 @@ public final class PromptViewModel {
         input.set(record.input());
         SamplingParams p = record.params();
         maxNewTokens.set(Integer.toString(p.maxNewTokens()));
-        eosTokenIds.set(p.eosTokenIds().stream().map(String::valueOf).collect(Collectors.joining(", ")));
+        eosTokenIds.set(eosText(p.eosTokenIds()));
         temperature.set(Double.toString(p.temperature()));
         topK.set(Integer.toString(p.topK()));
         topP.set(Double.toString(p.topP()));
@@ -310,15 +312,33 @@ public final class PromptViewModel {
         }
     }
 
-    /** "3" or "2, 3": the eos ids as the CLI's --eos-token-ids takes them; empty means none. */
+    /**
+     * "3" or "2, 3": the eos ids as the CLI's --eos-token-id takes them; empty means the model's own
+     * (generation_config.json's), {@value #NO_EOS} means none (generation runs to max new tokens).
+     */
     private static List<Integer> parseIds(String text) {
+        String t = text == null ? "" : text.trim();
+        if (t.isEmpty()) {
+            return null;
+        }
         List<Integer> ids = new ArrayList<>();
-        for (String part : (text == null ? "" : text).split("[,\\s]+")) {
+        if (t.equalsIgnoreCase(NO_EOS)) {
+            return ids;
+        }
+        for (String part : t.split("[,\\s]+")) {
             if (!part.isEmpty()) {
-                ids.add(parseInt("Eos token ids (comma-separated)", part));
+                ids.add(parseInt("Eos token ids (comma-separated, empty for the model's, or 'none')", part));
             }
         }
         return ids;
+    }
+
+    /** The field's text for {@code ids}, as {@link #parseIds} reads it back. */
+    private static String eosText(List<Integer> ids) {
+        if (ids == null) {
+            return "";
+        }
+        return ids.isEmpty() ? NO_EOS : ids.stream().map(String::valueOf).collect(Collectors.joining(", "));
     }
 
     public ObjectProperty<PromptMode> modeProperty() { return mode; }

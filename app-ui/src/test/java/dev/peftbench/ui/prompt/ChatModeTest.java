@@ -75,7 +75,7 @@ class ChatModeTest {
         robot.clickOn("#systemPromptArea").press(KeyCode.CONTROL, KeyCode.A).release(KeyCode.A, KeyCode.CONTROL).write("Be brief.");
         typeMessage(robot, "Hi there");
         Conversation first = conversation(ChatMessage.system("Be brief."), ChatMessage.user("Hi there"));
-        assertEquals(TestWindows.engine().renderChat(sample.name(), first), previewShown(robot));
+        assertEquals(VisibleText.of(TestWindows.engine().renderChat(sample.name(), first)), previewShown(robot));
         robot.press(KeyCode.CONTROL, KeyCode.ENTER).release(KeyCode.ENTER, KeyCode.CONTROL);
         awaitRunEnd();
 
@@ -90,7 +90,8 @@ class ChatModeTest {
         typeMessage(robot, "Classify: great service");
         Conversation second = conversation(ChatMessage.system("Be brief."), ChatMessage.user("Hi there"),
                 ChatMessage.assistant(answer.generatedText()), ChatMessage.user("Classify: great service"));
-        assertEquals(TestWindows.engine().renderChat(sample.name(), second), previewShown(robot));
+        assertEquals(VisibleText.of(TestWindows.engine().renderChat(sample.name(), second)), previewShown(robot),
+                "the earlier answer's control characters show as the output shows them");
         robot.clickOn("#runButton");
         awaitRunEnd();
         assertEquals(generate(second, true).generatedText(), prompt.outputProperty().get());

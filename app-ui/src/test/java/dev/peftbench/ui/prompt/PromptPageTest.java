@@ -29,9 +29,11 @@ import org.testfx.framework.junit5.Start;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(ApplicationExtension.class)
@@ -127,7 +129,7 @@ class PromptPageTest {
     void stopEndsTheRunAndKeepsWhatWasGenerated(FxRobot robot) {
         robot.interact(() -> {
             prompt.maxNewTokensProperty().set("4096");
-            prompt.eosTokenIdsProperty().set("");
+            prompt.eosTokenIdsProperty().set("none");
         });
         // Run and Stop in one FX turn, so the test does not depend on how fast the tiny model is.
         robot.interact(() -> {
@@ -172,6 +174,28 @@ class PromptPageTest {
         assertEquals("first question", prompt.inputProperty().get());
         assertEquals(firstOutput, prompt.outputProperty().get());
         assertEquals(3, history.getItems().size());
+    }
+
+    @Test
+    void anEmptyEosFieldMeansTheModelsOwnIdsAndNoneMeansNoEos(FxRobot robot) {
+        robot.interact(() -> prompt.eosTokenIdsProperty().set(""));
+        assertNull(prompt.samplingParams().eosTokenIds(), "empty: the model's generation_config ids");
+        robot.interact(() -> prompt.eosTokenIdsProperty().set("none"));
+        assertEquals(List.of(), prompt.samplingParams().eosTokenIds());
+        robot.interact(() -> prompt.eosTokenIdsProperty().set("2, 3"));
+        assertEquals(List.of(2, 3), prompt.samplingParams().eosTokenIds());
+
+        // A run with the model's ids comes back from the history with the field as it was typed.
+        robot.interact(() -> prompt.eosTokenIdsProperty().set(""));
+        typeInput(robot, "eos question");
+        robot.clickOn("#runButton");
+        awaitRunEnd();
+        robot.interact(() -> prompt.eosTokenIdsProperty().set("none"));
+        ListView<?> history = robot.lookup("#historyList").queryListView();
+        robot.interact(() -> history.getSelectionModel().select(0));
+        robot.clickOn("#rerunButton");
+        awaitRunEnd();
+        assertEquals("", prompt.eosTokenIdsProperty().get());
     }
 
     private void typeInput(FxRobot robot, String text) {

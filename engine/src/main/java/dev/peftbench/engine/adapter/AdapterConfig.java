@@ -19,10 +19,14 @@ import java.util.Locale;
  * @param targetModules        {@code target_modules} as a list of module names (empty when it is a pattern)
  * @param targetModulesPattern {@code target_modules} as one string, which peft matches as a regular expression
  *                             against whole module paths; null for a list
+ * @param promptTuningInit     {@code prompt_tuning_init} ({@code TEXT}, {@code RANDOM}, ...), null when absent
+ * @param tokenizerNameOrPath  {@code tokenizer_name_or_path} (the tokenizer of a {@code TEXT} initialisation), or null
+ * @param loraDropout          {@code lora_dropout} (0 when absent)
  */
 public record AdapterConfig(PeftType peftType, String taskType, String baseModel, Integer numVirtualTokens,
                             String promptTuningInitText, int r, double loraAlpha, boolean useRslora,
-                            List<String> targetModules, String targetModulesPattern) {
+                            List<String> targetModules, String targetModulesPattern, String promptTuningInit,
+                            String tokenizerNameOrPath, double loraDropout) {
 
     public enum PeftType { PROMPT_TUNING, LORA }
 
@@ -104,11 +108,14 @@ public record AdapterConfig(PeftType peftType, String taskType, String baseModel
             t.forEach(n -> targets.add(n.asText()));
         }
         JsonNode nvt = c.get("num_virtual_tokens");
-        JsonNode init = c.get("prompt_tuning_init_text");
         return new AdapterConfig(peftType, task, c.path("base_model_name_or_path").asText(null),
-                nvt == null || nvt.isNull() ? null : nvt.asInt(),
-                init == null || init.isNull() ? null : init.asText(),
+                nvt == null || nvt.isNull() ? null : nvt.asInt(), textOrNull(c.get("prompt_tuning_init_text")),
                 c.path("r").asInt(0), c.path("lora_alpha").asDouble(8), c.path("use_rslora").asBoolean(false),
-                List.copyOf(targets), t.isTextual() ? t.asText() : null);
+                List.copyOf(targets), t.isTextual() ? t.asText() : null, textOrNull(c.get("prompt_tuning_init")),
+                textOrNull(c.get("tokenizer_name_or_path")), c.path("lora_dropout").asDouble(0));
+    }
+
+    private static String textOrNull(JsonNode value) {
+        return value == null || value.isNull() ? null : value.asText();
     }
 }

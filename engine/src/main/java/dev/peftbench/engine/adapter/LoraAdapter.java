@@ -23,7 +23,7 @@ public final class LoraAdapter implements Adapter {
     private final AdapterInfo info;
 
     /** @param weights per layer, per {@link LoraTargets} target index; null where that projection is not adapted */
-    LoraAdapter(String name, float scale, LoraWeights[][] weights, AdapterInfo info) {
+    public LoraAdapter(String name, float scale, LoraWeights[][] weights, AdapterInfo info) {
         this.name = Objects.requireNonNull(name);
         this.scale = scale;
         this.weights = weights;

@@ -41,14 +41,24 @@ public record LoraTargets(String architecture, List<String> layerPrefixes, int l
      * A LoRA tensor's name as peft saves it, {@code base_model.model.<layer prefix>N.<path>.lora_A.weight}
      * (an adapter name such as {@code .default} may follow {@code lora_A}): groups layer, path, A or B.
      */
-    Pattern keyPattern() {
+    public Pattern keyPattern() {
         String prefixes = layerPrefixes.stream().map(Pattern::quote).collect(Collectors.joining("|"));
         String paths = targets.stream().map(t -> Pattern.quote(t.path())).collect(Collectors.joining("|"));
         return Pattern.compile("(?:base_model\\.model\\.)?(?:" + prefixes + ")(\\d+)\\.(" + paths
                 + ")\\.lora_([AB])(?:\\.default)?\\.weight");
     }
 
-    int indexOf(String path) {
+    /**
+     * The name peft's {@code get_peft_model_state_dict} gives {@code lora_A} (or {@code lora_B}) of target
+     * {@code target} in layer {@code layer}: {@code base_model.model.<layer prefix>N.<path>.lora_A.weight}.
+     */
+    public String weightName(int layer, int target, boolean a) {
+        return "base_model.model." + layerPrefixes.getFirst() + layer + "." + targets.get(target).path()
+                + (a ? ".lora_A.weight" : ".lora_B.weight");
+    }
+
+    /** The index of the target at {@code path} (a {@link #keyPattern} group). */
+    public int indexOf(String path) {
         for (int i = 0; i < targets.size(); i++) {
             if (targets.get(i).path().equals(path)) {
                 return i;

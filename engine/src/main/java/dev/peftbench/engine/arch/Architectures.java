@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelInfo;
+import dev.peftbench.engine.adapter.LoraTargets;
 import dev.peftbench.engine.arch.bloom.BloomConfig;
 import dev.peftbench.engine.arch.bloom.BloomModel;
 import dev.peftbench.engine.arch.llama.LlamaConfig;
@@ -28,6 +29,9 @@ public final class Architectures {
     /** A config this engine can run, checked; {@link #load} builds the model once the weights are open. */
     public interface Plan {
         String architecture();
+
+        /** The projections a LoRA adapter may adapt, known from config.json alone (as the loaded model's). */
+        LoraTargets loraTargets();
 
         CausalLm load(Path dir, WeightSource weights, TensorOps ops, LoadProgress progress);
     }
@@ -86,7 +90,7 @@ public final class Architectures {
                 + String.join(", ", supported()));
     }
 
-    private record Checked<C>(String architecture, C config, Loader<C> loader) implements Plan {
+    private record Checked<C>(String architecture, C config, LoraTargets loraTargets, Loader<C> loader) implements Plan {
         @Override
         public CausalLm load(Path dir, WeightSource weights, TensorOps ops, LoadProgress progress) {
             return loader.load(config, dir, weights, ops, progress);
@@ -103,14 +107,16 @@ public final class Architectures {
      * (its runtime passes it to every {@code generate()}), kept as this engine's BLOOM default.
      */
     private static Plan bloom(String architecture, JsonNode json, Path folder) {
-        return new Checked<>(architecture, BloomConfig.from(json), (c, dir, weights, ops, progress) -> new BloomModel(c, ops, weights,
+        BloomConfig config = BloomConfig.from(json);
+        return new Checked<>(architecture, config, BloomModel.loraTargets(config), (c, dir, weights, ops, progress) -> new BloomModel(c, ops, weights,
                 info(dir, architecture, weights, c.vocabSize(), c.hiddenSize(), c.layers(), c.heads(), List.of(3)), progress));
     }
 
     /** The Llama family stops where transformers' {@code generate()} does: {@code generation_config.json}'s eos ids. */
     private static Plan llama(String architecture, JsonNode json, Path folder) {
         List<Integer> eos = GenerationConfig.eosTokenIds(folder, json);
-        return new Checked<>(architecture, LlamaConfig.from(json, architecture), (c, dir, weights, ops, progress) -> new LlamaModel(c, ops,
+        LlamaConfig config = LlamaConfig.from(json, architecture);
+        return new Checked<>(architecture, config, LlamaModel.loraTargets(config), (c, dir, weights, ops, progress) -> new LlamaModel(c, ops,
                 weights, info(dir, architecture, weights, c.vocabSize(), c.hiddenSize(), c.layers(), c.heads(), eos), progress));
     }
 

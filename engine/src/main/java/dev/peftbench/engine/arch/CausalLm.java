@@ -32,6 +32,17 @@ public interface CausalLm extends AutoCloseable {
     /** As {@link #forward}, but the logits of every new position ({@code [positions · vocab]} per row), in fresh arrays. */
     List<float[]> forwardAllPositions(List<ForwardRow> rows);
 
+    /**
+     * Runs the new positions of every row through the model, filling each row's cache, and returns the logits
+     * of {@code positions} (indexes into the rows' new positions laid end to end; null: all of them) as a
+     * backend tensor {@code [positions, vocab]}. The step is left open: the caller reads or differentiates the
+     * logits, then ends it ({@link TensorOps#endStep}). What training differentiates.
+     */
+    Tensor logits(List<ForwardRow> rows, int[] positions);
+
+    /** The word embeddings of {@code ids}, {@code [ids.length · hidden]} in float32 (what prompt tuning's text initialisation copies). */
+    float[] embeddings(int[] ids);
+
     /** Uploads a prompt-tuning table {@code [numVirtual, hidden]} and checks it fits this model. */
     Tensor promptEmbeddings(WeightSource source, String name);
 

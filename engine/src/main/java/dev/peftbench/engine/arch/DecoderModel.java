@@ -93,17 +93,15 @@ public abstract class DecoderModel implements CausalLm {
                 lastRows[w++] = end - 1;
             }
         }
-        Tensor hidden = hiddenStates(rows);
         int vocab = vocabSize();
         if (wanted == 0) {
             // Only prefill chunks that do not end their prompts: no lm_head at all.
-            ops.recycle(hidden);
+            ops.recycle(hiddenStates(rows));
             ops.endStep();
             return new Logits(logitsBuffer, 0, vocab);
         }
         // Decode-only batches have one new position per row: every row is a last row.
-        Tensor last = end == wanted ? hidden : ops.selectRows(hidden, lastRows);
-        Tensor logits = head(last);
+        Tensor logits = logits(rows, end == wanted ? null : lastRows);
         int size = wanted * vocab;
         if (logitsBuffer.length < size) {
             // A power of two: a batch that grows a few sequences at a time allocates (a humongous array, for G1)
@@ -112,19 +110,40 @@ public abstract class DecoderModel implements CausalLm {
             logitsBuffer = new float[capacity < size ? capacity << 1 : capacity];
         }
         ops.copyFloats(logits, logitsBuffer);
-        if (last != hidden) {
-            ops.recycle(last);
-        }
-        ops.recycle(hidden);
         ops.recycle(logits);
         ops.endStep();
         return new Logits(logitsBuffer, wanted, vocab);
     }
 
     @Override
-    public final List<float[]> forwardAllPositions(List<ForwardRow> rows) {
+    public final Tensor logits(List<ForwardRow> rows, int[] positions) {
         Tensor hidden = hiddenStates(rows);
-        Tensor logits = head(hidden);
+        if (positions == null) {
+            Tensor logits = head(hidden);
+            ops.recycle(hidden);
+            return logits;
+        }
+        Tensor picked = ops.selectRows(hidden, positions);
+        ops.recycle(hidden);
+        Tensor logits = head(picked);
+        ops.recycle(picked);
+        return logits;
+    }
+
+    @Override
+    public final float[] embeddings(int[] ids) {
+        Tensor rows = ops.embed(wordEmbeddings(), ids);
+        // A copy: the CPU backend's toFloats is the activation's own array, which recycle hands to later steps.
+        float[] values = new float[rows.rows() * rows.cols()];
+        ops.copyFloats(rows, values);
+        ops.recycle(rows);
+        ops.endStep();
+        return values;
+    }
+
+    @Override
+    public final List<float[]> forwardAllPositions(List<ForwardRow> rows) {
+        Tensor logits = logits(rows, null);
         float[] values = ops.toFloats(logits);
         int vocab = vocabSize();
         List<float[]> out = new ArrayList<>(rows.size());
@@ -135,7 +154,6 @@ public abstract class DecoderModel implements CausalLm {
             offset += part.length;
             out.add(part);
         }
-        ops.recycle(hidden);
         ops.recycle(logits);
         ops.endStep();
         return out;
@@ -179,18 +197,24 @@ public abstract class DecoderModel implements CausalLm {
     /**
      * Adds each LoRA row's update of target {@code target} in layer {@code l} to {@code y}, computed from the
      * projection's input {@code x}; {@code colStart} is where that projection's outputs start in {@code y}.
+     * Neighbouring rows with the same adapter are updated in one product (a training batch is one).
      */
     protected final void applyLora(Tensor y, Tensor x, int l, int target, int colStart, Batch batch) {
-        for (int i = 0; i < batch.rows().size(); i++) {
+        int i = 0;
+        while (i < batch.rows().size()) {
             LoraAdapter lora = batch.rows().get(i).lora();
-            if (lora == null) {
-                continue;
+            int next = i + 1;
+            while (next < batch.rows().size() && batch.rows().get(next).lora() == lora) {
+                next++;
             }
-            LoraAdapter.LoraWeights m = lora.weights(l, target);
+            LoraAdapter.LoraWeights m = lora == null ? null : lora.weights(l, target);
             if (m != null) {
-                AttentionSpan span = batch.spans().get(i);
-                ops.addLowRank(y, x, span.rowStart(), span.rowCount(), colStart, m.a(), m.b(), lora.scale());
+                AttentionSpan first = batch.spans().get(i);
+                AttentionSpan last = batch.spans().get(next - 1);
+                ops.addLowRank(y, x, first.rowStart(), last.rowStart() + last.rowCount() - first.rowStart(), colStart,
+                        m.a(), m.b(), lora.scale());
             }
+            i = next;
         }
     }
 

@@ -69,6 +69,14 @@ public final class ChatTemplateFiles {
                 + TOKENIZER_CONFIG + "), so it cannot take chat messages; send a plain prompt instead");
     }
 
+    /**
+     * The special tokens of the snapshot in {@code dir} ({@code bos_token}, {@code eos_token}, ... as strings,
+     * {@code additional_special_tokens} as a list), as transformers' {@code special_tokens_map} gives them.
+     */
+    public static Map<String, Object> specialTokens(Path dir) {
+        return specialTokens(readJson(dir.resolve(TOKENIZER_CONFIG)), readJson(dir.resolve(SPECIAL_TOKENS_MAP)));
+    }
+
     private static JsonNode readJson(Path file) {
         if (!Files.isRegularFile(file)) {
             return JSON.createObjectNode();

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes a safetensors file tensor by tensor: the header (all shapes and offsets) first, then each
@@ -41,7 +42,19 @@ public final class SafetensorsWriter {
     }
 
     public static void write(Path file, List<Entry> entries, Values values) throws IOException {
+        write(file, Map.of(), entries, values);
+    }
+
+    /**
+     * As {@link #write(Path, List, Values)}, with {@code __metadata__} first in the header when there is any, where
+     * the safetensors library puts it ({@code {"format": "pt"}} is what torch's {@code save_file} callers pass).
+     */
+    public static void write(Path file, Map<String, String> metadata, List<Entry> entries, Values values) throws IOException {
         ObjectNode header = new ObjectMapper().createObjectNode();
+        if (!metadata.isEmpty()) {
+            ObjectNode m = header.putObject("__metadata__");
+            metadata.forEach(m::put);
+        }
         long offset = 0;
         for (Entry e : entries) {
             ObjectNode t = header.putObject(e.name());

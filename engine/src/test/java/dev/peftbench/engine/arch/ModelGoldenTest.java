@@ -125,6 +125,20 @@ class ModelGoldenTest {
         }
     }
 
+    /**
+     * The training backend (caches kept as each forward made them, nothing written in place, so autograd can
+     * differentiate) computes the same numbers, prefill and every decode step: what the trainer's held-out
+     * evaluation generates with.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goldens")
+    void djlTrainingBackendMatchesTheReferenceToo(String name) {
+        Golden g = Golden.read(name);
+        try (CausalLm model = load(g.modelDir(), DjlTensorOps.forTraining(Device.CPU))) {
+            assertEquals(0, runTeacherForced(g, model, adapter(g.adapterDir(), model), FLOAT32_TOLERANCE, true));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("goldens")
     void djlFloat16StaysWithinReducedPrecisionTolerance(String name) {

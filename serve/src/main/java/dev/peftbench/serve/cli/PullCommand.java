@@ -45,7 +45,7 @@ public final class PullCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RepoId repo = new RepoId(id);
         HubSettings settings = HubSettings.fromEnvironment();
-        DownloadBar bar = new DownloadBar(err, DownloadBar.stderrIsTerminal());
+        DownloadBar bar = new DownloadBar(err, ProgressLine.stderrIsTerminal());
         AtomicBoolean finished = new AtomicBoolean();
         // Ctrl+C ends the JVM mid-file: the partial blob stays, and saying so is all there is to do.
         Thread interrupted = new Thread(() -> {

@@ -2,6 +2,7 @@ package dev.peftbench.serve.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.engine.train.DataFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -20,8 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GenerateCommandTest {
 
     private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
-    /** The reference request through the prompt-tuning adapter (fixtures' seed-prompt-tuning golden). */
-    private static final List<Integer> GOLDEN_IDS = List.of(459, 248, 114, 142, 142, 142, 142, 142, 142, 142);
+    private static final String REFERENCE_INPUT = "Every day is a new binning, filled with optionpiening and hope";
 
     record Run(int code, String out, String err) {
     }
@@ -37,15 +37,21 @@ class GenerateCommandTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /**
+     * The bundled adapter was tuned on sample-data/tweet-complaints.csv (the README's command), which has the
+     * reference tweet: the sample answers with that row's label and stops (the label was followed by id 3,
+     * where BLOOM's generation stops).
+     */
     @Test
-    void jsonModeOnTheBundledSamplePrintsOneObjectWithTheReferenceIds() throws Exception {
-        Run r = run("--json", "--prompt", "Every day is a new binning, filled with optionpiening and hope");
+    void jsonModeOnTheBundledSampleAnswersTheReferenceTweetWithItsLabelFromTheTuningData() throws Exception {
+        Run r = run("--json", "--prompt", REFERENCE_INPUT);
         assertEquals(0, r.code(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
-        List<Integer> ids = new ObjectMapper().convertValue(json.get("generated_token_ids"),
-                new com.fasterxml.jackson.core.type.TypeReference<List<Integer>>() { });
-        assertEquals(GOLDEN_IDS, ids);
-        assertTrue(json.get("text").asText().startsWith("Tweet text : Every day is a new binning"), r.out());
+        String label = DataFile.read(HOME.resolve("sample-data/tweet-complaints.csv")).examples("Tweet text", "text_label").stream()
+                .filter(e -> e.text().equals(REFERENCE_INPUT)).findFirst().orElseThrow().label();
+        assertEquals(label, json.get("generated_text").asText());
+        assertEquals("Tweet text : " + REFERENCE_INPUT + " Label : " + label, json.get("text").asText());
+        assertEquals("eos_token", json.get("finish_reason").asText());
         assertTrue(json.has("prompt_token_ids") && json.has("generated_text"));
         assertEquals(1, r.out().trim().lines().count(), "exactly one JSON object on stdout");
     }

@@ -37,8 +37,13 @@ public final class BloomModel extends DecoderModel {
         this.layout = QkvLayout.perHeadInterleaved(config.heads(), config.headDim());
         this.alibi = new PositionScheme.Alibi(config.alibiSlopes());
         this.weights = BloomWeights.load(source, config, ops, progress);
+        this.loraTargets = loraTargets(config);
+    }
+
+    /** The projections of a block LoRA may adapt, as {@code save_pretrained} names them, and their shapes. */
+    public static LoraTargets loraTargets(BloomConfig config) {
         int h = config.hiddenSize();
-        this.loraTargets = new LoraTargets("BloomForCausalLM", List.of("transformer.h.", "h."), config.layers(), List.of(
+        return new LoraTargets("BloomForCausalLM", List.of("transformer.h.", "h."), config.layers(), List.of(
                 new LoraTargets.Target("self_attention.query_key_value", h, 3 * h),
                 new LoraTargets.Target("self_attention.dense", h, h),
                 new LoraTargets.Target("mlp.dense_h_to_4h", h, 4 * h),

@@ -43,10 +43,15 @@ public final class LlamaModel extends DecoderModel {
         this.layout = QkvLayout.stacked(config.heads(), config.kvHeads(), config.headDim());
         this.rotary = new PositionScheme.Rotary(config.inverseFrequencies());
         this.weights = LlamaWeights.load(source, config, ops, progress);
+        this.loraTargets = loraTargets(config);
+    }
+
+    /** The projections of a layer LoRA may adapt, as {@code save_pretrained} names them, and their shapes. */
+    public static LoraTargets loraTargets(LlamaConfig config) {
         int hidden = config.hiddenSize();
         int kv = config.kvHeads() * config.headDim();
         int inter = config.intermediateSize();
-        this.loraTargets = new LoraTargets(config.architecture(), List.of("model.layers.", "layers."), config.layers(), List.of(
+        return new LoraTargets(config.architecture(), List.of("model.layers.", "layers."), config.layers(), List.of(
                 new LoraTargets.Target("self_attn.q_proj", hidden, config.attentionWidth()),
                 new LoraTargets.Target("self_attn.k_proj", hidden, kv),
                 new LoraTargets.Target("self_attn.v_proj", hidden, kv),

@@ -12,10 +12,16 @@ import java.util.Map;
  * {@code tojson} filter calls (non-ASCII kept by default): {@code ", "} and {@code ": "} between items
  * unless indented, floats as {@code float.__repr__}, empty containers as {@code []} / {@code {}}.
  */
-record PythonJson(String indent, String itemSeparator, String keySeparator, boolean sortKeys, boolean ensureAscii) {
+public record PythonJson(String indent, String itemSeparator, String keySeparator, boolean sortKeys, boolean ensureAscii) {
 
     /** {@code json.dumps} with transformers' defaults. */
     static final PythonJson DEFAULT = new PythonJson(null, ", ", ": ", false, false);
+
+    /**
+     * {@code json.dumps(value, indent=2, sort_keys=True)}: how peft's {@code PeftConfig.save_pretrained} writes
+     * {@code adapter_config.json} (non-ASCII escaped, as {@code ensure_ascii} defaults to true).
+     */
+    public static final PythonJson SAVE_PRETRAINED = new PythonJson("  ", ",", ": ", true, true);
 
     /**
      * @param indent     null (one line), a number of spaces or a string
@@ -42,7 +48,7 @@ record PythonJson(String indent, String itemSeparator, String keySeparator, bool
         return new PythonJson(indentText, item, key, sortKeys, ensureAscii);
     }
 
-    String dumps(Object value) {
+    public String dumps(Object value) {
         StringBuilder out = new StringBuilder();
         write(out, value, 0);
         return out.toString();

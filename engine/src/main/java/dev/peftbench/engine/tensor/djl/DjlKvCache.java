@@ -1,30 +1,100 @@
 package dev.peftbench.engine.tensor.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.peftbench.engine.tensor.BoundedKvCache;
 
-/**
- * One sequence's keys and values as two preallocated {@code [layers, heads, capacity, headDim]} arrays
- * on the model's device, written in place per step; freed when the sequence ends.
- */
-final class DjlKvCache extends BoundedKvCache {
-    final NDManager manager;
-    final NDArray keys;
-    final NDArray values;
+import java.util.ArrayList;
+import java.util.List;
 
-    DjlKvCache(NDManager parent, int layers, int heads, int headDim, int capacity, DataType type) {
+/** One sequence's keys and values on the model's device, freed when the sequence ends. */
+abstract sealed class DjlKvCache extends BoundedKvCache permits DjlKvCache.Preallocated, DjlKvCache.Appended {
+
+    final NDManager manager;
+
+    DjlKvCache(NDManager parent, int capacity) {
         super(capacity);
         this.manager = parent.newSubManager();
-        Shape shape = new Shape(layers, heads, capacity, headDim);
-        this.keys = manager.zeros(shape, type);
-        this.values = manager.zeros(shape, type);
     }
+
+    /**
+     * Stores layer {@code layer}'s keys and values {@code [kvHeads, n, headDim]} of positions
+     * {@code [past, past + n)} and returns every cached key and value {@code [kvHeads, past + n, headDim]},
+     * as arrays of {@code step}.
+     */
+    abstract NDArray[] store(int layer, NDArray keys, NDArray values, int past, NDManager step);
 
     @Override
     public void close() {
         manager.close();
+    }
+
+    /**
+     * For generation: two preallocated {@code [layers, heads, capacity, headDim]} arrays written in place per
+     * step, so a decode step copies nothing.
+     */
+    static final class Preallocated extends DjlKvCache {
+        private final NDArray keys;
+        private final NDArray values;
+
+        Preallocated(NDManager parent, int layers, int heads, int headDim, int capacity, DataType type) {
+            super(parent, capacity);
+            Shape shape = new Shape(layers, heads, capacity, headDim);
+            this.keys = manager.zeros(shape, type);
+            this.values = manager.zeros(shape, type);
+        }
+
+        @Override
+        NDArray[] store(int layer, NDArray k, NDArray v, int past, NDManager step) {
+            int total = past + (int) k.getShape().get(1);
+            keys.set(new NDIndex("{}, :, {}:{}, :", layer, past, total), k);
+            values.set(new NDIndex("{}, :, {}:{}, :", layer, past, total), v);
+            NDArray allKeys = keys.get(new NDIndex("{}, :, 0:{}, :", layer, total));
+            NDArray allValues = values.get(new NDIndex("{}, :, 0:{}, :", layer, total));
+            allKeys.attach(step);
+            allValues.attach(step);
+            return new NDArray[] {allKeys, allValues};
+        }
+    }
+
+    /**
+     * For training: each forward's keys and values kept as they came and concatenated when read. Nothing
+     * is written in place, so autograd follows the keys and values back to the parameters that made them
+     * (an in-place write into a shared array would change values the backward pass saved).
+     */
+    static final class Appended extends DjlKvCache {
+        private final List<List<NDArray>> keys = new ArrayList<>();
+        private final List<List<NDArray>> values = new ArrayList<>();
+
+        Appended(NDManager parent, int layers, int capacity) {
+            super(parent, capacity);
+            for (int l = 0; l < layers; l++) {
+                keys.add(new ArrayList<>());
+                values.add(new ArrayList<>());
+            }
+        }
+
+        @Override
+        NDArray[] store(int layer, NDArray k, NDArray v, int past, NDManager step) {
+            k.attach(manager);
+            v.attach(manager);
+            keys.get(layer).add(k);
+            values.get(layer).add(v);
+            return new NDArray[] {joined(keys.get(layer), step), joined(values.get(layer), step)};
+        }
+
+        private static NDArray joined(List<NDArray> parts, NDManager step) {
+            if (parts.size() == 1) {
+                return parts.getFirst();
+            }
+            NDArray all = NDArrays.concat(new NDList(parts), 1);
+            all.attach(step);
+            return all;
+        }
     }
 }

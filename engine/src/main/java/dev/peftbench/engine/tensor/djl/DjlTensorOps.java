@@ -10,12 +10,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.GradientCollector;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.load.StackedMatrix;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.AttentionSpan;
+import dev.peftbench.engine.tensor.Autograd;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.PositionScheme;
 import dev.peftbench.engine.tensor.QkvLayout;
@@ -26,6 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The PyTorch backend through DJL: the GPU path, float16 compute, and a cross-check of the CPU kernels.
@@ -34,17 +39,40 @@ import java.util.List;
  * as transformers does ({@code attention_softmax_in_fp32}); LoRA matrices stay float32. No bfloat16 array
  * is ever created: DJL 0.36's PyTorch engine aborts the JVM on one (its JNI layer maps no dtype code to
  * bfloat16), so 16-bit checkpoints are widened in Java.
+ *
+ * <p>Training ({@link #forTraining}) records the same operations for PyTorch's autograd ({@link Autograd}):
+ * nothing autograd saved for the backward pass is written in place ("in place" operations give the tensor
+ * a new array), caches keep each forward's keys and values instead of writing them into one array, and
+ * LoRA inputs may pass through dropout.
  */
-public final class DjlTensorOps implements TensorOps {
+public final class DjlTensorOps implements TensorOps, Autograd {
 
     private static final Logger LOG = LoggerFactory.getLogger(DjlTensorOps.class);
 
+    /**
+     * PyTorch's grad mode is per thread but DJL lets one {@link GradientCollector} record at a time in a
+     * process; two trainings in one process take turns per step.
+     */
+    private static final ReentrantLock RECORDING = new ReentrantLock();
+
     private final ComputeType computeType;
     private final DataType dataType;
+    private final boolean training;
     private final NDManager base;
     private NDManager step;
+    private double dropout;
+    private SplittableRandom dropoutMasks;
 
     public DjlTensorOps(Device device, ComputeType computeType) {
+        this(device, computeType, false);
+    }
+
+    /** A float32 backend whose forwards autograd can differentiate (see {@link Autograd}). */
+    public static DjlTensorOps forTraining(Device device) {
+        return new DjlTensorOps(device, ComputeType.FLOAT32, true);
+    }
+
+    private DjlTensorOps(Device device, ComputeType computeType, boolean training) {
         if (computeType == ComputeType.BFLOAT16) {
             throw EngineException.invalid("the djl backend computes in float32 or float16 (PyTorch through DJL cannot hold "
                     + "bfloat16 arrays); for bfloat16 use --backend cpu");
@@ -58,6 +86,7 @@ public final class DjlTensorOps implements TensorOps {
             throw EngineException.invalid("no CUDA GPU is visible to PyTorch; use --device cpu");
         }
         this.computeType = computeType;
+        this.training = training;
         this.dataType = computeType == ComputeType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32;
         this.base = engine.newBaseManager(device == Device.GPU ? ai.djl.Device.gpu() : ai.djl.Device.cpu());
         this.step = base.newSubManager();
@@ -122,6 +151,15 @@ public final class DjlTensorOps implements TensorOps {
         return a.getDataType() == DataType.FLOAT32 ? a : local(a.toType(DataType.FLOAT32, false));
     }
 
+    /**
+     * {@code value} as a step array. Arithmetic with a Java number would make DJL create a scalar array over a
+     * Java buffer and close it at once, while autograd keeps it for the backward pass (a product's gradient
+     * needs the factor): the collector may then free the buffer under it. A step array lives until the step ends.
+     */
+    private NDArray scalar(float value) {
+        return local(local(step.create(value)).toDevice(base.getDevice(), false));
+    }
+
     private static NDArray array(Tensor t) {
         return ((DjlTensor) t).array;
     }
@@ -174,7 +212,7 @@ public final class DjlTensorOps implements TensorOps {
     /** modeling_llama.LlamaRMSNorm over the last axis: in float32, scaled by the weight in the compute type. */
     private NDArray rms(NDArray x, NDArray weight, int cols, float eps) {
         NDArray wide = float32(x);
-        NDArray inv = local(local(local(local(wide.square()).mean(new int[] {-1}, true)).add(eps)).sqrt());
+        NDArray inv = local(local(local(local(wide.square()).mean(new int[] {-1}, true)).add(scalar(eps))).sqrt());
         NDArray normed = local(local(wide.div(inv)).toType(dataType, false));
         return local(normed.mul(local(weight.reshape(cols))));
     }
@@ -186,14 +224,18 @@ public final class DjlTensorOps implements TensorOps {
         }
         int n = qkv.rows();
         int d = layout.headDim();
-        normHeads(array(qkv), layout.qBase(), layout.heads(), n, d, array(qWeight), eps);
-        normHeads(array(qkv), layout.kBase(), layout.kvHeads(), n, d, array(kWeight), eps);
+        // The normed heads go into a copy: the original columns are what the norm's backward pass reads.
+        NDArray source = array(qkv);
+        NDArray normed = local(source.duplicate());
+        normHeads(source, normed, layout.qBase(), layout.heads(), n, d, array(qWeight), eps);
+        normHeads(source, normed, layout.kBase(), layout.kvHeads(), n, d, array(kWeight), eps);
+        ((DjlTensor) qkv).replace(normed);
     }
 
-    private void normHeads(NDArray qkv, int from, int heads, int n, int d, NDArray weight, float eps) {
+    private void normHeads(NDArray source, NDArray target, int from, int heads, int n, int d, NDArray weight, float eps) {
         NDIndex columns = new NDIndex(":, {}:{}", from, from + heads * d);
-        NDArray heads2d = local(local(qkv.get(columns)).reshape(n * (long) heads, d));
-        qkv.set(columns, local(rms(heads2d, weight, d, eps).reshape(n, (long) heads * d)));
+        NDArray heads2d = local(local(source.get(columns)).reshape(n * (long) heads, d));
+        target.set(columns, local(rms(heads2d, weight, d, eps).reshape(n, (long) heads * d)));
     }
 
     @Override
@@ -206,14 +248,30 @@ public final class DjlTensorOps implements TensorOps {
     @Override
     public void addLowRank(Tensor y, Tensor x, int rowStart, int rowCount, int colStart, Tensor loraA, Tensor loraB,
                            float scale) {
-        // In the adapter's type (float32, peft's autocast_adapter_dtype), added in the compute type.
+        // In the adapter's type (float32, peft's autocast_adapter_dtype), added in the compute type;
+        // peft's LoRA layer: lora_B(lora_A(dropout(x))) * scaling.
         NDArray slice = local(array(x).get(new NDIndex("{}:{}", rowStart, rowStart + rowCount)));
-        NDArray wide = local(slice.toType(array(loraA).getDataType(), false));
+        NDArray wide = dropped(local(slice.toType(array(loraA).getDataType(), false)));
         NDArray down = local(Linear.linear(wide, array(loraA)).singletonOrThrow());
-        NDArray up = local(local(Linear.linear(down, array(loraB)).singletonOrThrow()).muli(scale).toType(dataType, false));
+        NDArray scaled = local(local(Linear.linear(down, array(loraB)).singletonOrThrow()).mul(scalar(scale)));
+        NDArray up = local(scaled.toType(dataType, false));
         NDIndex target = new NDIndex("{}:{}, {}:{}", rowStart, rowStart + rowCount, colStart, colStart + loraB.rows());
         NDArray updated = local(array(y).get(target)).add(up);
         array(y).set(target, local(updated));
+    }
+
+    /** {@code x} through the LoRA dropout, when it is on. */
+    private NDArray dropped(NDArray x) {
+        if (dropout == 0) {
+            return x;
+        }
+        float keep = (float) (1 / (1 - dropout));
+        float[] mask = new float[Math.toIntExact(x.size())];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = dropoutMasks.nextDouble() < dropout ? 0f : keep;
+        }
+        NDArray onDevice = local(local(step.create(mask, x.getShape())).toDevice(base.getDevice(), false));
+        return local(x.mul(onDevice));
     }
 
     @Override
@@ -228,20 +286,24 @@ public final class DjlTensorOps implements TensorOps {
 
     @Override
     public void geluTanhInPlace(Tensor x) {
-        // modeling_bloom.bloom_gelu_forward: x * 0.5 * (1 + tanh(0.79788456 * x * (1 + 0.044715 * x^2)))
+        // modeling_bloom.bloom_gelu_forward: x * 0.5 * (1 + tanh(0.79788456 * x * (1 + 0.044715 * x^2)));
+        // out of place, as autograd needs x and tanh's output as they were.
         NDArray v = array(x);
-        NDArray inner = local(v.mul(v).muli(0.044715f).addi(1f).muli(v).muli(0.79788456f));
-        v.muli(local(inner.tanh()).addi(1f).muli(0.5f));
+        NDArray inner = local(local(local(local(local(v.mul(v)).mul(scalar(0.044715f))).add(scalar(1f))).mul(v))
+                .mul(scalar(0.79788456f)));
+        NDArray gate = local(local(local(inner.tanh()).add(scalar(1f))).mul(scalar(0.5f)));
+        ((DjlTensor) x).replace(local(v.mul(gate)));
     }
 
     @Override
     public void addInPlace(Tensor acc, Tensor x) {
-        array(acc).addi(array(x));
+        ((DjlTensor) acc).replace(local(array(acc).add(array(x))));
     }
 
     @Override
     public KvCache newKvCache(int layers, int kvHeads, int headDim, int capacity) {
-        return new DjlKvCache(base, layers, kvHeads, headDim, capacity, dataType);
+        return training ? new DjlKvCache.Appended(base, layers, capacity)
+                : new DjlKvCache.Preallocated(base, layers, kvHeads, headDim, capacity, dataType);
     }
 
     @Override
@@ -266,13 +328,12 @@ public final class DjlTensorOps implements TensorOps {
                 k = rotate(k, rotary, past, n);
             }
             // [n, heads, headDim] -> [heads, n, headDim], as the cache holds them.
-            cache.keys.set(new NDIndex("{}, :, {}:{}, :", layer, past, total), local(k.transpose(1, 0, 2)));
-            cache.values.set(new NDIndex("{}, :, {}:{}, :", layer, past, total), local(v.transpose(1, 0, 2)));
-            NDArray keys = local(cache.keys.get(new NDIndex("{}, :, 0:{}, :", layer, total)));
-            NDArray values = local(cache.values.get(new NDIndex("{}, :, 0:{}, :", layer, total)));
+            NDArray[] cached = cache.store(layer, local(k.transpose(1, 0, 2)), local(v.transpose(1, 0, 2)), past, step);
+            NDArray keys = cached[0];
+            NDArray values = cached[1];
             // A KV head's query heads side by side: [kvHeads, group·n, headDim] (modeling_llama's repeat_kv, unrepeated).
             NDArray grouped = local(local(q.transpose(1, 0, 2)).reshape(kvHeads, (long) group * n, headDim));
-            NDArray scores = local(local(grouped.matMul(local(keys.transpose(0, 2, 1)))).toType(DataType.FLOAT32, false)).muli(invNorm);
+            NDArray scores = local(local(grouped.matMul(local(keys.transpose(0, 2, 1)))).toType(DataType.FLOAT32, false)).muli(scalar(invNorm));
             scores.addi(local(biasAndMask(positions, heads, n, past, total).reshape(kvHeads, (long) group * n, total)));
             NDArray probs = local(local(scores.softmax(2)).toType(dataType, false));
             NDArray context = local(local(local(probs.matMul(values)).reshape(heads, n, headDim)).transpose(1, 0, 2))
@@ -320,6 +381,82 @@ public final class DjlTensorOps implements TensorOps {
             }
         }
         return local(local(step.create(values, new Shape(heads, n, total))).toDevice(base.getDevice(), false));
+    }
+
+    @Override
+    public Tensor parameter(float[] values, int rows, int cols, boolean trainable) {
+        return new DjlTensor(leaf(values, rows, cols, trainable));
+    }
+
+    private NDArray leaf(float[] values, int rows, int cols, boolean trainable) {
+        NDArray array = base.create(values, new Shape(rows, cols));
+        if (trainable) {
+            array.setRequiresGradient(true);
+        }
+        return array;
+    }
+
+    @Override
+    public void assign(Tensor parameter, float[] values) {
+        DjlTensor t = (DjlTensor) parameter;
+        NDArray old = t.array;
+        t.replace(leaf(values, t.rows(), t.cols(), old.hasGradient()));
+        old.close();
+    }
+
+    @Override
+    public Tensor crossEntropySum(Tensor logits, int[] targets) {
+        long[] ids = new long[targets.length];
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i] < 0 || targets[i] >= logits.cols()) {
+                throw new IllegalArgumentException("target id " + targets[i] + " is outside the " + logits.cols() + " logits");
+            }
+            ids[i] = targets[i];
+        }
+        NDArray index = local(local(step.create(ids, new Shape(ids.length, 1))).toDevice(base.getDevice(), false));
+        NDArray logProbabilities = local(float32(array(logits)).logSoftmax(1));
+        NDArray picked = local(logProbabilities.gather(index, 1));
+        return new DjlTensor(local(local(local(picked.sum()).neg()).reshape(1, 1)));
+    }
+
+    @Override
+    public double backward(Supplier<Tensor> loss, float scale) {
+        if (!training) {
+            throw new IllegalStateException("this backend was not made for training (DjlTensorOps.forTraining)");
+        }
+        RECORDING.lock();
+        try (GradientCollector collector = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray value = array(loss.get());
+            double result = value.getFloat(0, 0);
+            collector.backward(local(value.mul(scalar(scale))));
+            return result;
+        } finally {
+            endStep();
+            RECORDING.unlock();
+        }
+    }
+
+    @Override
+    public float[] gradient(Tensor parameter) {
+        NDArray p = array(parameter);
+        if (!p.hasGradient()) {
+            throw new IllegalArgumentException("not a trainable parameter");
+        }
+        try (NDArray gradient = p.getGradient()) {
+            return gradient.toType(DataType.FLOAT32, false).toFloatArray();
+        }
+    }
+
+    @Override
+    public void loraDropout(double p, long seed) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + p);
+        }
+        if (p > 0 && !training) {
+            throw new IllegalStateException("dropout is a training operation (DjlTensorOps.forTraining)");
+        }
+        dropout = p;
+        dropoutMasks = new SplittableRandom(seed);
     }
 
     @Override

@@ -1,0 +1,128 @@
+package dev.peftbench.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.serve.BundledSample;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code peftbench tune} as users run it: from the root command, and as a process that Ctrl+C interrupts. */
+@Timeout(300)
+class TuneCommandTest {
+
+    private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
+    private static final Path MODEL = HOME.resolve("sample-data/models").resolve(BundledSample.MODEL);
+    private static final Path SAMPLE_CSV = HOME.resolve("sample-data/tweet-complaints.csv");
+
+    @TempDir
+    Path tmp;
+
+    /** The first {@code rows} rows of the bundled sample's CSV. */
+    private Path sampleRows(int rows) throws IOException {
+        List<String> lines = Files.readAllLines(SAMPLE_CSV);
+        Path file = tmp.resolve("sample-" + rows + ".csv");
+        Files.write(file, lines.subList(0, rows + 1));
+        return file;
+    }
+
+    @Test
+    void jsonModePrintsTheRecordAsOneObjectAndProgressGoesToStderr() throws IOException {
+        Path out = tmp.resolve("adapter");
+        CliRun r = CliRun.inProcess("tune", "--model", MODEL.toString(), "--data", sampleRows(16).toString(), "--out", out.toString(),
+                "--epochs", "2", "--batch-size", "4", "--eval-split", "0.25", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.out().trim().lines().count(), "exactly one JSON object on stdout: " + r.out());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(out.toAbsolutePath().toString(), json.get("out").asText());
+        assertEquals("prompt-tuning", json.get("method").asText());
+        assertEquals(6, json.get("steps").asInt());
+        assertEquals(6, json.get("loss_curve").size());
+        assertEquals(4, json.at("/evaluation/rows").asInt());
+        assertEquals(64, json.at("/data/sha256").asText().length());
+        assertTrue(r.err().contains("step 1/6") && r.err().contains("tokens/s") && r.err().contains("ETA"), r.err());
+        assertTrue(r.err().contains("evaluating on 4 held-out rows"), r.err());
+
+        CliRun generated = CliRun.inProcess("generate", "--model", MODEL.toString(), "--adapter", out.toString(), "--prompt", "hello",
+                "--max-new-tokens", "3", "--json");
+        assertEquals(0, generated.code(), generated.err());
+    }
+
+    @Test
+    void badInputEndsWithOneErrorLineAndNoStackTrace() throws IOException {
+        Path rows = sampleRows(8);
+        Path notes = Files.writeString(tmp.resolve("notes.txt"), "hello");
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        record Case(int code, String expected, String... args) {
+        }
+        for (Case c : List.of(
+                new Case(1, "has no column 'tweet'", "--data", rows.toString(), "--text-column", "tweet"),
+                new Case(1, "is neither CSV", "--data", notes.toString()),
+                new Case(1, "unknown method 'dora'", "--data", rows.toString(), "--method", "dora"),
+                new Case(1, "unknown optimizer 'adam'", "--data", rows.toString(), "--optimizer", "adam"),
+                new Case(1, "--lr must be a positive number", "--data", rows.toString(), "--lr", "-1"),
+                new Case(1, "is a file; name a folder", "--data", rows.toString(), "--out", file.toString()),
+                new Case(1, "are LoRA settings, not prompt tuning's", "--data", rows.toString(), "--method", "prompt-tuning",
+                        "--lora-r", "4"),
+                new Case(2, "--long-rows must be fail or skip", "--data", rows.toString(), "--long-rows", "maybe"))) {
+            List<String> args = new ArrayList<>(List.of("tune", "--model", MODEL.toString()));
+            args.addAll(List.of(c.args()));
+            if (!args.contains("--out")) {
+                args.addAll(List.of("--out", tmp.resolve("out").toString()));
+            }
+            CliRun r = CliRun.inProcess(args.toArray(String[]::new));
+            assertEquals(c.code(), r.code(), String.join(" ", c.args()) + ": " + r.err());
+            assertEquals(1, r.err().lines().filter(l -> l.startsWith("error: ")).count(), r.err());
+            assertTrue(r.err().contains(c.expected()), r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        }
+    }
+
+    @Test
+    void ctrlCWritesTheAdapterAsItStandsAfterTheLastStep() throws Exception {
+        Path out = tmp.resolve("interrupted");
+        Path err = tmp.resolve("stderr.txt");
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true",
+                "-Dpeftbench.home=" + HOME, "-cp", System.getProperty("java.class.path"), PeftbenchCli.class.getName(),
+                "tune", "--model", MODEL.toString(), "--data", SAMPLE_CSV.toString(), "--out", out.toString(), "--epochs", "500"));
+        Process p = new ProcessBuilder(command).redirectError(err.toFile()).redirectOutput(tmp.resolve("stdout.txt").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!(Files.exists(err) && Files.readString(err).contains("step 1/")) && System.nanoTime() < deadline) {
+                if (!p.isAlive()) {
+                    throw new AssertionError("tune ended early: " + read(err));
+                }
+                Thread.sleep(200);
+            }
+            new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "tune did not end after Ctrl+C: " + read(err));
+        } finally {
+            p.destroyForcibly();
+        }
+        String stderr = read(err);
+        assertTrue(stderr.contains("interrupted after step"), stderr);
+        JsonNode record = new ObjectMapper().readTree(out.resolve("training_record.json").toFile());
+        assertTrue(record.get("interrupted").asBoolean(), record.toString());
+        assertTrue(record.get("steps").asInt() >= 1 && record.get("steps").asInt() < record.get("total_steps").asInt());
+        assertTrue(Files.size(out.resolve("adapter_model.safetensors")) > 0);
+        CliRun generated = CliRun.inProcess("generate", "--model", MODEL.toString(), "--adapter", out.toString(), "--prompt", "hello",
+                "--max-new-tokens", "2", "--json");
+        assertEquals(0, generated.code(), generated.err());
+    }
+
+    private static String read(Path file) throws IOException {
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+}

@@ -1,0 +1,32 @@
+package dev.peftbench.engine.train;
+
+import dev.peftbench.engine.Device;
+import dev.peftbench.engine.EngineException;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * One tuning run: the base model (a folder or Hub id), optionally an adapter to continue from, the data,
+ * the method, the optimisation, and the folder the adapter is written to.
+ *
+ * @param adapter null: a fresh adapter
+ * @param device  where PyTorch computes (float32 either way)
+ */
+public record TuningJob(String model, String adapter, Device device, TuningData data, MethodSettings method,
+                        OptimizationSettings optimization, Path out) {
+
+    public TuningJob {
+        if (model == null || model.isBlank()) {
+            throw EngineException.invalid("no base model given: pass --model DIR|HUB_ID");
+        }
+        adapter = adapter == null || adapter.isBlank() ? null : adapter;
+        device = device == null ? Device.CPU : device;
+        Objects.requireNonNull(data, "data");
+        method = method == null ? MethodSettings.promptTuning(null, null) : method;
+        optimization = optimization == null ? OptimizationSettings.defaults() : optimization;
+        if (out == null) {
+            throw EngineException.invalid("no output folder given: pass --out DIR");
+        }
+    }
+}
