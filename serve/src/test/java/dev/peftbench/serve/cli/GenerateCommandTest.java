@@ -56,14 +56,17 @@ class GenerateCommandTest {
         assertEquals(1, r.out().trim().lines().count(), "exactly one JSON object on stdout");
     }
 
-    /** 8-bit weights quantized at load, the prompt-tuning adapter on top: the reference's first id. */
+    /** 8-bit weights quantized at load, the prompt-tuning adapter on top: the first id float32 weights give. */
     @Test
-    void int8WeightsKeepTheReferenceFirstIdOnTheBundledSample() throws Exception {
-        Run r = run("--json", "--dtype", "int8", "--max-new-tokens", "1", "--prompt",
-                "Every day is a new binning, filled with optionpiening and hope");
-        assertEquals(0, r.code(), r.err());
-        JsonNode ids = new ObjectMapper().readTree(r.out()).get("generated_token_ids");
-        assertEquals(GOLDEN_IDS.getFirst().intValue(), ids.get(0).asInt(), r.out());
+    void int8WeightsKeepFloat32sFirstIdOnTheBundledSample() throws Exception {
+        int[] first = new int[2];
+        String[] dtypes = {"float32", "int8"};
+        for (int i = 0; i < dtypes.length; i++) {
+            Run r = run("--json", "--dtype", dtypes[i], "--max-new-tokens", "1", "--prompt", REFERENCE_INPUT);
+            assertEquals(0, r.code(), r.err());
+            first[i] = new ObjectMapper().readTree(r.out()).get("generated_token_ids").get(0).asInt();
+        }
+        assertEquals(first[0], first[1], "int8's first id against float32's");
     }
 
     @Test
