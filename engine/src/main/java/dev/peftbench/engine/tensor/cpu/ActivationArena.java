@@ -3,9 +3,7 @@ package dev.peftbench.engine.tensor.cpu;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -21,9 +19,12 @@ import java.util.TreeMap;
  * {@link #MAX_OVERSIZE} times its own capacity),
  * so a batch that grows or shrinks by a few rows (sequences admitted, prompt chunks, sequences
  * ending) reuses what earlier steps had instead of allocating new humongous arrays of each new exact
- * size: a tensor's array may be longer than its values. Capacities no step has used for
- * {@link #IDLE_STEPS} steps are dropped, so memory follows the recent shapes, not every shape ever
- * seen. Only arrays this arena handed out can come back, so a weight or a caller's array is never
+ * size: a tensor's array may be longer than its values. Nothing is dropped between steps: the engine runs
+ * its widest step (a full batch beside a prompt chunk) at load, and a batch that later grows from 4 to 16
+ * sequences finds its arrays there (dropping capacities idle for 64 steps had a run at 4 streams lose
+ * them, and the first 8-stream step allocated humongous arrays again: a 13 ms young pause and a
+ * concurrent cycle). What the arena holds is bounded by the widest steps run, which the scheduler
+ * bounds by its batch size and prefill budget. Only arrays this arena handed out can come back, so a weight or a caller's array is never
  * recycled by mistake. Confined to the thread running the forward.
  */
 final class ActivationArena {
@@ -33,15 +34,10 @@ final class ActivationArena {
      * an earlier one, not so much that small activations take the logits' arrays from under them.
      */
     static final int MAX_OVERSIZE = 4;
-    /** Steps a capacity is kept without being asked for. */
-    static final int IDLE_STEPS = 64;
 
     /** Free arrays by capacity. */
     private final TreeMap<Integer, ArrayDeque<float[]>> free = new TreeMap<>();
-    /** The step at which each capacity was last handed out. */
-    private final Map<Integer, Long> lastUsed = new HashMap<>();
     private final Set<float[]> lent = Collections.newSetFromMap(new IdentityHashMap<>());
-    private long step;
 
     /** An array of at least {@code length} values, the first {@code length} of them zero. */
     float[] take(int length) {
@@ -56,7 +52,6 @@ final class ActivationArena {
         } else {
             Arrays.fill(array, 0, length, 0f);
         }
-        lastUsed.put(array.length, step);
         lent.add(array);
         return array;
     }
@@ -73,23 +68,11 @@ final class ActivationArena {
     void giveBack(float[] array) {
         if (lent.remove(array)) {
             free.computeIfAbsent(array.length, k -> new ArrayDeque<>()).push(array);
-            lastUsed.putIfAbsent(array.length, step);
         }
     }
 
-    /**
-     * A forward pass ended: capacities unused for {@link #IDLE_STEPS} steps are dropped. Arrays still lent stay
-     * with their holder.
-     */
+    /** A forward pass ended: arrays still lent stay with their holder and can no longer come back. */
     void endStep() {
-        step++;
-        for (Iterator<Integer> it = free.keySet().iterator(); it.hasNext(); ) {
-            Integer capacity = it.next();
-            if (step - lastUsed.get(capacity) > IDLE_STEPS) {
-                it.remove();
-                lastUsed.remove(capacity);
-            }
-        }
         lent.clear();
     }
 

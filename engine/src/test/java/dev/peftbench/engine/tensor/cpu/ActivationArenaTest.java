@@ -71,24 +71,20 @@ class ActivationArenaTest {
         assertEquals(1 << 22, ActivationArena.capacityFor(16 * 250880));
     }
 
+    /** A batch that shrank for many steps and grows again finds the arrays of its earlier, wider steps. */
     @Test
-    void capacitiesUnusedForManyStepsAreDropped() {
+    void arraysOfAWiderStepStayThroughManyNarrowerSteps() {
         ActivationArena arena = new ActivationArena();
-        arena.giveBack(arena.take(1000));
+        float[] wide = arena.take(100_000);
+        arena.giveBack(wide);
         arena.endStep();
-        assertEquals(4096, arena.heldBytes());
-
-        // Later steps have another shape, too small to take it: the 1024-value array is kept a while, then not for a
-        // shape that may not come back.
-        for (int step = 1; step < ActivationArena.IDLE_STEPS; step++) {
+        for (int step = 0; step < 1000; step++) {
             arena.giveBack(arena.take(10));
             arena.endStep();
         }
-        assertEquals(4096 + 64, arena.heldBytes());
-        arena.giveBack(arena.take(10));
-        arena.endStep();
 
-        assertEquals(64, arena.heldBytes());
+        assertEquals(4L * (131_072 + 16), arena.heldBytes());
+        assertSame(wide, arena.take(100_000));
     }
 
     @Test
