@@ -23,6 +23,7 @@ import java.util.Random;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import static dev.peftbench.engine.GoldenRunner.relativeL2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -83,17 +84,6 @@ class DjlTensorOpsTest {
         assertEquals(expected.cols(), actual.cols(), what + " cols");
         double err = relativeL2(a, e);
         assertTrue(err <= bar(type), what + ": relative L2 " + err + " > " + bar(type));
-    }
-
-    static double relativeL2(float[] actual, float[] expected) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            double d = actual[i] - expected[i];
-            diff += d * d;
-            norm += (double) expected[i] * expected[i];
-        }
-        return Math.sqrt(diff / norm);
     }
 
     @ParameterizedTest(name = "{0} {1}")
