@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -56,8 +57,9 @@ public final class HfSnapshot {
         for (Path cache : hub.caches()) {
             CacheRepo cached = new CacheRepo(cache, repo);
             looked.add(cached.dir());
-            if (cached.snapshot("main").isPresent()) {
-                return cached.snapshot("main").get();
+            Optional<Path> snapshot = cached.snapshot("main");
+            if (snapshot.isPresent()) {
+                return snapshot.get();
             }
         }
         if (hub.offline()) {
