@@ -83,7 +83,7 @@ public final class CpuTensorOps implements TensorOps {
     @Override
     public Tensor embeddingTable(WeightSource source, String name, Tensor weight) {
         if (computeType != ComputeType.INT8) {
-            return weight != null ? weight : weight(source, name);
+            return TensorOps.super.embeddingTable(source, name, weight);
         }
         TensorInfo info = source.info(name);
         if (info.shape().length != 2) {
