@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -173,9 +172,7 @@ public final class GoldenRunner {
                 }
                 int from = fed[r];
                 int to = (int) Math.min(total, (long) from + chunk);
-                int[] prefixRows = from < virtual ? ForwardRow.range(from, Math.min(to, virtual)) : null;
-                int[] part = to <= virtual ? new int[0] : Arrays.copyOfRange(ids, Math.max(from, virtual) - virtual, to - virtual);
-                rows.add(new ForwardRow(caches.get(r), part, prefix, prefixRows, lora, to == total));
+                rows.add(ForwardRow.prefillChunk(caches.get(r), ids, prefix, lora, from, to));
                 if (to == total) {
                     ending.add(r);
                 }

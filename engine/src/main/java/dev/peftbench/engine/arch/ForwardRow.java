@@ -4,6 +4,8 @@ import dev.peftbench.engine.adapter.LoraAdapter;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
  * One sequence's share of a batched forward: its new positions, written into its own KV cache after the
  * positions already there. A sequence's input is its prompt-tuning virtual tokens (rows of {@code prefix})
@@ -41,13 +43,24 @@ public record ForwardRow(KvCache cache, int[] tokenIds, Tensor prefix, int[] pre
         this(cache, tokenIds, prefix, prefix == null ? NONE : range(0, prefix.rows()), lora, true);
     }
 
+    /**
+     * Positions {@code [from, to)} of a sequence's input, the rows of {@code prefix} (if any) then {@code promptIds}: one
+     * chunk of its prefill, with logits only when it ends the input.
+     */
+    public static ForwardRow prefillChunk(KvCache cache, int[] promptIds, Tensor prefix, LoraAdapter lora, int from, int to) {
+        int virtual = prefix == null ? 0 : prefix.rows();
+        int[] prefixRows = from < virtual ? range(from, Math.min(to, virtual)) : null;
+        int[] ids = to <= virtual ? NONE : Arrays.copyOfRange(promptIds, Math.max(from, virtual) - virtual, to - virtual);
+        return new ForwardRow(cache, ids, prefix, prefixRows, lora, to == virtual + promptIds.length);
+    }
+
     /** Positions this row adds to its cache. */
     public int newPositions() {
         return tokenIds.length + prefixRows.length;
     }
 
     /** {@code [from, to)} as indexes. */
-    public static int[] range(int from, int to) {
+    private static int[] range(int from, int to) {
         int[] rows = new int[to - from];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = from + i;

@@ -14,7 +14,6 @@ import dev.peftbench.engine.tokenize.StreamingDecoder;
 import dev.peftbench.engine.tokenize.Tokenizer;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -102,12 +101,8 @@ final class Sequence implements GenerationHandle {
      */
     ForwardRow prefillChunk(int positions) {
         int from = prefilledPositions;
-        int to = from + positions;
-        int virtual = virtualTokens();
-        int[] prefixRows = from < virtual ? ForwardRow.range(from, Math.min(to, virtual)) : null;
-        int[] ids = to <= virtual ? new int[0] : Arrays.copyOfRange(promptIds, Math.max(from, virtual) - virtual, to - virtual);
-        prefilledPositions = to;
-        return new ForwardRow(cache, ids, prefix, prefixRows, lora, to == inputPositions());
+        prefilledPositions += positions;
+        return ForwardRow.prefillChunk(cache, promptIds, prefix, lora, from, prefilledPositions);
     }
 
     /** Samples from this sequence's row of the step's logits; returns true when the sequence is finished. */
