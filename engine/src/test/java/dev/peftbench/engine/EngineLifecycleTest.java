@@ -4,6 +4,7 @@ import dev.peftbench.engine.generate.SamplingParams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,20 +62,20 @@ class EngineLifecycleTest {
         }
     }
 
+    private static Path copyOfModel(Path target) throws IOException {
+        Files.createDirectories(target);
+        try (Stream<Path> files = Files.list(MODEL)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, target.resolve(f.getFileName()));
+            }
+        }
+        return target;
+    }
+
     @Test
     void failedLoadsLeaveNoThreadsBehind(@TempDir Path dir) throws Exception {
-        Path copy = Files.createDirectories(dir.resolve("tiny"));
-        try (Stream<Path> files = Files.list(MODEL)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, copy.resolve(f.getFileName()));
-            }
-        }
-        Path truncated = Files.createDirectories(dir.resolve("truncated"));
-        try (Stream<Path> files = Files.list(MODEL)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, truncated.resolve(f.getFileName()));
-            }
-        }
+        Path copy = copyOfModel(dir.resolve("tiny"));
+        Path truncated = copyOfModel(dir.resolve("truncated"));
         Path weights = truncated.resolve("model.safetensors");
         Files.write(weights, java.util.Arrays.copyOf(Files.readAllBytes(weights), (int) Files.size(weights) / 2));
         try (Engine engine = new Engine(new EngineOptions(8, 4, 2))) {
