@@ -31,12 +31,8 @@ public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolea
         }
     }
 
-    public EngineOptions(int queueCapacity, int maxBatch, int threads, boolean profile) {
-        this(queueCapacity, maxBatch, threads, profile, DEFAULT_MAX_PREFILL_TOKENS);
-    }
-
     public EngineOptions(int queueCapacity, int maxBatch, int threads) {
-        this(queueCapacity, maxBatch, threads, false);
+        this(queueCapacity, maxBatch, threads, false, DEFAULT_MAX_PREFILL_TOKENS);
     }
 
     public static EngineOptions defaults() {

@@ -96,8 +96,8 @@ public final class BenchCommand implements Callable<Integer> {
         ModelSpec modelSpec = modelOptions.spec(System.getenv(), err::println).withTemplate(new PromptTemplate.Raw());
         int maxBatch = Math.max(16, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1));
         EngineOptions defaults = EngineOptions.defaults();
-        try (Engine engine = new Engine(new EngineOptions(Math.max(64, maxBatch), maxBatch, defaults.threads(), profile)
-                .withMaxPrefillTokens(maxPrefillTokens))) {
+        try (Engine engine = new Engine(new EngineOptions(Math.max(64, maxBatch), maxBatch, defaults.threads(), profile,
+                maxPrefillTokens))) {
             long loadStart = System.nanoTime();
             engine.load("bench", modelSpec, ModelOptions.progressTo(err));
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
