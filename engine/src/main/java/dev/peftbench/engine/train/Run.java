@@ -45,7 +45,7 @@ final class Run {
         int total = settings.maxSteps() > 0 ? settings.maxSteps() : settings.epochs() * stepsPerEpoch;
         long trainable = adapter.parameters().stream().mapToLong(p -> p.values().length).sum();
         this.plan = new TuningPlan(adapter.method(), model.info().architecture(), set.train().size(), set.eval().size(),
-                set.skippedRows(), 0, stepsPerEpoch, total, trainable, learningRate,
+                set.skippedRows(), stepsPerEpoch, total, trainable, learningRate,
                 job.device().name().toLowerCase(java.util.Locale.ROOT));
     }
 
