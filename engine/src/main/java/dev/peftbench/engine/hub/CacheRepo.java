@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -30,7 +29,6 @@ import java.util.stream.Stream;
 public final class CacheRepo {
 
     private static final Logger LOG = LoggerFactory.getLogger(CacheRepo.class);
-    private static final Pattern COMMIT_HASH = Pattern.compile("[0-9a-f]{40}");
     /** Locks held by this process: a FileLock is per process, so threads queue here first. */
     private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
 
@@ -46,14 +44,6 @@ public final class CacheRepo {
 
     public Path dir() {
         return dir;
-    }
-
-    public RepoId repo() {
-        return repo;
-    }
-
-    static boolean isCommitHash(String revision) {
-        return COMMIT_HASH.matcher(revision).matches();
     }
 
     /**

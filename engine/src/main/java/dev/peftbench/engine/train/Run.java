@@ -23,7 +23,6 @@ final class Run {
     private final OptimizationSettings settings;
     private final TuningListener listener;
     private final BooleanSupplier cancelled;
-    private final double learningRate;
     private final TuningPlan plan;
     private final double dropout;
     private final List<Double> losses = new ArrayList<>();
@@ -39,18 +38,14 @@ final class Run {
         this.listener = listener;
         this.cancelled = cancelled;
         this.dropout = dropout;
-        this.learningRate = settings.learningRate(adapter.method());
+        double learningRate = settings.learningRate(adapter.method());
         int batches = Math.ceilDiv(set.train().size(), settings.batchSize());
         int stepsPerEpoch = Math.ceilDiv(batches, settings.gradientAccumulationSteps());
         int total = settings.maxSteps() > 0 ? settings.maxSteps() : settings.epochs() * stepsPerEpoch;
         long trainable = adapter.parameters().stream().mapToLong(p -> p.values().length).sum();
         this.plan = new TuningPlan(adapter.method(), model.info().architecture(), set.train().size(), set.eval().size(),
-                set.skippedRows(), 0, stepsPerEpoch, total, trainable, learningRate,
+                set.skippedRows(), stepsPerEpoch, total, trainable, learningRate,
                 job.device().name().toLowerCase(java.util.Locale.ROOT));
-    }
-
-    double learningRate() {
-        return learningRate;
     }
 
     TuningPlan plan() {
@@ -67,7 +62,7 @@ final class Run {
 
     void train(TrainingRecord record) {
         listener.started(plan);
-        LearningRateSchedule schedule = new LearningRateSchedule(learningRate, settings.warmupSteps(), plan.totalSteps());
+        LearningRateSchedule schedule = new LearningRateSchedule(plan.learningRate(), settings.warmupSteps(), plan.totalSteps());
         Optimizer optimizer = settings.optimizer().create(settings.weightDecayOrDefault());
         BoundAdapter bound = new BoundAdapter(adapter, autograd, true);
         autograd.loraDropout(dropout, settings.seed() + 2);

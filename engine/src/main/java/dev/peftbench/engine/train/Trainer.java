@@ -1,13 +1,10 @@
 package dev.peftbench.engine.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.ModelSpec;
-import dev.peftbench.engine.adapter.Adapter;
 import dev.peftbench.engine.adapter.AdapterConfig;
 import dev.peftbench.engine.adapter.AdapterLoader;
-import dev.peftbench.engine.adapter.LoraTargets;
 import dev.peftbench.engine.arch.Architectures;
 import dev.peftbench.engine.arch.CausalLm;
 import dev.peftbench.engine.chat.ChatTemplateFiles;
@@ -23,12 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -99,7 +94,7 @@ public final class Trainer {
                 examples.forEach(e -> labels.put(e.row(), e.label()));
                 Run run = new Run(job, model, ops, adapter, set, choice.dropout(), listener, cancelled);
                 TrainingRecord record = new TrainingRecord(job.model(), job.adapter(), adapter.method(),
-                        dataFacts(file, data, set, endId, limit), settings(job, adapter, run.learningRate(), choice));
+                        dataFacts(file, data, set, endId, limit), settings(job, adapter, run.plan(), choice));
                 run.train(record);
                 PeftAdapterFiles.write(job.out(), adapter, job.model());
                 Evaluation evaluation = null;
@@ -170,7 +165,7 @@ public final class Trainer {
         return facts;
     }
 
-    private static Map<String, Object> settings(TuningJob job, TrainableAdapter adapter, double learningRate, AdapterChoice choice) {
+    private static Map<String, Object> settings(TuningJob job, TrainableAdapter adapter, TuningPlan plan, AdapterChoice choice) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("method", adapter.method().label());
         if (adapter instanceof PromptTuningParameters p) {
@@ -188,14 +183,14 @@ public final class Trainer {
         s.put("epochs", o.epochs());
         s.put("batch_size", o.batchSize());
         s.put("gradient_accumulation_steps", o.gradientAccumulationSteps());
-        s.put("learning_rate", learningRate);
+        s.put("learning_rate", plan.learningRate());
         s.put("optimizer", o.optimizer().label());
         s.put("weight_decay", o.weightDecayOrDefault());
         s.put("warmup_steps", o.warmupSteps());
         s.put("max_steps", o.maxSteps());
         s.put("seed", o.seed());
         s.put("shuffle", o.shuffle());
-        s.put("device", job.device().name().toLowerCase(java.util.Locale.ROOT));
+        s.put("device", plan.device());
         s.put("dtype", "float32");
         return s;
     }

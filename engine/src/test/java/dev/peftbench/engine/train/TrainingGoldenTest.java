@@ -51,6 +51,14 @@ class TrainingGoldenTest {
                 .toList();
     }
 
+    /** The golden's adapter as a run continuing it trains it, with the settings it was saved with. */
+    private static TrainableAdapter goldenAdapter(TrainingGolden g, CausalLm model) throws IOException {
+        var config = new ObjectMapper().readTree(g.modelDir().resolve("config.json").toFile());
+        AdapterChoice choice = AdapterChoice.of(new MethodSettings(null, null, null, null, null, null, null, null),
+                AdapterConfig.read(g.adapterDir()), Architectures.plan(config, g.modelDir()));
+        return choice.continued(AdapterLoader.load(g.adapterDir(), model), model, PromptLearningShape.of(config));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"prompt-tuning", "lora"})
     void examplesAreEncodedAsPeftsExampleBuildsTheBatch(String name) {
@@ -74,10 +82,7 @@ class TrainingGoldenTest {
                 DjlTensorOps.forTraining(Device.CPU))) {
             DjlTensorOps ops = (DjlTensorOps) model.ops();
             float[] baseBefore = baseLogits(model, tokenizer, g);
-            var config = new ObjectMapper().readTree(g.modelDir().resolve("config.json").toFile());
-            AdapterChoice choice = AdapterChoice.of(new MethodSettings(null, null, null, null, null, null, null, null),
-                    AdapterConfig.read(g.adapterDir()), Architectures.plan(config, g.modelDir()));
-            TrainableAdapter adapter = choice.continued(AdapterLoader.load(g.adapterDir(), model), model, PromptLearningShape.of(config));
+            TrainableAdapter adapter = goldenAdapter(g, model);
             BoundAdapter bound = new BoundAdapter(adapter, ops, true);
             List<EncodedExample> batch = encoded(g, tokenizer);
             double lossSum;
@@ -111,10 +116,7 @@ class TrainingGoldenTest {
         try (Tokenizer tokenizer = Tokenizer.load(g.modelDir()); CausalLm model = GoldenRunner.load(g.modelDir(),
                 DjlTensorOps.forTraining(Device.CPU))) {
             DjlTensorOps ops = (DjlTensorOps) model.ops();
-            var config = new ObjectMapper().readTree(g.modelDir().resolve("config.json").toFile());
-            AdapterChoice choice = AdapterChoice.of(new MethodSettings(null, null, null, null, null, null, null, null),
-                    AdapterConfig.read(g.adapterDir()), Architectures.plan(config, g.modelDir()));
-            TrainableAdapter adapter = choice.continued(AdapterLoader.load(g.adapterDir(), model), model, PromptLearningShape.of(config));
+            TrainableAdapter adapter = goldenAdapter(g, model);
             for (int attempt = 0; attempt < 3; attempt++) {
                 BoundAdapter bound = new BoundAdapter(adapter, ops, true);
                 try (LossBatch b = new LossBatch(model, bound.rows(), adapter.virtualTokens(), encoded(g, tokenizer))) {
