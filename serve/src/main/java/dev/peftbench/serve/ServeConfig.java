@@ -192,10 +192,6 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         return edit(b -> b.loadModelsAtStartup = load);
     }
 
-    public ServeConfig withModelsDir(Path dir) {
-        return edit(b -> b.modelsDir = dir);
-    }
-
     public ServeConfig withRequestTimeout(Duration timeout) {
         return edit(b -> b.requestTimeout = timeout);
     }

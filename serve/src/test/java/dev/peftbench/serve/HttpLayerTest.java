@@ -142,53 +142,19 @@ class HttpLayerTest {
     @Test
     void aHeadSentByteByByteIsCutOffAtTheHeaderTimeout() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
-            OutputStream out = s.getOutputStream();
-            out.write("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
-            long start = System.nanoTime();
-            boolean closed = false;
-            for (int i = 0; i < 20 && !closed; i++) {
-                try {
-                    out.write('X');
-                    out.flush();
-                    Thread.sleep(250);
-                    s.setSoTimeout(1);
-                    closed = s.getInputStream().read() < 0;
-                } catch (java.net.SocketTimeoutException stillOpen) {
-                    // keep dribbling
-                } catch (java.io.IOException reset) {
-                    closed = true;
-                }
-            }
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(closed, "the connection outlived the 1 s header timeout");
-            assertTrue(millis < 2500, "closed after " + millis + " ms");
+            RawHttp.Reply r = RawHttp.dribble(s, "GET /v2/health/live HTTP/1.1\r\nHost: x\r\n", 'X', 20);
+            assertTrue(r.closed(), "the connection outlived the 1 s header timeout");
+            assertTrue(r.millis() < 2500, "closed after " + r.millis() + " ms");
         }
     }
 
     @Test
     void aBodySentByteByByteIsCutOffAtTheIdleTimeoutAfterTheHead() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
-            OutputStream out = s.getOutputStream();
-            out.write(("POST /v2/repository/index HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 1000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            long start = System.nanoTime();
-            boolean closed = false;
-            for (int i = 0; i < 40 && !closed; i++) {
-                try {
-                    out.write(' ');
-                    out.flush();
-                    Thread.sleep(250);
-                    s.setSoTimeout(1);
-                    closed = s.getInputStream().read() < 0;
-                } catch (java.net.SocketTimeoutException stillOpen) {
-                    // keep dribbling
-                } catch (java.io.IOException reset) {
-                    closed = true;
-                }
-            }
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(closed, "the connection outlived the 2 s body deadline");
-            assertTrue(millis < 4000, "closed after " + millis + " ms");
+            RawHttp.Reply r = RawHttp.dribble(s, "POST /v2/repository/index HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1000\r\n\r\n", ' ', 40);
+            assertTrue(r.closed(), "the connection outlived the 2 s body deadline");
+            assertTrue(r.millis() < 4000, "closed after " + r.millis() + " ms");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.peftbench.serve;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,31 @@ final class RawHttp {
             s.getOutputStream().flush();
             return read(s, wait);
         }
+    }
+
+    /**
+     * Writes {@code head}, then one {@code filler} byte every 250 ms, at most {@code bytes} of them, until
+     * the server closes the connection: a slow client holding it open. The time counts from the head.
+     */
+    static Reply dribble(Socket s, String head, char filler, int bytes) throws IOException, InterruptedException {
+        OutputStream out = s.getOutputStream();
+        out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+        long start = System.nanoTime();
+        boolean closed = false;
+        for (int i = 0; i < bytes && !closed; i++) {
+            try {
+                out.write(filler);
+                out.flush();
+                Thread.sleep(250);
+                s.setSoTimeout(1);
+                closed = s.getInputStream().read() < 0;
+            } catch (SocketTimeoutException stillOpen) {
+                // keep dribbling
+            } catch (IOException reset) {
+                closed = true;
+            }
+        }
+        return new Reply("", closed, (System.nanoTime() - start) / 1_000_000);
     }
 
     static Reply read(Socket s, Duration wait) throws IOException {

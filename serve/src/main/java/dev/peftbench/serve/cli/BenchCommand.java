@@ -107,8 +107,7 @@ public final class BenchCommand implements Callable<Integer> {
             String longPrompt = longPromptTokens == 0 ? null : promptOfTokens(engine, longPromptTokens);
             double longPromptAloneMs = Double.NaN;
             if (longPrompt != null) {
-                longPromptAloneMs = engine.generate(GenerationRequest.of("bench", longPrompt, params.withMaxNewTokens(1)),
-                        TokenListener.NONE).timings().timeToFirstTokenNanos() / 1e6;
+                longPromptAloneMs = firstTokenMs(engine, longPrompt, params);
                 err.printf("bench: a %d-token prompt alone: first token after %.1f ms%n", longPromptTokens, longPromptAloneMs);
             }
             engine.takeProfile("bench");
@@ -167,8 +166,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (longPrompt != null) {
                 awaitStart(started);
-                longPromptTtftMs = engine.generate(GenerationRequest.of("bench", longPrompt, params.withMaxNewTokens(1)),
-                        TokenListener.NONE).timings().timeToFirstTokenNanos() / 1e6;
+                longPromptTtftMs = firstTokenMs(engine, longPrompt, params);
             }
             handles.forEach(h -> results.add(h.result().join()));
         }
@@ -214,6 +212,12 @@ public final class BenchCommand implements Callable<Integer> {
     private static double medianGapMs(List<TokenTimes> times) {
         long[] gaps = times.stream().flatMapToLong(t -> java.util.Arrays.stream(t.gaps())).sorted().toArray();
         return gaps.length == 0 ? 0 : gaps[gaps.length / 2] / 1e6;
+    }
+
+    /** Time to the first token of {@code prompt} asked for one token. */
+    private static double firstTokenMs(Engine engine, String prompt, SamplingParams params) {
+        return engine.generate(GenerationRequest.of("bench", prompt, params.withMaxNewTokens(1)), TokenListener.NONE)
+                .timings().timeToFirstTokenNanos() / 1e6;
     }
 
     private static void awaitStart(CountDownLatch latch) {

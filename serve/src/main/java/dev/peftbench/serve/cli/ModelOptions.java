@@ -72,16 +72,11 @@ final class ModelOptions {
      * progress is logged by the engine (also on stderr), so it is not printed twice.
      */
     static LoadProgress progressTo(PrintWriter err) {
-        int[] lastDecile = {-1};
+        ProgressLine line = new ProgressLine(err, false);
         return new LoadProgress() {
             @Override
             public void report(double fraction, String message) {
-                int decile = (int) (fraction * 10);
-                if (decile != lastDecile[0]) {
-                    lastDecile[0] = decile;
-                    err.printf("loading %3.0f%%  %s%n", fraction * 100, message);
-                    err.flush();
-                }
+                line.show(String.format("loading %3.0f%%  %s", fraction * 100, message), (int) (fraction * 10));
             }
 
             @Override

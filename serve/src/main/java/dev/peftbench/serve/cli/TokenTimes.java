@@ -16,7 +16,7 @@ final class TokenTimes implements TokenListener {
     private final CountDownLatch firstTokens;
     private int count;
 
-    /** @param firstTokens counted down once, when the first token comes (null: nobody waits for it) */
+    /** @param firstTokens counted down once, when the first token comes */
     TokenTimes(int capacity, CountDownLatch firstTokens) {
         this.times = new long[capacity];
         this.firstTokens = firstTokens;
@@ -27,7 +27,7 @@ final class TokenTimes implements TokenListener {
         if (count < times.length) {
             times[count] = System.nanoTime();
         }
-        if (count++ == 0 && firstTokens != null) {
+        if (count++ == 0) {
             firstTokens.countDown();
         }
     }
