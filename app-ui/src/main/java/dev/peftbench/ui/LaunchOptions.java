@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * What {@code ./peftbench ui} hands the JavaFX application, which receives only strings.
  *
- * @param screenshots when set, the app loads the sample, runs one prompt, writes a PNG per page into this folder and exits
+ * @param screenshots when set, the app runs the {@link ScreenshotTour}: a PNG per page into this folder, then exits
  * @param settingsFile where the window's settings live
  */
 public record LaunchOptions(Path screenshots, Path settingsFile) {

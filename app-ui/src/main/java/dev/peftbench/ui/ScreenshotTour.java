@@ -9,7 +9,9 @@ import dev.peftbench.ui.serve.ServerState;
 import dev.peftbench.ui.tune.TuneViewModel;
 import javafx.animation.PauseTransition;
 import javafx.application.Platform;
+import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.value.ChangeListener;
+import javafx.beans.value.ObservableValue;
 import javafx.embed.swing.SwingFXUtils;
 import javafx.scene.Scene;
 import javafx.scene.image.WritableImage;
@@ -49,16 +51,29 @@ final class ScreenshotTour {
     }
 
     void start() {
-        window.model().loadingProperty().addListener(new ChangeListener<>() {
+        afterward(window.model().loadingProperty(), window.model()::load, this::runChat);
+    }
+
+    /**
+     * Runs {@code action}, then {@code next} once {@code busy} is false again, or at once when the action was
+     * refused and nothing started (a failed step still goes on to document what the pages show).
+     */
+    private static void afterward(ReadOnlyBooleanProperty busy, Runnable action, Runnable next) {
+        ChangeListener<Boolean> done = new ChangeListener<>() {
             @Override
-            public void changed(javafx.beans.value.ObservableValue<? extends Boolean> o, Boolean was, Boolean loading) {
-                if (!loading) {
+            public void changed(ObservableValue<? extends Boolean> o, Boolean was, Boolean now) {
+                if (!now) {
                     o.removeListener(this);
-                    runChat();
+                    next.run();
                 }
             }
-        });
-        window.model().load();
+        };
+        busy.addListener(done);
+        action.run();
+        if (!busy.get()) {
+            busy.removeListener(done);
+            next.run();
+        }
     }
 
     /**
@@ -73,7 +88,7 @@ final class ScreenshotTour {
         prompt.modeProperty().set(PromptMode.CHAT);
         prompt.systemPromptProperty().set("You label tweets as complaint or no complaint.");
         prompt.inputProperty().set("@comcast the internet has been down for three days");
-        afterRun(() -> {
+        afterward(prompt.runningProperty(), prompt::run, () -> {
             prompt.inputProperty().set("And this one? Great service today, thanks!");
             PauseTransition settle = new PauseTransition(Duration.millis(400));
             settle.setOnFinished(e -> {
@@ -86,35 +101,17 @@ final class ScreenshotTour {
         });
     }
 
-    /** Runs the Prompt page's current request and calls {@code next} once it ended (at once if refused). */
-    private void afterRun(Runnable next) {
-        window.prompt().runningProperty().addListener(new ChangeListener<>() {
-            @Override
-            public void changed(javafx.beans.value.ObservableValue<? extends Boolean> o, Boolean was, Boolean running) {
-                if (!running) {
-                    o.removeListener(this);
-                    next.run();
-                }
-            }
-        });
-        window.prompt().run();
-        if (!window.prompt().runningProperty().get()) {
-            next.run();
-        }
-    }
-
     private void runPrompt() {
         window.shell().show(Page.PROMPT);
-        // A refused run (e.g. the load failed) still goes on to document what the pages show.
-        afterRun(this::startServer);
+        afterward(window.prompt().runningProperty(), window.prompt()::run, this::startServer);
     }
 
     /** Starts the server and sends it the page's own curl request, so the Serve page shows a logged request. */
     private void startServer() {
         ServeViewModel serve = window.serve();
-        serve.stateProperty().addListener(new ChangeListener<>() {
+        ChangeListener<ServerState> started = new ChangeListener<>() {
             @Override
-            public void changed(javafx.beans.value.ObservableValue<? extends ServerState> o, ServerState was, ServerState now) {
+            public void changed(ObservableValue<? extends ServerState> o, ServerState was, ServerState now) {
                 if (now == ServerState.RUNNING) {
                     o.removeListener(this);
                     sendCurlRequest(serve.curlCommand());
@@ -123,9 +120,11 @@ final class ScreenshotTour {
                     tuneSample();
                 }
             }
-        });
+        };
+        serve.stateProperty().addListener(started);
         serve.start();
         if (serve.stateProperty().get() == ServerState.STOPPED) {
+            serve.stateProperty().removeListener(started);
             tuneSample();
         }
     }
@@ -157,19 +156,7 @@ final class ScreenshotTour {
         tune.learningRateProperty().set("0.3");
         tune.epochsProperty().set("10");
         tune.endTokenIdProperty().set("3");
-        tune.runningProperty().addListener(new ChangeListener<>() {
-            @Override
-            public void changed(javafx.beans.value.ObservableValue<? extends Boolean> o, Boolean was, Boolean running) {
-                if (!running) {
-                    o.removeListener(this);
-                    shootAll();
-                }
-            }
-        });
-        tune.start();
-        if (!tune.runningProperty().get()) {
-            shootAll();
-        }
+        afterward(tune.runningProperty(), tune::start, this::shootAll);
     }
 
     private void shootAll() {

@@ -14,11 +14,12 @@ import java.util.concurrent.Callable;
  * {@link WorkbenchApp}.
  */
 @Command(name = "ui", mixinStandardHelpOptions = true,
-        description = "Open the desktop workbench (Model, Prompt, Serve and Publish pages).")
+        description = "Open the desktop workbench (Model, Prompt, Serve, Publish and Tune pages).")
 public final class UiCommand implements Callable<Integer> {
 
     @Option(names = "--screenshots", paramLabel = "DIR",
-            description = "Load the sample model, run a prompt, save a PNG of every page into DIR, exit.")
+            description = "Load the sample model, run a chat and a prompt, serve one request, tune a small adapter, "
+                    + "save a PNG of every page into DIR, exit.")
     Path screenshots;
     @Option(names = "--settings", paramLabel = "FILE", description = "Settings file (default ~/.config/peft-workbench/settings.json).")
     Path settings;

@@ -29,12 +29,12 @@ public final class HubCache {
         return new HubCache(HubSettings.fromEnvironment());
     }
 
-    /** Where downloads go. */
     /** The Hub settings downloads and lookups use (training resolves Hub ids with the same). */
     public HubSettings settings() {
         return settings;
     }
 
+    /** Where downloads go. */
     public String location() {
         return settings.downloadCache().toString();
     }

@@ -49,6 +49,7 @@ public final class ServeViewModel {
     static final String HOST = "127.0.0.1";
     private static final int LOG_ROWS = 500;
     private static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(5);
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Workbench workbench;
     private final StringProperty httpPort = new SimpleStringProperty();
@@ -69,7 +70,6 @@ public final class ServeViewModel {
     private InferenceServer server;
     /** The running server's API key, shown in the curl command. */
     private volatile String apiKey;
-    private static final SecureRandom RANDOM = new SecureRandom();
     /** Where the served models stood once the server started; written by the start task, read after it. */
     private volatile List<ModelStatus> modelsAtStart = List.of();
 
@@ -101,9 +101,9 @@ public final class ServeViewModel {
         }
         ServeConfig config;
         try {
-            // No ModelMesh in front of a desktop server: its runtime SPI port stays closed (the default).
-            // a fresh key per start: other users and web pages on this machine cannot use the server
+            // A fresh key per start: other users and web pages on this machine cannot use the server.
             apiKey = newApiKey();
+            // No ModelMesh in front of a desktop server: its runtime SPI port stays closed (the default).
             config = ServeConfig.defaults().withHost(HOST)
                     .withPorts(port("HTTP port", httpPort.get()), port("gRPC port", grpcPort.get()))
                     .withShutdownGrace(SHUTDOWN_GRACE)

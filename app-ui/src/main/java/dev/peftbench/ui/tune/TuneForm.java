@@ -12,7 +12,6 @@ import dev.peftbench.engine.train.TuningMethod;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The Tune page's fields as typed, turned into the engine's {@link TuningJob} exactly as {@code ./peftbench
@@ -92,9 +91,5 @@ record TuneForm(String baseModel, String dataFile, String textColumn, String lab
         } catch (InvalidPathException e) {
             return "";
         }
-    }
-
-    static List<TuningMethod> methods() {
-        return List.of(TuningMethod.values());
     }
 }

@@ -93,7 +93,7 @@ public final class TunePageController {
         templateField.textProperty().bindBidirectional(tune.templateProperty());
         tuneBaseModelField.textProperty().bindBidirectional(tune.baseModelProperty());
 
-        methodChoice.getItems().setAll(TuneForm.methods());
+        methodChoice.getItems().setAll(TuningMethod.values());
         methodChoice.setConverter(new javafx.util.StringConverter<>() {
             @Override
             public String toString(TuningMethod m) {

@@ -329,8 +329,9 @@ public final class TuneViewModel {
             public void changed(ObservableValue<? extends ServedModel> o, ServedModel was, ServedModel loaded) {
                 if (loaded != null && loaded.adapter().map(a -> a.dir().toAbsolutePath().toString().equals(adapterDir)).orElse(false)) {
                     o.removeListener(this);
-                    prompt.templateKindProperty().set(TemplateKind.fromSpec(job.data().template()));
-                    if (TemplateKind.fromSpec(job.data().template()) == TemplateKind.CUSTOM) {
+                    TemplateKind kind = TemplateKind.fromSpec(job.data().template());
+                    prompt.templateKindProperty().set(kind);
+                    if (kind == TemplateKind.CUSTOM) {
                         prompt.customTemplateProperty().set(job.data().template());
                     }
                     prompt.textColumnProperty().set(job.data().textColumn());

@@ -181,38 +181,17 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
         }
     }
 
-    /** A plan whose runtime wants no API key. */
-    public PublishPlan(String context, String namespace, String runtimeName, String serviceName, String image,
-                       ModelFormat modelFormat, String baseModel, String adapter, String textColumn, Compute compute,
-                       ServerSettings server, Resources resources, AdapterSettings adapterSettings, Storage storage,
-                       boolean gateway, boolean nativeRuntime) {
-        this(context, namespace, runtimeName, serviceName, image, modelFormat, baseModel, adapter, textColumn, compute,
-                server, resources, adapterSettings, storage, gateway, nativeRuntime, null);
-    }
-
     /** The same plan running another image (e.g. the digest of a fresh build). */
     public PublishPlan withImage(String newImage) {
         return new PublishPlan(context, namespace, runtimeName, serviceName, newImage, modelFormat, baseModel, adapter,
                 textColumn, compute, server, resources, adapterSettings, storage, gateway, nativeRuntime, apiKey);
     }
 
-    /** The same plan with the engine run another way. */
-    public PublishPlan withCompute(Compute newCompute) {
-        return new PublishPlan(context, namespace, runtimeName, serviceName, image, modelFormat, baseModel, adapter,
-                textColumn, newCompute, server, resources, adapterSettings, storage, gateway, nativeRuntime, apiKey);
-    }
-
-    /** The same plan with the runtime's API key from a Secret (null: none). */
-    public PublishPlan withApiKey(ApiKeySecret secret) {
-        return new PublishPlan(context, namespace, runtimeName, serviceName, image, modelFormat, baseModel, adapter,
-                textColumn, compute, server, resources, adapterSettings, storage, gateway, nativeRuntime, secret);
-    }
-
     /** The reference deployment's values with the given image. */
     public static PublishPlan reference(String image) {
         return new PublishPlan(null, DEFAULT_NAMESPACE, DEFAULT_RUNTIME, DEFAULT_SERVICE, image, ModelFormat.PEFT,
                 DEFAULT_BASE_MODEL, DEFAULT_ADAPTER, null, Compute.SERVER_DEFAULT, ServerSettings.REFERENCE, Resources.DEFAULT,
-                AdapterSettings.DEFAULT, Storage.REFERENCE, false, false);
+                AdapterSettings.DEFAULT, Storage.REFERENCE, false, false, null);
     }
 
     private static void label(String what, String value) {

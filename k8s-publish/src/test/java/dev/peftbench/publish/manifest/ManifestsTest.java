@@ -63,7 +63,7 @@ class ManifestsTest {
                 PublishPlan.ModelFormat.PEFT, "/models/bloomz", null, "text",
                 new PublishPlan.Compute(ComputeType.BFLOAT16, Backend.CPU, Device.CPU), PublishPlan.ServerSettings.REFERENCE,
                 new PublishPlan.Resources("1", "2Gi", "2", "3Gi"), PublishPlan.AdapterSettings.DEFAULT,
-                new PublishPlan.Storage("s3", "models/bloomz"), true, false);
+                new PublishPlan.Storage("s3", "models/bloomz"), true, false, null);
         List<JsonNode> docs = documents(Manifests.yaml(plan));
         assertEquals(4, docs.size());
         Set<ValidationMessage> runtime = crdSchema("serving.kserve.io_servingruntimes.yaml", "v1alpha1").validate(docs.get(0));
@@ -89,7 +89,7 @@ class ManifestsTest {
     void nativeRuntimeHasNoAdapterSidecarAndStillValidates() throws IOException {
         PublishPlan r = PublishPlan.reference("example.registry/peft:1");
         PublishPlan plan = new PublishPlan(null, r.namespace(), r.runtimeName(), r.serviceName(), r.image(), r.modelFormat(),
-                r.baseModel(), null, null, r.compute(), r.server(), r.resources(), r.adapterSettings(), r.storage(), false, true);
+                r.baseModel(), null, null, r.compute(), r.server(), r.resources(), r.adapterSettings(), r.storage(), false, true, null);
         JsonNode runtime = documents(Manifests.yaml(plan)).getFirst();
         assertTrue(runtime.path("spec").path("builtInAdapter").isMissingNode(), runtime.toString());
         assertEquals("port:8085", runtime.path("spec").path("grpcEndpoint").asText());

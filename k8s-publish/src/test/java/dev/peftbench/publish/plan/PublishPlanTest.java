@@ -10,7 +10,7 @@ class PublishPlanTest {
     private static PublishPlan with(String namespace, String runtime, String service, String image) {
         PublishPlan r = PublishPlan.reference("img:1");
         return new PublishPlan(null, namespace, runtime, service, image, r.modelFormat(), r.baseModel(), r.adapter(),
-                null, r.compute(), r.server(), r.resources(), r.adapterSettings(), r.storage(), false, false);
+                null, r.compute(), r.server(), r.resources(), r.adapterSettings(), r.storage(), false, false, null);
     }
 
     @Test
