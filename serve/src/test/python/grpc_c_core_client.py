@@ -106,6 +106,12 @@ by_header = data.ModelInfer(infer_request("peft-demo", "by header"), timeout=TIM
                             metadata=[("mm-model-id-bin", model_id.encode("utf-8"))])
 assert answer_text(by_header).startswith("Tweet text : by header Label : "), by_header
 ok("ModelInfer through ModelMesh's model id")
+# Every per-model call names its model the same way: the header wins over a name this runtime does not serve.
+header = [("mm-model-id", model_id)]
+assert data.ModelReady(v2.ModelReadyRequest(name="peft-demo-isvc"), timeout=TIMEOUT, metadata=header).ready
+meta = data.ModelMetadata(v2.ModelMetadataRequest(name="peft-demo-isvc"), timeout=TIMEOUT, metadata=header)
+assert meta.name == model_id, meta
+ok("ModelReady and ModelMetadata through ModelMesh's model id")
 runtime.unloadModel(mm.UnloadModelRequest(modelId=model_id), timeout=TIMEOUT)
 expect_code(grpc.StatusCode.NOT_FOUND, data.ModelInfer, infer_request(model_id, "gone"))
 runtime.unloadModel(mm.UnloadModelRequest(modelId="never-loaded"), timeout=TIMEOUT)

@@ -38,7 +38,8 @@ class GrpcCCoreClientTest {
     private static final String KEY = "py-key-0123456789";
     private static final List<String> CHECKS = List.of("UNAUTHENTICATED without the key on both ports", "ServerLive", "ModelMetadata", "ModelInfer bytes_contents",
             "error codes NOT_FOUND and INVALID_ARGUMENT", "runtimeStatus", "loadModel",
-            "ModelInfer through ModelMesh's model id", "unloadModel");
+            "ModelInfer through ModelMesh's model id",
+            "ModelReady and ModelMetadata through ModelMesh's model id", "unloadModel");
 
     @TempDir
     Path work;

@@ -73,7 +73,7 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
     @Override
     public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> out) {
         answer("grpc_ModelReady", out, () -> ModelReadyResponse.newBuilder()
-                .setReady(repository.requireKnown(request.getName(), request.getVersion()).ready()).build());
+                .setReady(repository.requireKnown(ModelIdHeader.modelFor(request.getName()), request.getVersion()).ready()).build());
     }
 
     @Override
