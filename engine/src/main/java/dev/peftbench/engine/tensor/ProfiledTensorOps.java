@@ -66,6 +66,11 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
+    public Tensor sensitiveWeight(WeightSource source, List<String> names) {
+        return inner.sensitiveWeight(source, names);
+    }
+
+    @Override
     public Tensor embeddingTable(WeightSource source, String name, Tensor weight) {
         return inner.embeddingTable(source, name, weight);
     }

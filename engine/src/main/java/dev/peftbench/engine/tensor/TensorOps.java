@@ -29,6 +29,17 @@ public interface TensorOps extends AutoCloseable {
     }
 
     /**
+     * A weight whose rounding the rest of the model amplifies most: architectures pass the first layer's attention
+     * projections here. Backends that quantize weights keep it in float32 (a 560M model reads ~1-2% more bytes per
+     * token), as llama.cpp's quantization mixes spend more bits on the first layers; on the goldens, 8-bit rounding
+     * of these few matrices alone puts Qwen's logits 4x past the reduced-precision bar (ModelGoldenTest). Other
+     * backends load it as {@link #weight}.
+     */
+    default Tensor sensitiveWeight(WeightSource source, List<String> names) {
+        return weight(source, names);
+    }
+
+    /**
      * A table whose rows are looked up ({@link #embed}: word embeddings, prompt-tuning virtual tokens), never
      * multiplied: backends that quantize weights keep it unquantized. {@code weight}, when not null, is the same
      * stored tensor already loaded by {@link #weight} (a tied lm_head); backends whose weights serve lookups as

@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static dev.peftbench.engine.GoldenRunner.FLOAT32_TOLERANCE;
@@ -52,6 +53,8 @@ class ModelGoldenTest {
     private static final String LLAMA_F16 = "tiny-llama-f16";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** BLOOM's and Llama's layer-0 attention projections: int8 keeps them in float32 (TensorOps.sensitiveWeight). */
+    private static final Pattern FIRST_LAYER_ATTENTION = Pattern.compile("(.+\\.)?(h|layers)\\.0\\.self_att(n|ention)\\..+");
 
     @TempDir
     static Path written;
@@ -183,32 +186,20 @@ class ModelGoldenTest {
     }
 
     /**
-     * The first-step relative L2 that 8-bit weights reach on each family's goldens, measured and rounded up (worst:
-     * BLOOM 0.048, Llama 0.024, Mistral 0.029, Qwen2 0.114, Qwen3 0.126; bfloat16 compute 0.025 at worst). Every bit
-     * of it is the rounding of the weights ({@link #int8LogitsAreThoseOfTheQ8RoundedCheckpointInFloat32}), amplified
-     * by these tiny random models: their layer-0 q/k projections have standard deviations of 0.12-0.38 (against the
-     * 0.02 of config.json's initializer_range), so attention scores spread over several units and small changes of
-     * q and k move nearly one-hot softmaxes. Keeping only Qwen's layer-0 q/k/v matrix in float32 brings Qwen2 to
-     * 0.025 and Qwen3 to 0.047.
-     */
-    private static double int8Tolerance(Golden g) {
-        if (g.model().startsWith("tiny-qwen")) {
-            return 0.15;
-        }
-        return g.model().startsWith("tiny-bloom") ? 6e-2 : REDUCED_TOLERANCE;
-    }
-
-    /**
      * 8-bit weights (q8_0 blocks quantized at load from each golden's own checkpoint: float32, bfloat16, float16)
-     * with each golden's adapter on top: the first step's logits within {@link #int8Tolerance} and the same first
-     * id where the reference's margin decides it.
+     * with each golden's adapter on top: the first step's logits within the reduced-precision bar and the same first
+     * id where the reference's margin decides it. Measured worst: 0.026 (Qwen2 with LoRA); bfloat16 compute 0.025.
+     * Only because layer 0's attention projections stay in float32: these tiny random models' layer-0 q/k
+     * projections have standard deviations of 0.12-0.38 (against config.json's initializer_range of 0.02), so
+     * attention scores spread over several units and the rounding of q and k moves nearly one-hot softmaxes. With
+     * every matrix in 8 bits the worst was BLOOM 0.048, Qwen2 0.114 and Qwen3 0.126.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("goldens")
     void int8WeightsKeepTheFirstStepWithinTolerance(String name) {
         Golden g = Golden.read(name);
         try (CausalLm model = load(g.modelDir(), ComputeType.INT8)) {
-            firstStepWithin(int8Tolerance(g), g, model, adapter(g.adapterDir(), model));
+            firstStepWithin(REDUCED_TOLERANCE, g, model, adapter(g.adapterDir(), model));
         }
     }
 
@@ -293,7 +284,7 @@ class ModelGoldenTest {
                 String stored = e.name().equals("lm_head.weight") && tied ? embedding : e.name();
                 float[] values = weights.readFloats(stored);
                 long[] shape = e.shape();
-                boolean quantized = shape.length == 2 && !e.name().equals(embedding);
+                boolean quantized = shape.length == 2 && !e.name().equals(embedding) && !FIRST_LAYER_ATTENTION.matcher(e.name()).matches();
                 return quantized ? GgmlQ8_0.roundTrip(values, (int) shape[0], (int) shape[1]) : values;
             });
         }

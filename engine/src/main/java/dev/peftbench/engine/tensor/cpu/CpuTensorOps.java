@@ -76,6 +76,15 @@ public final class CpuTensorOps implements TensorOps {
         };
     }
 
+    @Override
+    public Tensor sensitiveWeight(WeightSource source, List<String> names) {
+        if (computeType != ComputeType.INT8) {
+            return weight(source, names);
+        }
+        StackedMatrix m = StackedMatrix.of(source, names);
+        return PackedWeight.F32.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
+    }
+
     /**
      * With int8 weights, the stored values row-major, copied as they are: bfloat16 for a bfloat16 checkpoint, else
      * float32 (both exact).
