@@ -77,6 +77,26 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} for every unit of {@code [0, n)}, each thread taking the next unit as it finishes one, so
+     * units of very different cost end together where {@link #forRange}'s equal shares would not. {@code task}
+     * gets the unit and its thread's scratch (what the thread's previous unit returned, null at first).
+     */
+    <S> void forEachUnit(int n, boolean parallel, UnitTask<S> task) {
+        AtomicInteger next = new AtomicInteger();
+        forRange(parallel ? Math.min(n, threads()) : 1, 1, parallel, (s0, s1) -> {
+            S scratch = null;
+            for (int u; (u = next.getAndIncrement()) < n; ) {
+                scratch = task.run(u, scratch);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    interface UnitTask<S> {
+        S run(int unit, S scratch);
+    }
+
     private void workLoop(int share) {
         long seen = 0;
         while (!closed) {
