@@ -333,7 +333,8 @@ public final class Engine implements AutoCloseable {
             // not by the first young collection in the middle of generation. Steps allocate next to nothing after
             // the warm-up, so the next collection is minutes away.
             System.gc();
-            scheduler = new Scheduler(model, options.maxBatch(), options.maxPrefillTokens(), options.queueCapacity(),
+            scheduler = new Scheduler(model, options.maxBatch(), options.maxPrefillTokens(), options.stepTargetMs(),
+                    options.queueCapacity(),
                     key.dir().getFileName().toString());
         } catch (RuntimeException | OutOfMemoryError e) {
             model.close();

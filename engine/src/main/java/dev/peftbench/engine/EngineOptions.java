@@ -7,20 +7,29 @@ package dev.peftbench.engine;
  * @param maxBatch          sequences decoded together per step
  * @param threads           CPU kernel worker threads
  * @param profile           time every tensor operation (for {@code bench --profile}); off in production
- * @param maxPrefillTokens  prompt positions (virtual tokens included) prefilled per step, beside every running
- *                          sequence's decode: longer prompts are prefilled in chunks, so running streams keep
- *                          getting tokens (vLLM's chunked prefill, TGI's max-batch-prefill-tokens)
+ * @param maxPrefillTokens  prompt positions (virtual tokens included) prefilled per step at most: longer prompts are
+ *                          prefilled in chunks, so running streams keep getting tokens (vLLM's chunked prefill, TGI's
+ *                          max-batch-prefill-tokens)
+ * @param stepTargetMs      while sequences decode, how long a step with a prompt chunk should take (their wait for a
+ *                          token): chunks are sized from measured steps to stay near it; 0 = chunks of
+ *                          {@code maxPrefillTokens} whatever they cost
  */
-public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolean profile, int maxPrefillTokens) {
+public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolean profile, int maxPrefillTokens,
+                            int stepTargetMs) {
 
     /**
-     * On the float32 bloomz-560m shape, a step with a 64-position chunk beside two decoding streams costs 3x (at
-     * the start of an 1,850-position prompt) to 7.4x (at its end, attention over the longer cache) their decode
-     * step alone (one core's CPU time), so streams whose tokens come every ~63 ms wait up to ~0.47 s; the prompt
-     * pays its chunks' share of the streams' steps and one more pass over the weights per chunk. Prompts of 64
-     * positions or fewer are never split.
+     * With nothing decoding, a prompt goes 256 positions a step: a 1,850-position prompt alone on the float32
+     * bloomz-560m shape takes 8.3 s so against 7.2 s in one step (each step reads the weights again), and the
+     * engine's warm-up runs a step this wide, so no wider activation array is ever first allocated mid-generation.
      */
-    public static final int DEFAULT_MAX_PREFILL_TOKENS = 64;
+    public static final int DEFAULT_MAX_PREFILL_TOKENS = 256;
+
+    /**
+     * Decoding streams get a token about every 0.4 s at worst while a long prompt prefills (a step of two float32
+     * bloomz-560m streams alone takes ~0.11 s on a 2-core VM). Each chunk costs the prompt one of the streams' steps
+     * (the step reads every weight once more), so a larger target gets the prompt its first token sooner.
+     */
+    public static final int DEFAULT_STEP_TARGET_MS = 400;
 
     public EngineOptions {
         if (queueCapacity < 0) throw EngineException.invalid("queue capacity must be >= 0, got " + queueCapacity);
@@ -29,10 +38,13 @@ public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolea
         if (maxPrefillTokens < 1) {
             throw EngineException.invalid("max prefill tokens per step must be >= 1, got " + maxPrefillTokens);
         }
+        if (stepTargetMs < 0) {
+            throw EngineException.invalid("the step time target must be >= 0 ms (0 = off), got " + stepTargetMs);
+        }
     }
 
     public EngineOptions(int queueCapacity, int maxBatch, int threads) {
-        this(queueCapacity, maxBatch, threads, false, DEFAULT_MAX_PREFILL_TOKENS);
+        this(queueCapacity, maxBatch, threads, false, DEFAULT_MAX_PREFILL_TOKENS, DEFAULT_STEP_TARGET_MS);
     }
 
     public static EngineOptions defaults() {
@@ -40,6 +52,10 @@ public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolea
     }
 
     public EngineOptions withMaxPrefillTokens(int tokens) {
-        return new EngineOptions(queueCapacity, maxBatch, threads, profile, tokens);
+        return new EngineOptions(queueCapacity, maxBatch, threads, profile, tokens, stepTargetMs);
+    }
+
+    public EngineOptions withStepTargetMs(int ms) {
+        return new EngineOptions(queueCapacity, maxBatch, threads, profile, maxPrefillTokens, ms);
     }
 }

@@ -36,6 +36,7 @@ public final class RuntimeContract {
         MAX_REQUEST_BYTES("--max-request-bytes", "PEFTBENCH_MAX_REQUEST_BYTES"),
         QUEUE_CAPACITY("--queue-capacity", "PEFTBENCH_QUEUE_CAPACITY"),
         MAX_PREFILL_TOKENS("--max-prefill-tokens", "PEFTBENCH_MAX_PREFILL_TOKENS"),
+        STEP_TARGET_MS("--step-target-ms", "PEFTBENCH_STEP_TARGET_MS"),
         API_KEY("--api-key", "PEFTBENCH_API_KEY"),
         /** A file holding the key (a mounted Kubernetes Secret), so that it shows in no process listing. */
         API_KEY_FILE("--api-key-file", "PEFTBENCH_API_KEY_FILE"),

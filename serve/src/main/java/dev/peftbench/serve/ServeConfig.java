@@ -36,12 +36,13 @@ import java.util.regex.Pattern;
  * @param loads               what the repository API may load
  * @param httpLimits          REST connection timeouts and count
  * @param maxPrefillTokens    prompt positions the engine prefills per step (longer prompts go in chunks)
+ * @param stepTargetMs        how long a step with a prompt chunk should take while streams decode; 0 = off
  */
 public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort, int mmeshPort,
                           long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
                           Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace,
                           AccessPolicy access, TlsFiles tls, LoadPolicy loads, HttpLimits httpLimits,
-                          int maxPrefillTokens) {
+                          int maxPrefillTokens, int stepTargetMs) {
 
     public static final long DEFAULT_GRPC_MAX_MESSAGE_BYTES = 100L * 1024 * 1024;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
@@ -91,6 +92,9 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         if (maxPrefillTokens < 1) {
             throw new IllegalArgumentException(Setting.MAX_PREFILL_TOKENS.label() + " must be >= 1, got " + maxPrefillTokens);
         }
+        if (stepTargetMs < 0) {
+            throw new IllegalArgumentException(Setting.STEP_TARGET_MS.label() + " must be >= 0 (0 = off), got " + stepTargetMs);
+        }
     }
 
     /** The runtime's defaults: the reference ports on this machine only, no model yet, no key, ModelMesh's SPI off. */
@@ -98,7 +102,8 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         return new ServeConfig(RuntimeContract.DEFAULT_MODEL_NAME, ModelFields.NONE, RuntimeContract.LOOPBACK,
                 RuntimeContract.HTTP_PORT, RuntimeContract.GRPC_PORT, MMESH_OFF, DEFAULT_GRPC_MAX_MESSAGE_BYTES, true,
                 null, DEFAULT_TIMEOUT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_SHUTDOWN_GRACE,
-                AccessPolicy.OPEN, null, LoadPolicy.DEFAULT, HttpLimits.DEFAULT, EngineOptions.DEFAULT_MAX_PREFILL_TOKENS);
+                AccessPolicy.OPEN, null, LoadPolicy.DEFAULT, HttpLimits.DEFAULT, EngineOptions.DEFAULT_MAX_PREFILL_TOKENS,
+                EngineOptions.DEFAULT_STEP_TARGET_MS);
     }
 
     /**
@@ -135,7 +140,8 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                 access, cert == null && key == null ? null : new TlsFiles(cert, key), loads,
                 d.httpLimits.withMaxConnections(s.get(Setting.MAX_CONNECTIONS, Integer::parseInt, "an integer",
                         d.httpLimits.maxConnections())),
-                s.get(Setting.MAX_PREFILL_TOKENS, Integer::parseInt, "an integer", d.maxPrefillTokens));
+                s.get(Setting.MAX_PREFILL_TOKENS, Integer::parseInt, "an integer", d.maxPrefillTokens),
+                s.get(Setting.STEP_TARGET_MS, Integer::parseInt, "an integer", d.stepTargetMs));
     }
 
     /** The key from {@code --api-key} or the file {@code --api-key-file} names (not both); null when neither. */
@@ -234,7 +240,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         change.accept(b);
         return new ServeConfig(b.modelName, b.model, b.host, b.httpPort, b.grpcPort, b.mmeshPort, b.grpcMaxMessageBytes,
                 b.loadModelsAtStartup, b.modelsDir, b.requestTimeout, b.maxRequestBytes, b.queueCapacity, b.shutdownGrace,
-                b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens);
+                b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs);
     }
 
     /** The components while one {@code with*} changes some; validated again when rebuilt. */
@@ -257,6 +263,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         LoadPolicy loads;
         HttpLimits httpLimits;
         int maxPrefillTokens;
+        int stepTargetMs;
 
         Parts(ServeConfig c) {
             modelName = c.modelName;
@@ -277,6 +284,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
             loads = c.loads;
             httpLimits = c.httpLimits;
             maxPrefillTokens = c.maxPrefillTokens;
+            stepTargetMs = c.stepTargetMs;
         }
     }
 

@@ -132,6 +132,17 @@ class ServeConfigTest {
     }
 
     @Test
+    void stepTargetComesFromTheFlagThenTheVariableThenTheEngineDefault() {
+        assertEquals(EngineOptions.DEFAULT_STEP_TARGET_MS, ServeConfig.resolve(NO_FLAGS, Map.of()).stepTargetMs());
+        Map<String, String> env = Map.of("PEFTBENCH_STEP_TARGET_MS", "250");
+        assertEquals(250, ServeConfig.resolve(NO_FLAGS, env).stepTargetMs());
+        assertEquals(0, ServeConfig.resolve(Map.of(Setting.STEP_TARGET_MS, "0"), env).stepTargetMs());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_STEP_TARGET_MS", "-5")));
+        assertEquals("--step-target-ms / PEFTBENCH_STEP_TARGET_MS must be >= 0 (0 = off), got -5", e.getMessage());
+    }
+
+    @Test
     void badFlagAndBadVariableNameWhereTheValueCameFrom() {
         assertEquals("--grpc-port must be an integer, got 'x'", assertThrows(IllegalArgumentException.class,
                 () -> ServeConfig.resolve(Map.of(Setting.GRPC_PORT, "x"), Map.of())).getMessage());

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * together, and retires finished or cancelled ones at once, freeing their slot. A step prefills at
  * most {@code maxPrefillTokens} prompt positions, first come first served, so a long prompt is fed in
  * chunks (vLLM's chunked prefill) and running sequences get a token between its chunks instead of
- * waiting for the whole prompt.
+ * waiting for the whole prompt; while sequences decode, chunks are sized to keep a step near
+ * {@code stepTargetMs} ({@link PrefillBudget}).
  */
 public final class Scheduler implements AutoCloseable {
 
@@ -35,7 +36,7 @@ public final class Scheduler implements AutoCloseable {
 
     private final CausalLm model;
     private final int maxBatch;
-    private final int maxPrefillTokens;
+    private final PrefillBudget prefillBudget;
     private final int queueCapacity;
     private final LinkedBlockingQueue<Sequence> waiting = new LinkedBlockingQueue<>();
     private final List<Sequence> active = new ArrayList<>();
@@ -45,10 +46,10 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean draining;
     private volatile boolean stopped;
 
-    public Scheduler(CausalLm model, int maxBatch, int maxPrefillTokens, int queueCapacity, String name) {
+    public Scheduler(CausalLm model, int maxBatch, int maxPrefillTokens, int stepTargetMs, int queueCapacity, String name) {
         this.model = model;
         this.maxBatch = maxBatch;
-        this.maxPrefillTokens = maxPrefillTokens;
+        this.prefillBudget = new PrefillBudget(maxPrefillTokens, stepTargetMs * 1_000_000L);
         this.queueCapacity = queueCapacity;
         this.thread = Thread.ofPlatform().name("peftbench-scheduler-" + name).daemon().start(this::loop);
     }
@@ -158,13 +159,18 @@ public final class Scheduler implements AutoCloseable {
     private void step() {
         List<ForwardRow> rows = new ArrayList<>(active.size());
         List<Sequence> sampled = new ArrayList<>(active.size());
-        int budget = maxPrefillTokens;
+        boolean decoding = false;
+        for (Sequence s : active) {
+            decoding |= s.prefilled();
+        }
+        int budget = prefillBudget.next(decoding);
+        int prefilled = 0;
         for (Sequence s : active) {
             if (s.prefilled()) {
                 rows.add(s.decodeRow());
-            } else if (budget > 0) {
-                int chunk = Math.min(budget, s.prefillRemaining());
-                budget -= chunk;
+            } else if (prefilled < budget) {
+                int chunk = Math.min(budget - prefilled, s.prefillRemaining());
+                prefilled += chunk;
                 rows.add(s.prefillChunk(chunk));
             } else {
                 continue;
@@ -173,7 +179,9 @@ public final class Scheduler implements AutoCloseable {
                 sampled.add(s);
             }
         }
+        long start = System.nanoTime();
         Logits logits = model.forward(rows);
+        prefillBudget.record(decoding, prefilled, System.nanoTime() - start);
         for (int i = 0; i < sampled.size(); i++) {
             Sequence s = sampled.get(i);
             generatedTokens.incrementAndGet();

@@ -57,6 +57,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-prefill-tokens", description = "Prompt positions prefilled per step; longer prompts go in chunks "
             + "between decode steps (default " + EngineOptions.DEFAULT_MAX_PREFILL_TOKENS + ").")
     int maxPrefillTokens = EngineOptions.DEFAULT_MAX_PREFILL_TOKENS;
+
+    @Option(names = "--step-target-ms", description = "While streams decode, size prompt chunks so that a step takes about this "
+            + "long: the streams' longest wait for a token while a prompt prefills; 0 = chunks of --max-prefill-tokens "
+            + "(default " + EngineOptions.DEFAULT_STEP_TARGET_MS + ").")
+    int stepTargetMs = EngineOptions.DEFAULT_STEP_TARGET_MS;
     @Option(names = "--long-prompt-tokens", description = "Once each run's streams are decoding, submit one more request with a "
             + "prompt of this many tokens (one new token) and report its time to first token, alone and beside the streams.")
     int longPromptTokens;
@@ -97,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
         int maxBatch = Math.max(16, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1));
         EngineOptions defaults = EngineOptions.defaults();
         try (Engine engine = new Engine(new EngineOptions(Math.max(64, maxBatch), maxBatch, defaults.threads(), profile,
-                maxPrefillTokens))) {
+                maxPrefillTokens, stepTargetMs))) {
             long loadStart = System.nanoTime();
             engine.load("bench", modelSpec, ModelOptions.progressTo(err));
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
@@ -271,6 +276,7 @@ public final class BenchCommand implements Callable<Integer> {
         root.put("prompt_tokens", promptTokens);
         root.put("new_tokens", newTokens);
         root.put("max_prefill_tokens", maxPrefillTokens);
+        root.put("step_target_ms", stepTargetMs);
         if (longPromptTokens > 0) {
             root.put("long_prompt_tokens", longPromptTokens);
             root.put("long_prompt_time_to_first_token_ms_alone", longPromptAloneMs);

@@ -53,8 +53,12 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--shutdown-grace", description = "Seconds to finish in-flight requests on shutdown (default 30).")
     String shutdownGrace;
     @Option(names = "--max-prefill-tokens", description = "Prompt positions prefilled per step; longer prompts are prefilled in chunks "
-            + "between decode steps, so running streams keep getting tokens (env PEFTBENCH_MAX_PREFILL_TOKENS; default 64).")
+            + "between decode steps, so running streams keep getting tokens (env PEFTBENCH_MAX_PREFILL_TOKENS; default 256).")
     String maxPrefillTokens;
+    @Option(names = "--step-target-ms", description = "While streams decode, size prompt chunks so that a step takes about this "
+            + "long, the streams' longest wait for a token while a prompt prefills; 0 = chunks of --max-prefill-tokens "
+            + "(env PEFTBENCH_STEP_TARGET_MS; default 400).")
+    String stepTargetMs;
     @Option(names = "--api-key", description = "Require 'Authorization: Bearer KEY' on every route but health and metrics "
             + "(env PEFTBENCH_API_KEY; prefer --api-key-file: a flag shows in process listings).")
     String apiKey;
@@ -97,6 +101,7 @@ public final class ServeCommand implements Callable<Integer> {
         ModelOptions.put(flags, Setting.QUEUE_CAPACITY, queueCapacity);
         ModelOptions.put(flags, Setting.SHUTDOWN_GRACE, shutdownGrace);
         ModelOptions.put(flags, Setting.MAX_PREFILL_TOKENS, maxPrefillTokens);
+        ModelOptions.put(flags, Setting.STEP_TARGET_MS, stepTargetMs);
         ModelOptions.put(flags, Setting.API_KEY, apiKey);
         ModelOptions.put(flags, Setting.API_KEY_FILE, apiKeyFile);
         ModelOptions.put(flags, Setting.PROTECT_PROBES, protectProbes);
@@ -116,7 +121,7 @@ public final class ServeCommand implements Callable<Integer> {
         ServeConfig config = ServeConfig.resolve(flags(), System.getenv());
         EngineOptions defaults = EngineOptions.defaults();
         Engine engine = new Engine(new EngineOptions(config.queueCapacity(), defaults.maxBatch(), defaults.threads())
-                .withMaxPrefillTokens(config.maxPrefillTokens()));
+                .withMaxPrefillTokens(config.maxPrefillTokens()).withStepTargetMs(config.stepTargetMs()));
         InferenceServer server;
         try {
             server = InferenceServer.start(config, engine);
