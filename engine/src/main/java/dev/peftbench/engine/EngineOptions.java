@@ -19,8 +19,8 @@ public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolea
 
     /**
      * With nothing decoding, a prompt goes 256 positions a step: a 1,850-position prompt alone on the float32
-     * bloomz-560m shape takes 8.3 s so against 7.2 s in one step (each step reads the weights again), and the
-     * engine's warm-up runs a step this wide, so no wider activation array is ever first allocated mid-generation.
+     * bloomz-560m shape takes 7.9-8.6 s so, against 7.1-8.2 s in one step (each step reads the weights again), and
+     * the engine's warm-up runs a step this wide, so no wider activation array is first allocated mid-generation.
      */
     public static final int DEFAULT_MAX_PREFILL_TOKENS = 256;
 

@@ -86,27 +86,6 @@ public final class CpuTensorOps implements TensorOps {
     }
 
     /**
-     * Span indices, the costliest attention first (rows times context), for {@link WorkerPool#forEachUnit}: a prompt
-     * chunk's heads cost hundreds of times a decode row's, and with equal shares of (span, head) units one core got a
-     * 1,800-position chunk's whole attention while the other finished two decode rows' (steps 30% longer).
-     */
-    private static int[] costliestFirst(List<AttentionSpan> spans) {
-        int n = spans.size();
-        int[] order = new int[n];
-        long[] cost = new long[n];
-        for (int i = 0; i < n; i++) {
-            AttentionSpan span = spans.get(i);
-            cost[i] = (long) span.rowCount() * (span.cache().length() + span.rowCount());
-            int j = i;
-            for (; j > 0 && cost[order[j - 1]] < cost[i]; j--) {
-                order[j] = order[j - 1];
-            }
-            order[j] = i;
-        }
-        return order;
-    }
-
-    /**
      * With int8 weights, the stored values row-major, copied as they are: bfloat16 for a bfloat16 checkpoint, else
      * float32 (both exact).
      */
@@ -473,6 +452,27 @@ public final class CpuTensorOps implements TensorOps {
                     head, alibi == null ? 0f : alibi.slope(head), rotary, scores == null ? new float[0] : scores);
         });
         return context;
+    }
+
+    /**
+     * Span indices, the costliest attention first (rows times context), for {@link WorkerPool#forEachUnit}: a prompt
+     * chunk's heads cost hundreds of times a decode row's, and with equal shares of (span, head) units one core got a
+     * 1,800-position chunk's whole attention while the other finished two decode rows' (steps 30% longer).
+     */
+    private static int[] costliestFirst(List<AttentionSpan> spans) {
+        int n = spans.size();
+        int[] order = new int[n];
+        long[] cost = new long[n];
+        for (int i = 0; i < n; i++) {
+            AttentionSpan span = spans.get(i);
+            cost[i] = (long) span.rowCount() * (span.cache().length() + span.rowCount());
+            int j = i;
+            for (; j > 0 && cost[order[j - 1]] < cost[i]; j--) {
+                order[j] = order[j - 1];
+            }
+            order[j] = i;
+        }
+        return order;
     }
 
     /**
