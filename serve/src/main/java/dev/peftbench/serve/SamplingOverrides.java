@@ -28,7 +28,7 @@ public final class SamplingOverrides {
                     continue;
                 }
                 p = switch (e.getKey()) {
-                    case "max_new_tokens", "max_tokens" -> p.withMaxNewTokens(intValue(e.getKey(), v));
+                    case "max_new_tokens", "max_tokens" -> p.withMaxNewTokens(maxNewTokens(e.getKey(), v));
                     case "temperature" -> p.withTemperature(doubleValue(e.getKey(), v));
                     case "top_p" -> p.withTopP(doubleValue(e.getKey(), v));
                     case "top_k" -> p.withTopK(intValue(e.getKey(), v));
@@ -42,6 +42,16 @@ public final class SamplingOverrides {
             throw ServeException.badRequest("invalid parameter: " + e.getMessage());
         }
         return p;
+    }
+
+    /** Checked here, not only by SamplingParams, so that an OpenAI client reads its own field's name: max_tokens. */
+    private static int maxNewTokens(String key, Object v) {
+        int n = intValue(key, v);
+        if (n < 1 || n > SamplingParams.MAX_NEW_TOKENS_LIMIT) {
+            throw ServeException.badRequest("parameter " + key + " must be between 1 and " + SamplingParams.MAX_NEW_TOKENS_LIMIT
+                    + ", got " + n);
+        }
+        return n;
     }
 
     private static int intValue(String key, Object v) {

@@ -35,6 +35,14 @@ class SamplingOverridesTest {
     }
 
     @Test
+    void maxTokensOutOfRangeNamesTheFieldTheClientSent() {
+        ServeException e = assertThrows(ServeException.class,
+                () -> SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("max_tokens", 100_000L)));
+        assertEquals(Failure.BAD_REQUEST, e.failure());
+        assertEquals("parameter max_tokens must be between 1 and 4096, got 100000", e.getMessage());
+    }
+
+    @Test
     void nonNumericMaxTokensIsABadRequest() {
         assertEquals(Failure.BAD_REQUEST, assertThrows(ServeException.class,
                 () -> SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("max_new_tokens", "many"))).failure());
