@@ -66,8 +66,8 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
-    public Tensor sensitiveWeight(WeightSource source, List<String> names) {
-        return inner.sensitiveWeight(source, names);
+    public Tensor attentionWeight(WeightSource source, List<String> names, int layer) {
+        return inner.attentionWeight(source, names, layer);
     }
 
     @Override

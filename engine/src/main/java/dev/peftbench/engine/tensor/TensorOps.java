@@ -29,13 +29,12 @@ public interface TensorOps extends AutoCloseable {
     }
 
     /**
-     * A weight whose rounding the rest of the model amplifies most: architectures pass the first layer's attention
-     * projections here. Backends that quantize weights keep it in float32 (a 560M model reads ~1-2% more bytes per
-     * token), as llama.cpp's quantization mixes spend more bits on the first layers; on the goldens, keeping these
-     * few in float32 takes Qwen's first-step logits from 4x the reduced-precision bar to within it (ModelGoldenTest).
-     * Other backends load it as {@link #weight}.
+     * An attention projection of layer {@code layer} (q/k/v stacked, or the output), as {@link #weight}. Backends that
+     * quantize weights keep layer 0's in float32, whose rounding the rest of the model amplifies most (a 560M model
+     * reads ~1-2% more bytes per token), as llama.cpp's quantization mixes spend more bits on the first layers; on the
+     * goldens that takes Qwen's first-step logits from 4x the reduced-precision bar to within it (ModelGoldenTest).
      */
-    default Tensor sensitiveWeight(WeightSource source, List<String> names) {
+    default Tensor attentionWeight(WeightSource source, List<String> names, int layer) {
         return weight(source, names);
     }
 

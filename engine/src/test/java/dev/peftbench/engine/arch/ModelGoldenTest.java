@@ -53,7 +53,7 @@ class ModelGoldenTest {
     private static final String LLAMA_F16 = "tiny-llama-f16";
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** BLOOM's and Llama's layer-0 attention projections: int8 keeps them in float32 (TensorOps.sensitiveWeight). */
+    /** BLOOM's and Llama's layer-0 attention projections: int8 keeps them in float32 (TensorOps.attentionWeight). */
     private static final Pattern FIRST_LAYER_ATTENTION = Pattern.compile("(.+\\.)?(h|layers)\\.0\\.self_att(n|ention)\\..+");
 
     @TempDir

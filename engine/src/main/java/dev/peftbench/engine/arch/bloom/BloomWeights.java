@@ -43,9 +43,9 @@ record BloomWeights(Tensor wordEmbeddings, Tensor embeddingNormWeight, Tensor em
             layers.add(new Layer(
                     ops.vector(source, p + "input_layernorm.weight"),
                     ops.vector(source, p + "input_layernorm.bias"),
-                    checked(attention(ops, i, source, p + "self_attention.query_key_value.weight"), 3 * hidden, hidden, p + "self_attention.query_key_value.weight"),
+                    checked(ops.attentionWeight(source, List.of(p + "self_attention.query_key_value.weight"), i), 3 * hidden, hidden, p + "self_attention.query_key_value.weight"),
                     ops.vector(source, p + "self_attention.query_key_value.bias"),
-                    checked(attention(ops, i, source, p + "self_attention.dense.weight"), hidden, hidden, p + "self_attention.dense.weight"),
+                    checked(ops.attentionWeight(source, List.of(p + "self_attention.dense.weight"), i), hidden, hidden, p + "self_attention.dense.weight"),
                     ops.vector(source, p + "self_attention.dense.bias"),
                     ops.vector(source, p + "post_attention_layernorm.weight"),
                     ops.vector(source, p + "post_attention_layernorm.bias"),
@@ -62,11 +62,6 @@ record BloomWeights(Tensor wordEmbeddings, Tensor embeddingNormWeight, Tensor em
                 ops.vector(source, prefix + "ln_f.weight"),
                 ops.vector(source, prefix + "ln_f.bias"),
                 lmHead);
-    }
-
-    /** Layer 0's attention projections are the ones 8-bit rounding hurts most ({@link TensorOps#sensitiveWeight}). */
-    private static Tensor attention(TensorOps ops, int layer, WeightSource source, String name) {
-        return layer == 0 ? ops.sensitiveWeight(source, List.of(name)) : ops.weight(source, name);
     }
 
     private static Tensor checked(Tensor t, int rows, int cols, String name) {

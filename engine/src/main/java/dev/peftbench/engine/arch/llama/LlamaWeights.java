@@ -57,12 +57,12 @@ record LlamaWeights(Tensor embeddings, List<Layer> layers, Tensor finalNorm, Ten
             List<String> gateUp = List.of(shapes.matrix(m + "gate_proj.weight", inter, hidden), shapes.matrix(m + "up_proj.weight", inter, hidden));
             layers.add(new Layer(
                     ops.vector(source, shapes.vector(p + "input_layernorm.weight", hidden)),
-                    attention(ops, i, source, qkv),
+                    ops.attentionWeight(source, qkv, i),
                     c.qkvBias() ? ops.vector(source, List.of(shapes.vector(a + "q_proj.bias", q), shapes.vector(a + "k_proj.bias", kv),
                             shapes.vector(a + "v_proj.bias", kv))) : null,
                     c.qkNorm() ? ops.vector(source, shapes.vector(a + "q_norm.weight", c.headDim())) : null,
                     c.qkNorm() ? ops.vector(source, shapes.vector(a + "k_norm.weight", c.headDim())) : null,
-                    attention(ops, i, source, List.of(shapes.matrix(a + "o_proj.weight", hidden, q))),
+                    ops.attentionWeight(source, List.of(shapes.matrix(a + "o_proj.weight", hidden, q)), i),
                     c.outputBias() ? ops.vector(source, shapes.vector(a + "o_proj.bias", hidden)) : null,
                     ops.vector(source, shapes.vector(p + "post_attention_layernorm.weight", hidden)),
                     ops.weight(source, gateUp),
@@ -82,11 +82,6 @@ record LlamaWeights(Tensor embeddings, List<Layer> layers, Tensor finalNorm, Ten
         }
         return new LlamaWeights(embeddings, List.copyOf(layers),
                 ops.vector(source, shapes.vector(prefix + "norm.weight", hidden)), lmHead);
-    }
-
-    /** Layer 0's attention projections are the ones 8-bit rounding hurts most ({@link TensorOps#sensitiveWeight}). */
-    private static Tensor attention(TensorOps ops, int layer, WeightSource source, List<String> names) {
-        return layer == 0 ? ops.sensitiveWeight(source, names) : ops.weight(source, names);
     }
 
     /** Checks stored shapes against config.json before a tensor is read. */

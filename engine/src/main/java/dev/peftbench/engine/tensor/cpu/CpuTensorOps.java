@@ -77,12 +77,8 @@ public final class CpuTensorOps implements TensorOps {
     }
 
     @Override
-    public Tensor sensitiveWeight(WeightSource source, List<String> names) {
-        if (computeType != ComputeType.INT8) {
-            return weight(source, names);
-        }
-        StackedMatrix m = StackedMatrix.of(source, names);
-        return PackedWeight.F32.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
+    public Tensor attentionWeight(WeightSource source, List<String> names, int layer) {
+        return computeType == ComputeType.INT8 && layer == 0 ? float32Weight(source, names) : weight(source, names);
     }
 
     /**
@@ -107,7 +103,11 @@ public final class CpuTensorOps implements TensorOps {
 
     @Override
     public Tensor adapterWeight(WeightSource source, String name) {
-        StackedMatrix m = StackedMatrix.of(source, List.of(name));
+        return float32Weight(source, List.of(name));
+    }
+
+    private static Tensor float32Weight(WeightSource source, List<String> names) {
+        StackedMatrix m = StackedMatrix.of(source, names);
         return PackedWeight.F32.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
     }
 
@@ -411,18 +411,21 @@ public final class CpuTensorOps implements TensorOps {
         long work = 0;
         long written = 0;
         int longest = 0;
-        for (AttentionSpan span : spans) {
+        long[] cost = new long[spans.size()];
+        for (int i = 0; i < cost.length; i++) {
+            AttentionSpan span = spans.get(i);
             int end = span.cache().length() + span.rowCount();
             ((CpuKvCache) span.cache()).reserve(end);
             longest = Math.max(longest, end);
-            work += (long) span.rowCount() * end * layout.heads() * layout.headDim();
+            cost[i] = (long) span.rowCount() * end;
+            work += cost[i] * layout.heads() * layout.headDim();
             written += (long) span.rowCount() * layout.kvHeads() * layout.headDim();
         }
         if (rotary != null) {
             rotary.prepare(longest);
         }
         int heads = layout.heads();
-        int[] order = costliestFirst(spans);
+        int[] order = costliestFirst(cost);
         if (layout.kvHeads() == heads) {
             // A KV head per query head (BLOOM): each unit writes its head's keys and values and attends right after,
             // on the same core, to the lines it just wrote (a separate write pass made attention ~1.7x slower at
@@ -455,17 +458,14 @@ public final class CpuTensorOps implements TensorOps {
     }
 
     /**
-     * Span indices, the costliest attention first (rows times context), for {@link WorkerPool#forEachUnit}: a prompt
-     * chunk's heads cost hundreds of times a decode row's, and with equal shares of (span, head) units one core got a
-     * 1,800-position chunk's whole attention while the other finished two decode rows' (steps 30% longer).
+     * Span indices, the costliest attention first ({@code cost}: rows times context), for
+     * {@link WorkerPool#forEachUnit}: a prompt chunk's heads cost hundreds of times a decode row's, and with equal
+     * shares of (span, head) units one core got a 1,800-position chunk's whole attention while the other finished two
+     * decode rows' (steps 30% longer).
      */
-    private static int[] costliestFirst(List<AttentionSpan> spans) {
-        int n = spans.size();
-        int[] order = new int[n];
-        long[] cost = new long[n];
-        for (int i = 0; i < n; i++) {
-            AttentionSpan span = spans.get(i);
-            cost[i] = (long) span.rowCount() * (span.cache().length() + span.rowCount());
+    private static int[] costliestFirst(long[] cost) {
+        int[] order = new int[cost.length];
+        for (int i = 0; i < cost.length; i++) {
             int j = i;
             for (; j > 0 && cost[order[j - 1]] < cost[i]; j--) {
                 order[j] = order[j - 1];
