@@ -3,6 +3,15 @@ package dev.peftbench.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.serve.BundledSample;
+import dev.peftbench.engine.Device;
+import dev.peftbench.engine.hub.HubSettings;
+import dev.peftbench.engine.train.MethodSettings;
+import dev.peftbench.engine.train.OptimizationSettings;
+import dev.peftbench.engine.train.Optimizer;
+import dev.peftbench.engine.train.Trainer;
+import dev.peftbench.engine.train.TuningData;
+import dev.peftbench.engine.train.TuningJob;
+import dev.peftbench.engine.train.TuningListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,6 +67,25 @@ class TuneCommandTest {
         CliRun generated = CliRun.inProcess("generate", "--model", MODEL.toString(), "--adapter", out.toString(), "--prompt", "hello",
                 "--max-new-tokens", "3", "--json");
         assertEquals(0, generated.code(), generated.err());
+    }
+
+    /** The job these flags describe, which TunePageTest holds the Tune page to: the command writes what it writes. */
+    @Test
+    void flagsWithTheirDefaultsRunTheJobTheTunePageRuns() throws IOException {
+        Path rows = sampleRows(16);
+        Path out = tmp.resolve("from-command");
+        CliRun r = CliRun.inProcess("tune", "--model", MODEL.toString(), "--data", rows.toString(), "--out", out.toString(),
+                "--epochs", "2", "--batch-size", "4", "--eval-split", "0.25");
+        assertEquals(0, r.code(), r.err());
+        Path job = tmp.resolve("from-job");
+        new Trainer(HubSettings.fromEnvironment()).run(new TuningJob(MODEL.toString(), null, Device.CPU,
+                new TuningData(rows, "Tweet text", "text_label", "seed", 0.25, null, false, null, false),
+                new MethodSettings(null, null, null, null, null, null, null, null),
+                new OptimizationSettings(2, 4, null, Optimizer.Kind.ADAMW, null, 0, 0, 1, OptimizationSettings.DEFAULT_SEED, true),
+                job), TuningListener.NONE, () -> false);
+        for (String file : List.of("adapter_model.safetensors", "adapter_config.json")) {
+            assertArrayEquals(Files.readAllBytes(job.resolve(file)), Files.readAllBytes(out.resolve(file)), file);
+        }
     }
 
     @Test

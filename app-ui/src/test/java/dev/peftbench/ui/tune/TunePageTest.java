@@ -4,9 +4,16 @@ import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.Device;
+import dev.peftbench.engine.hub.HubSettings;
+import dev.peftbench.engine.train.MethodSettings;
+import dev.peftbench.engine.train.OptimizationSettings;
+import dev.peftbench.engine.train.Optimizer;
+import dev.peftbench.engine.train.Trainer;
+import dev.peftbench.engine.train.TuningData;
+import dev.peftbench.engine.train.TuningJob;
+import dev.peftbench.engine.train.TuningListener;
 import dev.peftbench.engine.train.TuningResult;
-import dev.peftbench.serve.cli.CommandLines;
-import dev.peftbench.serve.cli.TuneCommand;
 import dev.peftbench.ui.ShellController;
 import dev.peftbench.ui.TestWindows;
 import dev.peftbench.ui.WorkbenchWindow;
@@ -22,11 +29,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -104,7 +108,7 @@ class TunePageTest {
     }
 
     @Test
-    void startTrainsShowsTheLossAndTheEvaluationAndWritesWhatTheTuneCommandWrites(FxRobot robot) throws IOException {
+    void startTrainsShowsTheLossAndTheEvaluationAndWritesWhatTheTuneCommandsJobWrites(FxRobot robot) throws IOException {
         Path out = tmp.resolve("from-page");
         fillShortRun(robot, out, "2");
         robot.clickOn("#startButton");
@@ -116,14 +120,14 @@ class TunePageTest {
         assertEquals(4, robot.lookup("#predictionTable").queryAs(TableView.class).getItems().size());
         assertTrue(robot.lookup("#evaluationLabel").queryAs(Label.class).getText().contains(" of 4 exact ("));
 
+        // What `./peftbench tune --model M --data D --epochs 2 --batch-size 4 --eval-split 0.25 --out O` runs:
+        // TuneCommandTest holds the command to this same job.
         Path cliOut = tmp.resolve("from-cli");
-        StringWriter err = new StringWriter();
-        CommandLine cli = CommandLines.of(new TuneCommand());
-        cli.setOut(new PrintWriter(new StringWriter()));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute("--model", tune.baseModelProperty().get(), "--data", rows.toString(), "--epochs", "2",
-                "--batch-size", "4", "--eval-split", "0.25", "--out", cliOut.toString());
-        assertEquals(0, code, err.toString());
+        new Trainer(HubSettings.fromEnvironment()).run(new TuningJob(tune.baseModelProperty().get(), null, Device.CPU,
+                new TuningData(rows, "Tweet text", "text_label", "seed", 0.25, null, false, null, false),
+                new MethodSettings(null, null, null, null, null, null, null, null),
+                new OptimizationSettings(2, 4, null, Optimizer.Kind.ADAMW, null, 0, 0, 1, OptimizationSettings.DEFAULT_SEED, true),
+                cliOut), TuningListener.NONE, () -> false);
         for (String file : List.of("adapter_model.safetensors", "adapter_config.json")) {
             assertArrayEquals(Files.readAllBytes(cliOut.resolve(file)), Files.readAllBytes(out.resolve(file)), file);
         }
