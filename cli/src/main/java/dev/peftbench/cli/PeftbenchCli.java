@@ -2,13 +2,8 @@ package dev.peftbench.cli;
 
 import dev.peftbench.publish.cli.ImageCommand;
 import dev.peftbench.publish.cli.PublishCommand;
-import dev.peftbench.serve.cli.BenchCommand;
 import dev.peftbench.serve.cli.CommandLines;
-import dev.peftbench.serve.cli.GenerateCommand;
-import dev.peftbench.serve.cli.MakeRandomModelCommand;
-import dev.peftbench.serve.cli.PullCommand;
 import dev.peftbench.serve.cli.ServeCommand;
-import dev.peftbench.serve.cli.TuneCommand;
 import dev.peftbench.ui.UiCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -6,10 +6,10 @@ import dev.peftbench.serve.InferenceServer;
 import dev.peftbench.serve.RuntimeContract.Setting;
 import dev.peftbench.serve.ServeConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -24,8 +24,22 @@ import java.util.concurrent.CountDownLatch;
         description = "Serve models over KServe v2 / Open Inference Protocol (REST + gRPC), generate, OpenAI and /metrics.")
 public final class ServeCommand implements Callable<Integer> {
 
-    @Mixin
-    ModelOptions modelOptions;
+    @Option(names = "--model", description = "Base model folder or Hub id, downloaded into the HF cache when missing (env PRETRAINED_MODEL_PATH).")
+    String model;
+    @Option(names = "--adapter", description = "PEFT adapter folder or Hub id (env PEFT_MODEL_ID); 'none' for the bare model.")
+    String adapter;
+    @Option(names = "--template", description = "seed (\"{text column} : {input} Label : \"), raw, or a pattern with {input} "
+            + "(env PEFTBENCH_TEMPLATE; default seed).")
+    String template;
+    @Option(names = "--text-column", description = "Text column of the seed template (env DATASET_TEXT_COLUMN_NAME; default 'Tweet text').")
+    String textColumn;
+    @Option(names = "--dtype", description = "float32 (default), bfloat16 or int8 on the cpu backend (bfloat16: half the memory, "
+            + "about twice the speed; int8: 8-bit weights, q8_0 blocks quantized at load); float16 or float32 on djl (env PEFTBENCH_DTYPE).")
+    String dtype;
+    @Option(names = "--backend", description = "auto (default), cpu (Java Vector API) or djl (PyTorch) (env PEFTBENCH_BACKEND).")
+    String backend;
+    @Option(names = "--device", description = "cpu (default) or gpu (djl backend on CUDA) (env PEFTBENCH_DEVICE).")
+    String device;
     @Option(names = "--name", description = "Served model name (env MLSERVER_MODEL_NAME; default peft-demo).")
     String name;
     @Option(names = "--host", description = "Bind address (env MLSERVER_HOST; default 127.0.0.1, this machine only; "
@@ -87,33 +101,46 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** Every flag as typed, by setting. */
     Map<Setting, String> flags() {
-        Map<Setting, String> flags = modelOptions.flags();
-        ModelOptions.put(flags, Setting.MODEL_NAME, name);
-        ModelOptions.put(flags, Setting.HOST, host);
-        ModelOptions.put(flags, Setting.HTTP_PORT, httpPort);
-        ModelOptions.put(flags, Setting.GRPC_PORT, grpcPort);
-        ModelOptions.put(flags, Setting.MMESH_PORT, mmeshPort);
-        ModelOptions.put(flags, Setting.GRPC_MAX_MESSAGE_LENGTH, grpcMaxMessageLength);
-        ModelOptions.put(flags, Setting.LOAD_MODELS_AT_STARTUP, loadModelsAtStartup);
-        ModelOptions.put(flags, Setting.MODELS_DIR, modelsDir);
-        ModelOptions.put(flags, Setting.REQUEST_TIMEOUT, requestTimeout);
-        ModelOptions.put(flags, Setting.MAX_REQUEST_BYTES, maxRequestBytes);
-        ModelOptions.put(flags, Setting.QUEUE_CAPACITY, queueCapacity);
-        ModelOptions.put(flags, Setting.SHUTDOWN_GRACE, shutdownGrace);
-        ModelOptions.put(flags, Setting.MAX_PREFILL_TOKENS, maxPrefillTokens);
-        ModelOptions.put(flags, Setting.STEP_TARGET_MS, stepTargetMs);
-        ModelOptions.put(flags, Setting.API_KEY, apiKey);
-        ModelOptions.put(flags, Setting.API_KEY_FILE, apiKeyFile);
-        ModelOptions.put(flags, Setting.PROTECT_PROBES, protectProbes);
-        ModelOptions.put(flags, Setting.TRUST_LOOPBACK, trustLoopback);
-        ModelOptions.put(flags, Setting.TLS_CERT, tlsCert);
-        ModelOptions.put(flags, Setting.TLS_KEY, tlsKey);
-        ModelOptions.put(flags, Setting.REPOSITORY_API, repositoryApi);
-        ModelOptions.put(flags, Setting.ALLOW_LOAD_FROM, allowLoadFrom == null ? null : String.join(File.pathSeparator, allowLoadFrom));
-        ModelOptions.put(flags, Setting.ALLOW_HUB_IDS, allowHubIds);
-        ModelOptions.put(flags, Setting.MAX_MODELS, maxModels);
-        ModelOptions.put(flags, Setting.MAX_CONNECTIONS, maxConnections);
+        Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        put(flags, Setting.BASE_MODEL, model);
+        put(flags, Setting.ADAPTER, adapter);
+        put(flags, Setting.TEMPLATE, template);
+        put(flags, Setting.TEXT_COLUMN, textColumn);
+        put(flags, Setting.DTYPE, dtype);
+        put(flags, Setting.BACKEND, backend);
+        put(flags, Setting.DEVICE, device);
+        put(flags, Setting.MODEL_NAME, name);
+        put(flags, Setting.HOST, host);
+        put(flags, Setting.HTTP_PORT, httpPort);
+        put(flags, Setting.GRPC_PORT, grpcPort);
+        put(flags, Setting.MMESH_PORT, mmeshPort);
+        put(flags, Setting.GRPC_MAX_MESSAGE_LENGTH, grpcMaxMessageLength);
+        put(flags, Setting.LOAD_MODELS_AT_STARTUP, loadModelsAtStartup);
+        put(flags, Setting.MODELS_DIR, modelsDir);
+        put(flags, Setting.REQUEST_TIMEOUT, requestTimeout);
+        put(flags, Setting.MAX_REQUEST_BYTES, maxRequestBytes);
+        put(flags, Setting.QUEUE_CAPACITY, queueCapacity);
+        put(flags, Setting.SHUTDOWN_GRACE, shutdownGrace);
+        put(flags, Setting.MAX_PREFILL_TOKENS, maxPrefillTokens);
+        put(flags, Setting.STEP_TARGET_MS, stepTargetMs);
+        put(flags, Setting.API_KEY, apiKey);
+        put(flags, Setting.API_KEY_FILE, apiKeyFile);
+        put(flags, Setting.PROTECT_PROBES, protectProbes);
+        put(flags, Setting.TRUST_LOOPBACK, trustLoopback);
+        put(flags, Setting.TLS_CERT, tlsCert);
+        put(flags, Setting.TLS_KEY, tlsKey);
+        put(flags, Setting.REPOSITORY_API, repositoryApi);
+        put(flags, Setting.ALLOW_LOAD_FROM, allowLoadFrom == null ? null : String.join(File.pathSeparator, allowLoadFrom));
+        put(flags, Setting.ALLOW_HUB_IDS, allowHubIds);
+        put(flags, Setting.MAX_MODELS, maxModels);
+        put(flags, Setting.MAX_CONNECTIONS, maxConnections);
         return flags;
+    }
+
+    private static void put(Map<Setting, String> flags, Setting setting, Object value) {
+        if (value != null) {
+            flags.put(setting, value.toString());
+        }
     }
 
     @Override

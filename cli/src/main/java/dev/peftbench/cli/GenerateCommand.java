@@ -1,4 +1,4 @@
-package dev.peftbench.serve.cli;
+package dev.peftbench.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package dev.peftbench.serve.cli;
+package dev.peftbench.cli;
 
 import dev.peftbench.engine.TokenListener;
 

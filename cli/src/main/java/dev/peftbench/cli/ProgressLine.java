@@ -1,4 +1,4 @@
-package dev.peftbench.serve.cli;
+package dev.peftbench.cli;
 
 import java.io.Console;
 import java.io.PrintWriter;

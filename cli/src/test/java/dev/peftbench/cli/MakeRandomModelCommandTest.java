@@ -1,5 +1,6 @@
-package dev.peftbench.serve.cli;
+package dev.peftbench.cli;
 
+import dev.peftbench.serve.cli.CommandLines;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.load.DType;

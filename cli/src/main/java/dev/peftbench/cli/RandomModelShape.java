@@ -1,4 +1,4 @@
-package dev.peftbench.serve.cli;
+package dev.peftbench.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
