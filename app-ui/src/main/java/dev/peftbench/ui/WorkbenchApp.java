@@ -2,7 +2,7 @@ package dev.peftbench.ui;
 
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
-import dev.peftbench.serve.BundledSample;
+import dev.peftbench.contract.BundledSample;
 import dev.peftbench.ui.model.HubCache;
 import dev.peftbench.ui.publish.Cluster;
 import javafx.application.Application;

@@ -4,9 +4,9 @@ import dev.peftbench.engine.Backend;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
 import dev.peftbench.publish.plan.PublishPlan;
-import dev.peftbench.serve.BundledSample;
-import dev.peftbench.serve.RuntimeContract;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.BundledSample;
+import dev.peftbench.contract.RuntimeContract;
+import dev.peftbench.contract.ModelFields;
 
 import java.util.Map;
 

@@ -2,7 +2,7 @@ package dev.peftbench.ui;
 
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 
 import java.nio.file.Path;
 

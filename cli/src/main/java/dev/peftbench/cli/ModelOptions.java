@@ -3,9 +3,9 @@ package dev.peftbench.cli;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.hub.DownloadProgress;
-import dev.peftbench.serve.BundledSample;
-import dev.peftbench.serve.RuntimeContract.Setting;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.BundledSample;
+import dev.peftbench.contract.RuntimeContract.Setting;
+import dev.peftbench.contract.ModelFields;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;

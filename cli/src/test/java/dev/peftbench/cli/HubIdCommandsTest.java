@@ -3,7 +3,7 @@ package dev.peftbench.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.hub.FakeHub;
-import dev.peftbench.serve.BundledSample;
+import dev.peftbench.contract.BundledSample;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.peftbench.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.peftbench.serve.BundledSample;
+import dev.peftbench.contract.BundledSample;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.engine.train.MethodSettings;

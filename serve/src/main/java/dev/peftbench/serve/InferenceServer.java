@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.contract.RuntimeContract;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.ServedModel;
@@ -23,7 +24,7 @@ import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.mmesh.ModelMeshRuntime;
 import dev.peftbench.serve.openai.OpenAiRoutes;
 import dev.peftbench.serve.repository.LoadPolicy;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelSettings;
 import dev.peftbench.serve.repository.ModelState;

@@ -1,12 +1,13 @@
 package dev.peftbench.serve;
 
 import dev.peftbench.engine.EngineOptions;
-import dev.peftbench.serve.RuntimeContract.Setting;
+import dev.peftbench.contract.RuntimeContract;
+import dev.peftbench.contract.RuntimeContract.Setting;
 import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.serve.auth.ApiKey;
 import dev.peftbench.serve.http.HttpLimits;
 import dev.peftbench.serve.repository.LoadPolicy;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 
 import java.io.File;
 import java.io.IOException;

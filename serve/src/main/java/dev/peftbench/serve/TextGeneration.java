@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.contract.RuntimeContract;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;

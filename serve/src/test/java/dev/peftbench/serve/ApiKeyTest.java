@@ -4,7 +4,7 @@ import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.serve.auth.ApiKey;
 import dev.peftbench.serve.mmesh.proto.ModelRuntimeGrpc;
 import dev.peftbench.serve.mmesh.proto.RuntimeStatusRequest;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerLiveRequest;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerMetadataRequest;

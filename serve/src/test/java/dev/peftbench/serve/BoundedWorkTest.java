@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.engine.ModelSpec;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferTensorContents;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferRequest;

@@ -1,6 +1,6 @@
 package dev.peftbench.serve;
 
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

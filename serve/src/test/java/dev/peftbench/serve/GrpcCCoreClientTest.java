@@ -4,7 +4,7 @@ import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.serve.auth.ApiKey;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelState;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.peftbench.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.serve.http.HttpLimits;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.peftbench.serve;
 
 import dev.peftbench.serve.mmesh.proto.RuntimeStatusResponse;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerLiveResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,7 +1,7 @@
 package dev.peftbench.serve;
 
 import dev.peftbench.serve.repository.LoadPolicy;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelSettings;
 import org.junit.jupiter.api.Test;

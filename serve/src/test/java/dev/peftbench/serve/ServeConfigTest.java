@@ -5,7 +5,8 @@ import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.EngineOptions;
-import dev.peftbench.serve.RuntimeContract.Setting;
+import dev.peftbench.contract.RuntimeContract;
+import dev.peftbench.contract.RuntimeContract.Setting;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -7,7 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.serve.repository.LoadPolicy;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelState;
 import dev.peftbench.serve.repository.ModelStatus;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;

@@ -1,7 +1,7 @@
 package dev.peftbench.serve;
 
 import dev.peftbench.serve.auth.AccessPolicy;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerLiveRequest;
 import io.grpc.Grpc;

@@ -8,7 +8,7 @@ import dev.peftbench.publish.cluster.Publisher;
 import dev.peftbench.publish.image.ImageSpec;
 import dev.peftbench.publish.image.RuntimeImageBuilder;
 import dev.peftbench.publish.plan.PublishPlan;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.ui.UserMessage;
 import dev.peftbench.ui.Workbench;
 import dev.peftbench.ui.WorkbenchSettings.PublishChoice;

@@ -17,7 +17,7 @@ import dev.peftbench.engine.train.TuningListener;
 import dev.peftbench.engine.train.TuningMethod;
 import dev.peftbench.engine.train.TuningPlan;
 import dev.peftbench.engine.train.TuningResult;
-import dev.peftbench.serve.BundledSample;
+import dev.peftbench.contract.BundledSample;
 import dev.peftbench.ui.UserMessage;
 import dev.peftbench.ui.Workbench;
 import dev.peftbench.ui.model.ModelViewModel;

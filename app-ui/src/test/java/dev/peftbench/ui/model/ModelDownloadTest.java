@@ -5,7 +5,7 @@ import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.hub.FakeHub;
 import dev.peftbench.engine.hub.HubSettings;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.ui.TestWindows;
 import dev.peftbench.ui.Workbench;
 import dev.peftbench.ui.WorkbenchSettings;

@@ -14,7 +14,7 @@ import com.google.cloud.tools.jib.api.buildplan.Port;
 import com.google.cloud.tools.jib.event.events.ProgressEvent;
 import com.google.cloud.tools.jib.frontend.CredentialRetrieverFactory;
 
-import dev.peftbench.serve.RuntimeContract;
+import dev.peftbench.contract.RuntimeContract;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.peftbench.publish.manifest;
 
 import dev.peftbench.publish.plan.PublishPlan;
-import dev.peftbench.serve.RuntimeContract;
-import dev.peftbench.serve.RuntimeContract.Setting;
+import dev.peftbench.contract.RuntimeContract;
+import dev.peftbench.contract.RuntimeContract.Setting;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;

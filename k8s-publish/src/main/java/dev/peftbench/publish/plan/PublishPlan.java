@@ -3,7 +3,7 @@ package dev.peftbench.publish.plan;
 import dev.peftbench.engine.Backend;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
-import dev.peftbench.serve.RuntimeContract;
+import dev.peftbench.contract.RuntimeContract;
 
 import java.util.Set;
 import java.util.regex.Pattern;

@@ -3,7 +3,7 @@ package dev.peftbench.publish.cli;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.publish.manifest.Manifests;
 import dev.peftbench.publish.plan.PublishPlan;
-import dev.peftbench.serve.RuntimeContract;
+import dev.peftbench.contract.RuntimeContract;
 import dev.peftbench.serve.ServeConfig;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import org.junit.jupiter.api.Test;

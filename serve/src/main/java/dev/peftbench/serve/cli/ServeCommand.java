@@ -3,7 +3,7 @@ package dev.peftbench.serve.cli;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.serve.InferenceServer;
-import dev.peftbench.serve.RuntimeContract.Setting;
+import dev.peftbench.contract.RuntimeContract.Setting;
 import dev.peftbench.serve.ServeConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -2,9 +2,9 @@ package dev.peftbench.serve.mmesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.peftbench.serve.RuntimeContract.Setting;
+import dev.peftbench.contract.RuntimeContract.Setting;
 import dev.peftbench.serve.ServeException;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelsDirectory;
 
 import java.io.IOException;

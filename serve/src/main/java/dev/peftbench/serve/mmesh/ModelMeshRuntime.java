@@ -17,7 +17,7 @@ import dev.peftbench.serve.mmesh.proto.RuntimeStatusRequest;
 import dev.peftbench.serve.mmesh.proto.RuntimeStatusResponse;
 import dev.peftbench.serve.mmesh.proto.UnloadModelRequest;
 import dev.peftbench.serve.mmesh.proto.UnloadModelResponse;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelStatus;
 import io.grpc.Status;

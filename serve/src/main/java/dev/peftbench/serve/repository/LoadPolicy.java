@@ -1,7 +1,8 @@
 package dev.peftbench.serve.repository;
 
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.Failure;
-import dev.peftbench.serve.RuntimeContract.Setting;
+import dev.peftbench.contract.RuntimeContract.Setting;
 import dev.peftbench.serve.ServeException;
 
 import java.io.IOException;

@@ -1,9 +1,10 @@
 package dev.peftbench.serve.repository;
 
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.Failure;
-import dev.peftbench.serve.RuntimeContract.Setting;
+import dev.peftbench.contract.RuntimeContract.Setting;
 import dev.peftbench.serve.ServeException;
 
 import java.util.Comparator;

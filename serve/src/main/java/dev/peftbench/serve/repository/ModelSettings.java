@@ -1,5 +1,6 @@
 package dev.peftbench.serve.repository;
 
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.ServeException;
 
 /** One model the server answers for: its served name, optional version, and where it comes from. */

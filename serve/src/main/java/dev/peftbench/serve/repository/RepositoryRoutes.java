@@ -1,5 +1,6 @@
 package dev.peftbench.serve.repository;
 
+import dev.peftbench.contract.ModelFields;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.peftbench.engine.Backend;
 import dev.peftbench.engine.ComputeType;

@@ -3,7 +3,7 @@ package dev.peftbench.serve.mmesh;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.serve.Failure;
 import dev.peftbench.serve.ServeException;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -8,7 +8,7 @@ import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.mmesh.proto.LoadModelRequest;
 import dev.peftbench.serve.mmesh.proto.LoadModelResponse;
 import dev.peftbench.serve.repository.LoadPolicy;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

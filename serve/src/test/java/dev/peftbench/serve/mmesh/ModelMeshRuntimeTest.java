@@ -11,7 +11,7 @@ import dev.peftbench.serve.mmesh.proto.ModelSizeRequest;
 import dev.peftbench.serve.mmesh.proto.RuntimeStatusRequest;
 import dev.peftbench.serve.mmesh.proto.RuntimeStatusResponse;
 import dev.peftbench.serve.mmesh.proto.UnloadModelRequest;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferTensorContents;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferRequest;

@@ -10,7 +10,7 @@ import dev.peftbench.serve.mmesh.proto.LoadModelResponse;
 import dev.peftbench.serve.mmesh.proto.UnloadModelRequest;
 import dev.peftbench.serve.mmesh.proto.UnloadModelResponse;
 import dev.peftbench.serve.repository.LoadPolicy;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.peftbench.serve.repository;
 
+import dev.peftbench.contract.ModelFields;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

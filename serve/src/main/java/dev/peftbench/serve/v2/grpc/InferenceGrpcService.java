@@ -7,7 +7,7 @@ import dev.peftbench.serve.TextGeneration;
 import dev.peftbench.serve.health.ServerHealth;
 import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.metrics.ServeMetrics;
-import dev.peftbench.serve.repository.ModelFields;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelStatus;
 import dev.peftbench.serve.v2.InferResponse;

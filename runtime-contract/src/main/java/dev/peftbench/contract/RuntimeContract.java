@@ -1,6 +1,5 @@
-package dev.peftbench.serve;
+package dev.peftbench.contract;
 
-import dev.peftbench.serve.cli.RuntimeMain;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +10,7 @@ import java.util.Map;
  * (each a flag and, for most, an environment variable: the reference runtime's MLServer names plus
  * ours), the ports, the defaults, and how the image starts the server. {@code publish} writes this
  * environment into the ServingRuntime, {@code image} bakes its part into the image and starts
- * {@link #MAIN_CLASS}, and {@code serve} resolves it ({@link ServeConfig#resolve}).
+ * {@link #MAIN_CLASS}, and {@code serve} resolves it ({@code ServeConfig.resolve}).
  */
 public final class RuntimeContract {
 
@@ -87,7 +86,7 @@ public final class RuntimeContract {
     public static final String DEFAULT_MODEL_NAME = "peft-demo";
 
     /** What the image runs: the server alone, with the command line's error printing. */
-    public static final String MAIN_CLASS = RuntimeMain.class.getName();
+    public static final String MAIN_CLASS = "dev.peftbench.serve.cli.RuntimeMain";
     /** JVM options of the server: the CPU kernels use the Vector API; huge pages halve model load time. */
     public static final List<String> JVM_OPTIONS = List.of("--add-modules", "jdk.incubator.vector",
             "--enable-native-access=ALL-UNNAMED", "-XX:+UseTransparentHugePages", "-Dai.djl.offline=true");

@@ -1,6 +1,5 @@
-package dev.peftbench.serve;
+package dev.peftbench.contract;
 
-import dev.peftbench.serve.repository.ModelFields;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

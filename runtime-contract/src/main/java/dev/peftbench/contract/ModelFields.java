@@ -1,4 +1,4 @@
-package dev.peftbench.serve.repository;
+package dev.peftbench.contract;
 
 import dev.peftbench.engine.Backend;
 import dev.peftbench.engine.ComputeType;
@@ -6,8 +6,7 @@ import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.generate.PromptTemplate;
-import dev.peftbench.serve.RuntimeContract.Setting;
-import dev.peftbench.serve.ServeException;
+import dev.peftbench.contract.RuntimeContract.Setting;
 
 import java.util.Map;
 import java.util.function.Function;
@@ -81,7 +80,7 @@ public record ModelFields(String baseModel, String adapter, String template, Str
         try {
             return parser.apply(text);
         } catch (EngineException e) {
-            throw source == null ? e : ServeException.badRequest(source + ": " + e.getMessage());
+            throw source == null ? e : EngineException.invalid(source + ": " + e.getMessage());
         }
     }
 
@@ -117,13 +116,13 @@ public record ModelFields(String baseModel, String adapter, String template, Str
     /** The engine's spec for the served {@code name}; fails naming what to set when no base model was given. */
     public ModelSpec toSpec(String name) {
         if (baseModel == null) {
-            throw ServeException.badRequest("model '" + name + "' has no base model: pass " + Setting.BASE_MODEL.flag()
+            throw EngineException.invalid("model '" + name + "' has no base model: pass " + Setting.BASE_MODEL.flag()
                     + ", set " + Setting.BASE_MODEL.env() + ", or name it in model-settings.json (parameters.extra.base_model)");
         }
         try {
             return spec();
         } catch (EngineException e) {
-            throw ServeException.badRequest("model '" + name + "': " + e.getMessage());
+            throw EngineException.invalid("model '" + name + "': " + e.getMessage());
         }
     }
 
