@@ -2,7 +2,7 @@ package dev.peftbench.ui;
 
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
-import dev.peftbench.contract.BundledSample;
+import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.ui.model.HubCache;
 import dev.peftbench.ui.publish.Cluster;
 import javafx.application.Application;
@@ -39,7 +39,7 @@ public final class WorkbenchApp extends Application {
         // The screenshot run shows the bundled sample's first run and must not overwrite what the user chose.
         remember = options.screenshots() == null;
         WorkbenchSettings settings = !remember
-                ? WorkbenchSettings.firstRun(BundledSample.fields())
+                ? WorkbenchSettings.firstRun(ModelChoice.EntryPoint.UI_FIRST_RUN.defaults())
                 : settingsStore.load();
         Engine engine;
         try {

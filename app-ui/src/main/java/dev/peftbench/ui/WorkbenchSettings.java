@@ -1,12 +1,9 @@
 package dev.peftbench.ui;
 
-import dev.peftbench.engine.Backend;
-import dev.peftbench.engine.ComputeType;
-import dev.peftbench.engine.Device;
 import dev.peftbench.publish.plan.PublishPlan;
-import dev.peftbench.contract.BundledSample;
 import dev.peftbench.contract.RuntimeContract;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.engine.ModelSpec;
 
 import java.util.Map;
 
@@ -25,7 +22,8 @@ public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeCho
 
     /** The base model and adapter folders or Hub ids, and how to run them. */
     public record ModelChoice(String baseModel, String adapter, String device, String dtype, String backend) {
-        static final ModelChoice NONE = new ModelChoice("", "", "CPU", "float32", "AUTO");
+        static final ModelChoice NONE = new ModelChoice("", "", ModelSpec.DEFAULT_DEVICE.name(), ModelSpec.DEFAULT_DTYPE.label(),
+                ModelSpec.DEFAULT_BACKEND.name());
     }
 
     /**
@@ -51,32 +49,38 @@ public record WorkbenchSettings(ModelChoice model, PromptChoice prompt, ServeCho
                 String.valueOf(RuntimeContract.GRPC_PORT));
     }
 
+    /** What {@code publish} publishes when not told otherwise (the model-choice table's default). */
+    private static final ModelFields PUBLISHED = dev.peftbench.contract.ModelChoice.EntryPoint.PUBLISH.defaults();
+
     /** The Publish page's fields, as typed; an empty context means the kubeconfig's current one. */
     public record PublishChoice(String context, String namespace, String image, String runtimeName, String serviceName,
                                 String baseModel, String adapter, String dtype, String backend, String device,
                                 String storageKey, String storagePath, boolean gateway, boolean nativeRuntime,
                                 boolean createNamespace) {
         static final PublishChoice DEFAULT = new PublishChoice("", PublishPlan.DEFAULT_NAMESPACE, "",
-                PublishPlan.DEFAULT_RUNTIME, PublishPlan.DEFAULT_SERVICE, PublishPlan.DEFAULT_BASE_MODEL,
-                PublishPlan.DEFAULT_ADAPTER, null, null, null, PublishPlan.Storage.REFERENCE.key(),
+                PublishPlan.DEFAULT_RUNTIME, PublishPlan.DEFAULT_SERVICE, PUBLISHED.baseModel(), PUBLISHED.adapter(), null, null, null, PublishPlan.Storage.REFERENCE.key(),
                 PublishPlan.Storage.REFERENCE.path(), false, false, false);
     }
 
     /**
-     * First-run settings for {@code model}: what {@link ModelFields#resolve} chose from the environment,
-     * else the bundled sample with its prompt-tuning adapter, so the app works offline.
+     * First-run settings for {@code model} (as {@link #firstRunModel} chose it), how it runs filled in with
+     * the engine's defaults where nothing said.
      */
     public static WorkbenchSettings firstRun(ModelFields model) {
         ModelChoice chosen = new ModelChoice(model.baseModel(), model.adapterToLoad() == null ? "" : model.adapterToLoad(),
-                (model.device() == null ? Device.CPU : model.device()).name(),
-                (model.dtype() == null ? ComputeType.FLOAT32 : model.dtype()).label(),
-                (model.backend() == null ? Backend.AUTO : model.backend()).name());
+                (model.device() == null ? ModelSpec.DEFAULT_DEVICE : model.device()).name(),
+                (model.dtype() == null ? ModelSpec.DEFAULT_DTYPE : model.dtype()).label(),
+                (model.backend() == null ? ModelSpec.DEFAULT_BACKEND : model.backend()).name());
         return new WorkbenchSettings(chosen, PromptChoice.DEFAULT, ServeChoice.DEFAULT, PublishChoice.DEFAULT);
     }
 
-    /** The model the workbench opens with on a first run: flags (none) > environment > the bundled sample. */
+    /**
+     * The model the workbench opens with on a first run ({@link dev.peftbench.contract.ModelChoice.EntryPoint#UI_FIRST_RUN}):
+     * the environment, else the bundled sample with its prompt-tuning adapter, so the app works offline.
+     */
     public static ModelFields firstRunModel(Map<String, String> env) {
-        return ModelFields.resolve(ModelFields.NONE, env, ModelFields.NONE, BundledSample.fields());
+        return dev.peftbench.contract.ModelChoice.choose(dev.peftbench.contract.ModelChoice.EntryPoint.UI_FIRST_RUN,
+                dev.peftbench.contract.ModelChoice.Said.NOTHING.withEnvironment(ModelFields.fromEnvironment(env))).fields();
     }
 
     public WorkbenchSettings withModel(ModelChoice m) {

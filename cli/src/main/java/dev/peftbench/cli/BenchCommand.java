@@ -13,7 +13,6 @@ import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.generate.SamplingParams;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -38,12 +37,10 @@ import java.util.concurrent.CountDownLatch;
  * decoding, and reports its time to first token beside the streams' gaps (a long prefill should not
  * stall them: see {@code --max-prefill-tokens}).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, modelTransformer = ModelOptions.class,
         description = "Measure load time, time to first token, decode tokens/s and memory.")
 public final class BenchCommand implements Callable<Integer> {
 
-    @Mixin
-    ModelOptions modelOptions;
     @Option(names = {"--concurrency", "--batch"}, split = ",", description = "Concurrent streams, e.g. 1,4,8,16 (default 1).")
     List<Integer> concurrency = List.of(1);
     @Option(names = "--prompt-tokens", description = "Tokens per prompt (default 32).")
@@ -98,7 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ModelSpec modelSpec = modelOptions.spec(System.getenv(), err::println).withTemplate(new PromptTemplate.Raw());
+        ModelSpec modelSpec = ModelOptions.spec(spec, System.getenv(), err::println).withTemplate(new PromptTemplate.Raw());
         int maxBatch = Math.max(16, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1));
         EngineOptions defaults = EngineOptions.defaults();
         try (Engine engine = new Engine(new EngineOptions(Math.max(64, maxBatch), maxBatch, defaults.threads(), profile,

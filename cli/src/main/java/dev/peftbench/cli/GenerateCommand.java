@@ -16,7 +16,6 @@ import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.serve.openai.ChatMessagesJson;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,12 +34,10 @@ import java.util.concurrent.Callable;
  * {@code --json}. Defaults are the reference scenario: seed template, 10 new tokens, greedy;
  * generation stops at the model's eos ids (generation_config.json's; BLOOM's: the reference scenario's 3).
  */
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(name = "generate", mixinStandardHelpOptions = true, modelTransformer = ModelOptions.class,
         description = "Generate text for one prompt with a base model and an optional PEFT adapter.")
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Mixin
-    ModelOptions modelOptions;
     @Option(names = "--prompt", description = "The input text (the template is applied to it).")
     String prompt;
     @Option(names = "--messages", paramLabel = "FILE",
@@ -89,7 +86,7 @@ public final class GenerateCommand implements Callable<Integer> {
         Conversation chat = messages == null ? null : conversation();
         SamplingParams params = new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty,
                 seed, stop);
-        ModelSpec modelSpec = modelOptions.spec(System.getenv(), err::println);
+        ModelSpec modelSpec = ModelOptions.spec(spec, System.getenv(), err::println);
         try (Engine engine = new Engine(EngineOptions.defaults().withMaxPrefillTokens(maxPrefillTokens))) {
             engine.load("cli", modelSpec, ModelOptions.progressTo(err));
             TokenListener listener = json ? TokenListener.NONE : (id, delta) -> {

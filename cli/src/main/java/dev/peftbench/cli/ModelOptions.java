@@ -1,70 +1,43 @@
 package dev.peftbench.cli;
 
+import dev.peftbench.contract.ModelChoice;
+import dev.peftbench.contract.Setting;
+import dev.peftbench.contract.SettingOptions;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.hub.DownloadProgress;
-import dev.peftbench.contract.BundledSample;
-import dev.peftbench.contract.RuntimeContract.Setting;
-import dev.peftbench.contract.ModelFields;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The model flags shared by {@code generate}, {@code bench} and {@code serve}, with the same names,
- * variables and validation everywhere. Unset flags fall to the runtime's variables
- * ({@code PRETRAINED_MODEL_PATH}, {@code PEFT_MODEL_ID}, {@code PEFTBENCH_DTYPE}...).
+ * The model options of {@code generate} and {@code bench}: {@link Setting#model()}'s declarations, so
+ * they have the names, variables and validation of {@code serve}'s, with this entry point's defaults
+ * ({@link ModelChoice.EntryPoint#GENERATE}: the bundled sample) in their help.
  */
-final class ModelOptions {
+final class ModelOptions implements IModelTransformer {
 
-    @Option(names = "--model", description = "Base model folder or Hub id, downloaded into the HF cache when missing (env PRETRAINED_MODEL_PATH).")
-    String model;
-    @Option(names = "--adapter", description = "PEFT adapter folder or Hub id (env PEFT_MODEL_ID); 'none' for the bare model.")
-    String adapter;
-    @Option(names = "--template", description = "seed (\"{text column} : {input} Label : \"), raw, or a pattern with {input} "
-            + "(env PEFTBENCH_TEMPLATE; default seed).")
-    String template;
-    @Option(names = "--text-column", description = "Text column of the seed template (env DATASET_TEXT_COLUMN_NAME; default 'Tweet text').")
-    String textColumn;
-    @Option(names = "--dtype", description = "float32 (default), bfloat16 or int8 on the cpu backend (bfloat16: half the memory, "
-            + "about twice the speed; int8: 8-bit weights, q8_0 blocks quantized at load); float16 or float32 on djl (env PEFTBENCH_DTYPE).")
-    String dtype;
-    @Option(names = "--backend", description = "auto (default), cpu (Java Vector API) or djl (PyTorch) (env PEFTBENCH_BACKEND).")
-    String backend;
-    @Option(names = "--device", description = "cpu (default) or gpu (djl backend on CUDA) (env PEFTBENCH_DEVICE).")
-    String device;
-
-    /** The flags as typed, by setting; unset ones are absent. */
-    Map<Setting, String> flags() {
-        Map<Setting, String> flags = new EnumMap<>(Setting.class);
-        put(flags, Setting.BASE_MODEL, model);
-        put(flags, Setting.ADAPTER, adapter);
-        put(flags, Setting.TEMPLATE, template);
-        put(flags, Setting.TEXT_COLUMN, textColumn);
-        put(flags, Setting.DTYPE, dtype);
-        put(flags, Setting.BACKEND, backend);
-        put(flags, Setting.DEVICE, device);
-        return flags;
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+        return SettingOptions.add(spec, Setting.model(), ModelChoice.EntryPoint.GENERATE::shownDefault);
     }
 
-    static void put(Map<Setting, String> flags, Setting setting, Object value) {
-        if (value != null) {
-            flags.put(setting, value.toString());
+    /** What {@code command}'s flags and the environment choose; {@code notices} hears when a default or the adapter's base was taken. */
+    static ModelSpec spec(CommandSpec command, Map<String, String> env, Consumer<String> notices) {
+        ModelChoice.Choice choice = ModelChoice.choose(ModelChoice.EntryPoint.GENERATE,
+                ModelChoice.Said.commandLine(SettingOptions.flags(command, Setting.model()), env));
+        String base = choice.fields().baseModel();
+        if (choice.baseModelFrom() == ModelChoice.Source.DEFAULT) {
+            notices.accept("no " + Setting.BASE_MODEL.label() + ": using the bundled sample " + base
+                    + (choice.fields().adapterToLoad() == null ? "" : " with adapter " + choice.fields().adapterToLoad()));
+        } else if (choice.baseModelFrom() == ModelChoice.Source.ADAPTER_BASE) {
+            notices.accept("no " + Setting.BASE_MODEL.label() + ": using " + base + ", the base model adapter "
+                    + choice.fields().adapterToLoad() + " names (base_model_name_or_path)");
         }
-    }
-
-    /** Flags > environment > the bundled sample; {@code notices} hears when the sample was taken. */
-    ModelSpec spec(Map<String, String> env, Consumer<String> notices) {
-        ModelFields flags = ModelFields.fromFlags(flags());
-        ModelFields chosen = ModelFields.resolve(flags, env, ModelFields.NONE, BundledSample.fields());
-        if (flags.orElse(ModelFields.fromEnvironment(env)).baseModel() == null) {
-            notices.accept("no " + Setting.BASE_MODEL.label() + ": using the bundled sample " + chosen.baseModel()
-                    + (chosen.adapterToLoad() == null ? "" : " with adapter " + chosen.adapterToLoad()));
-        }
-        return chosen.spec();
+        return choice.fields().spec();
     }
 
     /**

@@ -1,6 +1,10 @@
 package dev.peftbench.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.contract.ModelChoice;
+import dev.peftbench.contract.ModelFields;
+import dev.peftbench.contract.Setting;
+import dev.peftbench.contract.SettingOptions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.hub.HubSettings;
@@ -17,10 +21,10 @@ import dev.peftbench.engine.train.TuningListener;
 import dev.peftbench.engine.train.TuningMethod;
 import dev.peftbench.engine.train.TuningPlan;
 import dev.peftbench.engine.train.TuningResult;
-import dev.peftbench.contract.BundledSample;
-import dev.peftbench.contract.RuntimeContract.Setting;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -29,6 +33,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -40,13 +45,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Ctrl+C writes the adapter as it stands after the last step; the held-out evaluation is printed, or the
  * whole record as one JSON object with {@code --json}.
  */
-@Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = TuneCommand.BaseModelOption.class,
         description = {"Train a PEFT adapter (prompt tuning or LoRA) on a labelled CSV or JSON Lines file.",
                 "The base model stays frozen; the adapter is written as peft's save_pretrained writes it."})
 public final class TuneCommand implements Callable<Integer> {
 
-    @Option(names = "--model", description = "Base model folder or Hub id (env PRETRAINED_MODEL_PATH; default: the bundled sample).")
-    String model;
     @Option(names = "--adapter", paramLabel = "DIR|HUB_ID", description = "Continue training this adapter (same method) instead of a fresh one.")
     String adapter;
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Labelled rows: FILE.csv (with a header row) or FILE.jsonl.")
@@ -125,7 +128,7 @@ public final class TuneCommand implements Callable<Integer> {
         if (Files.isRegularFile(this.out)) {
             throw new IllegalArgumentException("--out " + this.out + " is a file; name a folder for the adapter");
         }
-        TuningJob job = new TuningJob(baseModel(err), adapter, Device.parse(device),
+        TuningJob job = new TuningJob(baseModel(System.getenv(), err), adapter, Device.parse(device),
                 new TuningData(data, textColumn, labelColumn, template, evalSplit, maxLength, longRows.equals("skip"),
                         eosTokenId, promptSpecialTokens),
                 new MethodSettings(method == null ? null : TuningMethod.parse(method), numVirtualTokens, initText, loraR,
@@ -162,18 +165,26 @@ public final class TuneCommand implements Callable<Integer> {
         }
     }
 
-    /** The flag, else PRETRAINED_MODEL_PATH, else the bundled sample model. */
-    private String baseModel(PrintWriter err) {
-        if (model != null) {
-            return model;
+    /** {@code --model}, as {@link Setting#BASE_MODEL} declares it, with tune's default in its help. */
+    static final class BaseModelOption implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            return SettingOptions.add(spec, List.of(Setting.BASE_MODEL), ModelChoice.EntryPoint.TUNE::shownDefault);
         }
-        String env = System.getenv(Setting.BASE_MODEL.env());
-        if (env != null && !env.isBlank()) {
-            return env;
+    }
+
+    /** {@link ModelChoice.EntryPoint#TUNE}'s choice: the flag, the variable, the adapter's base, the bundled sample model. */
+    String baseModel(Map<String, String> env, PrintWriter err) {
+        ModelChoice.Choice choice = ModelChoice.choose(ModelChoice.EntryPoint.TUNE, ModelChoice.Said.NOTHING
+                .withFlags(ModelFields.of(SettingOptions.flags(spec, List.of(Setting.BASE_MODEL)).get(Setting.BASE_MODEL), adapter))
+                .withEnvironment(ModelFields.fromEnvironment(env)));
+        String base = choice.fields().baseModel();
+        if (choice.baseModelFrom() == ModelChoice.Source.DEFAULT) {
+            err.println("no --model: tuning the bundled sample " + base);
+        } else if (choice.baseModelFrom() == ModelChoice.Source.ADAPTER_BASE) {
+            err.println("no --model: tuning on " + base + ", the base model " + adapter + " names (base_model_name_or_path)");
         }
-        String sample = BundledSample.folder().resolve(BundledSample.MODEL).toString();
-        err.println("no --model: tuning the bundled sample " + sample);
-        return sample;
+        return base;
     }
 
     private void report(TuningResult result, PrintWriter out, PrintWriter err) throws IOException {

@@ -31,6 +31,9 @@ public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolea
      */
     public static final int DEFAULT_STEP_TARGET_MS = 400;
 
+    /** Requests that may wait beyond the running batch before new ones are refused. */
+    public static final int DEFAULT_QUEUE_CAPACITY = 64;
+
     public EngineOptions {
         if (queueCapacity < 0) throw EngineException.invalid("queue capacity must be >= 0, got " + queueCapacity);
         if (maxBatch < 1) throw EngineException.invalid("max batch must be >= 1, got " + maxBatch);
@@ -48,7 +51,7 @@ public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolea
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions(64, 16, Runtime.getRuntime().availableProcessors());
+        return new EngineOptions(DEFAULT_QUEUE_CAPACITY, 16, Runtime.getRuntime().availableProcessors());
     }
 
     public EngineOptions withMaxPrefillTokens(int tokens) {

@@ -13,6 +13,10 @@ public record ModelSpec(String baseModel, String adapter, PromptTemplate templat
                         ComputeType dtype, Backend backend, int maxPromptTokens) {
 
     public static final int DEFAULT_MAX_PROMPT_TOKENS = 2048;
+    /** How a model runs when nothing says otherwise. */
+    public static final Device DEFAULT_DEVICE = Device.CPU;
+    public static final ComputeType DEFAULT_DTYPE = ComputeType.FLOAT32;
+    public static final Backend DEFAULT_BACKEND = Backend.AUTO;
     /**
      * More UTF-8 bytes per token than any text has on average: BPE tokens of real text average 3-5 bytes
      * and the longest vocabulary entries (runs of spaces) are tens of bytes.
@@ -21,15 +25,15 @@ public record ModelSpec(String baseModel, String adapter, PromptTemplate templat
 
     public ModelSpec {
         if (baseModel == null || baseModel.isBlank()) {
-            throw EngineException.invalid("no base model given: pass --model DIR|HUB_ID or set PRETRAINED_MODEL_PATH");
+            throw EngineException.invalid("no base model given");
         }
         if (adapter != null && adapter.isBlank()) {
             adapter = null;
         }
         template = template == null ? PromptTemplate.parse("seed", null) : template;
-        device = device == null ? Device.CPU : device;
-        dtype = dtype == null ? ComputeType.FLOAT32 : dtype;
-        backend = backend == null ? Backend.AUTO : backend;
+        device = device == null ? DEFAULT_DEVICE : device;
+        dtype = dtype == null ? DEFAULT_DTYPE : dtype;
+        backend = backend == null ? DEFAULT_BACKEND : backend;
         if (maxPromptTokens < 1) {
             throw EngineException.invalid("max prompt tokens must be >= 1, got " + maxPromptTokens);
         }
@@ -42,7 +46,7 @@ public record ModelSpec(String baseModel, String adapter, PromptTemplate templat
 
     /** CPU, float32, the default backend and prompt limit. */
     public static ModelSpec of(String baseModel, String adapter, PromptTemplate template) {
-        return new ModelSpec(baseModel, adapter, template, Device.CPU, ComputeType.FLOAT32, Backend.AUTO,
+        return new ModelSpec(baseModel, adapter, template, DEFAULT_DEVICE, DEFAULT_DTYPE, DEFAULT_BACKEND,
                 DEFAULT_MAX_PROMPT_TOKENS);
     }
 

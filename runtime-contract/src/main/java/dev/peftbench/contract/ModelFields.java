@@ -6,16 +6,13 @@ import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.generate.PromptTemplate;
-import dev.peftbench.contract.RuntimeContract.Setting;
 
 import java.util.Map;
 import java.util.function.Function;
 
 /**
  * What one source (flags, environment, a model-settings.json, a load request, a default) says about a
- * model; null = not said. {@link #resolve} is the one answer to "which model" for the command line, the
- * server and the workbench: flags win over the environment, which wins over model-settings.json, which
- * wins over defaults.
+ * model; null = not said. Which source wins is {@link ModelChoice}'s table.
  *
  * @param adapter {@value #NO_ADAPTER} = explicitly none (wins over an adapter a lower source names)
  */
@@ -39,20 +36,10 @@ public record ModelFields(String baseModel, String adapter, String template, Str
     }
 
     /**
-     * Flags over environment over settings over defaults. The defaults' base model and adapter count as
-     * a pair: they apply only when no source named a base model (the bundled sample's adapter never
-     * lands on a model the user chose).
-     */
-    public static ModelFields resolve(ModelFields flags, Map<String, String> env, ModelFields settings, ModelFields defaults) {
-        ModelFields given = flags.orElse(fromEnvironment(env)).orElse(settings);
-        return given.baseModel != null ? given.orElse(defaults.withModel(null, null)) : given.orElse(defaults);
-    }
-
-    /**
      * What the command line said, each value as typed ({@code null} = not given); a bad dtype, backend or
      * device fails with the engine's own message, as {@code generate} prints it.
      */
-    public static ModelFields fromFlags(Map<Setting, String> flags) {
+    public static ModelFields fromFlags(Map<Setting<?>, String> flags) {
         return read(flags::get, s -> null);
     }
 
@@ -61,27 +48,20 @@ public record ModelFields(String baseModel, String adapter, String template, Str
         return read(s -> env.get(s.env()), Setting::env);
     }
 
-    private static ModelFields read(Function<Setting, String> value, Function<Setting, String> source) {
+    private static ModelFields read(Function<Setting<?>, String> value, Function<Setting<?>, String> source) {
         return new ModelFields(value.apply(Setting.BASE_MODEL), value.apply(Setting.ADAPTER),
                 value.apply(Setting.TEMPLATE), value.apply(Setting.TEXT_COLUMN), null,
-                parse(value.apply(Setting.DTYPE), ComputeType::parse, source.apply(Setting.DTYPE)),
-                parse(value.apply(Setting.BACKEND), Backend::parse, source.apply(Setting.BACKEND)),
-                parse(value.apply(Setting.DEVICE), Device::parse, source.apply(Setting.DEVICE)));
+                parse(value.apply(Setting.DTYPE), Setting.DTYPE, source.apply(Setting.DTYPE)),
+                parse(value.apply(Setting.BACKEND), Setting.BACKEND, source.apply(Setting.BACKEND)),
+                parse(value.apply(Setting.DEVICE), Setting.DEVICE, source.apply(Setting.DEVICE)));
     }
 
     /**
-     * {@code text} through the engine's parser (so every entry point accepts and refuses the same words);
+     * {@code text} as {@code setting} parses it (so every entry point accepts and refuses the same words);
      * null stays null. A refusal names {@code source} (a variable, a file field) when there is one.
      */
-    public static <T> T parse(String text, Function<String, T> parser, String source) {
-        if (text == null || text.isBlank()) {
-            return null;
-        }
-        try {
-            return parser.apply(text);
-        } catch (EngineException e) {
-            throw source == null ? e : EngineException.invalid(source + ": " + e.getMessage());
-        }
+    public static <T> T parse(String text, Setting<T> setting, String source) {
+        return text == null || text.isBlank() ? null : setting.parse(text, source);
     }
 
     public ModelFields orElse(ModelFields lower) {

@@ -24,7 +24,9 @@ import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.mmesh.ModelMeshRuntime;
 import dev.peftbench.serve.openai.OpenAiRoutes;
 import dev.peftbench.serve.repository.LoadPolicy;
+import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.contract.Setting;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelSettings;
 import dev.peftbench.serve.repository.ModelState;
@@ -173,7 +175,7 @@ public final class InferenceServer implements AutoCloseable {
                     config.tls(), interceptors, List.of(new InferenceGrpcService(health, repository, generation, metrics)));
             started.add(grpc);
             GrpcPort mmesh = null;
-            if (config.mmeshPort() != ServeConfig.MMESH_OFF) {
+            if (config.mmeshPort() != RuntimeContract.MMESH_OFF) {
                 List<BindableService> spi = List.of(new ModelMeshRuntime(b.engine, repository, config.model()));
                 mmesh = GrpcPort.start("ModelMesh's runtime SPI", config.host(), config.mmeshPort(),
                         config.grpcMaxMessageBytes(), config.tls(), interceptors, spi);
@@ -297,15 +299,15 @@ public final class InferenceServer implements AutoCloseable {
                     config.access().trustLoopback() ? "; callers on this machine's loopback need none" : "");
         } else if (!isLoopback(config.host())) {
             LOG.warn("no API key and listening on {}: anyone who reaches the port can run and load models "
-                    + "(set {} or {})", config.host(), RuntimeContract.Setting.API_KEY_FILE.label(),
-                    RuntimeContract.Setting.API_KEY.label());
+                    + "(set {} or {})", config.host(), Setting.API_KEY_FILE.label(),
+                    Setting.API_KEY.label());
         }
         if (mmesh != null) {
             LOG.info("ModelMesh runtime SPI (mmesh.ModelRuntime) on {}:{}", config.host(), mmeshPort());
         }
         if (models.isEmpty() && repository.index().isEmpty()) {
             LOG.warn("no models configured: load one with POST /v2/repository/models/{name}/load "
-                    + "(parameters.base_model) or pass --model / PRETRAINED_MODEL_PATH");
+                    + "(parameters.base_model) or pass {}", Setting.BASE_MODEL.label());
         }
         for (ModelSettings m : models) {
             ModelFields f = m.fields();
@@ -315,7 +317,7 @@ public final class InferenceServer implements AutoCloseable {
                 repository.loadInBackground(m.name());
             } else {
                 LOG.info("model '{}': registered, not loaded ({}=false)", m.name(),
-                        RuntimeContract.Setting.LOAD_MODELS_AT_STARTUP.env());
+                        Setting.LOAD_MODELS_AT_STARTUP.env());
             }
         }
     }
@@ -329,14 +331,20 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     /**
-     * The models dir's models, each with flags/env layered over its model-settings.json; else, when a base
-     * model was given, the single model named by {@code --name} / MLSERVER_MODEL_NAME.
+     * The models dir's models, each as {@link ModelChoice.EntryPoint#SERVE_MODELS_DIR} chooses over its
+     * model-settings.json; else, when the runtime's word (or its adapter) names a base model, the single
+     * model named by {@code --name} / its variable ({@link ModelChoice.EntryPoint#SERVE}).
      */
     static List<ModelSettings> initialModels(ServeConfig config, Optional<ModelsDirectory> modelsDir) {
         List<ModelSettings> out = new ArrayList<>();
-        modelsDir.ifPresent(d -> d.scan().forEach(s -> out.add(new ModelSettings(s.name(), config.model().orElse(s.fields())))));
-        if (out.isEmpty() && config.model().baseModel() != null) {
-            out.add(new ModelSettings(config.modelName(), config.model()));
+        ModelChoice.Said runtime = ModelChoice.Said.NOTHING.withFlags(config.model());
+        modelsDir.ifPresent(d -> d.scan().forEach(s -> out.add(new ModelSettings(s.name(),
+                ModelChoice.choose(ModelChoice.EntryPoint.SERVE_MODELS_DIR, runtime.withModelSettings(s.fields())).fields()))));
+        if (out.isEmpty()) {
+            ModelFields single = ModelChoice.choose(ModelChoice.EntryPoint.SERVE, runtime).fields();
+            if (single.baseModel() != null) {
+                out.add(new ModelSettings(config.modelName(), single));
+            }
         }
         return out;
     }
@@ -351,7 +359,7 @@ public final class InferenceServer implements AutoCloseable {
 
     /** The ModelMesh runtime SPI port, or -1 when it is off. */
     public int mmeshPort() {
-        return mmesh != null ? mmesh.port() : ServeConfig.MMESH_OFF;
+        return mmesh != null ? mmesh.port() : RuntimeContract.MMESH_OFF;
     }
 
     /** Where every model stands (the repository index). */

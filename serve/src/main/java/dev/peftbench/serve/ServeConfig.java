@@ -1,35 +1,32 @@
 package dev.peftbench.serve;
 
-import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.contract.ModelChoice;
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.contract.RuntimeContract;
-import dev.peftbench.contract.RuntimeContract.Setting;
+import dev.peftbench.contract.Setting;
+import dev.peftbench.contract.SettingValues;
 import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.serve.auth.ApiKey;
 import dev.peftbench.serve.http.HttpLimits;
 import dev.peftbench.serve.repository.LoadPolicy;
-import dev.peftbench.contract.ModelFields;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
- * Everything {@code serve} needs, resolved flags > environment (the runtime's contract,
- * {@link RuntimeContract.Setting}) > model-settings.json (per model, in the repository) > defaults, and
- * validated here so that a bad value fails at start naming the flag and the variable. Start from
+ * Everything {@code serve} needs, each setting resolved flags > environment > its declared default
+ * ({@link Setting}, {@link SettingValues}) and validated here, so that a bad value fails at start naming
+ * the flag and the variable. The model is what the runtime's own flags and environment say; each model's
+ * final fields are {@link ModelChoice}'s answer for the entry point that loads it. Start from
  * {@link #defaults()} and change what differs with the {@code with*} methods.
  *
  * @param modelName           served name of the single model given by flags/env
- * @param model               what flags/env say about the model (they win over model-settings.json)
- * @param mmeshPort           ModelMesh's runtime SPI (mmesh.ModelRuntime) port; -1 = off (the built-in adapter owns 8085)
+ * @param model               what flags/env say about the model ({@link ModelChoice#runtime})
+ * @param mmeshPort           ModelMesh's runtime SPI (mmesh.ModelRuntime) port; {@link RuntimeContract#MMESH_OFF} = off
+ *                            (the built-in adapter owns 8085)
  * @param grpcMaxMessageBytes -1 = unlimited
  * @param modelsDir           null = none; else one sub-folder per model with a model-settings.json
  * @param access              the API key and what it guards
@@ -45,13 +42,6 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                           AccessPolicy access, TlsFiles tls, LoadPolicy loads, HttpLimits httpLimits,
                           int maxPrefillTokens, int stepTargetMs) {
 
-    public static final long DEFAULT_GRPC_MAX_MESSAGE_BYTES = 100L * 1024 * 1024;
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
-    public static final long DEFAULT_MAX_REQUEST_BYTES = 16L * 1024 * 1024;
-    public static final int DEFAULT_QUEUE_CAPACITY = 64;
-    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
-    public static final int MMESH_OFF = -1;
-
     public ServeConfig {
         if (modelName == null || modelName.isBlank() || modelName.contains("/")) {
             throw new IllegalArgumentException(Setting.MODEL_NAME.label() + " must be a non-empty name without '/', got '" + modelName + "'");
@@ -62,7 +52,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         }
         checkPort(Setting.HTTP_PORT, httpPort);
         checkPort(Setting.GRPC_PORT, grpcPort);
-        if (mmeshPort < MMESH_OFF || mmeshPort > 65535) {
+        if (mmeshPort < RuntimeContract.MMESH_OFF || mmeshPort > 65535) {
             throw new IllegalArgumentException(Setting.MMESH_PORT.label() + " must be a port, 0 (any free) or -1 (off), got " + mmeshPort);
         }
         if (httpPort != 0 && httpPort == grpcPort) {
@@ -100,55 +90,36 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
 
     /** The runtime's defaults: the reference ports on this machine only, no model yet, no key, ModelMesh's SPI off. */
     public static ServeConfig defaults() {
-        return new ServeConfig(RuntimeContract.DEFAULT_MODEL_NAME, ModelFields.NONE, RuntimeContract.LOOPBACK,
-                RuntimeContract.HTTP_PORT, RuntimeContract.GRPC_PORT, MMESH_OFF, DEFAULT_GRPC_MAX_MESSAGE_BYTES, true,
-                null, DEFAULT_TIMEOUT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_SHUTDOWN_GRACE,
-                AccessPolicy.OPEN, null, LoadPolicy.DEFAULT, HttpLimits.DEFAULT, EngineOptions.DEFAULT_MAX_PREFILL_TOKENS,
-                EngineOptions.DEFAULT_STEP_TARGET_MS);
+        return from(SettingValues.DEFAULTS, ModelFields.NONE);
     }
 
     /**
      * Flags over environment over defaults. {@code flags} holds each flag as the user typed it, so a bad
      * value gets the same message from a flag and from its variable.
      */
-    public static ServeConfig resolve(Map<Setting, String> flags, Map<String, String> env) {
-        Sources s = new Sources(flags, env);
-        ServeConfig d = defaults();
-        AccessPolicy access = new AccessPolicy(apiKey(s),
-                s.get(Setting.PROTECT_PROBES, Sources::bool, "true or false", false),
-                s.get(Setting.TRUST_LOOPBACK, Sources::bool, "true or false", false));
-        Path cert = s.get(Setting.TLS_CERT, Path::of, "a file", null);
-        Path key = s.get(Setting.TLS_KEY, Path::of, "a file", null);
-        LoadPolicy loads = new LoadPolicy(
-                s.get(Setting.REPOSITORY_API, Sources::bool, "true or false", true),
-                s.get(Setting.ALLOW_LOAD_FROM, Sources::paths, "folders separated by '" + File.pathSeparator + "'", List.of()),
-                s.get(Setting.ALLOW_HUB_IDS, Sources::bool, "true or false", true),
-                s.get(Setting.MAX_MODELS, Integer::parseInt, "an integer", LoadPolicy.DEFAULT_MAX_MODELS));
-        return new ServeConfig(
-                s.get(Setting.MODEL_NAME, Function.identity(), "a name", d.modelName),
-                ModelFields.resolve(ModelFields.fromFlags(flags), env, ModelFields.NONE, ModelFields.NONE),
-                s.get(Setting.HOST, Function.identity(), "an address", d.host),
-                s.get(Setting.HTTP_PORT, Integer::parseInt, "an integer", d.httpPort),
-                s.get(Setting.GRPC_PORT, Integer::parseInt, "an integer", d.grpcPort),
-                s.get(Setting.MMESH_PORT, Integer::parseInt, "an integer", d.mmeshPort),
-                s.get(Setting.GRPC_MAX_MESSAGE_LENGTH, Long::parseLong, "an integer", d.grpcMaxMessageBytes),
-                s.get(Setting.LOAD_MODELS_AT_STARTUP, Sources::bool, "true or false", d.loadModelsAtStartup),
-                s.get(Setting.MODELS_DIR, Path::of, "a folder", d.modelsDir),
-                s.get(Setting.REQUEST_TIMEOUT, Sources::seconds, "a number of seconds", d.requestTimeout),
-                s.get(Setting.MAX_REQUEST_BYTES, Long::parseLong, "an integer", d.maxRequestBytes),
-                s.get(Setting.QUEUE_CAPACITY, Integer::parseInt, "an integer", d.queueCapacity),
-                s.get(Setting.SHUTDOWN_GRACE, Sources::seconds, "a number of seconds", d.shutdownGrace),
-                access, cert == null && key == null ? null : new TlsFiles(cert, key), loads,
-                d.httpLimits.withMaxConnections(s.get(Setting.MAX_CONNECTIONS, Integer::parseInt, "an integer",
-                        d.httpLimits.maxConnections())),
-                s.get(Setting.MAX_PREFILL_TOKENS, Integer::parseInt, "an integer", d.maxPrefillTokens),
-                s.get(Setting.STEP_TARGET_MS, Integer::parseInt, "an integer", d.stepTargetMs));
+    public static ServeConfig resolve(Map<Setting<?>, String> flags, Map<String, String> env) {
+        return from(new SettingValues(flags, env), ModelChoice.runtime(flags, env));
+    }
+
+    private static ServeConfig from(SettingValues v, ModelFields model) {
+        Path cert = v.get(Setting.TLS_CERT);
+        Path key = v.get(Setting.TLS_KEY);
+        return new ServeConfig(v.get(Setting.MODEL_NAME), model, v.get(Setting.HOST), v.get(Setting.HTTP_PORT),
+                v.get(Setting.GRPC_PORT), v.get(Setting.MMESH_PORT), v.get(Setting.GRPC_MAX_MESSAGE_LENGTH),
+                v.get(Setting.LOAD_MODELS_AT_STARTUP), v.get(Setting.MODELS_DIR), v.get(Setting.REQUEST_TIMEOUT),
+                v.get(Setting.MAX_REQUEST_BYTES), v.get(Setting.QUEUE_CAPACITY), v.get(Setting.SHUTDOWN_GRACE),
+                new AccessPolicy(apiKey(v), v.get(Setting.PROTECT_PROBES), v.get(Setting.TRUST_LOOPBACK)),
+                cert == null && key == null ? null : new TlsFiles(cert, key),
+                new LoadPolicy(v.get(Setting.REPOSITORY_API), v.get(Setting.ALLOW_LOAD_FROM), v.get(Setting.ALLOW_HUB_IDS),
+                        v.get(Setting.MAX_MODELS)),
+                HttpLimits.DEFAULT.withMaxConnections(v.get(Setting.MAX_CONNECTIONS)),
+                v.get(Setting.MAX_PREFILL_TOKENS), v.get(Setting.STEP_TARGET_MS));
     }
 
     /** The key from {@code --api-key} or the file {@code --api-key-file} names (not both); null when neither. */
-    private static ApiKey apiKey(Sources s) {
-        String key = s.get(Setting.API_KEY, Function.identity(), "a key", null);
-        Path file = s.get(Setting.API_KEY_FILE, Path::of, "a file", null);
+    private static ApiKey apiKey(SettingValues v) {
+        String key = v.get(Setting.API_KEY);
+        Path file = v.get(Setting.API_KEY_FILE);
         if (key != null && file != null) {
             throw new IllegalArgumentException("give the API key once: " + Setting.API_KEY.label() + " or "
                     + Setting.API_KEY_FILE.label() + ", not both");
@@ -186,7 +157,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         });
     }
 
-    /** Also answers ModelMesh's runtime SPI on this port (0 = any free); {@link #MMESH_OFF} = not. */
+    /** Also answers ModelMesh's runtime SPI on this port (0 = any free); {@link RuntimeContract#MMESH_OFF} = not. */
     public ServeConfig withMmeshPort(int port) {
         return edit(b -> b.mmeshPort = port);
     }
@@ -292,55 +263,6 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     private static void checkPort(Setting setting, int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException(setting.label() + " must be between 0 and 65535 (0 = any free port), got " + port);
-        }
-    }
-
-    /** A setting's flag, else its variable, parsed; a value that does not parse names where it came from. */
-    private record Sources(Map<Setting, String> flags, Map<String, String> env) {
-
-        <T> T get(Setting setting, Function<String, T> parser, String expected, T fallback) {
-            String flag = text(flags.get(setting));
-            String from = flag != null ? setting.flag() : setting.env();
-            String value = flag != null ? flag : setting.env() == null ? null : text(env.get(setting.env()));
-            if (value == null) {
-                return fallback;
-            }
-            try {
-                return parser.apply(value);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(from + " must be " + expected + ", got '" + value + "'");
-            }
-        }
-
-        private static String text(String v) {
-            return v == null || v.isBlank() ? null : v.trim();
-        }
-
-        static boolean bool(String v) {
-            return switch (v.toLowerCase(Locale.ROOT)) {
-                case "true", "1", "yes" -> true;
-                case "false", "0", "no" -> false;
-                default -> throw new IllegalArgumentException(v);
-            };
-        }
-
-        static Duration seconds(String v) {
-            return Duration.ofSeconds(Long.parseLong(v));
-        }
-
-        /** Folders as a search path lists them ({@code a:b}); each must exist. */
-        static List<Path> paths(String v) {
-            List<Path> out = new ArrayList<>();
-            for (String part : v.split(Pattern.quote(File.pathSeparator))) {
-                if (!part.isBlank()) {
-                    Path p = Path.of(part.trim());
-                    if (!Files.isDirectory(p)) {
-                        throw new IllegalArgumentException(part);
-                    }
-                    out.add(p);
-                }
-            }
-            return out;
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.peftbench.serve;
 
-import dev.peftbench.contract.RuntimeContract;
+import dev.peftbench.contract.Setting;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;
@@ -84,7 +84,7 @@ public final class TextGeneration {
                                        List<Function<SamplingParams, GenerationRequest>> requests) {
         if (requests.size() > queueCapacity) {
             throw new ServeException(Failure.TOO_LARGE, "the request holds " + requests.size() + " prompts, more than the queue "
-                    + "can ever hold (" + queueCapacity + ", " + RuntimeContract.Setting.QUEUE_CAPACITY.label()
+                    + "can ever hold (" + queueCapacity + ", " + Setting.QUEUE_CAPACITY.label()
                     + "); send at most " + queueCapacity + " per request");
         }
         inFlight.enter();

@@ -1,6 +1,6 @@
 package dev.peftbench.serve;
 
-import dev.peftbench.contract.RuntimeContract.Setting;
+import dev.peftbench.contract.Setting;
 
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;

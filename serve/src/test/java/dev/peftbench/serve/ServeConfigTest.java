@@ -6,7 +6,7 @@ import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.contract.RuntimeContract;
-import dev.peftbench.contract.RuntimeContract.Setting;
+import dev.peftbench.contract.Setting;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +33,7 @@ class ServeConfigTest {
             "PRETRAINED_MODEL_PATH", "bigscience/bloomz-560m",
             "PEFT_MODEL_ID", "aipipeline/bloomz-560m_PROMPT_TUNING_CAUSAL_LM");
 
-    private static final Map<Setting, String> NO_FLAGS = Map.of();
+    private static final Map<Setting<?>, String> NO_FLAGS = Map.of();
 
     @Test
     void referenceRuntimeEnvironmentIsReadUnchanged() {
@@ -60,7 +60,7 @@ class ServeConfigTest {
     @Test
     void defaultsApplyWithNothingGiven() {
         ServeConfig c = ServeConfig.resolve(NO_FLAGS, Map.of());
-        assertEquals(RuntimeContract.DEFAULT_MODEL_NAME, c.modelName());
+        assertEquals(Setting.MODEL_NAME.defaultValue(), c.modelName());
         assertEquals(8002, c.httpPort());
         assertEquals(8001, c.grpcPort());
         assertTrue(c.loadModelsAtStartup());

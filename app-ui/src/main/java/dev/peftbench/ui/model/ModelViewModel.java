@@ -1,5 +1,6 @@
 package dev.peftbench.ui.model;
 
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.engine.Backend;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
@@ -157,8 +158,7 @@ public final class ModelViewModel {
         error.set("");
         ModelSpec spec;
         try {
-            spec = new ModelSpec(baseModel.get().trim(), adapter.get().trim(), null, device.get(), dtype.get(),
-                    backend.get(), ModelSpec.DEFAULT_MAX_PROMPT_TOKENS);
+            spec = spec();
         } catch (RuntimeException e) {
             error.set(UserMessage.of("Cannot load", e));
             return;
@@ -205,6 +205,17 @@ public final class ModelViewModel {
         task.setOnCancelled(e -> finish(task, loading, "Load cancelled"));
         loadTask = task;
         start(task, loading, progress, progressMessage, this::cancel);
+    }
+
+    /**
+     * The page's fields as the model-choice table's {@code UI_LOAD} row chooses over them: with no base
+     * model given, the adapter's own base model.
+     */
+    ModelSpec spec() {
+        ModelFields typed = new ModelFields(baseModel.get(), adapter.get(), null, null, null, dtype.get(), backend.get(),
+                device.get());
+        return dev.peftbench.contract.ModelChoice.choose(dev.peftbench.contract.ModelChoice.EntryPoint.UI_LOAD,
+                dev.peftbench.contract.ModelChoice.Said.NOTHING.withRequest(typed)).fields().spec();
     }
 
     public void cancel() {

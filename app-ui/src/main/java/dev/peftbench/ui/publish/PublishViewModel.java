@@ -9,6 +9,7 @@ import dev.peftbench.publish.image.ImageSpec;
 import dev.peftbench.publish.image.RuntimeImageBuilder;
 import dev.peftbench.publish.plan.PublishPlan;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.contract.Setting;
 import dev.peftbench.ui.UserMessage;
 import dev.peftbench.ui.Workbench;
 import dev.peftbench.ui.WorkbenchSettings.PublishChoice;
@@ -31,7 +32,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -104,8 +104,8 @@ public final class PublishViewModel {
 
     /** The plan from the fields: the reference deployment's values for everything the page does not show. */
     public PublishPlan plan() {
-        PublishPlan.Compute compute = new PublishPlan.Compute(chosen(dtype, ComputeType::parse),
-                chosen(backend, Backend::parse), chosen(device, Device::parse));
+        PublishPlan.Compute compute = new PublishPlan.Compute(chosen(dtype, Setting.DTYPE),
+                chosen(backend, Setting.BACKEND), chosen(device, Setting.DEVICE));
         return new PublishPlan(context.get(), namespace.get(), runtimeName.get(), serviceName.get(), image.get(),
                 PublishPlan.ModelFormat.PEFT, baseModel.get(), adapter.get(), null, compute, PublishPlan.ServerSettings.REFERENCE,
                 PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT,
@@ -114,8 +114,8 @@ public final class PublishViewModel {
     }
 
     /** The choice parsed as the server parses it, or null for the server's default. */
-    private static <T> T chosen(StringProperty choice, Function<String, T> parse) {
-        return SERVER_DEFAULT.equals(choice.get()) ? null : ModelFields.parse(choice.get(), parse, null);
+    private static <T> T chosen(StringProperty choice, Setting<T> setting) {
+        return SERVER_DEFAULT.equals(choice.get()) ? null : ModelFields.parse(choice.get(), setting, null);
     }
 
     private static List<String> withDefault(Stream<String> values) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * peft's {@code adapter_config.json}: the fields this engine acts on, validated so an adapter it
@@ -29,6 +30,9 @@ public record AdapterConfig(PeftType peftType, String taskType, String baseModel
                             String tokenizerNameOrPath, double loraDropout) {
 
     public enum PeftType { PROMPT_TUNING, LORA }
+
+    /** The file peft's save_pretrained writes beside the weights. */
+    public static final String FILE = "adapter_config.json";
 
     /**
      * LoRA options that change what an adapter computes beyond {@code scale · B(A(x))} on the targeted
@@ -62,11 +66,30 @@ public record AdapterConfig(PeftType peftType, String taskType, String baseModel
         }
     }
 
+    /**
+     * The {@code base_model_name_or_path} a folder's adapter_config.json names, as written; empty when the
+     * folder holds no readable adapter config or it names no base. Read alone, without {@link #read}'s
+     * checks, for choosing a base model before anything is loaded.
+     */
+    public static Optional<String> baseModelName(Path dir) {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode c = new ObjectMapper().readTree(file.toFile());
+            String base = c == null ? null : c.path("base_model_name_or_path").asText(null);
+            return base == null || base.isBlank() ? Optional.empty() : Optional.of(base.strip());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     public static AdapterConfig read(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw EngineException.notFound("adapter folder " + dir + " does not exist");
         }
-        Path file = dir.resolve("adapter_config.json");
+        Path file = dir.resolve(FILE);
         if (!Files.isRegularFile(file)) {
             throw EngineException.loadFailed(dir + " has no adapter_config.json — is it a PEFT adapter folder?");
         }

@@ -19,7 +19,7 @@ public sealed interface PromptTemplate {
     record Seed(String textColumn) implements PromptTemplate {
         public Seed {
             if (textColumn == null || textColumn.isBlank()) {
-                throw EngineException.invalid("the text column name (DATASET_TEXT_COLUMN_NAME) must not be empty");
+                throw EngineException.invalid("the text column name must not be empty");
             }
         }
 

@@ -393,7 +393,7 @@ final class HubClient implements AutoCloseable {
     private IOException transientOrFatal(IOException e) {
         if (e instanceof UnknownHostException || e.getCause() instanceof UnknownHostException) {
             return new IOException("unknown host " + settings.endpoint().getHost()
-                    + " (no network? behind a proxy? set HF_ENDPOINT, or HF_HUB_OFFLINE=1 to use the cache only)", e);
+                    + " (no network? behind a proxy? set " + HubSettings.HF_ENDPOINT + ", or " + HubSettings.HF_HUB_OFFLINE + "=1 to use the cache only)", e);
         }
         String what = e instanceof HttpTimeoutException ? "timed out" : e instanceof java.net.ConnectException ? "no connection"
                 : e.getMessage() != null ? e.getMessage() : "a network error";
@@ -419,7 +419,7 @@ final class HubClient implements AutoCloseable {
             } catch (Transient e) {
                 if (attempt >= retry.maxRetries()) {
                     throw EngineException.loadFailed("cannot " + what + " on " + settings.endpoint() + ": " + e.getMessage()
-                            + " (gave up after " + (attempt + 1) + " tries); check the network, or set HF_HUB_OFFLINE=1 to use the local cache only");
+                            + " (gave up after " + (attempt + 1) + " tries); check the network, or set " + HubSettings.HF_HUB_OFFLINE + "=1 to use the local cache only");
                 }
                 Duration wait = retry.delay(attempt + 1);
                 LOG.warn("cannot {}: {}; retrying in {} ms", what, e.getMessage(), wait.toMillis());
@@ -437,19 +437,19 @@ final class HubClient implements AutoCloseable {
         String page = HubSettings.DEFAULT_ENDPOINT.equals(settings.endpoint().toString())
                 ? "https://huggingface.co/" + repo : settings.endpoint() + "/" + repo;
         String tokenHint = settings.token() == null
-                ? "set HF_TOKEN to a token of an account that can read it (https://huggingface.co/settings/tokens)"
-                : "the token in HF_TOKEN (or the token file) was refused or lacks access: check it";
+                ? "set " + HubSettings.HF_TOKEN + " to a token of an account that can read it (https://huggingface.co/settings/tokens)"
+                : "the token in " + HubSettings.HF_TOKEN + " (or the token file) was refused or lacks access: check it";
         return switch (status) {
             case 401 -> new EngineException(EngineException.Kind.LOAD_FAILED, repo + " needs authentication (401: gated or private, "
                     + "or the name is wrong): " + tokenHint + ", and accept the model's licence on " + page + detail);
             case 403 -> new EngineException(EngineException.Kind.LOAD_FAILED, "access to " + repo + " is refused (403"
                     + (code.isEmpty() ? "" : ", " + code) + "): it is gated; accept its licence on " + page
-                    + " with the account whose token is in HF_TOKEN" + (settings.token() == null ? " (none is set)" : "") + detail);
+                    + " with the account whose token is in " + HubSettings.HF_TOKEN + (settings.token() == null ? " (none is set)" : "") + detail);
             case 404 -> EngineException.notFound(switch (code) {
                 case "RevisionNotFound" -> "revision '" + revision + "' of " + repo + " does not exist on " + settings.endpoint();
                 case "EntryNotFound" -> repo + " has no file " + file + " at revision '" + revision + "'";
                 default -> repo + " (revision '" + revision + "') was not found on " + settings.endpoint()
-                        + ": check the id and revision" + (settings.token() == null ? "; a private repository needs HF_TOKEN" : "");
+                        + ": check the id and revision" + (settings.token() == null ? "; a private repository needs " + HubSettings.HF_TOKEN : "");
             } + detail);
             default -> EngineException.loadFailed("the Hub answered " + status + " for " + repo + " at revision '" + revision + "'"
                     + (file == null ? "" : " (" + file + ")") + detail);

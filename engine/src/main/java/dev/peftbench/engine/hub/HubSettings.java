@@ -28,12 +28,23 @@ import java.util.Set;
 public record HubSettings(URI endpoint, String token, List<Path> caches, boolean offline) {
 
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
+    // huggingface_hub's variable names (constants.py); each is written here only, so messages use these.
+    public static final String HF_ENDPOINT = "HF_ENDPOINT";
+    public static final String HF_TOKEN = "HF_TOKEN";
+    public static final String HF_TOKEN_PATH = "HF_TOKEN_PATH";
+    public static final String HF_HOME = "HF_HOME";
+    public static final String HF_HUB_CACHE = "HF_HUB_CACHE";
+    public static final String HF_HUB_OFFLINE = "HF_HUB_OFFLINE";
+    private static final String OLD_TOKEN = "HUGGING_FACE_HUB_TOKEN";
+    private static final String OLD_CACHE = "HUGGINGFACE_HUB_CACHE";
+    private static final String TRANSFORMERS_OFFLINE = "TRANSFORMERS_OFFLINE";
+    private static final String XDG_CACHE_HOME = "XDG_CACHE_HOME";
     private static final Set<String> TRUE = Set.of("1", "ON", "YES", "TRUE");
 
     public HubSettings {
         if (endpoint == null || endpoint.getHost() == null
                 || !("http".equalsIgnoreCase(endpoint.getScheme()) || "https".equalsIgnoreCase(endpoint.getScheme()))) {
-            throw EngineException.invalid("HF_ENDPOINT '" + endpoint + "' is not an http(s) URL, e.g. " + DEFAULT_ENDPOINT);
+            throw EngineException.invalid(HF_ENDPOINT + " '" + endpoint + "' is not an http(s) URL, e.g. " + DEFAULT_ENDPOINT);
         }
         endpoint = URI.create(endpoint.toString().replaceAll("/+$", ""));
         token = token == null || token.isBlank() ? null : token.strip();
@@ -53,14 +64,14 @@ public record HubSettings(URI endpoint, String token, List<Path> caches, boolean
     }
 
     public static HubSettings fromEnvironment(Map<String, String> env, Path home) {
-        String endpoint = value(env, "HF_ENDPOINT");
+        String endpoint = value(env, HF_ENDPOINT);
         URI uri;
         try {
             uri = new URI(endpoint == null ? DEFAULT_ENDPOINT : endpoint);
         } catch (URISyntaxException e) {
-            throw EngineException.invalid("HF_ENDPOINT '" + endpoint + "' is not a URL: " + e.getReason());
+            throw EngineException.invalid(HF_ENDPOINT + " '" + endpoint + "' is not a URL: " + e.getReason());
         }
-        String offline = value(env, "HF_HUB_OFFLINE") != null ? value(env, "HF_HUB_OFFLINE") : value(env, "TRANSFORMERS_OFFLINE");
+        String offline = value(env, HF_HUB_OFFLINE) != null ? value(env, HF_HUB_OFFLINE) : value(env, TRANSFORMERS_OFFLINE);
         return new HubSettings(uri, token(env, home), cacheDirs(env, home),
                 offline != null && TRUE.contains(offline.strip().toUpperCase(Locale.ROOT)));
     }
@@ -73,12 +84,12 @@ public record HubSettings(URI endpoint, String token, List<Path> caches, boolean
      */
     static List<Path> cacheDirs(Map<String, String> env, Path home) {
         Set<Path> dirs = new LinkedHashSet<>();
-        Path hubCache = path(env, "HF_HUB_CACHE", home);
+        Path hubCache = path(env, HF_HUB_CACHE, home);
         if (hubCache == null) {
-            hubCache = path(env, "HUGGINGFACE_HUB_CACHE", home);
+            hubCache = path(env, OLD_CACHE, home);
         }
         dirs.add(hubCache != null ? hubCache : hfHome(env, home).resolve("hub"));
-        Path hfHome = path(env, "HF_HOME", home);
+        Path hfHome = path(env, HF_HOME, home);
         if (hfHome != null) {
             dirs.add(hfHome.resolve("hub"));
         }
@@ -87,22 +98,22 @@ public record HubSettings(URI endpoint, String token, List<Path> caches, boolean
     }
 
     private static Path hfHome(Map<String, String> env, Path home) {
-        Path hfHome = path(env, "HF_HOME", home);
+        Path hfHome = path(env, HF_HOME, home);
         if (hfHome != null) {
             return hfHome;
         }
-        Path xdg = path(env, "XDG_CACHE_HOME", home);
+        Path xdg = path(env, XDG_CACHE_HOME, home);
         return (xdg != null ? xdg : home.resolve(".cache")).resolve("huggingface");
     }
 
     /** {@code _get_token_from_environment} then {@code _get_token_from_file}. */
     private static String token(Map<String, String> env, Path home) {
-        for (String name : List.of("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")) {
+        for (String name : List.of(HF_TOKEN, OLD_TOKEN)) {
             if (value(env, name) != null) {
                 return value(env, name);
             }
         }
-        Path file = path(env, "HF_TOKEN_PATH", home);
+        Path file = path(env, HF_TOKEN_PATH, home);
         if (file == null) {
             file = hfHome(env, home).resolve("token");
         }

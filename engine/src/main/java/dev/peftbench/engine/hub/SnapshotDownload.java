@@ -88,7 +88,7 @@ public final class SnapshotDownload {
             }
             throw EngineException.notFound(repo + " (revision '" + revision + "') is not in the local Hugging Face cache (looked in "
                     + settings.caches().stream().map(c -> c.resolve(repo.folderName()).toString()).toList()
-                    + ") and HF_HUB_OFFLINE=1 forbids downloading it: unset HF_HUB_OFFLINE, or run `./peftbench pull " + repo
+                    + ") and " + HubSettings.HF_HUB_OFFLINE + "=1 forbids downloading it: unset " + HubSettings.HF_HUB_OFFLINE + ", or run `./peftbench pull " + repo
                     + "` where the Hub can be reached");
         }
         CacheRepo cache = new CacheRepo(settings.downloadCache(), repo);
@@ -289,11 +289,11 @@ public final class SnapshotDownload {
                 if (free < needed) {
                     throw EngineException.loadFailed("not enough disk space for " + repo + ": " + DownloadProgress.bytes(needed)
                             + " to download, " + DownloadProgress.bytes(free) + " free in " + blobs
-                            + "; free some space or point HF_HUB_CACHE at a larger disk");
+                            + "; free some space or point " + HubSettings.HF_HUB_CACHE + " at a larger disk");
                 }
             } catch (IOException e) {
                 throw EngineException.loadFailed("cannot create " + cache.dir() + ": " + e.getMessage()
-                        + " (set HF_HOME or HF_HUB_CACHE to a folder you can write)");
+                        + " (set " + HubSettings.HF_HOME + " or " + HubSettings.HF_HUB_CACHE + " to a folder you can write)");
             }
         }
 
@@ -322,7 +322,7 @@ public final class SnapshotDownload {
                     }, what);
                 } catch (HubClient.DiskWriteFailure e) {
                     throw EngineException.loadFailed("cannot write " + partial + " (" + e.getMessage() + "): free some space or point "
-                            + "HF_HUB_CACHE at a larger disk; what arrived is kept and the next download resumes it");
+                            + HubSettings.HF_HUB_CACHE + " at a larger disk; what arrived is kept and the next download resumes it");
                 }
                 if (m.etagIsSha256()) {
                     String actual = sha256(partial);

@@ -64,8 +64,8 @@ public final class HfSnapshot {
         }
         if (hub.offline()) {
             throw EngineException.notFound("'" + spec + "' is neither a folder nor a model in the local Hugging Face cache; looked in: "
-                    + looked.stream().map(Path::toString).toList() + ". HF_HUB_OFFLINE=1 forbids downloading it: unset "
-                    + "HF_HUB_OFFLINE, or download it where the Hub can be reached (`./peftbench pull " + spec
+                    + looked.stream().map(Path::toString).toList() + ". " + HubSettings.HF_HUB_OFFLINE + "=1 forbids downloading it: unset "
+                    + HubSettings.HF_HUB_OFFLINE + ", or download it where the Hub can be reached (`./peftbench pull " + spec
                     + "` or `huggingface-cli download " + spec + "`) and bring the cache folder along");
         }
         LOG.info("{} is in no local Hugging Face cache: downloading it from {} into {}", spec, hub.endpoint(), hub.downloadCache());

@@ -5,11 +5,10 @@ import dev.peftbench.publish.cluster.PublishEvent;
 import dev.peftbench.publish.cluster.Publisher;
 import dev.peftbench.publish.manifest.Manifests;
 import dev.peftbench.publish.plan.PublishPlan;
-import dev.peftbench.engine.Backend;
-import dev.peftbench.engine.ComputeType;
-import dev.peftbench.engine.Device;
 import dev.peftbench.contract.RuntimeContract;
+import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.contract.Setting;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,11 +38,13 @@ public final class PublishCommand implements Callable<Integer> {
     String runtimeName = PublishPlan.DEFAULT_RUNTIME;
     @Option(names = "--name", description = "InferenceService name (default " + PublishPlan.DEFAULT_SERVICE + ").")
     String name = PublishPlan.DEFAULT_SERVICE;
-    @Option(names = "--model", description = "PRETRAINED_MODEL_PATH for the runtime (default " + PublishPlan.DEFAULT_BASE_MODEL + ").")
-    String model = PublishPlan.DEFAULT_BASE_MODEL;
-    @Option(names = "--adapter", description = "PEFT_MODEL_ID for the runtime (default " + PublishPlan.DEFAULT_ADAPTER + "; 'none' for no adapter).")
-    String adapter = PublishPlan.DEFAULT_ADAPTER;
-    @Option(names = "--text-column", description = "DATASET_TEXT_COLUMN_NAME for the runtime (default: the server's, 'Tweet text').")
+    @Option(names = "--model", description = "The runtime's base model: a Hub id, or a path in its container "
+            + "(default bigscience/bloomz-560m; its adapter applies only when --model is not given).")
+    String model;
+    @Option(names = "--adapter", description = "The runtime's PEFT adapter (default aipipeline/bloomz-560m_PROMPT_TUNING_CAUSAL_LM "
+            + "with the default model; 'none' for no adapter).")
+    String adapter;
+    @Option(names = "--text-column", description = "Text column of the runtime's seed template (default: the server's, 'Tweet text').")
     String textColumn;
     @Option(names = "--storage-key", description = "Key of the storage-config Secret (default localMinIO).")
     String storageKey;
@@ -70,17 +71,17 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = "--bake-adapter", description = "Adapter folder to copy into the image (with --model-source baked).")
     java.nio.file.Path bakeAdapter;
     @Option(names = "--api-key-secret", description = "SECRET[:KEY] (key default api-key): the runtime wants this Secret's value "
-            + "as its API key (PEFTBENCH_API_KEY from a secretKeyRef); create it with kubectl create secret generic SECRET "
+            + "as its API key (from a secretKeyRef); create it with kubectl create secret generic SECRET "
             + "--from-literal=api-key=...")
     String apiKeySecret;
     @Option(names = "--native-runtime", description = "The server speaks ModelMesh's runtime SPI itself on 8085: no builtInAdapter sidecar, no dummy model name.")
     boolean nativeRuntime;
-    @Option(names = "--dtype", description = "PEFTBENCH_DTYPE for the runtime: float32 or bfloat16 (cpu backend; bfloat16 is "
+    @Option(names = "--dtype", description = "The runtime's dtype: float32 or bfloat16 (cpu backend; bfloat16 is "
             + "about twice as fast in half the memory), float16 (djl backend) (default: the server's, float32).")
     String dtype;
-    @Option(names = "--backend", description = "PEFTBENCH_BACKEND for the runtime: auto, cpu or djl (default: the server's, auto).")
+    @Option(names = "--backend", description = "The runtime's backend: auto, cpu or djl (default: the server's, auto).")
     String backend;
-    @Option(names = "--device", description = "PEFTBENCH_DEVICE for the runtime: cpu or gpu (default: the server's, cpu).")
+    @Option(names = "--device", description = "The runtime's device: cpu or gpu (default: the server's, cpu).")
     String device;
 
     @Spec
@@ -139,8 +140,9 @@ public final class PublishCommand implements Callable<Integer> {
         if (baked && bakeModel == null) {
             throw new IllegalArgumentException("--model-source baked needs --bake-model DIR (and optionally --bake-adapter DIR)");
         }
-        String base = baked ? RuntimeContract.BAKED_MODEL_DIR : model;
-        String peft = baked ? (bakeAdapter == null ? null : RuntimeContract.BAKED_ADAPTER_DIR) : adapter;
+        ModelFields flags = baked ? ModelFields.of(RuntimeContract.BAKED_MODEL_DIR, bakeAdapter == null ? null : RuntimeContract.BAKED_ADAPTER_DIR)
+                : ModelFields.of(model, adapter);
+        ModelFields chosen = ModelChoice.choose(ModelChoice.EntryPoint.PUBLISH, ModelChoice.Said.NOTHING.withFlags(flags)).fields();
         String img = image;
         if (img == null) {
             if (!delete) {
@@ -150,10 +152,10 @@ public final class PublishCommand implements Callable<Integer> {
             img = "unused-for-delete";
         }
         PublishPlan.Storage storage = storageKey == null ? PublishPlan.Storage.REFERENCE : new PublishPlan.Storage(storageKey, storagePath);
-        PublishPlan.Compute compute = new PublishPlan.Compute(ModelFields.parse(dtype, ComputeType::parse, null),
-                ModelFields.parse(backend, Backend::parse, null), ModelFields.parse(device, Device::parse, null));
-        return new PublishPlan(context, namespace, runtimeName, name, img, PublishPlan.ModelFormat.PEFT, base,
-                peft == null || ModelFields.NO_ADAPTER.equalsIgnoreCase(peft) ? null : peft, textColumn, compute,
+        PublishPlan.Compute compute = new PublishPlan.Compute(ModelFields.parse(dtype, Setting.DTYPE, null),
+                ModelFields.parse(backend, Setting.BACKEND, null), ModelFields.parse(device, Setting.DEVICE, null));
+        return new PublishPlan(context, namespace, runtimeName, name, img, PublishPlan.ModelFormat.PEFT, chosen.baseModel(),
+                chosen.adapterToLoad(), textColumn, compute,
                 PublishPlan.ServerSettings.REFERENCE, PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT,
                 storage, gateway, nativeRuntime, PublishPlan.ApiKeySecret.parse(apiKeySecret));
     }

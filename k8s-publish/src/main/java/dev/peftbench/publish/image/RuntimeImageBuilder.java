@@ -156,7 +156,7 @@ public final class RuntimeImageBuilder {
     }
 
     private static boolean isProjectJar(String name) {
-        return Stream.of("engine-", "serve-", "k8s-publish-").anyMatch(name::startsWith);
+        return Stream.of("engine-", "runtime-contract-", "serve-", "k8s-publish-").anyMatch(name::startsWith);
     }
 
     /** A registry image with the usual credential helpers (docker config, gcloud...). */

@@ -2,7 +2,7 @@ package dev.peftbench.publish.manifest;
 
 import dev.peftbench.publish.plan.PublishPlan;
 import dev.peftbench.contract.RuntimeContract;
-import dev.peftbench.contract.RuntimeContract.Setting;
+import dev.peftbench.contract.Setting;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -65,20 +64,20 @@ public final class Manifests {
         PublishPlan.ServerSettings server = p.server();
         if (p.nativeRuntime()) {
             // ModelMesh loads every model through the SPI; the runtime only needs its ports and base model.
-            env.add(env(Setting.MMESH_PORT, String.valueOf(RuntimeContract.MMESH_PORT)));
-            env.add(env(Setting.GRPC_PORT, String.valueOf(server.grpcPort())));
-            env.add(env(Setting.HTTP_PORT, String.valueOf(server.httpPort())));
-            env.add(env(Setting.LOAD_MODELS_AT_STARTUP, "false"));
+            env.add(env(Setting.MMESH_PORT, RuntimeContract.MMESH_PORT));
+            env.add(env(Setting.GRPC_PORT, server.grpcPort()));
+            env.add(env(Setting.HTTP_PORT, server.httpPort()));
+            env.add(env(Setting.LOAD_MODELS_AT_STARTUP, false));
             env.add(env(Setting.HOST, RuntimeContract.ALL_INTERFACES));
         } else {
-            env.add(env(Setting.MODELS_DIR, server.modelsDir()));
-            env.add(env(Setting.GRPC_PORT, String.valueOf(server.grpcPort())));
-            env.add(env(Setting.HTTP_PORT, String.valueOf(server.httpPort())));
-            env.add(env(Setting.LOAD_MODELS_AT_STARTUP, String.valueOf(server.loadModelsAtStartup())));
+            env.add(map("name", Setting.MODELS_DIR.env(), "value", server.modelsDir()));
+            env.add(env(Setting.GRPC_PORT, server.grpcPort()));
+            env.add(env(Setting.HTTP_PORT, server.httpPort()));
+            env.add(env(Setting.LOAD_MODELS_AT_STARTUP, server.loadModelsAtStartup()));
             env.add(env(Setting.MODEL_NAME, server.modelName()));
             env.add(env(Setting.HOST, server.host()));
         }
-        env.add(env(Setting.GRPC_MAX_MESSAGE_LENGTH, String.valueOf(server.grpcMaxMessageLength())));
+        env.add(env(Setting.GRPC_MAX_MESSAGE_LENGTH, server.grpcMaxMessageLength()));
         env.add(env(Setting.BASE_MODEL, p.baseModel()));
         if (p.adapter() != null) {
             env.add(env(Setting.ADAPTER, p.adapter()));
@@ -87,19 +86,19 @@ public final class Manifests {
             env.add(env(Setting.TEXT_COLUMN, p.textColumn()));
         }
         if (p.compute().dtype() != null) {
-            env.add(env(Setting.DTYPE, p.compute().dtype().label()));
+            env.add(env(Setting.DTYPE, p.compute().dtype()));
         }
         if (p.compute().backend() != null) {
-            env.add(env(Setting.BACKEND, p.compute().backend().name().toLowerCase(Locale.ROOT)));
+            env.add(env(Setting.BACKEND, p.compute().backend()));
         }
         if (p.compute().device() != null) {
-            env.add(env(Setting.DEVICE, p.compute().device().name().toLowerCase(Locale.ROOT)));
+            env.add(env(Setting.DEVICE, p.compute().device()));
         }
         if (p.apiKey() != null) {
             // the key comes from the Secret at start; ModelMesh and its adapter call over localhost without one
             env.add(map("name", Setting.API_KEY.env(), "valueFrom",
                     map("secretKeyRef", map("name", p.apiKey().name(), "key", p.apiKey().key()))));
-            env.add(env(Setting.TRUST_LOOPBACK, "true"));
+            env.add(env(Setting.TRUST_LOOPBACK, true));
         }
         Map<String, Object> resources = map(
                 "requests", map("cpu", p.resources().cpuRequest(), "memory", p.resources().memoryRequest()),
@@ -160,8 +159,9 @@ public final class Manifests {
         return r;
     }
 
-    private static Map<String, Object> env(Setting setting, String value) {
-        return map("name", setting.env(), "value", value);
+    /** The variable of {@code setting}, its value written as the server parses it back. */
+    private static <T> Map<String, Object> env(Setting<T> setting, T value) {
+        return map("name", setting.env(), "value", setting.write(value));
     }
 
     /** An insertion-ordered map, so the YAML reads in the reference's order. */

@@ -3,7 +3,9 @@ package dev.peftbench.publish.plan;
 import dev.peftbench.engine.Backend;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
+import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.RuntimeContract;
+import dev.peftbench.contract.Setting;
 
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -15,7 +17,7 @@ import java.util.regex.Pattern;
  * ASM ingress. Defaults are the reference deployment's values.
  *
  * @param context   kube context; null = kubeconfig's current context
- * @param textColumn DATASET_TEXT_COLUMN_NAME for the runtime; null leaves the variable out (server default)
+ * @param textColumn the runtime's text column ({@link Setting#TEXT_COLUMN}); null leaves the variable out (server default)
  * @param nativeRuntime the server answers ModelMesh's runtime SPI itself on {@value RuntimeContract#MMESH_PORT}: no
  *                      builtInAdapter sidecar, no dummy model name (else the reference's MLServer adapter layout)
  * @param apiKey        the Secret key holding the runtime's API key; null = the runtime wants none
@@ -34,8 +36,6 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
     public static final String DEFAULT_NAMESPACE = "modelmesh-serving";
     public static final String DEFAULT_RUNTIME = "peft-model-server";
     public static final String DEFAULT_SERVICE = "peft-demo";
-    public static final String DEFAULT_BASE_MODEL = "bigscience/bloomz-560m";
-    public static final String DEFAULT_ADAPTER = "aipipeline/bloomz-560m_PROMPT_TUNING_CAUSAL_LM";
 
     /** {@code supportedModelFormats} entry and the InferenceService's modelFormat. */
     public record ModelFormat(String name, String version, boolean autoSelect) {
@@ -50,8 +50,8 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
     }
 
     /**
-     * How the engine runs in the runtime ({@code PEFTBENCH_DTYPE}, {@code PEFTBENCH_BACKEND},
-     * {@code PEFTBENCH_DEVICE}); null leaves a variable out, so the server's default applies.
+     * How the engine runs in the runtime ({@link Setting#DTYPE}, {@link Setting#BACKEND}, {@link Setting#DEVICE});
+     * null leaves a variable out, so the server's default applies.
      */
     public record Compute(ComputeType dtype, Backend backend, Device device) {
         public static final Compute SERVER_DEFAULT = new Compute(null, null, null);
@@ -77,7 +77,7 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
                 throw new IllegalArgumentException("the runtime's gRPC and HTTP ports must differ");
             }
             if (modelName == null || modelName.isBlank()) {
-                throw new IllegalArgumentException(RuntimeContract.Setting.MODEL_NAME.env() + " must not be empty");
+                throw new IllegalArgumentException(Setting.MODEL_NAME.env() + " must not be empty");
             }
         }
 
@@ -113,7 +113,7 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
     }
 
     /**
-     * The Secret (and the key in it) whose value becomes the runtime's {@code PEFTBENCH_API_KEY} through a
+     * The Secret (and the key in it) whose value becomes the runtime's {@link Setting#API_KEY} through a
      * {@code secretKeyRef}, so the key is in no manifest: {@code kubectl create secret generic NAME --from-literal=KEY=...}.
      */
     public record ApiKeySecret(String name, String key) {
@@ -164,7 +164,7 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
                     + "(build one with ./peftbench image)");
         }
         if (baseModel == null || baseModel.isBlank()) {
-            throw new IllegalArgumentException("the base model (PRETRAINED_MODEL_PATH) must not be empty");
+            throw new IllegalArgumentException("the base model (" + Setting.BASE_MODEL.label() + ") must not be empty");
         }
         if (adapter != null && adapter.isBlank()) {
             adapter = null;
@@ -190,7 +190,7 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
     /** The reference deployment's values with the given image. */
     public static PublishPlan reference(String image) {
         return new PublishPlan(null, DEFAULT_NAMESPACE, DEFAULT_RUNTIME, DEFAULT_SERVICE, image, ModelFormat.PEFT,
-                DEFAULT_BASE_MODEL, DEFAULT_ADAPTER, null, Compute.SERVER_DEFAULT, ServerSettings.REFERENCE, Resources.DEFAULT,
+                ModelChoice.EntryPoint.PUBLISH.defaults().baseModel(), ModelChoice.EntryPoint.PUBLISH.defaults().adapter(), null, Compute.SERVER_DEFAULT, ServerSettings.REFERENCE, Resources.DEFAULT,
                 AdapterSettings.DEFAULT, Storage.REFERENCE, false, false, null);
     }
 

@@ -1,146 +1,47 @@
 package dev.peftbench.serve.cli;
 
+import dev.peftbench.contract.ModelChoice;
+import dev.peftbench.contract.Setting;
+import dev.peftbench.contract.SettingOptions;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.serve.InferenceServer;
-import dev.peftbench.contract.RuntimeContract.Setting;
 import dev.peftbench.serve.ServeConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-import java.io.File;
-import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code peftbench serve}: the KServe v2 server. Flags win over the runtime's environment variables
- * (named in each option's description), which win over model-settings.json. Values are taken as typed
- * and checked in {@link ServeConfig#resolve}, so a flag and its variable fail with the same message.
+ * {@code peftbench serve}: the KServe v2 server. Its options are the server's settings, one per
+ * {@link Setting} declaration (flags win over the runtime's environment variables, which win over the
+ * declared defaults; which model runs is {@link ModelChoice}'s table). Values are taken as typed and
+ * checked in {@link ServeConfig#resolve}, so a flag and its variable fail with the same message. The
+ * command stays in serve beside {@link RuntimeMain}: the runtime image starts the server from serve's
+ * classpath alone.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(name = "serve", mixinStandardHelpOptions = true, modelTransformer = ServeCommand.Options.class,
         description = "Serve models over KServe v2 / Open Inference Protocol (REST + gRPC), generate, OpenAI and /metrics.")
 public final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", description = "Base model folder or Hub id, downloaded into the HF cache when missing (env PRETRAINED_MODEL_PATH).")
-    String model;
-    @Option(names = "--adapter", description = "PEFT adapter folder or Hub id (env PEFT_MODEL_ID); 'none' for the bare model.")
-    String adapter;
-    @Option(names = "--template", description = "seed (\"{text column} : {input} Label : \"), raw, or a pattern with {input} "
-            + "(env PEFTBENCH_TEMPLATE; default seed).")
-    String template;
-    @Option(names = "--text-column", description = "Text column of the seed template (env DATASET_TEXT_COLUMN_NAME; default 'Tweet text').")
-    String textColumn;
-    @Option(names = "--dtype", description = "float32 (default), bfloat16 or int8 on the cpu backend (bfloat16: half the memory, "
-            + "about twice the speed; int8: 8-bit weights, q8_0 blocks quantized at load); float16 or float32 on djl (env PEFTBENCH_DTYPE).")
-    String dtype;
-    @Option(names = "--backend", description = "auto (default), cpu (Java Vector API) or djl (PyTorch) (env PEFTBENCH_BACKEND).")
-    String backend;
-    @Option(names = "--device", description = "cpu (default) or gpu (djl backend on CUDA) (env PEFTBENCH_DEVICE).")
-    String device;
-    @Option(names = "--name", description = "Served model name (env MLSERVER_MODEL_NAME; default peft-demo).")
-    String name;
-    @Option(names = "--host", description = "Bind address (env MLSERVER_HOST; default 127.0.0.1, this machine only; "
-            + "the runtime image sets 0.0.0.0).")
-    String host;
-    @Option(names = "--http-port", description = "REST port, 0 = any free (env MLSERVER_HTTP_PORT; default 8002).")
-    String httpPort;
-    @Option(names = "--grpc-port", description = "gRPC port, 0 = any free (env MLSERVER_GRPC_PORT; default 8001).")
-    String grpcPort;
-    @Option(names = "--mmesh-port", description = "Serve ModelMesh's runtime SPI (mmesh.ModelRuntime) on this port, e.g. 8085, "
-            + "for a ServingRuntime without builtInAdapter (env PEFTBENCH_MMESH_PORT; default off).")
-    String mmeshPort;
-    @Option(names = "--grpc-max-message-length", description = "Largest gRPC request in bytes, -1 = unlimited (env MLSERVER_GRPC_MAX_MESSAGE_LENGTH; default 100 MiB).")
-    String grpcMaxMessageLength;
-    @Option(names = "--load-models-at-startup", description = "true|false (env MLSERVER_LOAD_MODELS_AT_STARTUP; default true).")
-    String loadModelsAtStartup;
-    @Option(names = "--models-dir", description = "Folder with one sub-folder per model, each with model-settings.json (env MLSERVER_MODELS_DIR).")
-    String modelsDir;
-    @Option(names = "--request-timeout", description = "Seconds before a request is cancelled (env PEFTBENCH_REQUEST_TIMEOUT; default 120).")
-    String requestTimeout;
-    @Option(names = "--max-request-bytes", description = "Largest REST body (env PEFTBENCH_MAX_REQUEST_BYTES; default 16 MiB).")
-    String maxRequestBytes;
-    @Option(names = "--queue-capacity", description = "Requests waiting in the engine queue before 503 (env PEFTBENCH_QUEUE_CAPACITY; default 64).")
-    String queueCapacity;
-    @Option(names = "--shutdown-grace", description = "Seconds to finish in-flight requests on shutdown (default 30).")
-    String shutdownGrace;
-    @Option(names = "--max-prefill-tokens", description = "Prompt positions prefilled per step; longer prompts are prefilled in chunks "
-            + "between decode steps, so running streams keep getting tokens (env PEFTBENCH_MAX_PREFILL_TOKENS; default 256).")
-    String maxPrefillTokens;
-    @Option(names = "--step-target-ms", description = "While streams decode, size prompt chunks so that a step takes about this "
-            + "long, the streams' longest wait for a token while a prompt prefills; 0 = chunks of --max-prefill-tokens "
-            + "(env PEFTBENCH_STEP_TARGET_MS; default 400).")
-    String stepTargetMs;
-    @Option(names = "--api-key", description = "Require 'Authorization: Bearer KEY' on every route but health and metrics "
-            + "(env PEFTBENCH_API_KEY; prefer --api-key-file: a flag shows in process listings).")
-    String apiKey;
-    @Option(names = "--api-key-file", description = "Read the API key from this file, e.g. a mounted Kubernetes Secret (env PEFTBENCH_API_KEY_FILE).")
-    String apiKeyFile;
-    @Option(names = "--protect-probes", description = "true: health and /metrics need the API key too (env PEFTBENCH_PROTECT_PROBES; default false).")
-    String protectProbes;
-    @Option(names = "--trust-loopback", description = "true: callers on this machine's loopback need no API key, as ModelMesh "
-            + "calling the runtime inside its pod (env PEFTBENCH_TRUST_LOOPBACK; default false).")
-    String trustLoopback;
-    @Option(names = "--tls-cert", description = "PEM certificate chain: serve REST and gRPC over TLS (env PEFTBENCH_TLS_CERT; needs --tls-key).")
-    String tlsCert;
-    @Option(names = "--tls-key", description = "PEM private key, PKCS#8 (env PEFTBENCH_TLS_KEY).")
-    String tlsKey;
-    @Option(names = "--repository-api", description = "false: refuse the repository API's load and unload (env PEFTBENCH_REPOSITORY_API; default true).")
-    String repositoryApi;
-    @Option(names = "--allow-load-from", description = "A folder the repository API may load from, besides the models dir, "
-            + "the Hugging Face cache and the startup models' folders; repeatable (env PEFTBENCH_ALLOW_LOAD_FROM, ':'-separated).")
-    List<String> allowLoadFrom;
-    @Option(names = "--allow-hub-ids", description = "false: the repository API loads no Hub ids (env PEFTBENCH_ALLOW_HUB_IDS; default true).")
-    String allowHubIds;
-    @Option(names = "--max-models", description = "Most model names registered at once (env PEFTBENCH_MAX_MODELS; default 64).")
-    String maxModels;
-    @Option(names = "--max-connections", description = "Most REST connections open at once (env PEFTBENCH_MAX_CONNECTIONS; default 512).")
-    String maxConnections;
+    @Spec
+    CommandSpec spec;
 
-    /** Every flag as typed, by setting. */
-    Map<Setting, String> flags() {
-        Map<Setting, String> flags = new EnumMap<>(Setting.class);
-        put(flags, Setting.BASE_MODEL, model);
-        put(flags, Setting.ADAPTER, adapter);
-        put(flags, Setting.TEMPLATE, template);
-        put(flags, Setting.TEXT_COLUMN, textColumn);
-        put(flags, Setting.DTYPE, dtype);
-        put(flags, Setting.BACKEND, backend);
-        put(flags, Setting.DEVICE, device);
-        put(flags, Setting.MODEL_NAME, name);
-        put(flags, Setting.HOST, host);
-        put(flags, Setting.HTTP_PORT, httpPort);
-        put(flags, Setting.GRPC_PORT, grpcPort);
-        put(flags, Setting.MMESH_PORT, mmeshPort);
-        put(flags, Setting.GRPC_MAX_MESSAGE_LENGTH, grpcMaxMessageLength);
-        put(flags, Setting.LOAD_MODELS_AT_STARTUP, loadModelsAtStartup);
-        put(flags, Setting.MODELS_DIR, modelsDir);
-        put(flags, Setting.REQUEST_TIMEOUT, requestTimeout);
-        put(flags, Setting.MAX_REQUEST_BYTES, maxRequestBytes);
-        put(flags, Setting.QUEUE_CAPACITY, queueCapacity);
-        put(flags, Setting.SHUTDOWN_GRACE, shutdownGrace);
-        put(flags, Setting.MAX_PREFILL_TOKENS, maxPrefillTokens);
-        put(flags, Setting.STEP_TARGET_MS, stepTargetMs);
-        put(flags, Setting.API_KEY, apiKey);
-        put(flags, Setting.API_KEY_FILE, apiKeyFile);
-        put(flags, Setting.PROTECT_PROBES, protectProbes);
-        put(flags, Setting.TRUST_LOOPBACK, trustLoopback);
-        put(flags, Setting.TLS_CERT, tlsCert);
-        put(flags, Setting.TLS_KEY, tlsKey);
-        put(flags, Setting.REPOSITORY_API, repositoryApi);
-        put(flags, Setting.ALLOW_LOAD_FROM, allowLoadFrom == null ? null : String.join(File.pathSeparator, allowLoadFrom));
-        put(flags, Setting.ALLOW_HUB_IDS, allowHubIds);
-        put(flags, Setting.MAX_MODELS, maxModels);
-        put(flags, Setting.MAX_CONNECTIONS, maxConnections);
-        return flags;
+    /** One option per server setting, with its variable and default in its help. */
+    public static final class Options implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            return SettingOptions.add(spec, Setting.all(), ModelChoice.EntryPoint.SERVE::shownDefault);
+        }
     }
 
-    private static void put(Map<Setting, String> flags, Setting setting, Object value) {
-        if (value != null) {
-            flags.put(setting, value.toString());
-        }
+    /** Every flag as typed, by setting. */
+    Map<Setting<?>, String> flags() {
+        return SettingOptions.flags(spec, Setting.all());
     }
 
     @Override

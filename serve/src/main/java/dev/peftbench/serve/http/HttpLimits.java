@@ -1,5 +1,7 @@
 package dev.peftbench.serve.http;
 
+import dev.peftbench.contract.Setting;
+
 import java.time.Duration;
 
 /**
@@ -11,11 +13,12 @@ import java.time.Duration;
  */
 public record HttpLimits(int maxConnections, Duration headerTimeout, Duration idleTimeout) {
 
-    public static final HttpLimits DEFAULT = new HttpLimits(512, Duration.ofSeconds(10), Duration.ofSeconds(60));
+    public static final HttpLimits DEFAULT = new HttpLimits(Setting.MAX_CONNECTIONS.defaultValue(), Duration.ofSeconds(10),
+            Duration.ofSeconds(60));
 
     public HttpLimits {
         if (maxConnections < 1) {
-            throw new IllegalArgumentException("--max-connections must be >= 1, got " + maxConnections);
+            throw new IllegalArgumentException(Setting.MAX_CONNECTIONS.label() + " must be >= 1, got " + maxConnections);
         }
         if (headerTimeout == null || headerTimeout.isNegative() || headerTimeout.isZero()
                 || idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {

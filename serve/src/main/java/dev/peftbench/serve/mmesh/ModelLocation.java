@@ -1,10 +1,10 @@
 package dev.peftbench.serve.mmesh;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.peftbench.contract.RuntimeContract.Setting;
+import dev.peftbench.contract.Setting;
 import dev.peftbench.serve.ServeException;
+import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.engine.adapter.AdapterConfig;
 import dev.peftbench.serve.repository.ModelsDirectory;
 
 import java.io.IOException;
@@ -17,23 +17,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What to load for a ModelMesh {@code modelPath}: the path of what the puller downloaded (a folder, or
- * a file in {@code /models/<id>/}), looked at in this order:
+ * a file in {@code /models/<id>/}), read as {@link ModelChoice.EntryPoint#MODELMESH_LOAD} ranks it:
  * <ol>
  *   <li>a {@code model-settings.json} (the path itself, or in its folder), read as the models dir reads
- *       one; unreadable or invalid is the caller's fault, with the reason;</li>
- *   <li>a base model snapshot ({@code config.json}) in the folder;</li>
- *   <li>a PEFT adapter ({@code adapter_config.json}) in the folder, on the runtime's
- *       {@code PRETRAINED_MODEL_PATH}, else on the adapter's own {@code base_model_name_or_path};</li>
- *   <li>nothing of ours (the reference storage's placeholder file): the model the runtime's environment
- *       names, as the reference runtime serves whatever was pulled;</li>
+ *       one, over the runtime's own flags and environment (MLServer's order); unreadable or invalid is the
+ *       caller's fault, with the reason;</li>
+ *   <li>else what the folder holds: a base model snapshot ({@code config.json}), or a PEFT adapter
+ *       ({@code adapter_config.json}), on the runtime's base model, else on the adapter's own
+ *       {@code base_model_name_or_path};</li>
+ *   <li>nothing of ours (the reference storage's placeholder file): the model the runtime's flags and
+ *       environment name, as the reference runtime serves whatever was pulled;</li>
  * </ol>
- * and only when none of these applies, a refusal naming what was looked for.
+ * and only when none of these names a base model, a refusal naming what was looked for.
  */
 final class ModelLocation {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelLocation.class);
     private static final String SNAPSHOT_FILE = "config.json";
-    private static final String ADAPTER_FILE = "adapter_config.json";
 
     private ModelLocation() {
     }
@@ -53,26 +53,30 @@ final class ModelLocation {
         Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
         Path settings = path.getFileName() != null && path.getFileName().toString().equals(ModelsDirectory.SETTINGS_FILE)
                 && Files.isRegularFile(path) ? path : dir.resolve(ModelsDirectory.SETTINGS_FILE);
+        ModelChoice.Said said = ModelChoice.Said.NOTHING.withFlags(runtimeDefaults);
+        boolean ours = true;
         if (Files.isRegularFile(settings)) {
-            return fromSettings(settings).orElse(runtimeDefaults);
+            said = said.withModelSettings(fromSettings(settings));
+        } else if (Files.isRegularFile(dir.resolve(SNAPSHOT_FILE))) {
+            said = said.withRequest(ModelFields.of(dir.toString(), null));
+        } else if (Files.isRegularFile(dir.resolve(AdapterConfig.FILE))) {
+            said = said.withRequest(ModelFields.of(null, dir.toString()));
+        } else {
+            ours = false;
         }
-        if (Files.isRegularFile(dir.resolve(SNAPSHOT_FILE))) {
-            return ModelFields.of(dir.toString(), null).orElse(runtimeDefaults);
-        }
-        if (Files.isRegularFile(dir.resolve(ADAPTER_FILE))) {
-            String base = runtimeDefaults.baseModel() != null ? runtimeDefaults.baseModel() : adapterBase(dir);
-            return ModelFields.of(base, dir.toString()).orElse(runtimeDefaults);
-        }
-        if (runtimeDefaults.baseModel() != null) {
+        ModelFields chosen = ModelChoice.choose(ModelChoice.EntryPoint.MODELMESH_LOAD, said).fields();
+        if (!ours && chosen.baseModel() != null) {
             LOG.info("{} holds no model of ours ({}): loading the runtime's {} {}{}", modelPath, contents(dir),
-                    Setting.BASE_MODEL.env(), runtimeDefaults.baseModel(),
-                    runtimeDefaults.adapterToLoad() == null ? "" : " with " + Setting.ADAPTER.env() + " " + runtimeDefaults.adapter());
-            return runtimeDefaults;
+                    Setting.BASE_MODEL.label(), chosen.baseModel(),
+                    chosen.adapterToLoad() == null ? "" : " with " + Setting.ADAPTER.label() + " " + chosen.adapter());
         }
-        throw ServeException.badRequest("modelPath " + modelPath + " holds no " + ModelsDirectory.SETTINGS_FILE
-                + ", no model snapshot (" + SNAPSHOT_FILE + ") and no PEFT adapter (" + ADAPTER_FILE + ") (found: "
-                + contents(dir) + "), and the runtime names no model to load instead (" + Setting.BASE_MODEL.env()
-                + " is unset)");
+        if (!ours && chosen.baseModel() == null) {
+            throw ServeException.badRequest("modelPath " + modelPath + " holds no " + ModelsDirectory.SETTINGS_FILE
+                    + ", no model snapshot (" + SNAPSHOT_FILE + ") and no PEFT adapter (" + AdapterConfig.FILE + ") (found: "
+                    + contents(dir) + "), and the runtime names no model to load instead (" + Setting.BASE_MODEL.label()
+                    + " is unset)");
+        }
+        return chosen;
     }
 
     private static ModelFields fromSettings(Path file) {
@@ -80,15 +84,6 @@ final class ModelLocation {
             return ModelsDirectory.read(file).fields();
         } catch (IOException | RuntimeException e) {
             throw ServeException.badRequest("cannot use " + file + ": " + e.getMessage());
-        }
-    }
-
-    private static String adapterBase(Path dir) {
-        try {
-            JsonNode config = new ObjectMapper().readTree(dir.resolve(ADAPTER_FILE).toFile());
-            return config == null ? null : config.path("base_model_name_or_path").asText(null);
-        } catch (IOException e) {
-            throw ServeException.badRequest("cannot read " + dir.resolve(ADAPTER_FILE) + ": " + e.getMessage());
         }
     }
 

@@ -128,7 +128,7 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
                     LOG.info("ModelMesh loads '{}' from {} (base {}, adapter {}, dtype {})", id, request.getModelPath(),
                             fields.baseModel(), fields.adapterToLoad(), fields.dtype());
                     try {
-                        repository.loadTrusted(id, fields);
+                        repository.loadChosen(id, fields);
                     } catch (RuntimeException e) {
                         repository.forget(id);
                         throw e;

@@ -2,7 +2,7 @@ package dev.peftbench.serve.repository;
 
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.Failure;
-import dev.peftbench.contract.RuntimeContract.Setting;
+import dev.peftbench.contract.Setting;
 import dev.peftbench.serve.ServeException;
 
 import java.io.IOException;
@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
  */
 public record LoadPolicy(boolean enabled, List<Path> allowedRoots, boolean hubIds, int maxModels) {
 
-    public static final int DEFAULT_MAX_MODELS = 64;
-    public static final LoadPolicy DEFAULT = new LoadPolicy(true, List.of(), true, DEFAULT_MAX_MODELS);
+    public static final LoadPolicy DEFAULT = new LoadPolicy(Setting.REPOSITORY_API.defaultValue(), List.of(),
+            Setting.ALLOW_HUB_IDS.defaultValue(), Setting.MAX_MODELS.defaultValue());
     private static final Pattern HUB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*");
 
     public LoadPolicy {

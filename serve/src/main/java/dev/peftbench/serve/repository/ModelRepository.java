@@ -1,10 +1,11 @@
 package dev.peftbench.serve.repository;
 
+import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.Failure;
-import dev.peftbench.contract.RuntimeContract.Setting;
+import dev.peftbench.contract.Setting;
 import dev.peftbench.serve.ServeException;
 
 import java.util.Comparator;
@@ -41,7 +42,7 @@ public final class ModelRepository implements AutoCloseable {
     private final ExecutorService loader = Executors.newVirtualThreadPerTaskExecutor();
 
     /**
-     * @param overrides what flags and environment say for every model (they win over model-settings.json)
+     * @param overrides what the runtime's flags and environment say, for every model ({@link ModelChoice}'s table)
      * @param modelsDir where load requests look up names not registered yet
      * @param policy    what the repository API may load, and how many names
      */
@@ -78,7 +79,10 @@ public final class ModelRepository implements AutoCloseable {
     /**
      * Loads or reloads {@code name} and waits (the repository API's {@code load}). {@code requested} are
      * the load request's parameters: they register an unknown name, or change a known model's adapter,
-     * template or base model without a restart; what they name must pass the {@link LoadPolicy}.
+     * template or base model without a restart; what they name must pass the {@link LoadPolicy}. The
+     * fields loaded are {@link ModelChoice.EntryPoint#REPOSITORY_LOAD}'s choice over the request, the
+     * runtime's flags and environment, and the model's settings (its current ones, else its
+     * model-settings.json); a known model reloaded without parameters keeps its settings.
      *
      * @throws ServeException FORBIDDEN (switched off, outside the allowed roots), NOT_FOUND for a name nobody
      *                        configured, CONFLICT at the limit of names, LOAD_FAILED with the reason
@@ -87,29 +91,33 @@ public final class ModelRepository implements AutoCloseable {
         policy.requireEnabled();
         policy.check("base_model", requested.baseModel());
         policy.check("adapter", requested.adapter());
-        return loadTrusted(name, requested);
+        Entry known = entries.get(name);
+        if (requested.equals(ModelFields.NONE) && known != null) {
+            return loadChosen(name, known.settings.fields(), requested);
+        }
+        Optional<ModelFields> settings = known != null ? Optional.of(known.settings.fields())
+                : modelsDir.flatMap(d -> d.find(name)).map(ModelSettings::fields);
+        if (requested.equals(ModelFields.NONE) && settings.isEmpty()) {
+            throw ServeException.notFound("unknown model '" + name + "': not registered"
+                    + modelsDir.map(d -> " and no model-settings.json names it in " + d.dir()).orElse("")
+                    + "; pass parameters.base_model to register it");
+        }
+        ModelChoice.Said said = new ModelChoice.Said(requested, settings.orElse(ModelFields.NONE), overrides, ModelFields.NONE);
+        return loadChosen(name, ModelChoice.choose(ModelChoice.EntryPoint.REPOSITORY_LOAD, said).fields(), requested);
     }
 
     /**
-     * As {@link #load}, for the runtime's own callers, whose paths the allowed roots do not cover:
-     * ModelMesh's loadModel (what its puller downloaded).
+     * Loads or reloads {@code name} with exactly {@code fields}, chosen by the caller (ModelMesh's loadModel,
+     * {@link ModelChoice.EntryPoint#MODELMESH_LOAD}), whose paths the allowed roots do not cover.
      */
-    public ModelStatus loadTrusted(String name, ModelFields requested) {
+    public ModelStatus loadChosen(String name, ModelFields fields) {
+        return loadChosen(name, fields, fields);
+    }
+
+    /** @param requested what the client named, the only paths a failure may repeat */
+    private ModelStatus loadChosen(String name, ModelFields fields, ModelFields requested) {
         Entry known = entries.get(name);
-        ModelSettings settings;
-        if (!requested.equals(ModelFields.NONE)) {
-            ModelFields base = known != null ? known.settings.fields()
-                    : modelsDir.flatMap(d -> d.find(name)).map(ModelSettings::fields).orElse(ModelFields.NONE);
-            settings = new ModelSettings(name, requested.orElse(overrides.orElse(base)));
-        } else if (known != null) {
-            settings = known.settings;
-        } else {
-            settings = modelsDir.flatMap(d -> d.find(name))
-                    .map(s -> new ModelSettings(s.name(), overrides.orElse(s.fields())))
-                    .orElseThrow(() -> ServeException.notFound("unknown model '" + name + "': not registered"
-                            + modelsDir.map(d -> " and no model-settings.json names it in " + d.dir()).orElse("")
-                            + "; pass parameters.base_model to register it"));
-        }
+        ModelSettings settings = new ModelSettings(name, fields);
         if (known == null) {
             reserveName(name);
         }

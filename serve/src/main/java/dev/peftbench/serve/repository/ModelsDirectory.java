@@ -1,11 +1,9 @@
 package dev.peftbench.serve.repository;
 
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.contract.Setting;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.peftbench.engine.Backend;
-import dev.peftbench.engine.ComputeType;
-import dev.peftbench.engine.Device;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,9 +82,9 @@ public final class ModelsDirectory {
                 first(extra, "template"),
                 first(extra, "text_column", "dataset_text_column_name"),
                 text(params, "version"),
-                ModelFields.parse(first(extra, "dtype"), ComputeType::parse, file + ": parameters.extra.dtype"),
-                ModelFields.parse(first(extra, "backend"), Backend::parse, file + ": parameters.extra.backend"),
-                ModelFields.parse(first(extra, "device"), Device::parse, file + ": parameters.extra.device"));
+                ModelFields.parse(first(extra, "dtype"), Setting.DTYPE, file + ": parameters.extra.dtype"),
+                ModelFields.parse(first(extra, "backend"), Setting.BACKEND, file + ": parameters.extra.backend"),
+                ModelFields.parse(first(extra, "device"), Setting.DEVICE, file + ": parameters.extra.device"));
         return new ModelSettings(name, fields);
     }
 

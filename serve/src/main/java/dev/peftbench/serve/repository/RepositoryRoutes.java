@@ -1,10 +1,8 @@
 package dev.peftbench.serve.repository;
 
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.contract.Setting;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.peftbench.engine.Backend;
-import dev.peftbench.engine.ComputeType;
-import dev.peftbench.engine.Device;
 import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.http.RouteContext;
 import dev.peftbench.serve.v2.InferJson;
@@ -66,9 +64,9 @@ public final class RepositoryRoutes implements HttpService {
     static ModelFields fields(Map<String, Object> p) {
         return new ModelFields(text(p, "base_model"), text(p, "adapter"), text(p, "template"),
                 text(p, "text_column"), text(p, "version"),
-                ModelFields.parse(text(p, "dtype"), ComputeType::parse, "load parameter dtype"),
-                ModelFields.parse(text(p, "backend"), Backend::parse, "load parameter backend"),
-                ModelFields.parse(text(p, "device"), Device::parse, "load parameter device"));
+                ModelFields.parse(text(p, "dtype"), Setting.DTYPE, "load parameter dtype"),
+                ModelFields.parse(text(p, "backend"), Setting.BACKEND, "load parameter backend"),
+                ModelFields.parse(text(p, "device"), Setting.DEVICE, "load parameter device"));
     }
 
     private static String text(Map<String, Object> p, String key) {
