@@ -102,6 +102,18 @@ class EngineLoadErrorsTest {
         assertTrue(lora.getMessage().contains("trained for another base model"), lora.getMessage());
     }
 
+    /** A Llama LoRA (q_proj...) on BLOOM: reported as the mismatch it is, naming both models, not as an unsupported module. */
+    @Test
+    void aLoraForAnotherFamilyIsReportedAsABaseMismatchNamingBothModels() {
+        Path adapter = Golden.folder("tiny-llama-lora");
+        EngineException e = loadFails(MODEL.toString(), adapter.toString());
+        assertEquals(EngineException.Kind.LOAD_FAILED, e.kind());
+        assertTrue(e.getMessage().startsWith("adapter " + adapter + " was trained for another base model than "
+                + MODEL.toAbsolutePath() + " (BloomForCausalLM); it names tiny-llama as its base (base_model_name_or_path): "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("[q_proj, k_proj"), e.getMessage());
+    }
+
     @Test
     void unknownPeftTypeListsTheSupportedOnes(@TempDir Path dir) throws IOException {
         Files.copy(Golden.FIXTURES.resolve("tiny-bloom-lora/adapter_model.safetensors"), dir.resolve("adapter_model.safetensors"));

@@ -19,6 +19,10 @@ public final class AdapterLoader {
     private AdapterLoader() {
     }
 
+    /**
+     * @throws EngineException LOAD_FAILED; an adapter made for another base model is refused as that
+     *                         mismatch, naming both models and what does not fit
+     */
     public static Adapter load(Path dir, CausalLm model) {
         AdapterConfig config = AdapterConfig.read(dir);
         String name = dir.getFileName().toString();
@@ -27,6 +31,10 @@ public final class AdapterLoader {
                 case PROMPT_TUNING -> promptTuning(dir, name, config, weights, model);
                 case LORA -> lora(dir, name, config, weights, model);
             };
+        } catch (BaseMismatch m) {
+            throw EngineException.loadFailed("adapter " + dir + " was trained for another base model than " + model.info().dir()
+                    + " (" + model.info().architecture() + ")" + (config.baseModel() == null ? ""
+                    : "; it names " + config.baseModel() + " as its base (base_model_name_or_path)") + ": " + m.getMessage());
         }
     }
 
@@ -37,6 +45,10 @@ public final class AdapterLoader {
                     + "' tensor; found: " + weights.names());
         }
         Tensor table = model.promptEmbeddings(weights, PROMPT_EMBEDDINGS);
+        if (table.cols() != model.info().hiddenSize()) {
+            throw new BaseMismatch("its token_dim is " + table.cols() + " but the base model's hidden size is "
+                    + model.info().hiddenSize());
+        }
         if (config.numVirtualTokens() != null && table.rows() != config.numVirtualTokens()) {
             throw EngineException.loadFailed("prompt-tuning adapter " + dir + " declares " + config.numVirtualTokens()
                     + " virtual tokens but its prompt_embeddings has " + table.rows() + " rows");

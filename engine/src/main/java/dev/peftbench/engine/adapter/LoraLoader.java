@@ -6,6 +6,7 @@ import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.Tensor;
 import dev.peftbench.engine.tensor.TensorOps;
 
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,14 +22,21 @@ final class LoraLoader {
     /**
      * Refuses {@code target_modules} entries the family has no projection for, before any weight is read. A
      * pattern (one string) is checked through the tensors it produced instead.
+     *
+     * @throws BaseMismatch when none of them is one of the family's (the adapter is another family's)
      */
     static void checkTargetModules(AdapterConfig config, LoraTargets targets) {
-        for (String module : config.targetModules()) {
-            if (!module.equals("all-linear") && !targets.selects(module)) {
-                throw EngineException.loadFailed("LoRA target module '" + module + "' is not supported on "
-                        + targets.architecture() + "; supported target modules: " + targets.moduleNames());
-            }
+        List<String> unknown = config.targetModules().stream()
+                .filter(module -> !module.equals("all-linear") && !targets.selects(module)).toList();
+        if (unknown.isEmpty()) {
+            return;
         }
+        if (unknown.size() == config.targetModules().size()) {
+            throw new BaseMismatch("its LoRA target modules " + unknown + " are no projections of " + targets.architecture()
+                    + ", whose target modules are " + targets.moduleNames());
+        }
+        throw EngineException.loadFailed("LoRA target module '" + unknown.getFirst() + "' is not supported on "
+                + targets.architecture() + "; supported target modules: " + targets.moduleNames());
     }
 
     static LoraAdapter load(WeightSource source, LoraTargets targets, TensorOps ops, float scale, String name, AdapterInfo info) {
@@ -38,13 +46,13 @@ final class LoraLoader {
         for (String tensor : source.names()) {
             Matcher m = key.matcher(tensor);
             if (!m.matches()) {
-                throw EngineException.loadFailed("LoRA tensor '" + tensor + "' does not adapt a projection of "
-                        + targets.architecture() + "; supported target modules: " + targets.moduleNames());
+                throw new BaseMismatch("its LoRA tensor '" + tensor + "' does not adapt a projection of "
+                        + targets.architecture() + ", whose target modules are " + targets.moduleNames());
             }
             int layer = Integer.parseInt(m.group(1));
             if (layer >= targets.layers()) {
-                throw EngineException.loadFailed("LoRA tensor '" + tensor + "' targets layer " + layer + " but the base model has "
-                        + targets.layers() + " layers: it was trained for another base model");
+                throw new BaseMismatch("its LoRA tensor '" + tensor + "' targets layer " + layer + " but the base model has "
+                        + targets.layers() + " layers");
             }
             int index = targets.indexOf(m.group(2));
             LoraTargets.Target target = targets.targets().get(index);
@@ -89,9 +97,8 @@ final class LoraLoader {
         return new LoraAdapter(name, scale, weights, info);
     }
 
-    private static EngineException mismatch(String name, Tensor t, String expected, LoraTargets targets) {
-        return EngineException.loadFailed("LoRA tensor " + name + " has shape [" + t.rows() + ", " + t.cols()
-                + "] but this " + targets.architecture() + " base model needs " + expected
-                + ": the adapter was trained for another base model");
+    private static BaseMismatch mismatch(String name, Tensor t, String expected, LoraTargets targets) {
+        return new BaseMismatch("its LoRA tensor " + name + " has shape [" + t.rows() + ", " + t.cols()
+                + "] but this " + targets.architecture() + " base model needs " + expected);
     }
 }

@@ -43,7 +43,7 @@ public interface CausalLm extends AutoCloseable {
     /** The word embeddings of {@code ids}, {@code [ids.length · hidden]} in float32 (what prompt tuning's text initialisation copies). */
     float[] embeddings(int[] ids);
 
-    /** Uploads a prompt-tuning table {@code [numVirtual, hidden]} and checks it fits this model. */
+    /** Uploads a prompt-tuning table {@code [numVirtual, hidden]} (AdapterLoader checks that it fits this model). */
     Tensor promptEmbeddings(WeightSource source, String name);
 
     /** The projections a LoRA adapter may adapt in this model, and how its weight names find them. */

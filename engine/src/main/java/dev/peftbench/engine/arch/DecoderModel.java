@@ -220,12 +220,7 @@ public abstract class DecoderModel implements CausalLm {
 
     @Override
     public final Tensor promptEmbeddings(WeightSource source, String name) {
-        Tensor table = ops.embeddingTable(source, name, null);
-        if (table.cols() != hiddenSize()) {
-            throw EngineException.loadFailed("the prompt-tuning adapter's token_dim is " + table.cols()
-                    + " but the base model's hidden size is " + hiddenSize() + ": it was trained for another base model");
-        }
-        return table;
+        return ops.embeddingTable(source, name, null);
     }
 
     /** Recycles each of {@code temporaries}. */
