@@ -3,6 +3,7 @@ package dev.peftbench.cli;
 import dev.peftbench.serve.cli.CommandLines;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.train.DataFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,5 +179,62 @@ class GenerateCommandTest {
         Run kwargsAlone = run("--prompt", "x", "--chat-template-kwargs", "{}");
         assertEquals(2, kwargsAlone.code());
         assertTrue(kwargsAlone.err().contains("--chat-template-kwargs needs --messages"), kwargsAlone.err());
+    }
+
+    /** A copy of the bundled LoRA whose adapter_config.json names {@code base} and, when given, other target modules. */
+    private Path loraNaming(Path folder, String base, String targetModules) throws Exception {
+        Files.createDirectories(folder);
+        Path lora = HOME.resolve("sample-data/models/tiny-bloom-lora");
+        Files.copy(lora.resolve("adapter_model.safetensors"), folder.resolve("adapter_model.safetensors"));
+        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(lora.resolve("adapter_config.json").toFile());
+        config.put("base_model_name_or_path", base);
+        if (targetModules != null) {
+            config.set("target_modules", new ObjectMapper().readTree(targetModules));
+        }
+        Files.writeString(folder.resolve("adapter_config.json"), config.toPrettyString());
+        return folder;
+    }
+
+    /** issue 28 item 12: no --model, so the adapter's own base_model_name_or_path (a sibling folder here), not the sample. */
+    @Test
+    void anAdapterAloneRunsOnTheBaseModelItNames() throws Exception {
+        Path base = Files.createDirectories(tmp.resolve("models/my-base"));
+        try (var files = Files.list(HOME.resolve("sample-data/models/tiny-bloom"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, base.resolve(f.getFileName()));
+            }
+        }
+        Path adapter = loraNaming(tmp.resolve("models/my-adapter"), "my-base", null);
+        Run alone = run("--json", "--adapter", adapter.toString(), "--prompt", REFERENCE_INPUT, "--max-new-tokens", "3");
+        assertEquals(0, alone.code(), alone.err());
+        assertTrue(alone.err().contains("using " + base.toAbsolutePath().normalize() + ", the base model adapter " + adapter + " names"),
+                alone.err());
+        Run named = run("--json", "--model", base.toString(), "--adapter", adapter.toString(), "--prompt", REFERENCE_INPUT,
+                "--max-new-tokens", "3");
+        assertEquals(new ObjectMapper().readTree(named.out()).get("generated_token_ids"),
+                new ObjectMapper().readTree(alone.out()).get("generated_token_ids"));
+    }
+
+    /** The bundled adapters name their base as peft wrote it: a sibling ("tiny-bloom") and a path from the project's root. */
+    @Test
+    void theBundledAdaptersFindTheirBaseByItsRelativeName() {
+        for (String adapter : List.of("tiny-bloom-lora", "tiny-bloom-prompt-tuning")) {
+            Run r = run("--json", "--adapter", HOME.resolve("sample-data/models").resolve(adapter).toString(), "--prompt", "x",
+                    "--max-new-tokens", "1");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("using " + HOME.resolve("sample-data/models/tiny-bloom") + ", the base model"), r.err());
+        }
+    }
+
+    @Test
+    void anAdapterForAnotherBaseIsReportedAsAMismatchNamingBoth() throws Exception {
+        Path adapter = loraNaming(tmp.resolve("llama-lora"), "tiny-llama", "[\"q_proj\", \"v_proj\"]");
+        Path bloom = HOME.resolve("sample-data/models/tiny-bloom");
+        Run r = run("--adapter", adapter.toString(), "--model", bloom.toString(), "--prompt", "x");
+        assertEquals(1, r.code(), r.err());
+        List<String> errors = r.err().lines().filter(l -> l.startsWith("error: ")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.getFirst().contains("adapter " + adapter + " was trained for another base model than ")
+                && errors.getFirst().contains("tiny-bloom (BloomForCausalLM); it names tiny-llama as its base"), errors.getFirst());
     }
 }

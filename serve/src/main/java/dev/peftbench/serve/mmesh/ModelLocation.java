@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *   <li>a {@code model-settings.json} (the path itself, or in its folder), read as the models dir reads
  *       one, over the runtime's own flags and environment (MLServer's order); unreadable or invalid is the
  *       caller's fault, with the reason;</li>
- *   <li>else what the folder holds: a base model snapshot ({@code config.json}), or a PEFT adapter
+ *   <li>then what the folder holds: a base model snapshot ({@code config.json}), or a PEFT adapter
  *       ({@code adapter_config.json}), on the runtime's base model, else on the adapter's own
  *       {@code base_model_name_or_path};</li>
  *   <li>nothing of ours (the reference storage's placeholder file): the model the runtime's flags and
@@ -57,12 +57,13 @@ final class ModelLocation {
         boolean ours = true;
         if (Files.isRegularFile(settings)) {
             said = said.withModelSettings(fromSettings(settings));
-        } else if (Files.isRegularFile(dir.resolve(SNAPSHOT_FILE))) {
+        }
+        if (Files.isRegularFile(dir.resolve(SNAPSHOT_FILE))) {
             said = said.withRequest(ModelFields.of(dir.toString(), null));
         } else if (Files.isRegularFile(dir.resolve(AdapterConfig.FILE))) {
             said = said.withRequest(ModelFields.of(null, dir.toString()));
         } else {
-            ours = false;
+            ours = Files.isRegularFile(settings);
         }
         ModelFields chosen = ModelChoice.choose(ModelChoice.EntryPoint.MODELMESH_LOAD, said).fields();
         if (!ours && chosen.baseModel() != null) {
