@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 @Command(name = "pull", mixinStandardHelpOptions = true,
         description = {"Download a model or PEFT adapter from the Hugging Face Hub into the local cache.",
-                "Environment: HF_ENDPOINT, HF_TOKEN (or the token file in HF_HOME), HF_HOME / HF_HUB_CACHE, HF_HUB_OFFLINE."})
+                "Environment: " + HubSettings.HF_ENDPOINT + ", " + HubSettings.HF_TOKEN + " (or the token file in " + HubSettings.HF_HOME + "), "
+                        + HubSettings.HF_HOME + " / " + HubSettings.HF_HUB_CACHE + ", " + HubSettings.HF_HUB_OFFLINE + "."})
 public final class PullCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "ORG/NAME", description = "The repository, e.g. bigscience/bloomz-560m.")

@@ -89,7 +89,7 @@ public final class Engine implements AutoCloseable {
     /** Closes bases a reload replaced once their in-flight requests are done, outside the load lock. */
     private final ExecutorService retired = Executors.newVirtualThreadPerTaskExecutor();
 
-    /** Hub ids are looked up (and downloaded) as the environment says: HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE... */
+    /** Hub ids are looked up (and downloaded) as the environment says ({@link HubSettings#fromEnvironment()}). */
     public Engine(EngineOptions options) {
         this(options, HubSettings.fromEnvironment());
     }

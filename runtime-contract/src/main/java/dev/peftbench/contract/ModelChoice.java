@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  *   <caption>Sources by entry point, highest first</caption>
  *   <tr><th>entry point</th><th>order</th></tr>
  *   <tr><td>{@code generate}, {@code bench}</td><td>flags, environment, adapter's base, the bundled sample</td></tr>
- *   <tr><td>{@code tune}</td><td>flags, {@code PRETRAINED_MODEL_PATH}, adapter's base, the bundled sample model</td></tr>
+ *   <tr><td>{@code tune}</td><td>flags, the base model's variable, adapter's base, the bundled sample model</td></tr>
  *   <tr><td>{@code serve}, its one model</td><td>flags, environment, adapter's base; no default</td></tr>
  *   <tr><td>{@code serve}, each model of the models dir</td><td>flags, environment, model-settings.json, adapter's base</td></tr>
  *   <tr><td>repository load</td><td>request, flags, environment, model-settings.json (or the model's current settings), adapter's base</td></tr>
@@ -64,7 +64,7 @@ public final class ModelChoice {
         FLAGS,
         /** The process environment ({@link Setting#model()}'s variables). */
         ENVIRONMENT,
-        /** Only {@code PRETRAINED_MODEL_PATH} of the environment (tune's adapter flag means another thing). */
+        /** Only {@link Setting#BASE_MODEL}'s variable (tune's adapter flag means another thing). */
         ENVIRONMENT_BASE_MODEL,
         /** The chosen adapter's own base_model_name_or_path. */
         ADAPTER_BASE,

@@ -43,7 +43,7 @@ public record ModelFields(String baseModel, String adapter, String template, Str
         return read(flags::get, s -> null);
     }
 
-    /** What the runtime's environment says ({@code PRETRAINED_MODEL_PATH}, {@code PEFTBENCH_DTYPE}...). */
+    /** What the runtime's environment says ({@link Setting#model()}'s variables). */
     public static ModelFields fromEnvironment(Map<String, String> env) {
         return read(s -> env.get(s.env()), Setting::env);
     }

@@ -24,7 +24,7 @@ public final class HubCache {
         this.settings = settings;
     }
 
-    /** As the environment says ({@code HF_HUB_CACHE}, {@code HF_HOME}, {@code HF_ENDPOINT}, {@code HF_TOKEN}...): where the engine looks too. */
+    /** As the environment says ({@link HubSettings#fromEnvironment()}): where the engine looks too. */
     public static HubCache standard() {
         return new HubCache(HubSettings.fromEnvironment());
     }

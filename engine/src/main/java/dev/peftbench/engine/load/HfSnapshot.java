@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * Turns what a user typed into a snapshot folder: an existing directory, or a Hub id ({@code ORG/NAME})
  * found in the local Hugging Face cache the way huggingface_hub lays it out
  * ({@code <cache>/models--ORG--NAME/snapshots/<refs/main>}) — and when it is in no cache, downloaded into
- * it first (the files a load needs), unless {@code HF_HUB_OFFLINE} forbids the network.
+ * it first (the files a load needs), unless {@link HubSettings#offline()} forbids the network.
  */
 public final class HfSnapshot {
 

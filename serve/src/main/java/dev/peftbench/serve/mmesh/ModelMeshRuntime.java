@@ -60,7 +60,7 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
      */
     private final ReentrantLock[] idLocks = new ReentrantLock[64];
 
-    /** @param runtimeDefaults the runtime's own settings (PRETRAINED_MODEL_PATH, template...) under each load's */
+    /** @param runtimeDefaults the runtime's own flags and environment (its base model, template...) under each load's */
     public ModelMeshRuntime(EngineGateway engine, ModelRepository repository, ModelFields runtimeDefaults) {
         this.engine = engine;
         this.repository = repository;

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code MLSERVER_MODELS_DIR}: one sub-folder per model, each with a {@code model-settings.json} in
+ * {@link Setting#MODELS_DIR}: one sub-folder per model, each with a {@code model-settings.json} in
  * MLServer's shape. The project reads {@code name}, {@code parameters.version} and, in
  * {@code parameters.extra}, {@code base_model}, {@code adapter}, {@code template}, {@code text_column},
  * {@code dtype}, {@code backend}, {@code device} (the reference runtime's variable names, lower-cased,
