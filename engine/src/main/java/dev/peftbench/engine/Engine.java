@@ -43,6 +43,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
@@ -76,8 +78,12 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private record Served(ServedModel model, Base base, Adapter adapter) {
+    /** @param scope the adapter's identity in the prefix cache: never given twice, so no two loads share blocks */
+    private record Served(ServedModel model, Base base, Adapter adapter, long scope) {
     }
+
+    /** The prefix cache's scope of requests run without an adapter. */
+    private static final long NO_ADAPTER = 0;
 
     private final EngineOptions options;
     private final HubSettings hub;
@@ -88,6 +94,9 @@ public final class Engine implements AutoCloseable {
     private final PromptEncoder encoder;
     /** Closes bases a reload replaced once their in-flight requests are done, outside the load lock. */
     private final ExecutorService retired = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicLong adapterScopes = new AtomicLong(NO_ADAPTER);
+    /** The prefix cache counts of bases closed so far, so the engine's totals never go down. */
+    private final AtomicReference<PrefixCacheStats> closedPrefixCaches = new AtomicReference<>(PrefixCacheStats.NONE);
 
     /** Hub ids are looked up (and downloaded) as the environment says: HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE... */
     public Engine(EngineOptions options) {
@@ -130,7 +139,8 @@ public final class Engine implements AutoCloseable {
                 bases.put(key, base);
                 ServedModel model = new ServedModel(name, spec, base.model.info(),
                         Optional.ofNullable(adapter).map(Adapter::info));
-                Served old = served.put(name, new Served(model, base, adapter));
+                long scope = adapter == null ? NO_ADAPTER : adapterScopes.incrementAndGet();
+                Served old = served.put(name, new Served(model, base, adapter, scope));
                 if (old != null) {
                     Base unused = release(old.base);
                     if (unused != null) {
@@ -221,7 +231,7 @@ public final class Engine implements AutoCloseable {
             params = params.withEosTokenIds(s.base.model.info().eosTokenIds());
         }
         return s.base.scheduler.submit(prompt, ids, params, prefix, adapter instanceof LoraAdapter l ? l : null,
-                s.base.tokenizer, listener);
+                adapter == null ? NO_ADAPTER : s.scope, s.base.tokenizer, listener);
     }
 
     /** Submits and waits; for the CLI and tests. */
@@ -246,12 +256,14 @@ public final class Engine implements AutoCloseable {
         int queued = 0;
         int running = 0;
         long tokens = 0;
+        PrefixCacheStats prefixCache = closedPrefixCaches.get();
         for (Base b : bases.values()) {
             queued += b.scheduler.queued();
             running += b.scheduler.running();
             tokens += b.scheduler.generatedTokens();
+            prefixCache = prefixCache.plus(b.model.ops().prefixCacheStats());
         }
-        return new EngineStats(queued, running, tokens, served.size());
+        return new EngineStats(queued, running, tokens, served.size(), prefixCache);
     }
 
     /**
@@ -329,6 +341,7 @@ public final class Engine implements AutoCloseable {
         try {
             progress.report(0.9, "warming up kernels");
             warmUp(model);
+            model.ops().keepPrefixBlocks(options.prefixCacheBytes());
             // Loading leaves hundreds of MB of garbage (weights read, stacked, repacked): collected now (tens of ms),
             // not by the first young collection in the middle of generation. Steps allocate next to nothing after
             // the warm-up, so the next collection is minutes away.
@@ -448,8 +461,9 @@ public final class Engine implements AutoCloseable {
         return null;
     }
 
-    private static void closeBase(Base base) {
+    private void closeBase(Base base) {
         base.scheduler.close();
+        closedPrefixCaches.accumulateAndGet(base.model.ops().prefixCacheStats().counts(), PrefixCacheStats::plus);
         base.model.close();
         base.tokenizer.close();
     }

@@ -189,7 +189,7 @@ public abstract class DecoderModel implements CausalLm {
             x = next;
         }
         for (ForwardRow row : rows) {
-            row.cache().advance(row.newPositions());
+            row.cache().advance(row.positionKeys());
         }
         return x;
     }

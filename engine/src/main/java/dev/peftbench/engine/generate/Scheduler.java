@@ -59,10 +59,12 @@ public final class Scheduler implements AutoCloseable {
      *
      * @param prefix prompt-tuning virtual tokens, or null
      * @param lora   LoRA adapter, or null
+     * @param scope  the adapter's identity in the prefix cache (one per loaded adapter, another for none): sequences
+     *               share cached blocks only within a scope
      */
     public GenerationHandle submit(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora,
-                                   Tokenizer tokenizer, TokenListener listener) {
-        Sequence sequence = new Sequence(prompt, promptIds, params, prefix, lora, tokenizer, listener);
+                                   long scope, Tokenizer tokenizer, TokenListener listener) {
+        Sequence sequence = new Sequence(prompt, promptIds, params, prefix, lora, scope, tokenizer, listener);
         enqueue(sequence);
         return sequence;
     }

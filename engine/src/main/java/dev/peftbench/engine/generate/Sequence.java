@@ -28,6 +28,8 @@ final class Sequence implements GenerationHandle {
     final SamplingParams params;
     final Tensor prefix;
     final LoraAdapter lora;
+    /** What the sequence's keys and values depend on besides its ids: the adapter ({@link KvCache#reusePrefix}). */
+    final long scope;
     private final Tokenizer tokenizer;
     private final TokenListener listener;
     private final Sampler sampler;
@@ -43,13 +45,14 @@ final class Sequence implements GenerationHandle {
     private int prefilledPositions;
     KvCache cache;
 
-    Sequence(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora,
+    Sequence(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora, long scope,
              Tokenizer tokenizer, TokenListener listener) {
         this.prompt = prompt;
         this.promptIds = promptIds;
         this.params = params;
         this.prefix = prefix;
         this.lora = lora;
+        this.scope = scope;
         this.tokenizer = tokenizer;
         this.listener = listener == null ? TokenListener.NONE : listener;
         this.sampler = new Sampler(params);
@@ -75,9 +78,22 @@ final class Sequence implements GenerationHandle {
         return cache != null;
     }
 
+    /** Takes {@code newCache}, with the positions of the prompt it already holds from the prefix cache. */
     void admit(KvCache newCache) {
         this.cache = newCache;
+        this.prefilledPositions = newCache.reusePrefix(scope, inputKeys());
         this.admittedNanos = System.nanoTime();
+    }
+
+    /** What each input position is: virtual tokens, then the prompt's ids. */
+    private int[] inputKeys() {
+        int[] keys = new int[inputPositions()];
+        int virtual = virtualTokens();
+        for (int i = 0; i < virtual; i++) {
+            keys[i] = KvCache.virtualTokenKey(i);
+        }
+        System.arraycopy(promptIds, 0, keys, virtual, promptIds.length);
+        return keys;
     }
 
     /** Whether the whole prompt is in the cache (from then on each step feeds the last generated id). */

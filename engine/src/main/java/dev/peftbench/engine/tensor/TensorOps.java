@@ -1,6 +1,7 @@
 package dev.peftbench.engine.tensor;
 
 import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.PrefixCacheStats;
 import dev.peftbench.engine.load.WeightSource;
 
 import java.util.List;
@@ -108,6 +109,19 @@ public interface TensorOps extends AutoCloseable {
 
     /** A cache for one sequence of up to {@code capacity} positions, holding {@code kvHeads} key/value heads per layer. */
     KvCache newKvCache(int layers, int kvHeads, int headDim, int capacity);
+
+    /**
+     * Keeps up to {@code bytes} of cached KV blocks that no sequence uses for later sequences starting with the same
+     * positions ({@link KvCache#reusePrefix}); 0 = no prefix cache. Backends whose caches are not paged share nothing
+     * and ignore it.
+     */
+    default void keepPrefixBlocks(long bytes) {
+    }
+
+    /** What the prefix cache did and holds ({@link #keepPrefixBlocks}). */
+    default PrefixCacheStats prefixCacheStats() {
+        return PrefixCacheStats.NONE;
+    }
 
     /**
      * Causal self-attention for a batch of sequences over their caches (scaled dot product, float32 softmax):

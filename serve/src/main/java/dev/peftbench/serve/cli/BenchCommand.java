@@ -102,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
         int maxBatch = Math.max(16, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1));
         EngineOptions defaults = EngineOptions.defaults();
         try (Engine engine = new Engine(new EngineOptions(Math.max(64, maxBatch), maxBatch, defaults.threads(), profile,
-                maxPrefillTokens, stepTargetMs))) {
+                maxPrefillTokens, stepTargetMs, EngineOptions.DEFAULT_PREFIX_CACHE_BYTES))) {
             long loadStart = System.nanoTime();
             engine.load("bench", modelSpec, ModelOptions.progressTo(err));
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;

@@ -2,6 +2,7 @@ package dev.peftbench.engine.tensor.cpu;
 
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.PrefixCacheStats;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.StackedMatrix;
 import dev.peftbench.engine.load.TensorInfo;
@@ -38,6 +39,7 @@ public final class CpuTensorOps implements TensorOps {
     private final ActivationArena arena = new ActivationArena();
     /** The KV blocks of this backend's model (one geometry; another only in tests), freed on {@link #close}. */
     private final List<KvBlockPool> kvPools = new ArrayList<>();
+    private long prefixCacheBytes;
 
     /** A backend over {@code threads} cores; its kernels start compiling at once, on a thread of their own ({@link KernelWarmUp}). */
     public CpuTensorOps(ComputeType computeType, int threads) {
@@ -389,9 +391,21 @@ public final class CpuTensorOps implements TensorOps {
         KvBlockPool blocks = kvPools.stream().filter(p -> p.fits(layers, kvHeads, headDim)).findFirst().orElse(null);
         if (blocks == null) {
             blocks = new KvBlockPool(layers, kvHeads, headDim);
+            blocks.keepIdle(prefixCacheBytes);
             kvPools.add(blocks);
         }
         return new CpuKvCache(blocks, capacity);
+    }
+
+    @Override
+    public synchronized void keepPrefixBlocks(long bytes) {
+        prefixCacheBytes = bytes;
+        kvPools.forEach(p -> p.keepIdle(bytes));
+    }
+
+    @Override
+    public synchronized PrefixCacheStats prefixCacheStats() {
+        return kvPools.stream().map(KvBlockPool::stats).reduce(PrefixCacheStats.NONE, PrefixCacheStats::plus);
     }
 
     /** Native memory held by KV blocks (off the Java heap). */
