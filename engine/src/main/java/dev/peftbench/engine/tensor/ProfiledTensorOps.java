@@ -158,6 +158,11 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
+    public double[] targetLogProbabilities(Tensor logits, int[] targets) {
+        return timed("target_log_probabilities", () -> inner.targetLogProbabilities(logits, targets));
+    }
+
+    @Override
     public Tensor attention(Tensor qkv, int layer, QkvLayout layout, PositionScheme positions, List<AttentionSpan> spans) {
         return timed("attention", () -> inner.attention(qkv, layer, layout, positions, spans));
     }

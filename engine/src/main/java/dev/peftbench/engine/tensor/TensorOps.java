@@ -133,6 +133,13 @@ public interface TensorOps extends AutoCloseable {
      */
     Tensor attention(Tensor qkv, int layer, QkvLayout layout, PositionScheme positions, List<AttentionSpan> spans);
 
+    /**
+     * {@code log softmax(logits[i])[targets[i]]} for every row {@code i} of {@code logits} {@code [rows, vocab]}, the
+     * softmax over the whole vocabulary in float32 with its normaliser summed in float64: the negated per-token
+     * cross-entropy that training's loss sums ({@link Autograd#crossEntropySum}).
+     */
+    double[] targetLogProbabilities(Tensor logits, int[] targets);
+
     /** The values of {@code x}, row-major, as float32: {@code rows · cols} of them. */
     float[] toFloats(Tensor x);
 

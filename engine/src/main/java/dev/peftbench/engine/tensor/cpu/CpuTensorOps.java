@@ -20,6 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The CPU backend: Java arrays and Vector API kernels, the output panels of each matrix product split
@@ -497,6 +498,25 @@ public final class CpuTensorOps implements TensorOps {
     public float[] toFloats(Tensor x) {
         CpuTensor t = f32(x);
         return t.size() == t.data().length ? t.data() : Arrays.copyOf(t.data(), t.size());
+    }
+
+    @Override
+    public double[] targetLogProbabilities(Tensor logits, int[] targets) {
+        CpuTensor t = f32(logits);
+        if (targets.length != t.rows()) {
+            throw new IllegalArgumentException(targets.length + " targets for " + t.rows() + " rows of logits");
+        }
+        int vocab = t.cols();
+        for (int target : targets) {
+            Objects.checkIndex(target, vocab);
+        }
+        double[] out = new double[targets.length];
+        pool.forRange(targets.length, 1, (long) targets.length * vocab >= PARALLEL_THRESHOLD, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                out[r] = LogSoftmaxKernel.at(t.data(), r * vocab, vocab, targets[r]);
+            }
+        });
+        return out;
     }
 
     @Override

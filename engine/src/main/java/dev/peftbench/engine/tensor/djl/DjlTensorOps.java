@@ -406,6 +406,25 @@ public final class DjlTensorOps implements TensorOps, Autograd {
 
     @Override
     public Tensor crossEntropySum(Tensor logits, int[] targets) {
+        NDArray picked = targetLogSoftmax(logits, targets);
+        return new DjlTensor(local(local(local(picked.sum()).neg()).reshape(1, 1)));
+    }
+
+    @Override
+    public double[] targetLogProbabilities(Tensor logits, int[] targets) {
+        float[] picked = targetLogSoftmax(logits, targets).toFloatArray();
+        double[] out = new double[picked.length];
+        for (int i = 0; i < picked.length; i++) {
+            out[i] = picked[i];
+        }
+        return out;
+    }
+
+    /** {@code log_softmax(logits, 1)} gathered at each row's target: {@code [rows, 1]}, a step array. */
+    private NDArray targetLogSoftmax(Tensor logits, int[] targets) {
+        if (targets.length != logits.rows()) {
+            throw new IllegalArgumentException(targets.length + " targets for " + logits.rows() + " rows of logits");
+        }
         long[] ids = new long[targets.length];
         for (int i = 0; i < targets.length; i++) {
             if (targets[i] < 0 || targets[i] >= logits.cols()) {
@@ -415,8 +434,7 @@ public final class DjlTensorOps implements TensorOps, Autograd {
         }
         NDArray index = local(local(step.create(ids, new Shape(ids.length, 1))).toDevice(base.getDevice(), false));
         NDArray logProbabilities = local(float32(array(logits)).logSoftmax(1));
-        NDArray picked = local(logProbabilities.gather(index, 1));
-        return new DjlTensor(local(local(local(picked.sum()).neg()).reshape(1, 1)));
+        return local(logProbabilities.gather(index, 1));
     }
 
     @Override
