@@ -158,8 +158,8 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
-    public double[] targetLogProbabilities(Tensor logits, int[] targets) {
-        return timed("target_log_probabilities", () -> inner.targetLogProbabilities(logits, targets));
+    public double[] targetLogProbabilities(Tensor logits, int[] rows, int[] targets) {
+        return timed("target_log_probabilities", () -> inner.targetLogProbabilities(logits, rows, targets));
     }
 
     @Override

@@ -134,11 +134,11 @@ public interface TensorOps extends AutoCloseable {
     Tensor attention(Tensor qkv, int layer, QkvLayout layout, PositionScheme positions, List<AttentionSpan> spans);
 
     /**
-     * {@code log softmax(logits[i])[targets[i]]} for every row {@code i} of {@code logits} {@code [rows, vocab]}, the
-     * softmax over the whole vocabulary in float32 with its normaliser summed in float64: the negated per-token
-     * cross-entropy that training's loss sums ({@link Autograd#crossEntropySum}).
+     * {@code log softmax(logits[rows[i]])[targets[i]]} for each pair {@code i}, over {@code logits} {@code [n, vocab]}
+     * (a row may be paired with several targets): the softmax over the whole vocabulary in float32, its normaliser
+     * summed in float64. Minus the per-token cross-entropy that training's loss sums ({@link Autograd#crossEntropySum}).
      */
-    double[] targetLogProbabilities(Tensor logits, int[] targets);
+    double[] targetLogProbabilities(Tensor logits, int[] rows, int[] targets);
 
     /** The values of {@code x}, row-major, as float32: {@code rows · cols} of them. */
     float[] toFloats(Tensor x);

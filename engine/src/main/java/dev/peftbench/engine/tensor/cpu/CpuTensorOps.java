@@ -501,21 +501,26 @@ public final class CpuTensorOps implements TensorOps {
     }
 
     @Override
-    public double[] targetLogProbabilities(Tensor logits, int[] targets) {
+    public double[] targetLogProbabilities(Tensor logits, int[] rows, int[] targets) {
         CpuTensor t = f32(logits);
-        if (targets.length != t.rows()) {
-            throw new IllegalArgumentException(targets.length + " targets for " + t.rows() + " rows of logits");
+        if (rows.length != targets.length) {
+            throw new IllegalArgumentException(rows.length + " rows for " + targets.length + " targets");
         }
         int vocab = t.cols();
-        for (int target : targets) {
-            Objects.checkIndex(target, vocab);
+        for (int i = 0; i < rows.length; i++) {
+            Objects.checkIndex(rows[i], t.rows());
+            Objects.checkIndex(targets[i], vocab);
         }
-        double[] out = new double[targets.length];
-        pool.forRange(targets.length, 1, (long) targets.length * vocab >= PARALLEL_THRESHOLD, (r0, r1) -> {
+        double[] normalisers = new double[t.rows()];
+        pool.forRange(t.rows(), 1, (long) t.rows() * vocab >= PARALLEL_THRESHOLD, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                out[r] = LogSoftmaxKernel.at(t.data(), r * vocab, vocab, targets[r]);
+                normalisers[r] = LogSoftmaxKernel.normaliser(t.data(), r * vocab, vocab);
             }
         });
+        double[] out = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = t.data()[rows[i] * vocab + targets[i]] - normalisers[rows[i]];
+        }
         return out;
     }
 

@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * One entry of a logits row's log-softmax, {@code x[t] - max - log Σ exp(x - max)}, as torch's log_softmax computes
- * it (shifted by the maximum, so no exponential overflows). The exponentials are vector lanes in float32 and summed
+ * The normaliser of a logits row's log-softmax, {@code max + log Σ exp(x - max)} (entry {@code t} is {@code x[t]} minus
+ * it), as torch's log_softmax computes it: shifted by the maximum, so no exponential overflows. The exponentials are vector lanes in float32 and summed
  * in float32 over chunks of {@link #CHUNK} values, the chunks' sums in float64: over bloomz's 250,880 logits a float32
  * running sum would carry a relative error up to ~1e-3, the chunked one ~1e-6.
  */
@@ -18,8 +18,8 @@ final class LogSoftmaxKernel {
     private LogSoftmaxKernel() {
     }
 
-    /** {@code log softmax(row)[target]} of the {@code vocab} values at {@code x[from..]}. */
-    static double at(float[] x, int from, int vocab, int target) {
+    /** {@code log Σ exp} of the {@code vocab} values at {@code x[from..]}. */
+    static double normaliser(float[] x, int from, int vocab) {
         int end = from + vocab;
         int bound = from + F.loopBound(vocab);
         FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -44,6 +44,6 @@ final class LogSoftmaxKernel {
         for (; i < end; i++) {
             sum += Math.exp(x[i] - max);
         }
-        return x[from + target] - max - Math.log(sum);
+        return max + Math.log(sum);
     }
 }
