@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  * One request in flight: its prompt, adapter, sampler and stop rules, the ids generated so far, and
  * its KV cache once admitted. Mutated only by its scheduler thread, except {@link #cancel()}.
  */
-final class Sequence implements GenerationHandle {
+final class Sequence implements GenerationHandle, Scheduler.Pending {
 
     final String prompt;
     final int[] promptIds;
