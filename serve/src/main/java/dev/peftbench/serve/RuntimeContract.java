@@ -37,6 +37,7 @@ public final class RuntimeContract {
         QUEUE_CAPACITY("--queue-capacity", "PEFTBENCH_QUEUE_CAPACITY"),
         MAX_PREFILL_TOKENS("--max-prefill-tokens", "PEFTBENCH_MAX_PREFILL_TOKENS"),
         STEP_TARGET_MS("--step-target-ms", "PEFTBENCH_STEP_TARGET_MS"),
+        PREFIX_CACHE_MIB("--prefix-cache-mib", "PEFTBENCH_PREFIX_CACHE_MIB"),
         API_KEY("--api-key", "PEFTBENCH_API_KEY"),
         /** A file holding the key (a mounted Kubernetes Secret), so that it shows in no process listing. */
         API_KEY_FILE("--api-key-file", "PEFTBENCH_API_KEY_FILE"),

@@ -37,12 +37,13 @@ import java.util.regex.Pattern;
  * @param httpLimits          REST connection timeouts and count
  * @param maxPrefillTokens    prompt positions the engine prefills per step (longer prompts go in chunks)
  * @param stepTargetMs        how long a step with a prompt chunk should take while streams decode; 0 = off
+ * @param prefixCacheMib      KV cache blocks no request uses kept for later prompts that start the same way; 0 = off
  */
 public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort, int mmeshPort,
                           long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
                           Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace,
                           AccessPolicy access, TlsFiles tls, LoadPolicy loads, HttpLimits httpLimits,
-                          int maxPrefillTokens, int stepTargetMs) {
+                          int maxPrefillTokens, int stepTargetMs, long prefixCacheMib) {
 
     public static final long DEFAULT_GRPC_MAX_MESSAGE_BYTES = 100L * 1024 * 1024;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
@@ -50,6 +51,8 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     public static final int DEFAULT_QUEUE_CAPACITY = 64;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     public static final int MMESH_OFF = -1;
+    /** A tebibyte: more than any machine here would give the prefix cache, and far from overflowing in bytes. */
+    public static final long MAX_PREFIX_CACHE_MIB = 1L << 20;
 
     public ServeConfig {
         if (modelName == null || modelName.isBlank() || modelName.contains("/")) {
@@ -95,6 +98,10 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         if (stepTargetMs < 0) {
             throw new IllegalArgumentException(Setting.STEP_TARGET_MS.label() + " must be >= 0 (0 = off), got " + stepTargetMs);
         }
+        if (prefixCacheMib < 0 || prefixCacheMib > MAX_PREFIX_CACHE_MIB) {
+            throw new IllegalArgumentException(Setting.PREFIX_CACHE_MIB.label() + " must be 0 (off) to " + MAX_PREFIX_CACHE_MIB
+                    + ", got " + prefixCacheMib);
+        }
     }
 
     /** The runtime's defaults: the reference ports on this machine only, no model yet, no key, ModelMesh's SPI off. */
@@ -103,7 +110,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                 RuntimeContract.HTTP_PORT, RuntimeContract.GRPC_PORT, MMESH_OFF, DEFAULT_GRPC_MAX_MESSAGE_BYTES, true,
                 null, DEFAULT_TIMEOUT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_SHUTDOWN_GRACE,
                 AccessPolicy.OPEN, null, LoadPolicy.DEFAULT, HttpLimits.DEFAULT, EngineOptions.DEFAULT_MAX_PREFILL_TOKENS,
-                EngineOptions.DEFAULT_STEP_TARGET_MS);
+                EngineOptions.DEFAULT_STEP_TARGET_MS, EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20);
     }
 
     /**
@@ -141,7 +148,8 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                 d.httpLimits.withMaxConnections(s.get(Setting.MAX_CONNECTIONS, Integer::parseInt, "an integer",
                         d.httpLimits.maxConnections())),
                 s.get(Setting.MAX_PREFILL_TOKENS, Integer::parseInt, "an integer", d.maxPrefillTokens),
-                s.get(Setting.STEP_TARGET_MS, Integer::parseInt, "an integer", d.stepTargetMs));
+                s.get(Setting.STEP_TARGET_MS, Integer::parseInt, "an integer", d.stepTargetMs),
+                s.get(Setting.PREFIX_CACHE_MIB, Long::parseLong, "an integer", d.prefixCacheMib));
     }
 
     /** The key from {@code --api-key} or the file {@code --api-key-file} names (not both); null when neither. */
@@ -240,7 +248,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         change.accept(b);
         return new ServeConfig(b.modelName, b.model, b.host, b.httpPort, b.grpcPort, b.mmeshPort, b.grpcMaxMessageBytes,
                 b.loadModelsAtStartup, b.modelsDir, b.requestTimeout, b.maxRequestBytes, b.queueCapacity, b.shutdownGrace,
-                b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs);
+                b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs, b.prefixCacheMib);
     }
 
     /** The components while one {@code with*} changes some; validated again when rebuilt. */
@@ -264,6 +272,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         HttpLimits httpLimits;
         int maxPrefillTokens;
         int stepTargetMs;
+        long prefixCacheMib;
 
         Parts(ServeConfig c) {
             modelName = c.modelName;
@@ -285,6 +294,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
             httpLimits = c.httpLimits;
             maxPrefillTokens = c.maxPrefillTokens;
             stepTargetMs = c.stepTargetMs;
+            prefixCacheMib = c.prefixCacheMib;
         }
     }
 

@@ -5,6 +5,7 @@ import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.hub.DownloadProgress;
 import dev.peftbench.serve.BundledSample;
 import dev.peftbench.serve.RuntimeContract.Setting;
+import dev.peftbench.serve.ServeConfig;
 import dev.peftbench.serve.repository.ModelFields;
 import picocli.CommandLine.Option;
 
@@ -48,6 +49,15 @@ final class ModelOptions {
         put(flags, Setting.BACKEND, backend);
         put(flags, Setting.DEVICE, device);
         return flags;
+    }
+
+    /** {@code --prefix-cache-mib} in bytes, refused out of range as {@code serve} refuses it. */
+    static long prefixCacheBytes(long mib) {
+        if (mib < 0 || mib > ServeConfig.MAX_PREFIX_CACHE_MIB) {
+            throw new IllegalArgumentException("--prefix-cache-mib must be 0 (off) to " + ServeConfig.MAX_PREFIX_CACHE_MIB
+                    + ", got " + mib);
+        }
+        return mib << 20;
     }
 
     static void put(Map<Setting, String> flags, Setting setting, Object value) {

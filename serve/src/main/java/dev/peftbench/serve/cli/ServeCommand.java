@@ -59,6 +59,10 @@ public final class ServeCommand implements Callable<Integer> {
             + "long, the streams' longest wait for a token while a prompt prefills; 0 = chunks of --max-prefill-tokens "
             + "(env PEFTBENCH_STEP_TARGET_MS; default 400).")
     String stepTargetMs;
+    @Option(names = "--prefix-cache-mib", description = "KV cache memory kept for later prompts that start the same way "
+            + "(a system prompt, an adapter's virtual tokens, a chat's earlier turns), least recently used dropped first; "
+            + "0 = off (env PEFTBENCH_PREFIX_CACHE_MIB; default 256).")
+    String prefixCacheMib;
     @Option(names = "--api-key", description = "Require 'Authorization: Bearer KEY' on every route but health and metrics "
             + "(env PEFTBENCH_API_KEY; prefer --api-key-file: a flag shows in process listings).")
     String apiKey;
@@ -102,6 +106,7 @@ public final class ServeCommand implements Callable<Integer> {
         ModelOptions.put(flags, Setting.SHUTDOWN_GRACE, shutdownGrace);
         ModelOptions.put(flags, Setting.MAX_PREFILL_TOKENS, maxPrefillTokens);
         ModelOptions.put(flags, Setting.STEP_TARGET_MS, stepTargetMs);
+        ModelOptions.put(flags, Setting.PREFIX_CACHE_MIB, prefixCacheMib);
         ModelOptions.put(flags, Setting.API_KEY, apiKey);
         ModelOptions.put(flags, Setting.API_KEY_FILE, apiKeyFile);
         ModelOptions.put(flags, Setting.PROTECT_PROBES, protectProbes);
@@ -121,7 +126,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServeConfig config = ServeConfig.resolve(flags(), System.getenv());
         EngineOptions defaults = EngineOptions.defaults();
         Engine engine = new Engine(new EngineOptions(config.queueCapacity(), defaults.maxBatch(), defaults.threads())
-                .withMaxPrefillTokens(config.maxPrefillTokens()).withStepTargetMs(config.stepTargetMs()));
+                .withMaxPrefillTokens(config.maxPrefillTokens()).withStepTargetMs(config.stepTargetMs())
+                .withPrefixCacheBytes(config.prefixCacheMib() << 20));
         InferenceServer server;
         try {
             server = InferenceServer.start(config, engine);
