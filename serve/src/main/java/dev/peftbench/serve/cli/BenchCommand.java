@@ -190,8 +190,10 @@ public final class BenchCommand implements Callable<Integer> {
         String warm = prefix + " " + nextPrompt(engine, promptTokens);
         long before = engine.stats().prefixCache().missedPositions();
         double warmMs = firstTokenMs(engine, warm, params);
-        return new SharedPrefixRound(cold, warmMs, engine.tokenize("bench", warm).size(),
-                engine.stats().prefixCache().missedPositions() - before);
+        int tokens = engine.tokenize("bench", warm).size();
+        // With the cache off nothing is looked up, so nothing is counted: every position is prefilled.
+        return new SharedPrefixRound(cold, warmMs, tokens,
+                prefixCacheMib == 0 ? tokens : engine.stats().prefixCache().missedPositions() - before);
     }
 
     /** A raw prompt of exactly {@code tokens} tokens no earlier one starts like (its first word numbers it). */
@@ -418,7 +420,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (!shared.isEmpty()) {
             out.printf("a %d-token prefix with a %d-token question: first token after%n", sharedPrefixTokens, promptTokens);
             for (SharedPrefixRound r : shared) {
-                out.printf("  %.1f ms cold, %.1f ms with the prefix cached (%.2fx; %d of %d positions prefilled)%n",
+                out.printf("  %.1f ms cold, %.1f ms for another question (%.2fx; %d of %d positions prefilled)%n",
                         r.coldTtftMs(), r.warmTtftMs(), r.warmTtftMs() / r.coldTtftMs(), r.warmPrefilled(), r.promptTokens());
             }
         }
