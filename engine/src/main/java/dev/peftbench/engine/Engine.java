@@ -32,6 +32,7 @@ import dev.peftbench.engine.tensor.TensorOps;
 import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
 import dev.peftbench.engine.tensor.djl.DjlTensorOps;
 import dev.peftbench.engine.tokenize.PromptEncoder;
+import dev.peftbench.engine.tokenize.TextEncoder;
 import dev.peftbench.engine.tokenize.Tokenizer;
 import dev.peftbench.engine.train.EndToken;
 import dev.peftbench.engine.train.ExampleEncoder;
@@ -263,11 +264,11 @@ public final class Engine implements AutoCloseable {
         CausalLm model = s.base.model;
         Tokenizer tokenizer = s.base.tokenizer;
         long maxBytes = s.model.spec().maxPromptBytes();
+        TextEncoder bounded = (text, special) -> encoder.encode(tokenizer, text, special, maxBytes);
         int endId = EndToken.resolve(request.endTokenId(), adapter == null ? null : s.trainedEndId, s.base.key.dir(),
-                (text, special) -> encoder.encode(tokenizer, text, special, maxBytes), model.vocabSize());
+                bounded, model.vocabSize());
         PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
-        ExampleEncoder examples = new ExampleEncoder((text, special) -> encoder.encode(tokenizer, text, special, maxBytes),
-                template, endId, request.promptSpecialTokens());
+        ExampleEncoder examples = new ExampleEncoder(bounded, template, endId, request.promptSpecialTokens());
         List<int[]> targets = new ArrayList<>();
         for (String label : request.labels()) {
             int[] target = examples.target(label);

@@ -81,19 +81,8 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
     /** Takes {@code newCache}, with the positions of the prompt it already holds from the prefix cache. */
     void admit(KvCache newCache) {
         this.cache = newCache;
-        this.prefilledPositions = newCache.reusePrefix(scope, inputKeys());
+        this.prefilledPositions = newCache.reusePrefix(scope, KvCache.inputKeys(virtualTokens(), promptIds));
         this.admittedNanos = System.nanoTime();
-    }
-
-    /** What each input position is: virtual tokens, then the prompt's ids. */
-    private int[] inputKeys() {
-        int[] keys = new int[inputPositions()];
-        int virtual = virtualTokens();
-        for (int i = 0; i < virtual; i++) {
-            keys[i] = KvCache.virtualTokenKey(i);
-        }
-        System.arraycopy(promptIds, 0, keys, virtual, promptIds.length);
-        return keys;
     }
 
     /** Whether the whole prompt is in the cache (from then on each step feeds the last generated id). */

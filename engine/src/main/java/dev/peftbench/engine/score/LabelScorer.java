@@ -59,7 +59,7 @@ final class LabelScorer {
                 int positions = virtualTokens() + context.length;
                 KvCache cache = model.newCache(positions);
                 caches.add(cache);
-                int reused = cache.reusePrefix(scope, keys(context));
+                int reused = cache.reusePrefix(scope, KvCache.inputKeys(virtualTokens(), context));
                 rows.add(ForwardRow.prefillChunk(cache, context, prefix, lora, reused, positions));
                 fed += positions - reused;
                 last[c] = fed - 1;
@@ -154,16 +154,5 @@ final class LabelScorer {
             }
             model.ops().endStep();
         }
-    }
-
-    /** What each context position is, virtual tokens first ({@link KvCache#reusePrefix}). */
-    private int[] keys(int[] context) {
-        int virtual = virtualTokens();
-        int[] keys = new int[virtual + context.length];
-        for (int i = 0; i < virtual; i++) {
-            keys[i] = KvCache.virtualTokenKey(i);
-        }
-        System.arraycopy(context, 0, keys, virtual, context.length);
-        return keys;
     }
 }

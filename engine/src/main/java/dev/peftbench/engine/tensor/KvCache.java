@@ -58,4 +58,14 @@ public interface KvCache extends AutoCloseable {
     static int virtualTokenKey(int index) {
         return -1 - index;
     }
+
+    /** The keys of a sequence's input: {@code virtualTokens} virtual tokens, then {@code ids}. */
+    static int[] inputKeys(int virtualTokens, int[] ids) {
+        int[] keys = new int[virtualTokens + ids.length];
+        for (int i = 0; i < virtualTokens; i++) {
+            keys[i] = virtualTokenKey(i);
+        }
+        System.arraycopy(ids, 0, keys, virtualTokens, ids.length);
+        return keys;
+    }
 }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ReusedPrefixTest {
 
-    private static final int VIRTUAL_SCOPE = 1;
+    private static final long SCOPE = 1;
 
     @ParameterizedTest(name = "{0} + {1}")
     @CsvSource(nullValues = "none", value = {"fixtures, tiny-bloom, none", "fixtures, tiny-bloom, tiny-bloom-lora",
@@ -62,12 +62,7 @@ class ReusedPrefixTest {
         try (KvCache cache = lm.newCache(virtual + ids.length)) {
             int reused = 0;
             if (expectReused >= 0) {
-                int[] keys = new int[virtual + ids.length];
-                for (int i = 0; i < virtual; i++) {
-                    keys[i] = KvCache.virtualTokenKey(i);
-                }
-                System.arraycopy(ids, 0, keys, virtual, ids.length);
-                reused = cache.reusePrefix(VIRTUAL_SCOPE, keys);
+                reused = cache.reusePrefix(SCOPE, KvCache.inputKeys(virtual, ids));
                 assertEquals(expectReused, reused, "positions reused");
             }
             Logits logits = lm.forward(List.of(ForwardRow.prefillChunk(cache, ids, prefix, lora, reused, virtual + ids.length)));
