@@ -9,6 +9,7 @@ import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.ModelSpec;
+import dev.peftbench.engine.PrefixCacheStats;
 import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.generate.SamplingParams;
@@ -35,7 +36,10 @@ import java.util.concurrent.CountDownLatch;
  * tokens/s, the longest gap between two tokens of each stream and peak resident memory, as a table or
  * one JSON object. {@code --long-prompt-tokens} adds one long prompt to each run once its streams are
  * decoding, and reports its time to first token beside the streams' gaps (a long prefill should not
- * stall them: see {@code --max-prefill-tokens}).
+ * stall them: see {@code --max-prefill-tokens}). Every request's prompt is its own (a different first word), so the
+ * prefix cache saves nothing there; {@code --shared-prefix-tokens} measures what it saves: rounds of a new prefix with
+ * one question (cold) then another question (warm), each round's times to first token and the positions the warm
+ * request prefilled.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, modelTransformer = ModelOptions.class,
         description = "Measure load time, time to first token, decode tokens/s and memory.")
@@ -62,8 +66,20 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--long-prompt-tokens", description = "Once each run's streams are decoding, submit one more request with a "
             + "prompt of this many tokens (one new token) and report its time to first token, alone and beside the streams.")
     int longPromptTokens;
+    @Option(names = "--prefix-cache-mib", description = "KV cache memory kept for later prompts that start the same way; "
+            + "0 = off (default " + (EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20) + ").")
+    long prefixCacheMib = EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20;
+    @Option(names = "--shared-prefix-tokens", description = "Also measure prompts that share a prefix of this many tokens: "
+            + SHARED_PREFIX_ROUNDS + " rounds of a new prefix with a --prompt-tokens question, then the same prefix with another "
+            + "question; each one's time to first token (the second reuses the first's cached blocks).")
+    int sharedPrefixTokens;
     @Option(names = "--json", description = "Print exactly one JSON object.")
     boolean json;
+
+    /** Rounds of the shared-prefix measurement: a range, not one figure. */
+    static final int SHARED_PREFIX_ROUNDS = 3;
+    /** Numbers the first word of each prompt, so that no two requests share a cached block by accident. */
+    private int prompts;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -85,6 +101,15 @@ public final class BenchCommand implements Callable<Integer> {
                double longPromptTtftMs) {
     }
 
+    /**
+     * One round of the shared-prefix measurement: a new prefix with a question, then with another.
+     *
+     * @param promptTokens     the warm request's prompt, in tokens
+     * @param warmPrefilled    positions the warm request prefilled (the rest came from the prefix cache)
+     */
+    record SharedPrefixRound(double coldTtftMs, double warmTtftMs, int promptTokens, long warmPrefilled) {
+    }
+
     @Override
     public Integer call() throws IOException {
         if (promptTokens < 1 || newTokens < 1 || concurrency.stream().anyMatch(c -> c < 1)) {
@@ -93,62 +118,97 @@ public final class BenchCommand implements Callable<Integer> {
         if (longPromptTokens < 0) {
             throw new IllegalArgumentException("--long-prompt-tokens must be >= 0 (0 = none)");
         }
+        if (sharedPrefixTokens < 0) {
+            throw new IllegalArgumentException("--shared-prefix-tokens must be >= 0 (0 = none)");
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ModelSpec modelSpec = ModelOptions.spec(spec, System.getenv(), err::println).withTemplate(new PromptTemplate.Raw());
         int maxBatch = Math.max(16, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1));
         EngineOptions defaults = EngineOptions.defaults();
         try (Engine engine = new Engine(new EngineOptions(Math.max(64, maxBatch), maxBatch, defaults.threads(), profile,
-                maxPrefillTokens, stepTargetMs))) {
+                maxPrefillTokens, stepTargetMs, ModelOptions.prefixCacheBytes(prefixCacheMib)))) {
             long loadStart = System.nanoTime();
             engine.load("bench", modelSpec, ModelOptions.progressTo(err));
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             err.printf("bench: loaded in %.2f s%n", loadSeconds);
-            String prompt = promptOfTokens(engine, promptTokens);
             SamplingParams params = SamplingParams.DEFAULT.withMaxNewTokens(newTokens).withEosTokenIds(List.of());
-            String longPrompt = longPromptTokens == 0 ? null : promptOfTokens(engine, longPromptTokens);
             double longPromptAloneMs = Double.NaN;
-            if (longPrompt != null) {
-                longPromptAloneMs = firstTokenMs(engine, longPrompt, params);
+            if (longPromptTokens > 0) {
+                longPromptAloneMs = firstTokenMs(engine, nextPrompt(engine, longPromptTokens), params);
                 err.printf("bench: a %d-token prompt alone: first token after %.1f ms%n", longPromptTokens, longPromptAloneMs);
             }
             engine.takeProfile("bench");
             List<Run> runs = new ArrayList<>();
             for (int c : concurrency) {
-                runs.add(measure(engine, prompt, params, c, false, longPrompt));
+                runs.add(measure(engine, promptTokens, params, c, false, longPromptTokens));
                 err.println("bench: " + runs.getLast());
                 if (sequential) {
-                    runs.add(measure(engine, prompt, params, c, true, null));
+                    runs.add(measure(engine, promptTokens, params, c, true, 0));
                     err.println("bench: " + runs.getLast());
                 }
             }
             Map<String, Map<String, Long>> profiles = new java.util.LinkedHashMap<>();
             if (profile) {
-                String one = promptOfTokens(engine, 1);
                 for (int b : List.of(1, 8)) {
                     engine.takeProfile("bench");
-                    measure(engine, one, params, b, false, null);
+                    measure(engine, 1, params, b, false, 0);
                     profiles.put("batch " + b, engine.takeProfile("bench"));
                 }
                 // Prefill alone: the whole concurrency-8 load's prompts, stopped after their first token.
                 engine.takeProfile("bench");
-                measure(engine, prompt, params.withMaxNewTokens(1), 8, false, null);
+                measure(engine, promptTokens, params.withMaxNewTokens(1), 8, false, 0);
                 profiles.put("prefill 8 x " + promptTokens, engine.takeProfile("bench"));
             }
+            List<SharedPrefixRound> shared = new ArrayList<>();
+            for (int r = 0; r < (sharedPrefixTokens > 0 ? SHARED_PREFIX_ROUNDS : 0); r++) {
+                shared.add(sharedPrefixRound(engine, params));
+                err.println("bench: " + shared.getLast());
+            }
+            PrefixCacheStats prefixCache = engine.stats().prefixCache();
             long peakKb = peakResidentKb();
             if (json) {
-                out.println(toJson(modelSpec, loadSeconds, peakKb, runs, profiles, longPromptAloneMs));
+                out.println(toJson(modelSpec, loadSeconds, peakKb, runs, profiles, longPromptAloneMs, shared, prefixCache));
             } else {
-                printTable(out, modelSpec, loadSeconds, peakKb, runs, profiles, longPromptAloneMs);
+                printTable(out, modelSpec, loadSeconds, peakKb, runs, profiles, longPromptAloneMs, shared, prefixCache);
             }
             out.flush();
             return 0;
         }
     }
 
-    /** One run; {@code longPrompt} (or null) is submitted once every stream has its first token. */
-    private Run measure(Engine engine, String prompt, SamplingParams params, int streams, boolean oneAtATime,
-                        String longPrompt) {
+    /**
+     * A new prefix of {@code --shared-prefix-tokens} with a question of {@code --prompt-tokens}, then the same prefix with
+     * another question, one token each: their times to first token, and what the second prefilled.
+     */
+    private SharedPrefixRound sharedPrefixRound(Engine engine, SamplingParams params) {
+        String prefix = nextPrompt(engine, sharedPrefixTokens);
+        double cold = firstTokenMs(engine, prefix + " " + nextPrompt(engine, promptTokens), params);
+        String warm = prefix + " " + nextPrompt(engine, promptTokens);
+        long before = engine.stats().prefixCache().missedPositions();
+        double warmMs = firstTokenMs(engine, warm, params);
+        int tokens = engine.tokenize("bench", warm).size();
+        // With the cache off nothing is looked up, so nothing is counted: every position is prefilled.
+        return new SharedPrefixRound(cold, warmMs, tokens,
+                prefixCacheMib == 0 ? tokens : engine.stats().prefixCache().missedPositions() - before);
+    }
+
+    /** A raw prompt of exactly {@code tokens} tokens no earlier one starts like (its first word numbers it). */
+    private String nextPrompt(Engine engine, int tokens) {
+        return promptOfTokens(engine, tokens, "Request " + ++prompts + ":");
+    }
+
+    /**
+     * One run of {@code streams} requests of {@code tokens}-token prompts, each its own; a prompt of {@code longPromptTokens}
+     * (0: none) is submitted once every stream has its first token.
+     */
+    private Run measure(Engine engine, int tokens, SamplingParams params, int streams, boolean oneAtATime,
+                        int longPromptTokens) {
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            prompts.add(nextPrompt(engine, tokens));
+        }
+        String longPrompt = longPromptTokens == 0 ? null : nextPrompt(engine, longPromptTokens);
         long start = System.nanoTime();
         List<GenerationResult> results = new ArrayList<>();
         List<TokenTimes> times = new ArrayList<>();
@@ -159,12 +219,12 @@ public final class BenchCommand implements Callable<Integer> {
         double longPromptTtftMs = Double.NaN;
         if (oneAtATime) {
             for (int i = 0; i < streams; i++) {
-                results.add(engine.generate(GenerationRequest.of("bench", prompt, params), times.get(i)));
+                results.add(engine.generate(GenerationRequest.of("bench", prompts.get(i), params), times.get(i)));
             }
         } else {
             List<GenerationHandle> handles = new ArrayList<>();
             for (int i = 0; i < streams; i++) {
-                handles.add(engine.submit(GenerationRequest.of("bench", prompt, params), times.get(i)));
+                handles.add(engine.submit(GenerationRequest.of("bench", prompts.get(i), params), times.get(i)));
             }
             if (longPrompt != null) {
                 awaitStart(started);
@@ -183,8 +243,8 @@ public final class BenchCommand implements Callable<Integer> {
                 ? results.stream().mapToLong(r -> r.timings().timeToFirstTokenNanos()).sum() / 1e9
                 : ttftMax / 1e3;
         return new Run(oneAtATime ? "one-at-a-time" : "batched", streams, ttftMean, ttftMax, perStream,
-                decodeTokensPerSecond(times, oneAtATime), generated / wall, (generated + (double) streams * promptTokens) / wall,
-                (double) streams * promptTokens / prefillSeconds, wall,
+                decodeTokensPerSecond(times, oneAtATime), generated / wall, (generated + (double) streams * tokens) / wall,
+                (double) streams * tokens / prefillSeconds, wall,
                 times.stream().map(t -> t.longestGap() / 1e6).toList(), medianGapMs(times), longPromptTtftMs);
     }
 
@@ -231,10 +291,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** A raw prompt of exactly {@code n} tokens: words are added until the tokenizer counts {@code n}. */
-    static String promptOfTokens(Engine engine, int n) {
+    /** A raw prompt of exactly {@code n} tokens: words are added to {@code start} until the tokenizer counts {@code n}. */
+    static String promptOfTokens(Engine engine, int n, String start) {
         String[] words = {" the", " a", " of", " and", " to", " in", " is", " it"};
-        StringBuilder text = new StringBuilder("Hello");
+        StringBuilder text = new StringBuilder(start);
         int i = 0;
         while (engine.tokenize("bench", text.toString()).size() < n) {
             text.append(words[i++ % words.length]);
@@ -262,7 +322,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private String toJson(ModelSpec spec, double loadSeconds, long peakKb, List<Run> runs,
-                          Map<String, Map<String, Long>> profiles, double longPromptAloneMs) {
+                          Map<String, Map<String, Long>> profiles, double longPromptAloneMs, List<SharedPrefixRound> shared,
+                          PrefixCacheStats prefixCache) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
         root.put("model", spec.baseModel());
@@ -274,6 +335,7 @@ public final class BenchCommand implements Callable<Integer> {
         root.put("new_tokens", newTokens);
         root.put("max_prefill_tokens", maxPrefillTokens);
         root.put("step_target_ms", stepTargetMs);
+        root.put("prefix_cache_mib", prefixCacheMib);
         if (longPromptTokens > 0) {
             root.put("long_prompt_tokens", longPromptTokens);
             root.put("long_prompt_time_to_first_token_ms_alone", longPromptAloneMs);
@@ -299,6 +361,25 @@ public final class BenchCommand implements Callable<Integer> {
                 n.put("long_prompt_time_to_first_token_ms", r.longPromptTtftMs());
             }
         }
+        if (!shared.isEmpty()) {
+            ObjectNode sp = root.putObject("shared_prefix");
+            sp.put("prefix_tokens", sharedPrefixTokens);
+            sp.put("question_tokens", promptTokens);
+            ArrayNode rounds = sp.putArray("rounds");
+            for (SharedPrefixRound r : shared) {
+                rounds.addObject().put("cold_time_to_first_token_ms", r.coldTtftMs())
+                        .put("warm_time_to_first_token_ms", r.warmTtftMs()).put("warm_over_cold", r.warmTtftMs() / r.coldTtftMs())
+                        .put("warm_prompt_tokens", r.promptTokens()).put("warm_prefilled_positions", r.warmPrefilled());
+            }
+        }
+        ObjectNode pc = root.putObject("prefix_cache");
+        pc.put("hit_blocks", prefixCache.hitBlocks());
+        pc.put("missed_blocks", prefixCache.missedBlocks());
+        pc.put("hit_positions", prefixCache.hitPositions());
+        pc.put("missed_positions", prefixCache.missedPositions());
+        pc.put("evicted_blocks", prefixCache.evictedBlocks());
+        pc.put("cached_blocks", prefixCache.cachedBlocks());
+        pc.put("idle_mib", prefixCache.idleBytes() / (double) (1 << 20));
         if (!profiles.isEmpty()) {
             ObjectNode p = root.putObject("profile");
             profiles.forEach((batch, times) -> {
@@ -311,7 +392,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void printTable(PrintWriter out, ModelSpec spec, double loadSeconds, long peakKb, List<Run> runs,
-                            Map<String, Map<String, Long>> profiles, double longPromptAloneMs) {
+                            Map<String, Map<String, Long>> profiles, double longPromptAloneMs, List<SharedPrefixRound> shared,
+                            PrefixCacheStats prefixCache) {
         out.printf("model %s%s, %s, %d prompt tokens, %d new tokens, %d prefill tokens per step; load %.2f s; peak RSS %.0f MiB%n",
                 spec.baseModel(), spec.adapter() == null ? "" : " + " + spec.adapter(), spec.dtype().label(),
                 promptTokens, newTokens, maxPrefillTokens, loadSeconds, peakKb / 1024.0);
@@ -332,6 +414,15 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+        if (!shared.isEmpty()) {
+            out.printf("a %d-token prefix with a %d-token question: first token after%n", sharedPrefixTokens, promptTokens);
+            for (SharedPrefixRound r : shared) {
+                out.printf("  %.1f ms cold, %.1f ms for another question (%.2fx; %d of %d positions prefilled)%n",
+                        r.coldTtftMs(), r.warmTtftMs(), r.warmTtftMs() / r.coldTtftMs(), r.warmPrefilled(), r.promptTokens());
+            }
+        }
+        out.printf("prefix cache: %d positions reused, %d prefilled; %d blocks evicted, %d cached%n",
+                prefixCache.hitPositions(), prefixCache.missedPositions(), prefixCache.evictedBlocks(), prefixCache.cachedBlocks());
         profiles.forEach((batch, times) -> {
             double total = times.values().stream().mapToLong(Long::longValue).sum();
             out.printf("profile, %s (share of forward time, %.0f ms in all):%n", batch, total / 1e6);

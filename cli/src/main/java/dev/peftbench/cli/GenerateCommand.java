@@ -66,6 +66,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-prefill-tokens", description = "Prompt positions prefilled per step; a longer prompt goes in chunks "
             + "(default " + EngineOptions.DEFAULT_MAX_PREFILL_TOKENS + ").")
     int maxPrefillTokens = EngineOptions.DEFAULT_MAX_PREFILL_TOKENS;
+    @Option(names = "--prefix-cache-mib", description = "KV cache memory kept for later prompts that start the same way; "
+            + "0 = off (default " + (EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20) + ").")
+    long prefixCacheMib = EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20;
     @Option(names = "--json", description = "Print exactly one JSON object instead of streaming.")
     boolean json;
 
@@ -87,7 +90,8 @@ public final class GenerateCommand implements Callable<Integer> {
         SamplingParams params = new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty,
                 seed, stop);
         ModelSpec modelSpec = ModelOptions.spec(spec, System.getenv(), err::println);
-        try (Engine engine = new Engine(EngineOptions.defaults().withMaxPrefillTokens(maxPrefillTokens))) {
+        try (Engine engine = new Engine(EngineOptions.defaults().withMaxPrefillTokens(maxPrefillTokens)
+                .withPrefixCacheBytes(ModelOptions.prefixCacheBytes(prefixCacheMib)))) {
             engine.load("cli", modelSpec, ModelOptions.progressTo(err));
             TokenListener listener = json ? TokenListener.NONE : (id, delta) -> {
                 out.print(delta);

@@ -40,6 +40,11 @@ final class ModelOptions implements IModelTransformer {
         return choice.fields().spec();
     }
 
+    /** {@code --prefix-cache-mib} in bytes, refused out of range with {@code serve}'s message (one declaration). */
+    static long prefixCacheBytes(long mib) {
+        return Setting.PREFIX_CACHE_MIB.parse(Long.toString(mib), Setting.PREFIX_CACHE_MIB.flag()) << 20;
+    }
+
     /**
      * Load progress as lines on stderr (stdout stays for the answer), at most one per 10%; a download's
      * progress is logged by the engine (also on stderr), so it is not printed twice.

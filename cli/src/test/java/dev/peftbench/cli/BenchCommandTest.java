@@ -52,6 +52,30 @@ class BenchCommandTest {
         assertTrue(!sequential.has("long_prompt_time_to_first_token_ms"), "the long prompt joins batched runs only");
     }
 
+    /**
+     * Each round's warm request prefills only what follows the prefix's last full block of 16; the streams' prompts are
+     * each their own, so the concurrency runs reuse nothing.
+     */
+    @Test
+    void jsonReportsEachSharedPrefixRoundColdAndWarmAndThePrefixCachesCounts() throws Exception {
+        GenerateCommandTest.Run r = run("--model", "../sample-data/models/tiny-bloom", "--adapter", "none",
+                "--concurrency", "2", "--prompt-tokens", "20", "--new-tokens", "2", "--shared-prefix-tokens", "70", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        JsonNode rounds = json.at("/shared_prefix/rounds");
+        assertEquals(BenchCommand.SHARED_PREFIX_ROUNDS, rounds.size());
+        long reused = 0;
+        for (JsonNode round : rounds) {
+            assertTrue(round.get("cold_time_to_first_token_ms").asDouble() > 0, round.toString());
+            int prompt = round.get("warm_prompt_tokens").asInt();
+            long prefilled = round.get("warm_prefilled_positions").asLong();
+            assertTrue(prompt - prefilled >= 64 && prefilled < 16 + 22, round.toString());
+            reused += prompt - prefilled;
+        }
+        assertEquals(reused, json.at("/prefix_cache/hit_positions").asLong(), "only the warm requests hit");
+        assertEquals(256, json.get("prefix_cache_mib").asLong());
+    }
+
     @Test
     void aNegativeLongPromptIsAOneLineError() {
         GenerateCommandTest.Run r = run("--model", "../sample-data/models/tiny-bloom", "--long-prompt-tokens", "-1");

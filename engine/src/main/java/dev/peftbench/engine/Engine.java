@@ -16,6 +16,11 @@ import dev.peftbench.engine.generate.Sampler;
 import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.engine.generate.Scheduler;
 import dev.peftbench.engine.hub.DownloadListener;
+import dev.peftbench.engine.score.LabelScores;
+import dev.peftbench.engine.score.ScoreListener;
+import dev.peftbench.engine.score.ScoreRequest;
+import dev.peftbench.engine.score.ScoringHandle;
+import dev.peftbench.engine.score.ScoringJob;
 import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.engine.load.HfConfig;
 import dev.peftbench.engine.load.HfSnapshot;
@@ -27,7 +32,10 @@ import dev.peftbench.engine.tensor.TensorOps;
 import dev.peftbench.engine.tensor.cpu.CpuTensorOps;
 import dev.peftbench.engine.tensor.djl.DjlTensorOps;
 import dev.peftbench.engine.tokenize.PromptEncoder;
+import dev.peftbench.engine.tokenize.TextEncoder;
 import dev.peftbench.engine.tokenize.Tokenizer;
+import dev.peftbench.engine.train.EndToken;
+import dev.peftbench.engine.train.ExampleEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +51,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
@@ -76,8 +86,15 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private record Served(ServedModel model, Base base, Adapter adapter) {
+    /**
+     * @param scope        the adapter's identity in the prefix cache: never given twice, so no two loads share blocks
+     * @param trainedEndId the label end id the adapter's training record names, or null
+     */
+    private record Served(ServedModel model, Base base, Adapter adapter, long scope, Integer trainedEndId) {
     }
+
+    /** The prefix cache's scope of requests run without an adapter. */
+    private static final long NO_ADAPTER = 0;
 
     private final EngineOptions options;
     private final HubSettings hub;
@@ -88,6 +105,9 @@ public final class Engine implements AutoCloseable {
     private final PromptEncoder encoder;
     /** Closes bases a reload replaced once their in-flight requests are done, outside the load lock. */
     private final ExecutorService retired = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicLong adapterScopes = new AtomicLong(NO_ADAPTER);
+    /** The prefix cache counts of bases closed so far, so the engine's totals never go down. */
+    private final AtomicReference<PrefixCacheStats> closedPrefixCaches = new AtomicReference<>(PrefixCacheStats.NONE);
 
     /** Hub ids are looked up (and downloaded) as the environment says ({@link HubSettings#fromEnvironment()}). */
     public Engine(EngineOptions options) {
@@ -130,7 +150,9 @@ public final class Engine implements AutoCloseable {
                 bases.put(key, base);
                 ServedModel model = new ServedModel(name, spec, base.model.info(),
                         Optional.ofNullable(adapter).map(Adapter::info));
-                Served old = served.put(name, new Served(model, base, adapter));
+                long scope = adapter == null ? NO_ADAPTER : adapterScopes.incrementAndGet();
+                Integer trainedEndId = adapterDir == null ? null : EndToken.trainedWith(adapterDir);
+                Served old = served.put(name, new Served(model, base, adapter, scope, trainedEndId));
                 if (old != null) {
                     Base unused = release(old.base);
                     if (unused != null) {
@@ -221,7 +243,94 @@ public final class Engine implements AutoCloseable {
             params = params.withEosTokenIds(s.base.model.info().eosTokenIds());
         }
         return s.base.scheduler.submit(prompt, ids, params, prefix, adapter instanceof LoraAdapter l ? l : null,
-                s.base.tokenizer, listener);
+                adapter == null ? NO_ADAPTER : s.scope, s.base.tokenizer, listener);
+    }
+
+    /**
+     * Queues label scoring (issue 26's semantics: {@link ScoreRequest}) and returns at once; each row's scores go to
+     * {@code listener} as they come, in row order. Contexts and targets are tokenized here, on the caller's thread, as
+     * {@code tune} tokenizes its rows ({@link ExampleEncoder}); a row whose prompt is empty or too long is reported as
+     * skipped in its place. On the model's scheduler, rows go in batches: their contexts in one forward (past what the
+     * prefix cache holds), then every label's continuation in forks of the contexts' caches.
+     *
+     * @throws EngineException NOT_FOUND (unknown model), INVALID_INPUT (a label without tokens, an end id outside the
+     *                         vocabulary, no end id to be found), QUEUE_FULL
+     */
+    public ScoringHandle submitScores(ScoreRequest request, ScoreListener listener) {
+        Served s = served(request.model());
+        Adapter adapter = request.useAdapter() ? s.adapter : null;
+        Tensor prefix = adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null;
+        int virtual = prefix == null ? 0 : prefix.rows();
+        CausalLm model = s.base.model;
+        Tokenizer tokenizer = s.base.tokenizer;
+        long maxBytes = s.model.spec().maxPromptBytes();
+        TextEncoder bounded = (text, special) -> encoder.encode(tokenizer, text, special, maxBytes);
+        int endId = EndToken.resolve(request.endTokenId(), adapter == null ? null : s.trainedEndId, s.base.key.dir(),
+                bounded, model.vocabSize());
+        PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
+        ExampleEncoder examples = new ExampleEncoder(bounded, template, endId, request.promptSpecialTokens());
+        List<int[]> targets = new ArrayList<>();
+        for (String label : request.labels()) {
+            int[] target = examples.target(label);
+            if (target.length == 1) {
+                throw EngineException.invalid("the label '" + label + "' has no tokens");
+            }
+            targets.add(target);
+        }
+        int longest = targets.stream().mapToInt(t -> t.length).max().orElseThrow();
+        int limit = s.model.spec().maxPromptTokens();
+        List<ScoringJob.Row> rows = new ArrayList<>(request.texts().size());
+        for (int i = 0; i < request.texts().size(); i++) {
+            rows.add(scoringRow(i, request.texts().get(i), examples, model, virtual, longest, limit));
+        }
+        ScoringJob job = ScoringJob.of(model, prefix, adapter instanceof LoraAdapter l ? l : null,
+                adapter == null ? NO_ADAPTER : s.scope, rows, request.labels(), targets, endId, listener);
+        s.base.scheduler.submit(job);
+        return job;
+    }
+
+    /** Row {@code index}'s context, or why it cannot be scored (the request goes on without it). */
+    private static ScoringJob.Row scoringRow(int index, String text, ExampleEncoder examples, CausalLm model, int virtual,
+                                             int longestTarget, int limit) {
+        int[] context;
+        try {
+            context = examples.prompt(text);
+        } catch (EngineException e) {
+            if (e.kind() != EngineException.Kind.TOO_LARGE) {
+                throw e;
+            }
+            return new ScoringJob.Row(index, new int[0], e.getMessage());
+        }
+        if (context.length == 0) {
+            return new ScoringJob.Row(index, context, "the prompt is empty after applying the template");
+        }
+        if (context.length > limit) {
+            return new ScoringJob.Row(index, context, "the prompt has " + context.length
+                    + " tokens, more than this model's limit of " + limit);
+        }
+        try {
+            model.checkSequenceLength(virtual + context.length + longestTarget);
+        } catch (EngineException e) {
+            return new ScoringJob.Row(index, context, e.getMessage());
+        }
+        return new ScoringJob.Row(index, context, null);
+    }
+
+    /** Scores and waits; for the CLI and tests. */
+    public LabelScores score(ScoreRequest request, ScoreListener listener) {
+        ScoringHandle handle = submitScores(request, listener);
+        try {
+            return handle.result().get();
+        } catch (InterruptedException e) {
+            handle.cancel();
+            Thread.currentThread().interrupt();
+            throw new EngineException(EngineException.Kind.CANCELLED, "interrupted while scoring");
+        } catch (ExecutionException | CompletionException e) {
+            if (e.getCause() instanceof EngineException ee) {
+                throw ee;
+            }
+            throw new EngineException(EngineException.Kind.INTERNAL, "scoring failed: " + e.getCause(), e.getCause());
+        }
     }
 
     /** Submits and waits; for the CLI and tests. */
@@ -246,12 +355,14 @@ public final class Engine implements AutoCloseable {
         int queued = 0;
         int running = 0;
         long tokens = 0;
+        PrefixCacheStats prefixCache = closedPrefixCaches.get();
         for (Base b : bases.values()) {
             queued += b.scheduler.queued();
             running += b.scheduler.running();
             tokens += b.scheduler.generatedTokens();
+            prefixCache = prefixCache.plus(b.model.ops().prefixCacheStats());
         }
-        return new EngineStats(queued, running, tokens, served.size());
+        return new EngineStats(queued, running, tokens, served.size(), prefixCache);
     }
 
     /**
@@ -329,6 +440,7 @@ public final class Engine implements AutoCloseable {
         try {
             progress.report(0.9, "warming up kernels");
             warmUp(model);
+            model.ops().keepPrefixBlocks(options.prefixCacheBytes());
             // Loading leaves hundreds of MB of garbage (weights read, stacked, repacked): collected now (tens of ms),
             // not by the first young collection in the middle of generation. Steps allocate next to nothing after
             // the warm-up, so the next collection is minutes away.
@@ -448,8 +560,9 @@ public final class Engine implements AutoCloseable {
         return null;
     }
 
-    private static void closeBase(Base base) {
+    private void closeBase(Base base) {
         base.scheduler.close();
+        closedPrefixCaches.accumulateAndGet(base.model.ops().prefixCacheStats().counts(), PrefixCacheStats::plus);
         base.model.close();
         base.tokenizer.close();
     }

@@ -13,9 +13,11 @@ package dev.peftbench.engine;
  * @param stepTargetMs      while sequences decode, how long a step with a prompt chunk should take (their wait for a
  *                          token): chunks are sized from measured steps to stay near it; 0 = chunks of
  *                          {@code maxPrefillTokens} whatever they cost
+ * @param prefixCacheBytes  KV blocks no running sequence uses kept for later prompts that start the same way (vLLM's
+ *                          automatic prefix caching), least recently used evicted first; 0 = off
  */
 public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolean profile, int maxPrefillTokens,
-                            int stepTargetMs) {
+                            int stepTargetMs, long prefixCacheBytes) {
 
     /**
      * With nothing decoding, a prompt goes 256 positions a step: a 1,850-position prompt alone on the float32
@@ -34,6 +36,14 @@ public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolea
     /** Requests that may wait beyond the running batch before new ones are refused. */
     public static final int DEFAULT_QUEUE_CAPACITY = 64;
 
+    /**
+     * Holds a ~1,300-position prefix of the bloomz-560m shape, whose float32 keys and values take 192 KiB per position
+     * (24 layers x 16 heads x 64 x 2 x 4 bytes; Qwen2.5-0.5B's 2 KV heads take 24 KiB, so 10,000 positions): a long
+     * system prompt or document and a few conversations. The memory is taken only as blocks are cached, and at most
+     * this much beyond what running sequences hold.
+     */
+    public static final long DEFAULT_PREFIX_CACHE_BYTES = 256L << 20;
+
     public EngineOptions {
         if (queueCapacity < 0) throw EngineException.invalid("queue capacity must be >= 0, got " + queueCapacity);
         if (maxBatch < 1) throw EngineException.invalid("max batch must be >= 1, got " + maxBatch);
@@ -44,10 +54,14 @@ public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolea
         if (stepTargetMs < 0) {
             throw EngineException.invalid("the step time target must be >= 0 ms (0 = off), got " + stepTargetMs);
         }
+        if (prefixCacheBytes < 0) {
+            throw EngineException.invalid("the prefix cache size must be >= 0 (0 = off), got " + prefixCacheBytes);
+        }
     }
 
     public EngineOptions(int queueCapacity, int maxBatch, int threads) {
-        this(queueCapacity, maxBatch, threads, false, DEFAULT_MAX_PREFILL_TOKENS, DEFAULT_STEP_TARGET_MS);
+        this(queueCapacity, maxBatch, threads, false, DEFAULT_MAX_PREFILL_TOKENS, DEFAULT_STEP_TARGET_MS,
+                DEFAULT_PREFIX_CACHE_BYTES);
     }
 
     public static EngineOptions defaults() {
@@ -55,10 +69,14 @@ public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolea
     }
 
     public EngineOptions withMaxPrefillTokens(int tokens) {
-        return new EngineOptions(queueCapacity, maxBatch, threads, profile, tokens, stepTargetMs);
+        return new EngineOptions(queueCapacity, maxBatch, threads, profile, tokens, stepTargetMs, prefixCacheBytes);
     }
 
     public EngineOptions withStepTargetMs(int ms) {
-        return new EngineOptions(queueCapacity, maxBatch, threads, profile, maxPrefillTokens, ms);
+        return new EngineOptions(queueCapacity, maxBatch, threads, profile, maxPrefillTokens, ms, prefixCacheBytes);
+    }
+
+    public EngineOptions withPrefixCacheBytes(long bytes) {
+        return new EngineOptions(queueCapacity, maxBatch, threads, profile, maxPrefillTokens, stepTargetMs, bytes);
     }
 }

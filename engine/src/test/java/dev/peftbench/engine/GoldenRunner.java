@@ -107,7 +107,7 @@ public final class GoldenRunner {
             rows.add(new ForwardRow(cache, row.promptIds(), prefix, lora));
         }
         boolean withPromptLogits = g.rows().getFirst().promptLogits() != null;
-        List<float[]> logits = withPromptLogits ? model.forwardAllPositions(rows) : model.forward(rows).copyRows();
+        List<float[]> logits = withPromptLogits ? allPositionLogits(model, rows) : model.forward(rows).copyRows();
         int mismatches = 0;
         for (int step = 0; ; step++) {
             List<ForwardRow> next = new ArrayList<>();
@@ -234,6 +234,23 @@ public final class GoldenRunner {
     }
 
     /** The logits of golden row {@code r} at this step: rows still running keep their order in the batch. */
+    /** The logits of every new position of each row ({@code [positions · vocab]} per row), in fresh arrays. */
+    public static List<float[]> allPositionLogits(CausalLm model, List<ForwardRow> rows) {
+        Tensor logits = model.logits(rows, null);
+        float[] values = model.ops().toFloats(logits);
+        List<float[]> out = new ArrayList<>(rows.size());
+        int offset = 0;
+        for (ForwardRow row : rows) {
+            float[] part = new float[row.newPositions() * model.vocabSize()];
+            System.arraycopy(values, offset, part, 0, part.length);
+            offset += part.length;
+            out.add(part);
+        }
+        model.ops().recycle(logits);
+        model.ops().endStep();
+        return out;
+    }
+
     private static float[] pick(List<float[]> logits, int r, int step, Golden g) {
         int index = 0;
         for (int i = 0; i < r; i++) {

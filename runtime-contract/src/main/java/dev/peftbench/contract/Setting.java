@@ -89,6 +89,13 @@ public final class Setting<T> {
             SettingType.INTEGER, EngineOptions.DEFAULT_STEP_TARGET_MS,
             "While streams decode, size prompt chunks so that a step takes about this long, the streams' longest wait "
                     + "for a token while a prompt prefills; 0 = chunks of --max-prefill-tokens.");
+    /** A tebibyte: more than any machine here would give the prefix cache, and far from overflowing in bytes. */
+    public static final long MAX_PREFIX_CACHE_MIB = 1L << 20;
+    public static final Setting<Long> PREFIX_CACHE_MIB = server("--prefix-cache-mib", "PEFTBENCH_PREFIX_CACHE_MIB",
+            SettingType.range(0, MAX_PREFIX_CACHE_MIB, "0 (off) to " + MAX_PREFIX_CACHE_MIB),
+            EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20,
+            "KV cache memory (MiB) kept for later prompts that start the same way (a system prompt, an adapter's virtual "
+                    + "tokens, a chat's earlier turns), least recently used dropped first; 0 = off.");
     public static final Setting<String> API_KEY = server("--api-key", "PEFTBENCH_API_KEY", SettingType.TEXT, null,
             "Require 'Authorization: Bearer KEY' on every route but health and metrics "
                     + "(prefer --api-key-file: a flag shows in process listings).");

@@ -34,6 +34,17 @@ public record SettingType<T>(String expected, Function<String, T> parser, Functi
             "folders separated by '" + File.pathSeparator + "'", SettingType::folders,
             l -> String.join(File.pathSeparator, l.stream().map(Path::toString).toList()));
 
+    /** A whole number from {@code min} to {@code max}; {@code expected} says the range in the setting's words. */
+    public static SettingType<Long> range(long min, long max, String expected) {
+        return new SettingType<>(expected, v -> {
+            long n = Long.parseLong(v);
+            if (n < min || n > max) {
+                throw new IllegalArgumentException(v);
+            }
+            return n;
+        }, String::valueOf);
+    }
+
     /** Text the engine parses (dtype, backend, device): a refusal is the engine's own message. */
     public static <T> SettingType<T> engine(Function<String, T> parser, Function<T, String> writer) {
         return new SettingType<>(null, parser, writer);

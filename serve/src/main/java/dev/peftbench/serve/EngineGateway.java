@@ -5,6 +5,7 @@ import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelSpec;
+import dev.peftbench.engine.PrefixCacheStats;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.TokenListener;
 
@@ -26,6 +27,11 @@ public interface EngineGateway {
 
     /** Requests waiting in the shared queue, for the queue-depth gauge. */
     int queued();
+
+    /** What the engine's prefix cache did and holds, for its metrics. */
+    default PrefixCacheStats prefixCache() {
+        return PrefixCacheStats.NONE;
+    }
 
     /** What is loaded under {@code name} (sizes for ModelMesh); empty when unknown or not tracked. */
     default Optional<ServedModel> find(String name) {
@@ -57,6 +63,11 @@ public interface EngineGateway {
             @Override
             public int queued() {
                 return engine.stats().queued();
+            }
+
+            @Override
+            public PrefixCacheStats prefixCache() {
+                return engine.stats().prefixCache();
             }
 
             @Override

@@ -156,7 +156,7 @@ public final class InferenceServer implements AutoCloseable {
         b.adopted.forEach(repository::adopt);
         models.forEach(repository::register);
 
-        ServeMetrics metrics = new ServeMetrics(b.engine::queued, repository::readyCount);
+        ServeMetrics metrics = new ServeMetrics(b.engine::queued, repository::readyCount, b.engine::prefixCache);
         InFlight inFlight = new InFlight();
         ServerHealth health = new ServerHealth(repository);
         TextGeneration generation = new TextGeneration(b.engine, repository, config.requestTimeout(), config.queueCapacity(),

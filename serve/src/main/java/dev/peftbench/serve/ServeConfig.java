@@ -35,12 +35,13 @@ import java.util.Map;
  * @param httpLimits          REST connection timeouts and count
  * @param maxPrefillTokens    prompt positions the engine prefills per step (longer prompts go in chunks)
  * @param stepTargetMs        how long a step with a prompt chunk should take while streams decode; 0 = off
+ * @param prefixCacheMib      KV cache blocks no request uses kept for later prompts that start the same way; 0 = off
  */
 public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort, int mmeshPort,
                           long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
                           Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace,
                           AccessPolicy access, TlsFiles tls, LoadPolicy loads, HttpLimits httpLimits,
-                          int maxPrefillTokens, int stepTargetMs) {
+                          int maxPrefillTokens, int stepTargetMs, long prefixCacheMib) {
 
     public ServeConfig {
         if (modelName == null || modelName.isBlank() || modelName.contains("/")) {
@@ -113,7 +114,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                 new LoadPolicy(v.get(Setting.REPOSITORY_API), v.get(Setting.ALLOW_LOAD_FROM), v.get(Setting.ALLOW_HUB_IDS),
                         v.get(Setting.MAX_MODELS)),
                 HttpLimits.DEFAULT.withMaxConnections(v.get(Setting.MAX_CONNECTIONS)),
-                v.get(Setting.MAX_PREFILL_TOKENS), v.get(Setting.STEP_TARGET_MS));
+                v.get(Setting.MAX_PREFILL_TOKENS), v.get(Setting.STEP_TARGET_MS), v.get(Setting.PREFIX_CACHE_MIB));
     }
 
     /** The key from {@code --api-key} or the file {@code --api-key-file} names (not both); null when neither. */
@@ -212,7 +213,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         change.accept(b);
         return new ServeConfig(b.modelName, b.model, b.host, b.httpPort, b.grpcPort, b.mmeshPort, b.grpcMaxMessageBytes,
                 b.loadModelsAtStartup, b.modelsDir, b.requestTimeout, b.maxRequestBytes, b.queueCapacity, b.shutdownGrace,
-                b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs);
+                b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs, b.prefixCacheMib);
     }
 
     /** The components while one {@code with*} changes some; validated again when rebuilt. */
@@ -236,6 +237,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         HttpLimits httpLimits;
         int maxPrefillTokens;
         int stepTargetMs;
+        long prefixCacheMib;
 
         Parts(ServeConfig c) {
             modelName = c.modelName;
@@ -257,6 +259,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
             httpLimits = c.httpLimits;
             maxPrefillTokens = c.maxPrefillTokens;
             stepTargetMs = c.stepTargetMs;
+            prefixCacheMib = c.prefixCacheMib;
         }
     }
 

@@ -144,6 +144,17 @@ class ServeConfigTest {
     }
 
     @Test
+    void prefixCacheSizeComesFromTheFlagThenTheVariableThenTheEngineDefault() {
+        assertEquals(EngineOptions.DEFAULT_PREFIX_CACHE_BYTES, ServeConfig.resolve(NO_FLAGS, Map.of()).prefixCacheMib() << 20);
+        Map<String, String> env = Map.of("PEFTBENCH_PREFIX_CACHE_MIB", "512");
+        assertEquals(512, ServeConfig.resolve(NO_FLAGS, env).prefixCacheMib());
+        assertEquals(0, ServeConfig.resolve(Map.of(Setting.PREFIX_CACHE_MIB, "0"), env).prefixCacheMib());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_PREFIX_CACHE_MIB", "-1")));
+        assertEquals("PEFTBENCH_PREFIX_CACHE_MIB must be 0 (off) to 1048576, got '-1'", e.getMessage());
+    }
+
+    @Test
     void badFlagAndBadVariableNameWhereTheValueCameFrom() {
         assertEquals("--grpc-port must be an integer, got 'x'", assertThrows(IllegalArgumentException.class,
                 () -> ServeConfig.resolve(Map.of(Setting.GRPC_PORT, "x"), Map.of())).getMessage());

@@ -477,4 +477,19 @@ class ServerIntegrationTest {
         assertTrue(text.contains("peftbench_loaded_models"), text);
         assertFalse(text.contains("NaN"));
     }
+
+    @Test
+    void metricsCountPromptPositionsTakenFromThePrefixCache() throws Exception {
+        String text = "The same long complaint about a parcel that never arrived, sent twice to the same model";
+        long before = metric("peftbench_prefix_cache_hit_positions_total");
+        post("/v2/models/" + MODEL + "/infer", dataRequest(text));
+        post("/v2/models/" + MODEL + "/infer", dataRequest(text));
+        long hits = metric("peftbench_prefix_cache_hit_positions_total") - before;
+        assertTrue(hits >= 16 && hits % 16 == 0, "the second request reused whole blocks of the first: " + hits);
+    }
+
+    private long metric(String name) throws Exception {
+        return get("/metrics").body().lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> Long.parseLong(l.split(" ")[1]))
+                .findFirst().orElseThrow();
+    }
 }

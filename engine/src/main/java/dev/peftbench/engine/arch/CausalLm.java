@@ -29,9 +29,6 @@ public interface CausalLm extends AutoCloseable {
      */
     Logits forward(List<ForwardRow> rows);
 
-    /** As {@link #forward}, but the logits of every new position ({@code [positions · vocab]} per row), in fresh arrays. */
-    List<float[]> forwardAllPositions(List<ForwardRow> rows);
-
     /**
      * Runs the new positions of every row through the model, filling each row's cache, and returns the logits
      * of {@code positions} (indexes into the rows' new positions laid end to end; null: all of them) as a

@@ -141,24 +141,6 @@ public abstract class DecoderModel implements CausalLm {
         return values;
     }
 
-    @Override
-    public final List<float[]> forwardAllPositions(List<ForwardRow> rows) {
-        Tensor logits = logits(rows, null);
-        float[] values = ops.toFloats(logits);
-        int vocab = vocabSize();
-        List<float[]> out = new ArrayList<>(rows.size());
-        int offset = 0;
-        for (ForwardRow row : rows) {
-            float[] part = new float[row.newPositions() * vocab];
-            System.arraycopy(values, offset, part, 0, part.length);
-            offset += part.length;
-            out.add(part);
-        }
-        ops.recycle(logits);
-        ops.endStep();
-        return out;
-    }
-
     /** Embeddings (and prompt-tuning prefixes) through every layer, each row writing its cache: {@code [positions, hidden]}. */
     private Tensor hiddenStates(List<ForwardRow> rows) {
         List<Tensor> parts = new ArrayList<>();
@@ -189,7 +171,7 @@ public abstract class DecoderModel implements CausalLm {
             x = next;
         }
         for (ForwardRow row : rows) {
-            row.cache().advance(row.newPositions());
+            row.cache().advance(row.positionKeys());
         }
         return x;
     }

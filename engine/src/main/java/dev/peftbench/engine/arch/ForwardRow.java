@@ -59,6 +59,19 @@ public record ForwardRow(KvCache cache, int[] tokenIds, Tensor prefix, int[] pre
         return tokenIds.length + prefixRows.length;
     }
 
+    /** What each new position is ({@link KvCache#advance(int[])}): its virtual token, then its token id. */
+    public int[] positionKeys() {
+        if (prefixRows.length == 0) {
+            return tokenIds;
+        }
+        int[] keys = new int[newPositions()];
+        for (int i = 0; i < prefixRows.length; i++) {
+            keys[i] = KvCache.virtualTokenKey(prefixRows[i]);
+        }
+        System.arraycopy(tokenIds, 0, keys, prefixRows.length, tokenIds.length);
+        return keys;
+    }
+
     /** {@code [from, to)} as indexes. */
     private static int[] range(int from, int to) {
         int[] rows = new int[to - from];

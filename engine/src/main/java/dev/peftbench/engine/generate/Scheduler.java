@@ -28,9 +28,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * most {@code maxPrefillTokens} prompt positions, first come first served, so a long prompt is fed in
  * chunks (vLLM's chunked prefill) and running sequences get a token between its chunks instead of
  * waiting for the whole prompt; while sequences decode, chunks are sized to keep a step near
- * {@code stepTargetMs} ({@link PrefillBudget}).
+ * {@code stepTargetMs} ({@link PrefillBudget}). {@linkplain BatchJob Batch jobs} (label scoring) wait in the same
+ * queue and run a slice of that budget per turn, first come first served, beside the decode steps.
  */
 public final class Scheduler implements AutoCloseable {
+
+    /** What waits in the queue: a sequence to admit, or a batch job. */
+    sealed interface Pending permits Sequence, Job {
+    }
+
+    private record Job(BatchJob job) implements Pending {
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
 
@@ -38,8 +46,9 @@ public final class Scheduler implements AutoCloseable {
     private final int maxBatch;
     private final PrefillBudget prefillBudget;
     private final int queueCapacity;
-    private final LinkedBlockingQueue<Sequence> waiting = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Pending> waiting = new LinkedBlockingQueue<>();
     private final List<Sequence> active = new ArrayList<>();
+    private final List<BatchJob> jobs = new ArrayList<>();
     private final Thread thread;
     private final AtomicLong generatedTokens = new AtomicLong();
     private volatile int running;
@@ -59,15 +68,25 @@ public final class Scheduler implements AutoCloseable {
      *
      * @param prefix prompt-tuning virtual tokens, or null
      * @param lora   LoRA adapter, or null
+     * @param scope  the adapter's identity in the prefix cache (one per loaded adapter, another for none): sequences
+     *               share cached blocks only within a scope
      */
     public GenerationHandle submit(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora,
-                                   Tokenizer tokenizer, TokenListener listener) {
-        Sequence sequence = new Sequence(prompt, promptIds, params, prefix, lora, tokenizer, listener);
+                                   long scope, Tokenizer tokenizer, TokenListener listener) {
+        Sequence sequence = new Sequence(prompt, promptIds, params, prefix, lora, scope, tokenizer, listener);
         enqueue(sequence);
         return sequence;
     }
 
-    private void enqueue(Sequence sequence) {
+    /**
+     * Queues a batch job (it counts against the queue's capacity as a request does); refuses at once when the queue is
+     * full or the scheduler is closing.
+     */
+    public void submit(BatchJob job) {
+        enqueue(new Job(job));
+    }
+
+    private void enqueue(Pending pending) {
         if (draining) {
             throw new EngineException(EngineException.Kind.NOT_READY, "the model is being unloaded");
         }
@@ -76,7 +95,7 @@ public final class Scheduler implements AutoCloseable {
                 throw new EngineException(EngineException.Kind.QUEUE_FULL, "the request queue is full (" + queueCapacity
                         + " waiting, " + running + " running); try again later");
             }
-            waiting.add(sequence);
+            waiting.add(pending);
         }
     }
 
@@ -95,41 +114,64 @@ public final class Scheduler implements AutoCloseable {
     private void loop() {
         while (!stopped) {
             try {
-                if (active.isEmpty()) {
-                    Sequence next = waiting.poll(100, TimeUnit.MILLISECONDS);
+                if (active.isEmpty() && jobs.isEmpty()) {
+                    Pending next = waiting.poll(100, TimeUnit.MILLISECONDS);
                     if (next == null) {
                         if (draining) {
                             return;
                         }
                         continue;
                     }
-                    admit(next);
+                    accept(next);
                 }
-                while (active.size() < maxBatch) {
-                    Sequence next = waiting.poll();
-                    if (next == null) {
-                        break;
-                    }
-                    admit(next);
+                // First come, first served: a sequence waiting for a free slot keeps what queued behind it waiting.
+                for (Pending next; (next = waiting.peek()) != null && (next instanceof Job || active.size() < maxBatch); ) {
+                    accept(waiting.poll());
                 }
                 retireCancelled();
+                if (!jobs.isEmpty()) {
+                    runJobSlice();
+                }
                 if (!active.isEmpty()) {
                     step();
                 }
-                running = active.size();
+                running = active.size() + jobs.size();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException | OutOfMemoryError e) {
                 LOG.error("generation step failed; failing {} active sequences", active.size(), e);
-                EngineException failure = e instanceof EngineException ee ? ee
-                        : new EngineException(EngineException.Kind.INTERNAL, "generation failed: " + e);
                 for (Sequence s : active) {
-                    s.fail(failure);
+                    s.fail(failure(e));
                 }
                 active.clear();
-                running = 0;
+                running = jobs.size();
             }
+        }
+    }
+
+    private static EngineException failure(Throwable e) {
+        return e instanceof EngineException ee ? ee : new EngineException(EngineException.Kind.INTERNAL, "generation failed: " + e);
+    }
+
+    private void accept(Pending next) {
+        switch (next) {
+            case Sequence s -> admit(s);
+            case Job j -> jobs.add(j.job());
+        }
+    }
+
+    /** A slice of the oldest job, within a step's prefill budget; a job that fails ends alone. */
+    private void runJobSlice() {
+        BatchJob job = jobs.getFirst();
+        try {
+            if (job.runSlice(prefillBudget.next(!active.isEmpty()))) {
+                jobs.removeFirst();
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            LOG.error("a batch job failed", e);
+            jobs.removeFirst();
+            job.fail(failure(e));
         }
     }
 

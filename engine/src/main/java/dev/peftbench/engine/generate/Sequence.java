@@ -21,13 +21,15 @@ import java.util.concurrent.CompletableFuture;
  * One request in flight: its prompt, adapter, sampler and stop rules, the ids generated so far, and
  * its KV cache once admitted. Mutated only by its scheduler thread, except {@link #cancel()}.
  */
-final class Sequence implements GenerationHandle {
+final class Sequence implements GenerationHandle, Scheduler.Pending {
 
     final String prompt;
     final int[] promptIds;
     final SamplingParams params;
     final Tensor prefix;
     final LoraAdapter lora;
+    /** What the sequence's keys and values depend on besides its ids: the adapter ({@link KvCache#reusePrefix}). */
+    final long scope;
     private final Tokenizer tokenizer;
     private final TokenListener listener;
     private final Sampler sampler;
@@ -43,13 +45,14 @@ final class Sequence implements GenerationHandle {
     private int prefilledPositions;
     KvCache cache;
 
-    Sequence(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora,
+    Sequence(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora, long scope,
              Tokenizer tokenizer, TokenListener listener) {
         this.prompt = prompt;
         this.promptIds = promptIds;
         this.params = params;
         this.prefix = prefix;
         this.lora = lora;
+        this.scope = scope;
         this.tokenizer = tokenizer;
         this.listener = listener == null ? TokenListener.NONE : listener;
         this.sampler = new Sampler(params);
@@ -75,8 +78,10 @@ final class Sequence implements GenerationHandle {
         return cache != null;
     }
 
+    /** Takes {@code newCache}, with the positions of the prompt it already holds from the prefix cache. */
     void admit(KvCache newCache) {
         this.cache = newCache;
+        this.prefilledPositions = newCache.reusePrefix(scope, KvCache.inputKeys(virtualTokens(), promptIds));
         this.admittedNanos = System.nanoTime();
     }
 

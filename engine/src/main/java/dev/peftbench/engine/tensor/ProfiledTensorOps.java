@@ -1,6 +1,7 @@
 package dev.peftbench.engine.tensor;
 
 import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.PrefixCacheStats;
 import dev.peftbench.engine.load.WeightSource;
 
 import java.util.List;
@@ -144,6 +145,21 @@ public final class ProfiledTensorOps implements TensorOps {
     @Override
     public KvCache newKvCache(int layers, int kvHeads, int headDim, int capacity) {
         return inner.newKvCache(layers, kvHeads, headDim, capacity);
+    }
+
+    @Override
+    public void keepPrefixBlocks(long bytes) {
+        inner.keepPrefixBlocks(bytes);
+    }
+
+    @Override
+    public PrefixCacheStats prefixCacheStats() {
+        return inner.prefixCacheStats();
+    }
+
+    @Override
+    public double[] targetLogProbabilities(Tensor logits, int[] rows, int[] targets) {
+        return timed("target_log_probabilities", () -> inner.targetLogProbabilities(logits, rows, targets));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.peftbench.engine.tensor;
 
 import dev.peftbench.engine.ComputeType;
+import dev.peftbench.engine.PrefixCacheStats;
 import dev.peftbench.engine.load.WeightSource;
 
 import java.util.List;
@@ -110,6 +111,19 @@ public interface TensorOps extends AutoCloseable {
     KvCache newKvCache(int layers, int kvHeads, int headDim, int capacity);
 
     /**
+     * Keeps up to {@code bytes} of cached KV blocks that no sequence uses for later sequences starting with the same
+     * positions ({@link KvCache#reusePrefix}); 0 = no prefix cache. Backends whose caches are not paged share nothing
+     * and ignore it.
+     */
+    default void keepPrefixBlocks(long bytes) {
+    }
+
+    /** What the prefix cache did and holds ({@link #keepPrefixBlocks}). */
+    default PrefixCacheStats prefixCacheStats() {
+        return PrefixCacheStats.NONE;
+    }
+
+    /**
      * Causal self-attention for a batch of sequences over their caches (scaled dot product, float32 softmax):
      * each span's new keys and values ({@code layout} says where they sit in {@code qkv}) are written to its
      * cache at {@code layer}, after {@code positions} rotated them, and its rows attend to every position
@@ -118,6 +132,13 @@ public interface TensorOps extends AutoCloseable {
      * {@code [tokens, heads·headDim]}, heads side by side.
      */
     Tensor attention(Tensor qkv, int layer, QkvLayout layout, PositionScheme positions, List<AttentionSpan> spans);
+
+    /**
+     * {@code log softmax(logits[rows[i]])[targets[i]]} for each pair {@code i}, over {@code logits} {@code [n, vocab]}
+     * (a row may be paired with several targets): the softmax over the whole vocabulary in float32, its normaliser
+     * summed in float64. Minus the per-token cross-entropy that training's loss sums ({@link Autograd#crossEntropySum}).
+     */
+    double[] targetLogProbabilities(Tensor logits, int[] rows, int[] targets);
 
     /** The values of {@code x}, row-major, as float32: {@code rows · cols} of them. */
     float[] toFloats(Tensor x);

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * tokenizer_config.json's {@code add_bos_token} / {@code add_eos_token}, see {@link LlamaSpecialTokens});
  * text that already holds them (a rendered chat template) is encoded without. Nothing is truncated or padded here (the engine enforces its own prompt limit).
  */
-public final class Tokenizer implements AutoCloseable {
+public final class Tokenizer implements TextEncoder, AutoCloseable {
 
     private static final Pattern BYTE_TOKEN = Pattern.compile("<0x[0-9A-Fa-f]{2}>");
 
@@ -66,6 +66,7 @@ public final class Tokenizer implements AutoCloseable {
      * {@code tokenizer(text, add_special_tokens=...)}: without special tokens for a rendered chat
      * template, which carries its own (a BOS added again would be doubled).
      */
+    @Override
     public int[] encode(String text, boolean addSpecialTokens) {
         boolean byPostProcessor = addSpecialTokens && llama == null;
         long[] ids = hf.encode(text, byPostProcessor, false).getIds();

@@ -1,13 +1,11 @@
 package dev.peftbench.engine.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.adapter.AdapterConfig;
 import dev.peftbench.engine.adapter.AdapterLoader;
 import dev.peftbench.engine.arch.Architectures;
 import dev.peftbench.engine.arch.CausalLm;
-import dev.peftbench.engine.chat.ChatTemplateFiles;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.hub.DownloadListener;
 import dev.peftbench.engine.hub.HubSettings;
@@ -66,7 +64,8 @@ public final class Trainer {
         AdapterChoice choice = AdapterChoice.of(job.method(), continued, plan);
 
         try (Tokenizer tokenizer = Tokenizer.load(modelDir)) {
-            int endId = endId(data, modelDir, tokenizer, config.raw());
+            int endId = EndToken.resolve(data.endTokenId(), adapterDir == null ? null : EndToken.trainedWith(adapterDir),
+                    modelDir, tokenizer, config.raw().path("vocab_size").asInt(Integer.MAX_VALUE));
             ExampleEncoder encoder = new ExampleEncoder(tokenizer, template, endId, data.promptSpecialTokens());
             int limit = data.maxLength() != null ? data.maxLength() : modelLimit(config.raw());
             String limitSource = data.maxLength() != null ? "--max-length" : "the model's limit";
@@ -114,26 +113,6 @@ public final class Trainer {
                         evaluation, seconds);
             }
         }
-    }
-
-    /** The id ending every label: the flag's, else the tokenizer's eos token (peft's example: {@code tokenizer.eos_token_id}). */
-    private static int endId(TuningData data, Path modelDir, Tokenizer tokenizer, JsonNode config) {
-        int vocab = config.path("vocab_size").asInt(Integer.MAX_VALUE);
-        if (data.endTokenId() != null) {
-            if (data.endTokenId() >= vocab) {
-                throw EngineException.invalid("--eos-token-id " + data.endTokenId() + " is outside the model's " + vocab + " ids");
-            }
-            return data.endTokenId();
-        }
-        Object eos = ChatTemplateFiles.specialTokens(modelDir).get("eos_token");
-        if (!(eos instanceof String text)) {
-            throw EngineException.invalid("the tokenizer names no eos token to end the labels with; pass --eos-token-id ID");
-        }
-        int[] ids = tokenizer.encode(text, false);
-        if (ids.length != 1) {
-            throw EngineException.invalid("the tokenizer's eos token '" + text + "' is not one token; pass --eos-token-id ID");
-        }
-        return ids[0];
     }
 
     /** config.json's bound on positions, else the engine's prompt limit (BLOOM's ALiBi has none). */

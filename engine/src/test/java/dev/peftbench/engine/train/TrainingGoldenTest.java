@@ -140,7 +140,7 @@ class TrainingGoldenTest {
     private static float[] baseLogits(CausalLm model, Tokenizer tokenizer, TrainingGolden g) {
         int[] ids = tokenizer.encode(g.examples().getFirst().prompt(), false);
         try (KvCache cache = model.newCache(ids.length)) {
-            return model.forwardAllPositions(List.of(new ForwardRow(cache, ids, null, null))).getFirst();
+            return GoldenRunner.allPositionLogits(model, List.of(new ForwardRow(cache, ids, null, null))).getFirst();
         }
     }
 

@@ -49,7 +49,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServeConfig config = ServeConfig.resolve(flags(), System.getenv());
         EngineOptions defaults = EngineOptions.defaults();
         Engine engine = new Engine(new EngineOptions(config.queueCapacity(), defaults.maxBatch(), defaults.threads())
-                .withMaxPrefillTokens(config.maxPrefillTokens()).withStepTargetMs(config.stepTargetMs()));
+                .withMaxPrefillTokens(config.maxPrefillTokens()).withStepTargetMs(config.stepTargetMs())
+                .withPrefixCacheBytes(config.prefixCacheMib() << 20));
         InferenceServer server;
         try {
             server = InferenceServer.start(config, engine);

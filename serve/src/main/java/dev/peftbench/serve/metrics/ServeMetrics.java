@@ -1,12 +1,15 @@
 package dev.peftbench.serve.metrics;
 
+import dev.peftbench.engine.PrefixCacheStats;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * The server's metrics: requests, errors, latency and time-to-first-token histograms, generated tokens,
- * queue depth and loaded models, written for {@code GET /metrics} and as a {@link MetricsSnapshot}.
+ * queue depth, loaded models and the prefix cache, written for {@code GET /metrics} and as a {@link MetricsSnapshot}.
  */
 public final class ServeMetrics {
 
@@ -29,11 +32,12 @@ public final class ServeMetrics {
     private final DoubleSupplier queueDepth;
     private final DoubleSupplier loadedModels;
 
-    public ServeMetrics(DoubleSupplier queueDepth, DoubleSupplier loadedModels) {
+    public ServeMetrics(DoubleSupplier queueDepth, DoubleSupplier loadedModels, Supplier<PrefixCacheStats> prefixCache) {
         this.queueDepth = queueDepth;
         this.loadedModels = loadedModels;
         all.add(new Gauge("peftbench_queue_depth", "Requests waiting in the engine's shared queue.", queueDepth));
         all.add(new Gauge("peftbench_loaded_models", "Models loaded and ready.", loadedModels));
+        all.add(new PrefixCacheMetrics(prefixCache));
     }
 
     /** The same numbers as {@link #scrape()}, summed over labels; means in milliseconds (0 before any). */

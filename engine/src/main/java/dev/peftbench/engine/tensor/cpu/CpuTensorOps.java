@@ -2,6 +2,7 @@ package dev.peftbench.engine.tensor.cpu;
 
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.PrefixCacheStats;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.StackedMatrix;
 import dev.peftbench.engine.load.TensorInfo;
@@ -19,6 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The CPU backend: Java arrays and Vector API kernels, the output panels of each matrix product split
@@ -38,6 +40,7 @@ public final class CpuTensorOps implements TensorOps {
     private final ActivationArena arena = new ActivationArena();
     /** The KV blocks of this backend's model (one geometry; another only in tests), freed on {@link #close}. */
     private final List<KvBlockPool> kvPools = new ArrayList<>();
+    private long prefixCacheBytes;
 
     /** A backend over {@code threads} cores; its kernels start compiling at once, on a thread of their own ({@link KernelWarmUp}). */
     public CpuTensorOps(ComputeType computeType, int threads) {
@@ -389,9 +392,21 @@ public final class CpuTensorOps implements TensorOps {
         KvBlockPool blocks = kvPools.stream().filter(p -> p.fits(layers, kvHeads, headDim)).findFirst().orElse(null);
         if (blocks == null) {
             blocks = new KvBlockPool(layers, kvHeads, headDim);
+            blocks.keepIdle(prefixCacheBytes);
             kvPools.add(blocks);
         }
         return new CpuKvCache(blocks, capacity);
+    }
+
+    @Override
+    public synchronized void keepPrefixBlocks(long bytes) {
+        prefixCacheBytes = bytes;
+        kvPools.forEach(p -> p.keepIdle(bytes));
+    }
+
+    @Override
+    public synchronized PrefixCacheStats prefixCacheStats() {
+        return kvPools.stream().map(KvBlockPool::stats).reduce(PrefixCacheStats.NONE, PrefixCacheStats::plus);
     }
 
     /** Native memory held by KV blocks (off the Java heap). */
@@ -483,6 +498,30 @@ public final class CpuTensorOps implements TensorOps {
     public float[] toFloats(Tensor x) {
         CpuTensor t = f32(x);
         return t.size() == t.data().length ? t.data() : Arrays.copyOf(t.data(), t.size());
+    }
+
+    @Override
+    public double[] targetLogProbabilities(Tensor logits, int[] rows, int[] targets) {
+        CpuTensor t = f32(logits);
+        if (rows.length != targets.length) {
+            throw new IllegalArgumentException(rows.length + " rows for " + targets.length + " targets");
+        }
+        int vocab = t.cols();
+        for (int i = 0; i < rows.length; i++) {
+            Objects.checkIndex(rows[i], t.rows());
+            Objects.checkIndex(targets[i], vocab);
+        }
+        double[] normalisers = new double[t.rows()];
+        pool.forRange(t.rows(), 1, (long) t.rows() * vocab >= PARALLEL_THRESHOLD, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                normalisers[r] = LogSoftmaxKernel.normaliser(t.data(), r * vocab, vocab);
+            }
+        });
+        double[] out = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = t.data()[rows[i] * vocab + targets[i]] - normalisers[rows[i]];
+        }
+        return out;
     }
 
     @Override

@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.peftbench.engine.tensor.BoundedKvCache;
+import dev.peftbench.engine.tensor.KvCache;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,14 +40,36 @@ abstract sealed class DjlKvCache extends BoundedKvCache permits DjlKvCache.Preal
      * step, so a decode step copies nothing.
      */
     static final class Preallocated extends DjlKvCache {
+        private final NDManager parent;
         private final NDArray keys;
         private final NDArray values;
 
         Preallocated(NDManager parent, int layers, int heads, int headDim, int capacity, DataType type) {
             super(parent, capacity);
+            this.parent = parent;
             Shape shape = new Shape(layers, heads, capacity, headDim);
             this.keys = manager.zeros(shape, type);
             this.values = manager.zeros(shape, type);
+        }
+
+        /** A copy on the device (these arrays are one per sequence: nothing to share), computing nothing again. */
+        @Override
+        public KvCache fork(int capacity) {
+            if (capacity < length()) {
+                throw new IllegalArgumentException("a fork of " + length() + " positions cannot hold only " + capacity);
+            }
+            Shape shape = keys.getShape();
+            Preallocated fork = new Preallocated(parent, (int) shape.get(0), (int) shape.get(1), (int) shape.get(3), capacity,
+                    keys.getDataType());
+            if (length() > 0) {
+                NDIndex filled = new NDIndex(":, :, 0:{}, :", length());
+                try (NDArray k = keys.get(filled); NDArray v = values.get(filled)) {
+                    fork.keys.set(filled, k);
+                    fork.values.set(filled, v);
+                }
+                fork.advance(length());
+            }
+            return fork;
         }
 
         @Override

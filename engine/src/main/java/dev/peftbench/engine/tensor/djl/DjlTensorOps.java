@@ -27,7 +27,9 @@ import dev.peftbench.engine.tensor.TensorOps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -406,17 +408,38 @@ public final class DjlTensorOps implements TensorOps, Autograd {
 
     @Override
     public Tensor crossEntropySum(Tensor logits, int[] targets) {
-        long[] ids = new long[targets.length];
+        int[] rows = new int[targets.length];
+        Arrays.setAll(rows, i -> i);
+        NDArray picked = targetLogSoftmax(logits, rows, targets);
+        return new DjlTensor(local(local(local(picked.sum()).neg()).reshape(1, 1)));
+    }
+
+    @Override
+    public double[] targetLogProbabilities(Tensor logits, int[] rows, int[] targets) {
+        float[] picked = targetLogSoftmax(logits, rows, targets).toFloatArray();
+        double[] out = new double[picked.length];
+        for (int i = 0; i < picked.length; i++) {
+            out[i] = picked[i];
+        }
+        return out;
+    }
+
+    /** {@code log_softmax(logits, 1)} at each (row, target) pair: {@code [pairs]}, a step array. */
+    private NDArray targetLogSoftmax(Tensor logits, int[] rows, int[] targets) {
+        if (rows.length != targets.length) {
+            throw new IllegalArgumentException(rows.length + " rows for " + targets.length + " targets");
+        }
+        long[] flat = new long[targets.length];
         for (int i = 0; i < targets.length; i++) {
             if (targets[i] < 0 || targets[i] >= logits.cols()) {
                 throw new IllegalArgumentException("target id " + targets[i] + " is outside the " + logits.cols() + " logits");
             }
-            ids[i] = targets[i];
+            Objects.checkIndex(rows[i], logits.rows());
+            flat[i] = (long) rows[i] * logits.cols() + targets[i];
         }
-        NDArray index = local(local(step.create(ids, new Shape(ids.length, 1))).toDevice(base.getDevice(), false));
-        NDArray logProbabilities = local(float32(array(logits)).logSoftmax(1));
-        NDArray picked = local(logProbabilities.gather(index, 1));
-        return new DjlTensor(local(local(local(picked.sum()).neg()).reshape(1, 1)));
+        NDArray index = local(local(step.create(flat)).toDevice(base.getDevice(), false));
+        NDArray logProbabilities = local(local(float32(array(logits)).logSoftmax(1)).flatten());
+        return local(logProbabilities.gather(index, 0));
     }
 
     @Override
