@@ -106,6 +106,21 @@ class ApiKeyTest {
         }
     }
 
+    @Test
+    void aBrokenChunkedBodyGetsOneAnswerWithOrWithoutTheKey() throws Exception {
+        String request = "POST /v2/models/m/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%s"
+                + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n";
+        RawHttp.Reply without = RawHttp.exchange(server.httpPort(), request.formatted(""), Duration.ofSeconds(3));
+        assertEquals(401, without.status(), without.text());
+        assertEquals(1, without.text().split("HTTP/1\\.1 ", -1).length - 1, "one answer: " + without.text());
+        assertTrue(without.closed());
+        RawHttp.Reply with = RawHttp.exchange(server.httpPort(), request.formatted("Authorization: Bearer " + KEY + "\r\n"),
+                Duration.ofSeconds(3));
+        assertEquals(400, with.status(), with.text());
+        assertEquals(1, with.text().split("HTTP/1\\.1 ", -1).length - 1, "one answer: " + with.text());
+        assertTrue(with.closed());
+    }
+
     private static Metadata bearer(String key) {
         Metadata m = new Metadata();
         m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);

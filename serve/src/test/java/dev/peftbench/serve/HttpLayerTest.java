@@ -218,6 +218,54 @@ class HttpLayerTest {
         assertTrue(error(both).contains("must not be combined"), both.text());
     }
 
+    private static int answers(RawHttp.Reply r) {
+        return r.text().split("HTTP/1\\.1 \\d{3} ", -1).length - 1;
+    }
+
+    private static String chunked(String path, String chunks) {
+        return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks;
+    }
+
+    @Test
+    void aChunkSizeThatIsNoNumberIsOne400AndTheConnectionCloses() throws Exception {
+        RawHttp.Reply r = send(chunked("/v2/models/m/generate", "zz\r\nabc\r\n0\r\n\r\n"));
+        assertEquals(1, answers(r), r.text());
+        assertEquals(400, r.status(), r.text());
+        assertTrue(error(r).contains("chunk size 'zz'"), r.text());
+        assertTrue(r.closed(), "closed after the one answer");
+        RawHttp.Reply late = send(chunked("/v2/models/m/infer", Integer.toHexString(INFER.length()) + "\r\n" + INFER
+                + "\r\nq\r\n"));
+        assertEquals(1, answers(late), late.text());
+        assertEquals(400, late.status(), late.text());
+    }
+
+    @Test
+    void aChunkedBodyWithExtensionsAndTrailersIsRead() throws Exception {
+        String half = INFER.substring(0, 20);
+        String rest = INFER.substring(20);
+        RawHttp.Reply r = send(chunked("/v2/models/m/infer", Integer.toHexString(half.length()) + ";name=value\r\n" + half
+                + "\r\n" + Integer.toHexString(rest.length()).toUpperCase() + "\r\n" + rest + "\r\n0\r\nX-Checksum: 1\r\n\r\n")
+                .replace("Host: x", "Host: x\r\nConnection: close"));
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.body().contains("ok!"), r.text());
+    }
+
+    @Test
+    void aRequestPipelinedAfterConnectionCloseIsNotAnswered() throws Exception {
+        RawHttp.Reply r = send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                + "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(1, answers(r), r.text());
+        assertTrue(r.text().contains("{\"live\":true}") && r.closed(), r.text());
+    }
+
+    @Test
+    void anHttp10RequestAfterAnHttp11OneOnTheSameConnectionIsAnswered() throws Exception {
+        RawHttp.Reply r = send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /v2/health/ready HTTP/1.0\r\n\r\n");
+        assertEquals(2, answers(r), r.text());
+        assertTrue(r.text().contains("{\"live\":true}") && r.text().contains("{\"ready\":true}"), r.text());
+        assertTrue(r.closed(), "HTTP/1.0 ends the connection");
+    }
+
     @Test
     void aMethodThatIsNoTokenIs400() throws Exception {
         RawHttp.Reply r = send("G@T /v2 HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -2,6 +2,7 @@ package dev.peftbench.serve.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.serve.ServeException;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.webserver.CloseConnectionException;
@@ -18,9 +19,12 @@ import java.util.Map;
  * bound them. A new connection's first request must arrive within the header timeout; between
  * requests the connection waits at most the idle timeout for a first byte, and from there the whole head
  * must arrive within the header timeout, and the body within the idle timeout
- * after the head (the {@link HttpConnections} watchdog closes a connection past its deadline); the head
- * is handed on whole ({@link RequestHead}), and the body as it comes. Once an answer went out, a connection whose request or answer said
- * {@code Connection: close} (and every HTTP/1.0 one) ends instead of waiting for another request.
+ * after the head (the {@link HttpConnections} watchdog closes a connection past its deadline). The head
+ * is handed on whole ({@link RequestHead}), then the body as it comes and no byte past its end
+ * ({@link BodyFraming}): what follows waits until the answer went out. Once it did, a connection whose
+ * request or answer said {@code Connection: close} (and every HTTP/1.0 one) ends instead of reading
+ * another request, so a request pipelined behind such a one is never answered; a chunked body whose
+ * framing breaks is refused with one 400, and the connection ends with it.
  */
 final class ConnectionGuard {
 
@@ -43,9 +47,10 @@ final class ConnectionGuard {
     private volatile Phase phase = Phase.AWAIT;
     private volatile long deadlineNanos;
     private volatile boolean closeAfterAnswer;
-    /** The current request's announced body length, and how much of it came. */
-    private long bodyLength;
-    private long bodyRead;
+    /** Where the current request's body ends; what came after it waits in {@link #pending}. */
+    private BodyFraming body = BodyFraming.length(0);
+    /** Why the current request's body cannot be read (a broken chunked framing); null while it can. */
+    private volatile String malformed;
     /** A body read is waiting on the socket (not the route computing its answer). */
     private volatile boolean readingBody;
     private volatile ServerConnection connection;
@@ -92,7 +97,11 @@ final class ConnectionGuard {
         return clientGone;
     }
 
-    /** The parser's supplier of bytes. */
+    /**
+     * The parser's supplier of bytes: a request's head, then its body and nothing past it, so that a
+     * request that follows on the connection is parsed only once the answer went out, and never when
+     * the connection is to close.
+     */
     byte[] next() {
         if (phase == Phase.RESPONDED) {
             if (closeAfterAnswer) {
@@ -103,19 +112,11 @@ final class ConnectionGuard {
             deadlineNanos = System.nanoTime() + limits.idleTimeout().toNanos();
         }
         byte[] ahead = takeReadAhead();
-        if (ahead != null && phase == Phase.REQUEST) {
-            return ahead;
+        if (ahead != null) {
+            pending = ahead;
         }
-        pending = ahead;
         if (phase == Phase.REQUEST) {
-            readingBody = true;
-            try {
-                byte[] body = pull();
-                bodyRead += body.length;
-                return body;
-            } finally {
-                readingBody = false;
-            }
+            return bodyBytes();
         }
         while (true) {
             byte[] bytes = pull();
@@ -148,18 +149,56 @@ final class ConnectionGuard {
             refuse(request.method());
         }
         closeAfterAnswer |= request.closeRequested();
-        bodyLength = request.bodyLength();
-        bodyRead = all.length - end;
-        byte[] rewritten = request.bytes();
-        byte[] out = new byte[rewritten.length + all.length - end];
-        System.arraycopy(rewritten, 0, out, 0, rewritten.length);
-        System.arraycopy(all, end, out, rewritten.length, all.length - end);
-        return out;
+        body = request.framing();
+        malformed = null;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(all.length);
+        out.writeBytes(request.bytes());
+        frame(all, end, out);
+        return out.toByteArray();
+    }
+
+    /** The next piece of the current request's body, read off the socket (or left over from its head's read). */
+    private byte[] bodyBytes() {
+        if (malformed != null) {
+            throw ServeException.badRequest(malformed);
+        }
+        if (body.complete()) {
+            throw new CloseConnectionException("the parser read past the request's body");
+        }
+        readingBody = true;
+        try {
+            byte[] bytes = pull();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length);
+            frame(bytes, 0, out);
+            if (out.size() == 0 && malformed != null) {
+                throw ServeException.badRequest(malformed);
+            }
+            return out.toByteArray();
+        } finally {
+            readingBody = false;
+        }
+    }
+
+    /**
+     * Adds the body's part of {@code bytes} (from {@code from} on) to {@code out}; what follows the body
+     * waits in {@link #pending} for the next request.
+     */
+    private void frame(byte[] bytes, int from, ByteArrayOutputStream out) {
+        try {
+            int end = body.take(bytes, from, out);
+            if (end < bytes.length) {
+                pending = Arrays.copyOfRange(bytes, end, bytes.length);
+            }
+        } catch (BodyFraming.Malformed e) {
+            // nothing after a broken framing can be told apart: the connection ends with the answer
+            malformed = e.getMessage();
+            closeAfterAnswer = true;
+        }
     }
 
     /** Reads and discards what the client still sends of an unread body, for a short while at most. */
     private void lingerIfBodyUnread() {
-        if (bodyRead >= bodyLength) {
+        if (body.complete() || malformed != null) {
             return;
         }
         deadlineNanos = System.nanoTime() + LINGER_NANOS;

@@ -22,16 +22,18 @@ final class RequestHead {
     private final boolean validMethod;
     private final boolean http10;
     private final boolean closeRequested;
-    private final long bodyLength;
+    private final long contentLength;
+    private final String transferCoding;
     private final byte[] rewritten;
 
-    private RequestHead(String method, boolean validMethod, boolean http10, boolean closeRequested, long bodyLength,
-                        byte[] rewritten) {
+    private RequestHead(String method, boolean validMethod, boolean http10, boolean closeRequested, long contentLength,
+                        String transferCoding, byte[] rewritten) {
         this.method = method;
         this.validMethod = validMethod;
         this.http10 = http10;
         this.closeRequested = closeRequested;
-        this.bodyLength = bodyLength;
+        this.contentLength = contentLength;
+        this.transferCoding = transferCoding;
         this.rewritten = rewritten;
     }
 
@@ -49,7 +51,8 @@ final class RequestHead {
         boolean close = http10;
         boolean host = false;
         boolean marked = false;
-        long bodyLength = 0;
+        long contentLength = 0;
+        String transferCoding = null;
         List<String> kept = new ArrayList<>();
         kept.add(http10 ? requestLine.substring(0, requestLine.length() - "1.0".length()) + "1.1" : requestLine);
         for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
@@ -61,9 +64,10 @@ final class RequestHead {
             }
             host |= name.equals("host");
             if (name.equals("content-length")) {
-                bodyLength = Math.max(bodyLength, length(line.substring(colon + 1).trim()));
+                contentLength = Math.max(contentLength, length(line.substring(colon + 1).trim()));
             } else if (name.equals("transfer-encoding")) {
-                bodyLength = Long.MAX_VALUE;
+                String[] codings = line.substring(colon + 1).split(",");
+                transferCoding = codings[codings.length - 1].trim().toLowerCase(Locale.ROOT);
             }
             if (name.equals("connection")) {
                 for (String token : line.substring(colon + 1).split(",")) {
@@ -83,7 +87,7 @@ final class RequestHead {
         byte[] out = http10 || marked
                 ? (String.join("\r\n", kept) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)
                 : head;
-        return new RequestHead(method, isToken(method), http10, close, bodyLength, out);
+        return new RequestHead(method, isToken(method), http10, close, contentLength, transferCoding, out);
     }
 
     private static long length(String value) {
@@ -125,9 +129,16 @@ final class RequestHead {
         return closeRequested;
     }
 
-    /** The body's announced length; {@link Long#MAX_VALUE} for a chunked one, 0 for none. */
-    long bodyLength() {
-        return bodyLength;
+    /**
+     * Where the body ends (RFC 9112 section 6.3): chunked when that is the last transfer coding, by
+     * Content-Length otherwise; another transfer coding, or both headers, the parser refuses before it
+     * reads a body.
+     */
+    BodyFraming framing() {
+        if (transferCoding == null) {
+            return BodyFraming.length(contentLength);
+        }
+        return transferCoding.equals("chunked") ? BodyFraming.chunked() : BodyFraming.unbounded();
     }
 
     /** What the HTTP parser gets. */
