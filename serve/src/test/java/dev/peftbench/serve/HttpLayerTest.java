@@ -275,6 +275,22 @@ class HttpLayerTest {
     }
 
     @Test
+    void aMethodInLowerCaseIsNotImplemented() throws Exception {
+        RawHttp.Reply r = send("get /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(501, r.status(), r.text());
+        assertTrue(error(r).contains("case-sensitive"), r.text());
+        assertTrue(r.closed());
+    }
+
+    @Test
+    void anEncodedSlashInAModelNameIs400() throws Exception {
+        RawHttp.Reply r = send(post("/v2/models/a%2Fb/infer", "application/json", INFER));
+        assertEquals(400, r.status(), r.text());
+        assertTrue(error(r).contains("%2F"), r.text());
+        assertEquals(400, send("GET /v2/models/m%2f HTTP/1.1\r\nHost: x\r\n\r\n").status());
+    }
+
+    @Test
     void headAnswersWhatGetWouldWithoutTheContent() throws Exception {
         RawHttp.Reply get = send("GET /v2/models/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         RawHttp.Reply head = send("HEAD /v2/models/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.serve.ServeException;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.DataReader;
+import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.spi.ServerConnection;
@@ -145,8 +146,8 @@ final class ConnectionGuard {
     private byte[] handOn(byte[] all, int end) {
         byte[] headBytes = Arrays.copyOf(all, end);
         RequestHead request = RequestHead.parse(headBytes);
-        if (!request.validMethod()) {
-            refuse(request.method());
+        if (request.refusal() != null) {
+            refuse(request.refusal());
         }
         closeAfterAnswer |= request.closeRequested();
         body = request.framing();
@@ -212,23 +213,21 @@ final class ConnectionGuard {
         }
     }
 
-    /** A request line the parser would fail on with a bare 500: answered here with a 400 that says why. */
-    private void refuse(String method) {
-        String printable = method.length() > 32 ? method.substring(0, 32) + "..." : method;
+    /** A request line the parser would get wrong: answered here, with the reason, and the connection ends. */
+    private void refuse(RequestHead.Refusal refusal) {
         byte[] bodyBytes;
         try {
-            bodyBytes = JSON.writeValueAsBytes(Map.of("error", "the request method '" + printable
-                    + "' is not a valid HTTP method token (RFC 9110 section 9.1)"));
+            bodyBytes = JSON.writeValueAsBytes(Map.of("error", refusal.reason()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        String answer = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " + bodyBytes.length
-                + "\r\nConnection: close\r\n\r\n";
+        String answer = "HTTP/1.1 " + refusal.status() + " " + Status.create(refusal.status()).reasonPhrase() + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + bodyBytes.length + "\r\nConnection: close\r\n\r\n";
         BufferData data = BufferData.growing(answer.length() + bodyBytes.length);
         data.write(answer.getBytes(StandardCharsets.US_ASCII));
         data.write(bodyBytes);
         ctx.dataWriter().writeNow(data);
-        throw new CloseConnectionException("invalid request method");
+        throw new CloseConnectionException("request line refused: " + refusal.status());
     }
 
     /** Index just past the blank line ending the head (CRLF CRLF, or bare LF LF, which the parser refuses), or -1. */
