@@ -109,8 +109,8 @@ public final class InferenceServer implements AutoCloseable {
      * without it ends before anything else runs), then ModelMesh's model id header, which decides which
      * model a v2 call is for.
      */
-    static List<ServerInterceptor> grpcInterceptors(AccessPolicy access) {
-        return List.of(new ApiKeyInterceptor(access), new ModelIdHeader());
+    static List<ServerInterceptor> grpcInterceptors(AccessPolicy access, ServeMetrics metrics) {
+        return List.of(new ApiKeyInterceptor(access, metrics), new ModelIdHeader());
     }
 
     /** A server to start: the configuration, the engine, and what an embedding adds. */
@@ -163,7 +163,7 @@ public final class InferenceServer implements AutoCloseable {
         HttpConnections connections = new HttpConnections(config.httpLimits());
         RouteContext http = new RouteContext(metrics, answers, new JsonBodies(json, config.maxRequestBytes()), new RouteTable(),
                 connections);
-        List<ServerInterceptor> interceptors = grpcInterceptors(config.access());
+        List<ServerInterceptor> interceptors = grpcInterceptors(config.access(), metrics);
 
         List<AutoCloseable> started = new ArrayList<>(List.of(connections));
         try {
@@ -193,7 +193,7 @@ public final class InferenceServer implements AutoCloseable {
                     .routing(r -> {
                         r.addFilter(new ForeignOriginFilter(answers));
                         if (config.access().keyRequired()) {
-                            r.addFilter(new ApiKeyFilter(config.access(), answers));
+                            r.addFilter(new ApiKeyFilter(config.access(), answers, metrics));
                         }
                         r.register(new V2Routes(http, health, repository, generation))
                                 .register(new RepositoryRoutes(http, repository))

@@ -98,6 +98,21 @@ class ApiKeyTest {
     }
 
     @Test
+    void refusedCallsAreCountedAsErrors() throws Exception {
+        call(server, "GET", "/v2", null);
+        ManagedChannel v2 = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+        try {
+            assertThrows(StatusRuntimeException.class, () -> GRPCInferenceServiceGrpc.newBlockingStub(v2)
+                    .serverMetadata(ServerMetadataRequest.getDefaultInstance()));
+        } finally {
+            v2.shutdownNow();
+        }
+        String scrape = call(server, "GET", "/metrics", null).body();
+        assertTrue(scrape.contains("peftbench_request_errors_total{endpoint=\"auth\",status=\"401\"}"), scrape);
+        assertTrue(scrape.contains("peftbench_request_errors_total{endpoint=\"grpc_auth\",status=\"UNAUTHENTICATED\"}"), scrape);
+    }
+
+    @Test
     void healthAndMetricsStayOpenUnlessProtected() throws Exception {
         for (String path : List.of("/v2/health/live", "/v2/health/ready", "/metrics")) {
             assertEquals(200, call(server, "GET", path, null).statusCode(), path);
