@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -120,6 +121,90 @@ class HttpLayerTest {
             assertEquals(cancelled + 1, ENGINE.cancelled.get(), "cancelled before the 5 s request timeout");
         } finally {
             ENGINE.hang = false;
+        }
+    }
+
+    private static String metrics() throws Exception {
+        return send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").body();
+    }
+
+    /** A sample's value in a scrape, 0 when it is not there yet. */
+    private static double sample(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+                .findFirst().orElse(0);
+    }
+
+    private static final String[] CANCELLED_ENDPOINTS = {"infer", "generate_stream", "openai_completions"};
+
+    @Test
+    void aClientThatHangsUpIsCountedAsACancelAndLoggedWithoutAStackTrace() throws Exception {
+        ENGINE.delayMillis = 400;
+        String before = metrics();
+        try (ServerLog log = new ServerLog()) {
+            for (int i = 0; i < 3; i++) {
+                int submitted = ENGINE.submitted.get();
+                try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+                    s.getOutputStream().write(inferRequest().getBytes(StandardCharsets.US_ASCII));
+                    long start = System.nanoTime();
+                    while (ENGINE.submitted.get() == submitted && System.nanoTime() - start < 3_000_000_000L) {
+                        Thread.sleep(5);
+                    }
+                    // a reset, as a client killed mid-request leaves it
+                    s.setSoLinger(true, 0);
+                }
+            }
+            ENGINE.hang = true;
+            ENGINE.trickle = true;
+            for (String path : List.of("/v2/models/m/generate_stream", "/v1/completions")) {
+                String body = path.startsWith("/v1") ? "{\"prompt\":\"hi\",\"stream\":true}" : "{\"text_input\":\"hi\"}";
+                try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+                    s.getOutputStream().write(post(path, "application/json", body).replace("Connection: close\r\n", "")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    s.getInputStream().read();
+                    Thread.sleep(100);
+                    s.setSoLinger(true, 0);
+                }
+            }
+            Thread.sleep(1000);
+            ENGINE.hang = false;
+            ENGINE.trickle = false;
+            String scrape = metrics();
+            assertFalse(scrape.contains("status=\"500\"") || scrape.contains("status=\"499\""), scrape);
+            double[] expected = {3, 1, 1};
+            for (int i = 0; i < expected.length; i++) {
+                String series = "peftbench_request_cancels_total{endpoint=\"" + CANCELLED_ENDPOINTS[i] + "\"}";
+                assertEquals(expected[i], sample(scrape, series) - sample(before, series), series + "\n" + scrape);
+            }
+            assertEquals(List.of(), log.warningsAndTraces());
+        } finally {
+            ENGINE.delayMillis = 0;
+        }
+    }
+
+    @Test
+    void anOpenAiStreamWhoseClientLeftIsCancelledThoughNothingIsWritten() throws Exception {
+        ENGINE.hang = true;
+        ENGINE.trickle = true;
+        ENGINE.silent = true;
+        try {
+            int cancelled = ENGINE.cancelled.get();
+            String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}";
+            try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+                s.getOutputStream().write(post("/v1/chat/completions", "application/json", body)
+                        .getBytes(StandardCharsets.US_ASCII));
+                // the role chunk comes first; then only empty deltas, which OpenAI's stream never writes
+                assertTrue(s.getInputStream().read() > 0);
+            }
+            long start = System.nanoTime();
+            while (ENGINE.cancelled.get() == cancelled && System.nanoTime() - start < 3_000_000_000L) {
+                Thread.sleep(10);
+            }
+            assertEquals(cancelled + 1, ENGINE.cancelled.get(), "cancelled before the 5 s request timeout");
+            assertTrue(System.nanoTime() - start < 1_000_000_000L, "cancelled within a second of the hang-up");
+        } finally {
+            ENGINE.hang = false;
+            ENGINE.trickle = false;
+            ENGINE.silent = false;
         }
     }
 

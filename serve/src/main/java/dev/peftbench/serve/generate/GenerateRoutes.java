@@ -16,6 +16,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * The generate extension (triton_extension_generate.md, generate_rest.yaml): {@code generate} answers
@@ -82,6 +83,7 @@ public final class GenerateRoutes implements HttpService {
         GenerateRequest g = GenerateRequest.of(http.bodies().require(req));
         SseGeneration.requireHttp11(req);
         TokenStream tokens = new TokenStream();
+        BooleanSupplier clientGone = http.hangUp(req);
         TextGeneration.Stream stream = generation.stream(model, version, g.textInput(), g.parameters(), tokens);
         SseGeneration.run(res, stream, tokens, new StreamEvents() {
             @Override
@@ -101,7 +103,7 @@ public final class GenerateRoutes implements HttpService {
             public String error(String message) {
                 return json.createObjectNode().put("error", message).toString();
             }
-        }, generation.timeout());
+        }, generation.timeout(), clientGone);
     }
 
     private ObjectNode header(String id, String model, String version) {

@@ -22,6 +22,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -74,11 +75,12 @@ public final class OpenAiRoutes implements HttpService {
         if (c.stream()) {
             SseGeneration.requireHttp11(req);
             TokenStream tokens = new TokenStream();
+            BooleanSupplier clientGone = http.hangUp(req);
             TextGeneration.Stream stream = generation.stream(c.model(), null, c.prompts().getFirst(), c.parameters(), tokens);
             SseGeneration.run(res, stream, tokens, reply.events(null,
                     delta -> choice -> choice.put("text", delta),
                     choice -> choice.put("text", ""),
-                    c.includeUsage()), generation.timeout());
+                    c.includeUsage()), generation.timeout(), clientGone);
             return;
         }
         List<GenerationResult> results = generation.generateAll(c.model(), null, c.prompts(), c.parameters(),
@@ -100,12 +102,13 @@ public final class OpenAiRoutes implements HttpService {
         if (c.stream()) {
             SseGeneration.requireHttp11(req);
             TokenStream tokens = new TokenStream();
+            BooleanSupplier clientGone = http.hangUp(req);
             TextGeneration.Stream stream = generation.streamChat(c.model(), c.conversation(), c.parameters(), tokens);
             SseGeneration.run(res, stream, tokens, reply.events(
                     choice -> choice.putObject("delta").put("role", "assistant").put("content", ""),
                     delta -> choice -> choice.putObject("delta").put("content", delta),
                     choice -> choice.putObject("delta"),
-                    c.includeUsage()), generation.timeout());
+                    c.includeUsage()), generation.timeout(), clientGone);
             return;
         }
         GenerationResult r = generation.generateChat(c.model(), c.conversation(), c.parameters(), http.hangUp(req));
