@@ -261,9 +261,10 @@ class ServerIntegrationTest {
         assertTrue(index.toString().contains("\"name\":\"" + name + "\",\"state\":\"READY\""), index.toString());
 
         assertEquals(200, post("/v2/repository/models/" + name + "/unload", "").statusCode());
-        assertEquals(503, get("/v2/models/" + name + "/ready").statusCode());
+        // a name loaded at run time is gone once unloaded: its place among --max-models is free again
+        assertEquals(404, get("/v2/models/" + name + "/ready").statusCode());
         assertEquals(200, get("/v2/health/ready").statusCode(), "a model unloaded on purpose keeps the server ready");
-        assertJsonError(post("/v2/models/" + name + "/infer", dataRequest("hi")), 503);
+        assertJsonError(post("/v2/models/" + name + "/infer", dataRequest("hi")), 404);
         assertJsonError(post("/v2/repository/models/never-registered/load", ""), 404);
     }
 

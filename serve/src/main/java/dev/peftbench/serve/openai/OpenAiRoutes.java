@@ -27,7 +27,8 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * OpenAI-compatible {@code GET /v1/models}, {@code POST /v1/completions} and
+ * OpenAI-compatible {@code GET /v1/models} (the models ready to answer), {@code GET /v1/models/{id}},
+ * {@code POST /v1/completions} and
  * {@code POST /v1/chat/completions} (the model's own chat template applied, as vLLM does), with
  * {@code stream: true} as Server-Sent Events ending in {@code data: [DONE]}, and OpenAI's error body on
  * every failure, so that OpenAI clients work unchanged.
@@ -51,6 +52,7 @@ public final class OpenAiRoutes implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         http.get(rules, "/v1/models", "openai_models", this::models, errors);
+        http.get(rules, "/v1/models/{id}", "openai_model", this::model, errors);
         http.post(rules, "/v1/completions", "openai_completions", this::completions, errors);
         http.post(rules, "/v1/chat/completions", "openai_chat_completions", this::chatCompletions, errors);
     }
@@ -59,9 +61,24 @@ public final class OpenAiRoutes implements HttpService {
         ObjectNode out = json.createObjectNode().put("object", "list");
         ArrayNode data = out.putArray("data");
         for (ModelStatus s : repository.index()) {
-            data.addObject().put("id", s.name()).put("object", "model").put("created", 0).put("owned_by", "peftbench");
+            if (s.ready()) {
+                data.add(modelObject(s));
+            }
         }
         http.answers().ok(res, out);
+    }
+
+    /** OpenAI's retrieve-model: a model that can answer now; any other name is 404, with the reason when it is known. */
+    private void model(ServerRequest req, ServerResponse res) {
+        ModelStatus s = repository.requireKnown(req.path().pathParameters().get("id"), null);
+        if (!s.ready()) {
+            throw ServeException.notFound("model '" + s.name() + "' is not available: " + s.reason());
+        }
+        http.answers().ok(res, modelObject(s));
+    }
+
+    private ObjectNode modelObject(ModelStatus s) {
+        return json.createObjectNode().put("id", s.name()).put("object", "model").put("created", 0).put("owned_by", "peftbench");
     }
 
     private String defaultModel() {
