@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *   <li>nothing of ours (the reference storage's placeholder file): the model the runtime's environment
  *       names, as the reference runtime serves whatever was pulled;</li>
  * </ol>
- * and only when none of these applies, a refusal naming what was looked for.
+ * and only when none of these applies, a refusal naming what was looked for, never what else the
+ * folder holds (the path may be any folder of the pod's, {@code /etc} or {@code /proc/self}).
  */
 final class ModelLocation {
 
@@ -70,9 +71,9 @@ final class ModelLocation {
             return runtimeDefaults;
         }
         throw ServeException.badRequest("modelPath " + modelPath + " holds no " + ModelsDirectory.SETTINGS_FILE
-                + ", no model snapshot (" + SNAPSHOT_FILE + ") and no PEFT adapter (" + ADAPTER_FILE + ") (found: "
-                + contents(dir) + "), and the runtime names no model to load instead (" + Setting.BASE_MODEL.env()
-                + " is unset)");
+                + ", no model snapshot (" + SNAPSHOT_FILE + ") and no PEFT adapter (" + ADAPTER_FILE + ") in "
+                + (Files.isDirectory(path) ? "it" : "its folder") + ", and the runtime names no model to load instead ("
+                + Setting.BASE_MODEL.env() + " is unset)");
     }
 
     private static ModelFields fromSettings(Path file) {
