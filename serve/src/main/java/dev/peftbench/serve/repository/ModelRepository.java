@@ -185,6 +185,16 @@ public final class ModelRepository implements AutoCloseable {
         }
     }
 
+    /** The names a load registered while the server ran (not those it started with), sorted. */
+    public List<String> loadedAtRunTime() {
+        return entries.entrySet().stream().filter(e -> !e.getValue().startup).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    /** The names the server started with (flags, environment, models dir) or adopted, sorted. */
+    public List<String> startupModels() {
+        return entries.entrySet().stream().filter(e -> e.getValue().startup).map(Map.Entry::getKey).sorted().toList();
+    }
+
     public List<ModelStatus> index() {
         return entries.values().stream().map(e -> e.status).sorted(Comparator.comparing(ModelStatus::name)).toList();
     }
