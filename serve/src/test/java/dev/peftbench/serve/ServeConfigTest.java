@@ -168,19 +168,19 @@ class ServeConfigTest {
     @Test
     void theApiKeyComesFromAFlagTheEnvironmentOrAFileAndNeverShows(@TempDir Path dir) throws Exception {
         assertFalse(ServeConfig.resolve(NO_FLAGS, Map.of()).access().keyRequired());
-        ServeConfig fromEnv = ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_API_KEY", "from-env-123"));
-        assertTrue(fromEnv.access().key().acceptsAuthorization("Bearer from-env-123"));
-        assertFalse(fromEnv.toString().contains("from-env-123"), fromEnv.toString());
-        Path file = Files.writeString(dir.resolve("key"), "from-secret-456\n");
+        ServeConfig fromEnv = ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_API_KEY", "from-env-123-4567"));
+        assertTrue(fromEnv.access().key().acceptsAuthorization("Bearer from-env-123-4567"));
+        assertFalse(fromEnv.toString().contains("from-env-123-4567"), fromEnv.toString());
+        Path file = Files.writeString(dir.resolve("key"), "from-secret-456-789\n");
         ServeConfig fromFile = ServeConfig.resolve(Map.of(Setting.API_KEY_FILE, file.toString()), Map.of());
-        assertTrue(fromFile.access().key().acceptsAuthorization("Bearer from-secret-456"), "the file's newline is not part of the key");
+        assertTrue(fromFile.access().key().acceptsAuthorization("Bearer from-secret-456-789"), "the file's newline is not part of the key");
         var both = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(
                 Map.of(Setting.API_KEY, "a-key"), Map.of("PEFTBENCH_API_KEY_FILE", file.toString())));
         assertTrue(both.getMessage().contains("not both"), both.getMessage());
         var missing = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(
                 Map.of(Setting.API_KEY_FILE, dir.resolve("nope").toString()), Map.of()));
         assertTrue(missing.getMessage().contains("--api-key-file"), missing.getMessage());
-        assertTrue(ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_API_KEY", "k-1", "PEFTBENCH_PROTECT_PROBES", "true",
+        assertTrue(ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_API_KEY", "k-1-0123456789abcdef", "PEFTBENCH_PROTECT_PROBES", "true",
                 "PEFTBENCH_TRUST_LOOPBACK", "true")).access().protectProbes());
     }
 
