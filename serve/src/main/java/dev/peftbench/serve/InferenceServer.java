@@ -75,10 +75,13 @@ public final class InferenceServer implements AutoCloseable {
     private final ServerHealth health;
     private final InFlight inFlight;
     private final ServeMetrics metrics;
+    /** The model {@code --model} / PRETRAINED_MODEL_PATH names, when the server serves it; else null. */
+    private final String namedModel;
     private boolean stopped;
 
     private InferenceServer(ServeConfig config, WebServer rest, HttpConnections connections, GrpcPort grpc, GrpcPort mmesh,
-                            ModelRepository repository, ServerHealth health, InFlight inFlight, ServeMetrics metrics) {
+                            ModelRepository repository, ServerHealth health, InFlight inFlight, ServeMetrics metrics,
+                            String namedModel) {
         this.config = config;
         this.rest = rest;
         this.connections = connections;
@@ -88,6 +91,7 @@ public final class InferenceServer implements AutoCloseable {
         this.health = health;
         this.inFlight = inFlight;
         this.metrics = metrics;
+        this.namedModel = namedModel;
     }
 
     /** Binds the ports, registers the configured models and starts loading them (unless told not to). */
@@ -216,7 +220,7 @@ public final class InferenceServer implements AutoCloseable {
                         + ": the port is in use or the address is not this machine's (the log above says which)");
             }
             InferenceServer server = new InferenceServer(config, rest, connections, grpc, mmesh, repository, health,
-                    inFlight, metrics);
+                    inFlight, metrics, namedModel(config, modelsDir, models));
             server.announce(models);
             return server;
         } catch (RuntimeException e) {
@@ -361,6 +365,35 @@ public final class InferenceServer implements AutoCloseable {
     /** Requests, errors, latencies, tokens, queue and loaded models now: what {@code /metrics} says, summed. */
     public MetricsSnapshot metrics() {
         return metrics.snapshot();
+    }
+
+    /**
+     * Waits while the model named by {@code --model} / PRETRAINED_MODEL_PATH loads at start, as vLLM does
+     * before it serves, so that a model that cannot load ends the process (a container restarts
+     * visibly instead of sitting unready). Nothing to wait for when no model was named, when a models
+     * dir supplies the models (one broken folder does not take the others down) or when loads at start
+     * are off: ModelMesh then loads through its SPI and hears each failure there.
+     *
+     * @throws IllegalStateException with the reason, when that model failed to load
+     */
+    public void awaitNamedModel() throws InterruptedException {
+        if (!config.loadModelsAtStartup() || namedModel == null) {
+            return;
+        }
+        ModelStatus s;
+        while ((s = repository.requireKnown(namedModel, null)).state() == ModelState.LOADING) {
+            Thread.sleep(50);
+        }
+        if (!s.ready()) {
+            throw new IllegalStateException("model '" + namedModel + "' (" + RuntimeContract.Setting.BASE_MODEL.label()
+                    + ") could not be served: " + s.reason());
+        }
+    }
+
+    /** The flags' / environment's single model, when it is what the server starts with (no models dir supplies any). */
+    private static String namedModel(ServeConfig config, Optional<ModelsDirectory> modelsDir, List<ModelSettings> models) {
+        boolean fromModelsDir = modelsDir.map(d -> !d.scan().isEmpty()).orElse(false);
+        return !fromModelsDir && models.size() == 1 && models.getFirst().name().equals(config.modelName()) ? config.modelName() : null;
     }
 
     /** Waits until every registered model left LOADING (tests, and the CLI's startup log). */
