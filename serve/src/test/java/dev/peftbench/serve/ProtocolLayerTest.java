@@ -92,6 +92,19 @@ class ProtocolLayerTest {
     }
 
     @Test
+    void tooManyOrTooLongStopStringsAre400BeforeGenerating() throws Exception {
+        int submitted = ENGINE.submitted.get();
+        String many = "[" + String.join(",", java.util.Collections.nCopies(17, "\"x\"")) + "]";
+        HttpResponse<String> r = post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"hi\",\"stop\":" + many + "}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("at most 16 stop strings"), r.body());
+        HttpResponse<String> longOne = post("/v2/models/m/generate", "{\"text_input\":\"hi\",\"parameters\":{\"stop\":\""
+                + "x".repeat(257) + "\"}}");
+        assertEquals(400, longOne.statusCode(), longOne.body());
+        assertEquals(submitted, ENGINE.submitted.get(), "nothing was generated");
+    }
+
+    @Test
     void fullQueueAnswers503AtOnceWithRetryAfter() throws Exception {
         ENGINE.queueFull = true;
         HttpResponse<String> r = post("/v2/models/m/infer", INFER);

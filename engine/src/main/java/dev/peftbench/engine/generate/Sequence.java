@@ -114,7 +114,7 @@ final class Sequence implements GenerationHandle {
         }
         generated.add(token);
         String delta = decoder.next(token);
-        FinishReason reason = stop.check(generated, this::generatedText);
+        FinishReason reason = stop.check(generated, delta);
         if (reason != null) {
             delta += decoder.flush();
         }
@@ -129,10 +129,6 @@ final class Sequence implements GenerationHandle {
             return true;
         }
         return false;
-    }
-
-    private String generatedText() {
-        return tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray(), true);
     }
 
     private int[] history() {
