@@ -359,6 +359,32 @@ class HttpLayerTest {
         assertTrue(r.closed());
     }
 
+    private static RawHttp.Reply chat(String messages) throws Exception {
+        return send(post("/v1/chat/completions", "application/json", "{\"model\":\"m\",\"messages\":" + messages + "}"));
+    }
+
+    @Test
+    void aChatBeyondWhatAPromptHoldsIsRefusedBeforeItIsBuilt() throws Exception {
+        int submitted = ENGINE.submitted.get();
+        RawHttp.Reply many = chat("[" + String.join(",", java.util.Collections.nCopies(3000, "{\"role\":\"user\",\"content\":\"x\"}"))
+                + "]");
+        assertEquals(413, many.status(), many.text());
+        assertTrue(JSON.readTree(many.body()).at("/error/message").asText().contains("more than 2048 messages"), many.body());
+        RawHttp.Reply longOne = chat("[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"" + "y".repeat(70_000)
+                + "\"}]}]");
+        assertEquals(413, longOne.status(), longOne.text());
+        assertTrue(longOne.body().contains("messages[0] holds 70"), longOne.body());
+        RawHttp.Reply together = chat("[" + String.join(",", java.util.Collections.nCopies(3,
+                "{\"role\":\"user\",\"content\":\"" + "z".repeat(30_000) + "\"}")) + "]");
+        assertEquals(413, together.status(), together.text());
+        RawHttp.Reply huge = chat("[{\"role\":\"user\",\"content\":\"hi\"}],\"chat_template_kwargs\":{\"d\":\""
+                + "w".repeat(1_100_000) + "\"}");
+        assertEquals(413, huge.status(), huge.text());
+        assertTrue(huge.body().contains("chat body"), huge.body());
+        assertEquals(submitted, ENGINE.submitted.get(), "nothing reached the engine");
+        assertEquals(200, chat("[{\"role\":\"user\",\"content\":\"hi\"}]").status());
+    }
+
     @Test
     void aMethodInLowerCaseIsNotImplemented() throws Exception {
         RawHttp.Reply r = send("get /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n");

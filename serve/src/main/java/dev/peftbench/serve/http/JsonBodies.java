@@ -1,5 +1,6 @@
 package dev.peftbench.serve.http;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,14 +33,44 @@ public final class JsonBodies {
         this.maxBytes = maxBytes;
     }
 
+    /** A pass over a body's JSON tokens before it is read into objects; it throws to refuse the body. */
+    @FunctionalInterface
+    public interface TokenCheck {
+        TokenCheck NONE = tokens -> { };
+
+        void check(JsonParser tokens) throws IOException;
+    }
+
     /** The body as JSON; an empty body is {@code null} (e.g. a repository load without parameters). */
     public JsonNode read(ServerRequest req) {
-        byte[] body = bytes(req);
+        return read(req, maxBytes, "--max-request-bytes", TokenCheck.NONE);
+    }
+
+    /**
+     * The body as JSON that must be present, refused unread when it declares more than {@code routeMaxBytes}
+     * (or the server's limit), and refused by {@code check}, which sees its tokens one by one, before it
+     * becomes objects: a route whose body could hold costly structure (a chat's message list) bounds it there.
+     *
+     * @param limit names {@code routeMaxBytes} in the refusal
+     */
+    public JsonNode require(ServerRequest req, long routeMaxBytes, String limit, TokenCheck check) {
+        JsonNode node = routeMaxBytes < maxBytes ? read(req, routeMaxBytes, limit, check)
+                : read(req, maxBytes, "--max-request-bytes", check);
+        if (node == null) {
+            throw ServeException.badRequest("the request needs a JSON body");
+        }
+        return node;
+    }
+
+    private JsonNode read(ServerRequest req, long limitBytes, String limit, TokenCheck check) {
+        byte[] body = bytes(req, limitBytes, limit);
         if (body.length == 0) {
             return null;
         }
-        requireJson(req);
         try {
+            try (JsonParser tokens = json.createParser(body)) {
+                check.check(tokens);
+            }
             return json.readTree(body);
         } catch (StreamConstraintsException e) {
             throw ServeException.badRequest("the JSON body nests too deep or holds a number or string too long to read");
@@ -73,17 +104,19 @@ public final class JsonBodies {
         }
     }
 
-    private byte[] bytes(ServerRequest req) {
-        if (req.headers().contentLength().orElse(0) > maxBytes) {
-            throw tooLarge();
+    private byte[] bytes(ServerRequest req, long limitBytes, String limit) {
+        if (req.headers().contentLength().orElse(0) > limitBytes) {
+            throw tooLarge(limitBytes, limit);
         }
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
+        // the type is known from the head: a body that is no JSON is refused before it is read
+        requireJson(req);
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-            if (body.length > maxBytes) {
-                throw tooLarge();
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limitBytes + 1));
+            if (body.length > limitBytes) {
+                throw tooLarge(limitBytes, limit);
             }
             return body;
         } catch (IOException | UncheckedIOException | CloseConnectionException e) {
@@ -92,8 +125,8 @@ public final class JsonBodies {
         }
     }
 
-    private ServeException tooLarge() {
-        return new ServeException(Failure.TOO_LARGE, "the request body is larger than the limit of " + maxBytes
-                + " bytes (--max-request-bytes)");
+    private static ServeException tooLarge(long limitBytes, String limit) {
+        return new ServeException(Failure.TOO_LARGE, "the request body is larger than the limit of " + limitBytes
+                + " bytes (" + limit + ")");
     }
 }

@@ -114,7 +114,8 @@ public final class OpenAiRoutes implements HttpService {
     }
 
     private void chatCompletions(ServerRequest req, ServerResponse res) {
-        ChatCompletionRequest c = ChatCompletionRequest.of(http.bodies().require(req), defaultModel());
+        ChatCompletionRequest c = ChatCompletionRequest.of(http.bodies().require(req, ChatBounds.MAX_BODY_BYTES, ChatBounds.LIMIT,
+                new ChatBounds()), defaultModel());
         Reply reply = new Reply("chatcmpl-", "chat.completion.chunk", c.model());
         if (c.stream()) {
             SseGeneration.requireHttp11(req);
