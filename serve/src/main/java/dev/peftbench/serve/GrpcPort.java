@@ -40,7 +40,7 @@ final class GrpcPort implements AutoCloseable {
      * Binds {@code host:port} (0 = any free port) and serves {@code services}, each behind
      * {@code interceptors} (the first in the list sees a call first).
      *
-     * @param maxMessageBytes largest request message; larger ones are RESOURCE_EXHAUSTED; -1 = unlimited
+     * @param maxMessageBytes largest request message; larger ones are RESOURCE_EXHAUSTED before they are buffered
      * @param tls             null = plain TCP
      * @throws IllegalStateException when the port cannot be bound
      */
@@ -52,8 +52,7 @@ final class GrpcPort implements AutoCloseable {
         NettyServerBuilder builder = (tls == null ? NettyServerBuilder.forAddress(address)
                 : NettyServerBuilder.forAddress(address, tls.forGrpc()))
                 .executor(handlers)
-                .maxInboundMessageSize(maxMessageBytes < 0 || maxMessageBytes > Integer.MAX_VALUE
-                        ? Integer.MAX_VALUE : (int) maxMessageBytes)
+                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxMessageBytes))
                 .permitKeepAliveTime(MIN_CLIENT_PING_INTERVAL.toSeconds(), TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
         for (BindableService service : services) {

@@ -172,14 +172,14 @@ public final class InferenceServer implements AutoCloseable {
         List<AutoCloseable> started = new ArrayList<>(List.of(connections));
         try {
             requireFree("v2 REST", config.host(), config.httpPort());
-            GrpcPort grpc = GrpcPort.start("v2 gRPC", config.host(), config.grpcPort(), config.grpcMaxMessageBytes(),
+            GrpcPort grpc = GrpcPort.start("v2 gRPC", config.host(), config.grpcPort(), config.grpcInboundLimit(),
                     config.tls(), interceptors, List.of(new InferenceGrpcService(health, repository, generation, metrics)));
             started.add(grpc);
             GrpcPort mmesh = null;
             if (config.mmeshPort() != ServeConfig.MMESH_OFF) {
                 List<BindableService> spi = List.of(new ModelMeshRuntime(b.engine, repository, config.model()));
                 mmesh = GrpcPort.start("ModelMesh's runtime SPI", config.host(), config.mmeshPort(),
-                        config.grpcMaxMessageBytes(), config.tls(), interceptors, spi);
+                        config.grpcInboundLimit(), config.tls(), interceptors, spi);
                 started.add(mmesh);
             }
             WebServer rest = WebServer.builder()

@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
  * @param modelName           served name of the single model given by flags/env
  * @param model               what flags/env say about the model (they win over model-settings.json)
  * @param mmeshPort           ModelMesh's runtime SPI (mmesh.ModelRuntime) port; -1 = off (the built-in adapter owns 8085)
- * @param grpcMaxMessageBytes -1 = unlimited
+ * @param grpcMaxMessageBytes largest gRPC request message; -1 = the server's own maximum, {@code maxRequestBytes}
+ *                            (never unbounded: MLServer's -1 under ModelMesh means "no limit of its own")
+ * @param maxRequestBytes     largest request: a REST body, a gRPC message (both gRPC ports)
  * @param modelsDir           null = none; else one sub-folder per model with a model-settings.json
  * @param access              the API key and what it guards
  * @param tls                 null = plain TCP
@@ -44,7 +46,8 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                           AccessPolicy access, TlsFiles tls, LoadPolicy loads, HttpLimits httpLimits,
                           int maxPrefillTokens, int stepTargetMs) {
 
-    public static final long DEFAULT_GRPC_MAX_MESSAGE_BYTES = 100L * 1024 * 1024;
+    /** The gRPC message limit that follows {@code --max-request-bytes}. */
+    public static final long GRPC_MAX_MESSAGE_OWN = -1;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
     public static final long DEFAULT_MAX_REQUEST_BYTES = 16L * 1024 * 1024;
     public static final int DEFAULT_QUEUE_CAPACITY = 64;
@@ -72,7 +75,13 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
             throw new IllegalArgumentException(Setting.MMESH_PORT.label() + " must differ from the HTTP and gRPC ports, got " + mmeshPort);
         }
         if (grpcMaxMessageBytes < -1 || grpcMaxMessageBytes == 0) {
-            throw new IllegalArgumentException(Setting.GRPC_MAX_MESSAGE_LENGTH.label() + " must be > 0 or -1 (unlimited), got " + grpcMaxMessageBytes);
+            throw new IllegalArgumentException(Setting.GRPC_MAX_MESSAGE_LENGTH.label() + " must be > 0 or -1 (the server's own "
+                    + "maximum, " + Setting.MAX_REQUEST_BYTES.label() + "), got " + grpcMaxMessageBytes);
+        }
+        if (grpcMaxMessageBytes > maxRequestBytes) {
+            throw new IllegalArgumentException(Setting.GRPC_MAX_MESSAGE_LENGTH.label() + " " + grpcMaxMessageBytes
+                    + " is above " + Setting.MAX_REQUEST_BYTES.label() + " " + maxRequestBytes + ", the largest request this "
+                    + "server takes: raise that one (REST bodies and gRPC messages share it) or give -1");
         }
         if (requestTimeout == null || requestTimeout.isZero() || requestTimeout.isNegative()) {
             throw new IllegalArgumentException(Setting.REQUEST_TIMEOUT.label() + " must be > 0 seconds, got " + requestTimeout);
@@ -100,7 +109,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     /** The runtime's defaults: the reference ports on this machine only, no model yet, no key, ModelMesh's SPI off. */
     public static ServeConfig defaults() {
         return new ServeConfig(RuntimeContract.DEFAULT_MODEL_NAME, ModelFields.NONE, RuntimeContract.LOOPBACK,
-                RuntimeContract.HTTP_PORT, RuntimeContract.GRPC_PORT, MMESH_OFF, DEFAULT_GRPC_MAX_MESSAGE_BYTES, true,
+                RuntimeContract.HTTP_PORT, RuntimeContract.GRPC_PORT, MMESH_OFF, GRPC_MAX_MESSAGE_OWN, true,
                 null, DEFAULT_TIMEOUT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_SHUTDOWN_GRACE,
                 AccessPolicy.OPEN, null, LoadPolicy.DEFAULT, HttpLimits.DEFAULT, EngineOptions.DEFAULT_MAX_PREFILL_TOKENS,
                 EngineOptions.DEFAULT_STEP_TARGET_MS);
@@ -188,6 +197,11 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     /** Also answers ModelMesh's runtime SPI on this port (0 = any free); {@link #MMESH_OFF} = not. */
     public ServeConfig withMmeshPort(int port) {
         return edit(b -> b.mmeshPort = port);
+    }
+
+    /** The largest gRPC request message, on both gRPC ports: {@link #grpcMaxMessageBytes}, or the request limit for -1. */
+    public long grpcInboundLimit() {
+        return grpcMaxMessageBytes == GRPC_MAX_MESSAGE_OWN ? maxRequestBytes : grpcMaxMessageBytes;
     }
 
     public ServeConfig withGrpcMaxMessageBytes(long bytes) {

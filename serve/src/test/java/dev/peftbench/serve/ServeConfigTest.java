@@ -47,6 +47,19 @@ class ServeConfigTest {
     }
 
     @Test
+    void theGrpcMessageLimitFollowsTheRequestLimitAndMinusOneIsNeverUnbounded() {
+        ServeConfig own = ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000"), Map.of("MLSERVER_GRPC_MAX_MESSAGE_LENGTH", "-1"));
+        assertEquals(1000, own.grpcInboundLimit());
+        assertEquals(500, ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000"),
+                Map.of("MLSERVER_GRPC_MAX_MESSAGE_LENGTH", "500")).grpcInboundLimit());
+        assertEquals(ServeConfig.DEFAULT_MAX_REQUEST_BYTES, ServeConfig.resolve(NO_FLAGS, Map.of()).grpcInboundLimit());
+        var above = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000"),
+                Map.of("MLSERVER_GRPC_MAX_MESSAGE_LENGTH", "104857600")));
+        assertTrue(above.getMessage().contains("MLSERVER_GRPC_MAX_MESSAGE_LENGTH") && above.getMessage().contains("--max-request-bytes"),
+                above.getMessage());
+    }
+
+    @Test
     void flagsWinOverEnvironment() {
         ServeConfig c = ServeConfig.resolve(Map.of(Setting.MODEL_NAME, "peft-demo",
                 Setting.BASE_MODEL, "../sample-data/models/tiny-bloom", Setting.HTTP_PORT, "9000"), REFERENCE_ENV);

@@ -38,7 +38,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--mmesh-port", description = "Serve ModelMesh's runtime SPI (mmesh.ModelRuntime) on this port, e.g. 8085, "
             + "for a ServingRuntime without builtInAdapter (env PEFTBENCH_MMESH_PORT; default off).")
     String mmeshPort;
-    @Option(names = "--grpc-max-message-length", description = "Largest gRPC request in bytes, -1 = unlimited (env MLSERVER_GRPC_MAX_MESSAGE_LENGTH; default 100 MiB).")
+    @Option(names = "--grpc-max-message-length", description = "Largest gRPC request message in bytes, at most --max-request-bytes; "
+            + "-1 = --max-request-bytes, never unlimited (env MLSERVER_GRPC_MAX_MESSAGE_LENGTH; default -1).")
     String grpcMaxMessageLength;
     @Option(names = "--load-models-at-startup", description = "true|false (env MLSERVER_LOAD_MODELS_AT_STARTUP; default true).")
     String loadModelsAtStartup;
@@ -46,7 +47,8 @@ public final class ServeCommand implements Callable<Integer> {
     String modelsDir;
     @Option(names = "--request-timeout", description = "Seconds before a request is cancelled (env PEFTBENCH_REQUEST_TIMEOUT; default 120).")
     String requestTimeout;
-    @Option(names = "--max-request-bytes", description = "Largest REST body (env PEFTBENCH_MAX_REQUEST_BYTES; default 16 MiB).")
+    @Option(names = "--max-request-bytes", description = "Largest request: a REST body or a gRPC message, on every port "
+            + "(env PEFTBENCH_MAX_REQUEST_BYTES; default 16 MiB).")
     String maxRequestBytes;
     @Option(names = "--queue-capacity", description = "Requests waiting in the engine queue before 503 (env PEFTBENCH_QUEUE_CAPACITY; default 64).")
     String queueCapacity;
