@@ -34,6 +34,7 @@ public final class RuntimeContract {
         MODELS_DIR("--models-dir", "MLSERVER_MODELS_DIR"),
         REQUEST_TIMEOUT("--request-timeout", "PEFTBENCH_REQUEST_TIMEOUT"),
         MAX_REQUEST_BYTES("--max-request-bytes", "PEFTBENCH_MAX_REQUEST_BYTES"),
+        MAX_INFLIGHT_REQUEST_BYTES("--max-inflight-request-bytes", "PEFTBENCH_MAX_INFLIGHT_REQUEST_BYTES"),
         QUEUE_CAPACITY("--queue-capacity", "PEFTBENCH_QUEUE_CAPACITY"),
         MAX_PREFILL_TOKENS("--max-prefill-tokens", "PEFTBENCH_MAX_PREFILL_TOKENS"),
         STEP_TARGET_MS("--step-target-ms", "PEFTBENCH_STEP_TARGET_MS"),

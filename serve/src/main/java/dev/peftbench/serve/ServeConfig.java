@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
  * @param grpcMaxMessageBytes largest gRPC request message; -1 = the server's own maximum, {@code maxRequestBytes}
  *                            (never unbounded: MLServer's -1 under ModelMesh means "no limit of its own")
  * @param maxRequestBytes     largest request: a REST body, a gRPC message (both gRPC ports)
+ * @param maxInflightRequestBytes the bytes of all requests being received and answered at once ({@link RequestMemory});
+ *                            at least {@code maxRequestBytes}
  * @param modelsDir           null = none; else one sub-folder per model with a model-settings.json
  * @param access              the API key and what it guards
  * @param tls                 null = plain TCP
@@ -42,7 +44,8 @@ import java.util.regex.Pattern;
  */
 public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort, int mmeshPort,
                           long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
-                          Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace,
+                          Duration requestTimeout, long maxRequestBytes, long maxInflightRequestBytes, int queueCapacity,
+                          Duration shutdownGrace,
                           AccessPolicy access, TlsFiles tls, LoadPolicy loads, HttpLimits httpLimits,
                           int maxPrefillTokens, int stepTargetMs) {
 
@@ -50,6 +53,8 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     public static final long GRPC_MAX_MESSAGE_OWN = -1;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
     public static final long DEFAULT_MAX_REQUEST_BYTES = 16L * 1024 * 1024;
+    /** The in-flight request bytes unless given: four largest requests at once. */
+    public static final int DEFAULT_INFLIGHT_REQUESTS = 4;
     public static final int DEFAULT_QUEUE_CAPACITY = 64;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     public static final int MMESH_OFF = -1;
@@ -89,6 +94,11 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         if (maxRequestBytes < 1) {
             throw new IllegalArgumentException(Setting.MAX_REQUEST_BYTES.label() + " must be >= 1, got " + maxRequestBytes);
         }
+        if (maxInflightRequestBytes < maxRequestBytes) {
+            throw new IllegalArgumentException(Setting.MAX_INFLIGHT_REQUEST_BYTES.label() + " must be at least "
+                    + Setting.MAX_REQUEST_BYTES.label() + " (" + maxRequestBytes + "), or the largest request could never be "
+                    + "taken; got " + maxInflightRequestBytes);
+        }
         if (queueCapacity < 1) {
             throw new IllegalArgumentException(Setting.QUEUE_CAPACITY.label() + " must be >= 1 (requests that may wait), got " + queueCapacity);
         }
@@ -110,9 +120,9 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     public static ServeConfig defaults() {
         return new ServeConfig(RuntimeContract.DEFAULT_MODEL_NAME, ModelFields.NONE, RuntimeContract.LOOPBACK,
                 RuntimeContract.HTTP_PORT, RuntimeContract.GRPC_PORT, MMESH_OFF, GRPC_MAX_MESSAGE_OWN, true,
-                null, DEFAULT_TIMEOUT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_SHUTDOWN_GRACE,
-                AccessPolicy.OPEN, null, LoadPolicy.DEFAULT, HttpLimits.DEFAULT, EngineOptions.DEFAULT_MAX_PREFILL_TOKENS,
-                EngineOptions.DEFAULT_STEP_TARGET_MS);
+                null, DEFAULT_TIMEOUT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_INFLIGHT_REQUESTS * DEFAULT_MAX_REQUEST_BYTES,
+                DEFAULT_QUEUE_CAPACITY, DEFAULT_SHUTDOWN_GRACE, AccessPolicy.OPEN, null, LoadPolicy.DEFAULT, HttpLimits.DEFAULT,
+                EngineOptions.DEFAULT_MAX_PREFILL_TOKENS, EngineOptions.DEFAULT_STEP_TARGET_MS);
     }
 
     /**
@@ -122,6 +132,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     public static ServeConfig resolve(Map<Setting, String> flags, Map<String, String> env) {
         Sources s = new Sources(flags, env);
         ServeConfig d = defaults();
+        long maxRequestBytes = s.get(Setting.MAX_REQUEST_BYTES, Long::parseLong, "an integer", d.maxRequestBytes);
         AccessPolicy access = new AccessPolicy(apiKey(s),
                 s.get(Setting.PROTECT_PROBES, Sources::bool, "true or false", false),
                 s.get(Setting.TRUST_LOOPBACK, Sources::bool, "true or false", false));
@@ -143,7 +154,8 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                 s.get(Setting.LOAD_MODELS_AT_STARTUP, Sources::bool, "true or false", d.loadModelsAtStartup),
                 s.get(Setting.MODELS_DIR, Path::of, "a folder", d.modelsDir),
                 s.get(Setting.REQUEST_TIMEOUT, Sources::seconds, "a number of seconds", d.requestTimeout),
-                s.get(Setting.MAX_REQUEST_BYTES, Long::parseLong, "an integer", d.maxRequestBytes),
+                maxRequestBytes,
+                s.get(Setting.MAX_INFLIGHT_REQUEST_BYTES, Long::parseLong, "an integer", DEFAULT_INFLIGHT_REQUESTS * maxRequestBytes),
                 s.get(Setting.QUEUE_CAPACITY, Integer::parseInt, "an integer", d.queueCapacity),
                 s.get(Setting.SHUTDOWN_GRACE, Sources::seconds, "a number of seconds", d.shutdownGrace),
                 access, cert == null && key == null ? null : new TlsFiles(cert, key), loads,
@@ -216,8 +228,16 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         return edit(b -> b.requestTimeout = timeout);
     }
 
+    /** The largest request; the in-flight bytes grow to hold {@value #DEFAULT_INFLIGHT_REQUESTS} of them when they held fewer. */
     public ServeConfig withMaxRequestBytes(long bytes) {
-        return edit(b -> b.maxRequestBytes = bytes);
+        return edit(b -> {
+            b.maxRequestBytes = bytes;
+            b.maxInflightRequestBytes = Math.max(b.maxInflightRequestBytes, DEFAULT_INFLIGHT_REQUESTS * bytes);
+        });
+    }
+
+    public ServeConfig withMaxInflightRequestBytes(long bytes) {
+        return edit(b -> b.maxInflightRequestBytes = bytes);
     }
 
     public ServeConfig withQueueCapacity(int capacity) {
@@ -253,8 +273,8 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         Parts b = new Parts(this);
         change.accept(b);
         return new ServeConfig(b.modelName, b.model, b.host, b.httpPort, b.grpcPort, b.mmeshPort, b.grpcMaxMessageBytes,
-                b.loadModelsAtStartup, b.modelsDir, b.requestTimeout, b.maxRequestBytes, b.queueCapacity, b.shutdownGrace,
-                b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs);
+                b.loadModelsAtStartup, b.modelsDir, b.requestTimeout, b.maxRequestBytes, b.maxInflightRequestBytes, b.queueCapacity,
+                b.shutdownGrace, b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs);
     }
 
     /** The components while one {@code with*} changes some; validated again when rebuilt. */
@@ -270,6 +290,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         Path modelsDir;
         Duration requestTimeout;
         long maxRequestBytes;
+        long maxInflightRequestBytes;
         int queueCapacity;
         Duration shutdownGrace;
         AccessPolicy access;
@@ -291,6 +312,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
             modelsDir = c.modelsDir;
             requestTimeout = c.requestTimeout;
             maxRequestBytes = c.maxRequestBytes;
+            maxInflightRequestBytes = c.maxInflightRequestBytes;
             queueCapacity = c.queueCapacity;
             shutdownGrace = c.shutdownGrace;
             access = c.access;

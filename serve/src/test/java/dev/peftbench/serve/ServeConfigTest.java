@@ -60,6 +60,18 @@ class ServeConfigTest {
     }
 
     @Test
+    void theInflightRequestBytesHoldFourLargestRequestsUnlessGivenAndAtLeastOne() {
+        assertEquals(4 * ServeConfig.DEFAULT_MAX_REQUEST_BYTES, ServeConfig.resolve(NO_FLAGS, Map.of()).maxInflightRequestBytes());
+        assertEquals(4000, ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000"), Map.of()).maxInflightRequestBytes());
+        assertEquals(2500, ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000"),
+                Map.of("PEFTBENCH_MAX_INFLIGHT_REQUEST_BYTES", "2500")).maxInflightRequestBytes());
+        var below = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000",
+                Setting.MAX_INFLIGHT_REQUEST_BYTES, "999"), Map.of()));
+        assertTrue(below.getMessage().contains("--max-inflight-request-bytes") && below.getMessage().contains("--max-request-bytes"),
+                below.getMessage());
+    }
+
+    @Test
     void flagsWinOverEnvironment() {
         ServeConfig c = ServeConfig.resolve(Map.of(Setting.MODEL_NAME, "peft-demo",
                 Setting.BASE_MODEL, "../sample-data/models/tiny-bloom", Setting.HTTP_PORT, "9000"), REFERENCE_ENV);

@@ -50,6 +50,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-request-bytes", description = "Largest request: a REST body or a gRPC message, on every port "
             + "(env PEFTBENCH_MAX_REQUEST_BYTES; default 16 MiB).")
     String maxRequestBytes;
+    @Option(names = "--max-inflight-request-bytes", description = "The bytes of all requests being received and answered at "
+            + "once, REST and gRPC together; a request beyond is refused with 503 / RESOURCE_EXHAUSTED "
+            + "(env PEFTBENCH_MAX_INFLIGHT_REQUEST_BYTES; default 4 x --max-request-bytes).")
+    String maxInflightRequestBytes;
     @Option(names = "--queue-capacity", description = "Requests waiting in the engine queue before 503 (env PEFTBENCH_QUEUE_CAPACITY; default 64).")
     String queueCapacity;
     @Option(names = "--shutdown-grace", description = "Seconds to finish in-flight requests on shutdown (default 30).")
@@ -100,6 +104,7 @@ public final class ServeCommand implements Callable<Integer> {
         ModelOptions.put(flags, Setting.MODELS_DIR, modelsDir);
         ModelOptions.put(flags, Setting.REQUEST_TIMEOUT, requestTimeout);
         ModelOptions.put(flags, Setting.MAX_REQUEST_BYTES, maxRequestBytes);
+        ModelOptions.put(flags, Setting.MAX_INFLIGHT_REQUEST_BYTES, maxInflightRequestBytes);
         ModelOptions.put(flags, Setting.QUEUE_CAPACITY, queueCapacity);
         ModelOptions.put(flags, Setting.SHUTDOWN_GRACE, shutdownGrace);
         ModelOptions.put(flags, Setting.MAX_PREFILL_TOKENS, maxPrefillTokens);
