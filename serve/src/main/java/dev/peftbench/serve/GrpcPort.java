@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,10 +42,11 @@ final class GrpcPort implements AutoCloseable {
      * {@code interceptors} (the first in the list sees a call first).
      *
      * @param maxMessageBytes largest request message; larger ones are RESOURCE_EXHAUSTED before they are buffered
+     * @param memory          what every call's message bytes are taken from while it runs (first of the interceptors)
      * @param tls             null = plain TCP
      * @throws IllegalStateException when the port cannot be bound
      */
-    static GrpcPort start(String what, String host, int port, long maxMessageBytes, TlsFiles tls,
+    static GrpcPort start(String what, String host, int port, long maxMessageBytes, GrpcRequestMemory memory, TlsFiles tls,
                           List<ServerInterceptor> interceptors, List<BindableService> services) {
         // Handlers block while the engine generates: one cheap virtual thread per call.
         ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
@@ -54,9 +56,13 @@ final class GrpcPort implements AutoCloseable {
                 .executor(handlers)
                 .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxMessageBytes))
                 .permitKeepAliveTime(MIN_CLIENT_PING_INTERVAL.toSeconds(), TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true);
+                .permitKeepAliveWithoutCalls(true)
+                .addStreamTracerFactory(memory);
+        List<ServerInterceptor> all = new ArrayList<>(interceptors.size() + 1);
+        all.add(memory);
+        all.addAll(interceptors);
         for (BindableService service : services) {
-            builder.addService(ServerInterceptors.interceptForward(service, interceptors));
+            builder.addService(ServerInterceptors.interceptForward(service, all));
         }
         try {
             return new GrpcPort(builder.build().start(), handlers);

@@ -165,21 +165,23 @@ public final class InferenceServer implements AutoCloseable {
         ObjectMapper json = new ObjectMapper();
         JsonAnswers answers = new JsonAnswers(json);
         HttpConnections connections = new HttpConnections(config.httpLimits());
-        RouteContext http = new RouteContext(metrics, answers, new JsonBodies(json, config.maxRequestBytes()), new RouteTable(),
+        RequestMemory memory = new RequestMemory(config.maxInflightRequestBytes());
+        RouteContext http = new RouteContext(metrics, answers, new JsonBodies(json, config.maxRequestBytes(), memory), new RouteTable(),
                 connections);
         List<ServerInterceptor> interceptors = grpcInterceptors(config.access(), metrics);
 
         List<AutoCloseable> started = new ArrayList<>(List.of(connections));
         try {
             requireFree("v2 REST", config.host(), config.httpPort());
-            GrpcPort grpc = GrpcPort.start("v2 gRPC", config.host(), config.grpcPort(), config.grpcInboundLimit(),
+            GrpcRequestMemory grpcMemory = new GrpcRequestMemory(memory, metrics);
+            GrpcPort grpc = GrpcPort.start("v2 gRPC", config.host(), config.grpcPort(), config.grpcInboundLimit(), grpcMemory,
                     config.tls(), interceptors, List.of(new InferenceGrpcService(health, repository, generation, metrics)));
             started.add(grpc);
             GrpcPort mmesh = null;
             if (config.mmeshPort() != ServeConfig.MMESH_OFF) {
                 List<BindableService> spi = List.of(new ModelMeshRuntime(b.engine, repository, config.model()));
                 mmesh = GrpcPort.start("ModelMesh's runtime SPI", config.host(), config.mmeshPort(),
-                        config.grpcInboundLimit(), config.tls(), interceptors, spi);
+                        config.grpcInboundLimit(), grpcMemory, config.tls(), interceptors, spi);
                 started.add(mmesh);
             }
             WebServer rest = WebServer.builder()

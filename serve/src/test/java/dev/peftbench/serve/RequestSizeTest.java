@@ -15,7 +15,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,6 +58,50 @@ class RequestSizeTest {
         return ModelInferRequest.newBuilder().setModelName("m").addInputs(ModelInferRequest.InferInputTensor.newBuilder()
                 .setName("content").setDatatype("BYTES").addShape(1)
                 .setContents(InferTensorContents.newBuilder().addBytesContents(ByteString.copyFromUtf8("b".repeat(bytes))))).build();
+    }
+
+    private static String inferBody(int textBytes) {
+        return "{\"inputs\":[{\"name\":\"content\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"" + "t".repeat(textBytes) + "\"]}]}";
+    }
+
+    @Test
+    void requestsBeyondTheInflightBytesAreRefusedAtOnceUntilTheHeldOnesEnd() throws Exception {
+        FakeEngine engine = new FakeEngine();
+        engine.hang = true;
+        // room for two requests of 3.5 KB, not three
+        ServeConfig config = ServeConfig.defaults().withModel("m", ModelFields.of("base", null)).withPorts(0, 0)
+                .withMaxRequestBytes(LIMIT).withMaxInflightRequestBytes(2 * LIMIT).withRequestTimeout(Duration.ofSeconds(2));
+        HttpClient http = HttpClient.newHttpClient();
+        try (InferenceServer s = InferenceServer.builder(config, engine).start()) {
+            s.awaitLoaded(Duration.ofSeconds(5));
+            HttpRequest infer = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort() + "/v2/models/m/infer"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(inferBody(3400))).build();
+            List<CompletableFuture<HttpResponse<String>>> held = List.of(
+                    http.sendAsync(infer, HttpResponse.BodyHandlers.ofString()), http.sendAsync(infer, HttpResponse.BodyHandlers.ofString()));
+            while (engine.submitted.get() < 2) {
+                Thread.sleep(10);
+            }
+            HttpResponse<String> third = http.send(infer, HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, third.statusCode(), third.body());
+            assertEquals("1", third.headers().firstValue("Retry-After").orElseThrow());
+            assertTrue(third.body().contains("--max-inflight-request-bytes"), third.body());
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", s.grpcPort()).usePlaintext().build();
+            try {
+                var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+                StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> stub.modelInfer(infer(2000)));
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getStatus().toString());
+                assertTrue(refused.getStatus().getDescription().contains("--max-inflight-request-bytes"), refused.getStatus().toString());
+                for (CompletableFuture<HttpResponse<String>> h : held) {
+                    assertEquals(504, h.get().statusCode(), "held until the request timeout");
+                }
+                engine.hang = false;
+                assertTrue(stub.modelInfer(infer(3000)).getOutputsCount() > 0, "the bytes were given back");
+                assertEquals(200, http.send(infer, HttpResponse.BodyHandlers.ofString()).statusCode());
+                assertEquals(200, http.send(infer, HttpResponse.BodyHandlers.ofString()).statusCode());
+            } finally {
+                channel.shutdownNow();
+            }
+        }
     }
 
     @Test

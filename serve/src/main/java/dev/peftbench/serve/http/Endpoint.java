@@ -39,16 +39,15 @@ public final class Endpoint implements Handler {
     private final String name;
     private final ServeMetrics metrics;
     private final Errors errors;
+    private final JsonBodies bodies;
     private final Body body;
 
-    public Endpoint(String name, ServeMetrics metrics, JsonAnswers answers, Body body) {
-        this(name, metrics, answers::error, body);
-    }
-
-    public Endpoint(String name, ServeMetrics metrics, Errors errors, Body body) {
+    /** @param bodies the body reader, whose request memory the request's body gives back once answered */
+    public Endpoint(String name, ServeMetrics metrics, Errors errors, JsonBodies bodies, Body body) {
         this.name = name;
         this.metrics = metrics;
         this.errors = errors;
+        this.bodies = bodies;
         this.body = body;
     }
 
@@ -74,6 +73,7 @@ public final class Endpoint implements Handler {
                 errors.write(res, se);
             }
         } finally {
+            bodies.release(req);
             metrics.requestDone(name, (System.nanoTime() - start) / 1e9);
         }
     }

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.serve.Failure;
+import dev.peftbench.serve.RequestMemory;
 import dev.peftbench.serve.ServeException;
 import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,12 +27,44 @@ import java.util.Optional;
  */
 public final class JsonBodies {
 
+    /** A chunked body (its size unknown ahead) takes its bytes from the request memory in steps of this. */
+    private static final int STEP = 64 * 1024;
+
     private final ObjectMapper json;
     private final long maxBytes;
+    private final RequestMemory memory;
 
-    public JsonBodies(ObjectMapper json, long maxBytes) {
+    /** The bytes one request took from the request memory, given back when it was answered. */
+    private static final class Taken {
+        long bytes;
+    }
+
+    /** @param memory the in-flight request bytes, which every body takes its size from before it is read */
+    public JsonBodies(ObjectMapper json, long maxBytes, RequestMemory memory) {
         this.json = json;
         this.maxBytes = maxBytes;
+        this.memory = memory;
+    }
+
+    /** Gives back what the request's body took from the request memory; the route answered, its objects are gone. */
+    public void release(ServerRequest req) {
+        req.context().get(Taken.class).ifPresent(t -> {
+            memory.release(t.bytes);
+            t.bytes = 0;
+        });
+    }
+
+    /** Takes {@code bytes} for the request from the request memory, or refuses it (503, retry later). */
+    private void take(ServerRequest req, long bytes) {
+        if (!memory.tryTake(bytes)) {
+            throw memory.refusal();
+        }
+        Taken t = req.context().get(Taken.class).orElseGet(() -> {
+            Taken fresh = new Taken();
+            req.context().register(fresh);
+            return fresh;
+        });
+        t.bytes += bytes;
     }
 
     /** A pass over a body's JSON tokens before it is read into objects; it throws to refuse the body. */
@@ -113,12 +147,26 @@ public final class JsonBodies {
         }
         // the type is known from the head: a body that is no JSON is refused before it is read
         requireJson(req);
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared >= 0) {
+            take(req, declared);
+        }
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limitBytes + 1));
-            if (body.length > limitBytes) {
-                throw tooLarge(limitBytes, limit);
+            if (declared >= 0) {
+                return in.readNBytes((int) declared);
             }
-            return body;
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            while (true) {
+                take(req, STEP);
+                byte[] piece = in.readNBytes(STEP);
+                body.write(piece);
+                if (body.size() > limitBytes) {
+                    throw tooLarge(limitBytes, limit);
+                }
+                if (piece.length < STEP) {
+                    return body.toByteArray();
+                }
+            }
         } catch (IOException | UncheckedIOException | CloseConnectionException e) {
             // the client went away, or was cut off at the body's deadline: nobody reads an answer
             throw new ServeException(Failure.CANCELLED, "the connection ended before the request body was read");
