@@ -29,6 +29,7 @@ public final class RuntimeContract {
         HTTP_PORT("--http-port", "MLSERVER_HTTP_PORT"),
         GRPC_PORT("--grpc-port", "MLSERVER_GRPC_PORT"),
         MMESH_PORT("--mmesh-port", "PEFTBENCH_MMESH_PORT"),
+        HEALTH_PORT("--health-port", "PEFTBENCH_HEALTH_PORT"),
         GRPC_MAX_MESSAGE_LENGTH("--grpc-max-message-length", "MLSERVER_GRPC_MAX_MESSAGE_LENGTH"),
         LOAD_MODELS_AT_STARTUP("--load-models-at-startup", "MLSERVER_LOAD_MODELS_AT_STARTUP"),
         MODELS_DIR("--models-dir", "MLSERVER_MODELS_DIR"),
@@ -79,6 +80,11 @@ public final class RuntimeContract {
     /** The reference runtime's ports: ModelMesh's own containers hold 8080, 8085 and 8008 in the same pod. */
     public static final int HTTP_PORT = 8002;
     public static final int GRPC_PORT = 8001;
+    /**
+     * The health probes' own port in the runtime image: a kubelet's liveness and readiness probes point
+     * here, where connections to the serving ports cannot crowd them out.
+     */
+    public static final int HEALTH_PORT = 8003;
     /** ModelMesh's management endpoint (the ServingRuntime's grpcEndpoint): the built-in adapter's, or ours. */
     public static final int MMESH_PORT = 8085;
     /** Every interface: what a container listens on. */
@@ -107,6 +113,7 @@ public final class RuntimeContract {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(Setting.HTTP_PORT.env(), String.valueOf(HTTP_PORT));
         env.put(Setting.GRPC_PORT.env(), String.valueOf(GRPC_PORT));
+        env.put(Setting.HEALTH_PORT.env(), String.valueOf(HEALTH_PORT));
         env.put(Setting.HOST.env(), ALL_INTERFACES);
         env.put("DJL_CACHE_DIR", "/tmp/djl");
         // Hub ids the runtime is told to load are downloaded into a cache any user id can write.

@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  * @param modelName           served name of the single model given by flags/env
  * @param model               what flags/env say about the model (they win over model-settings.json)
  * @param mmeshPort           ModelMesh's runtime SPI (mmesh.ModelRuntime) port; -1 = off (the built-in adapter owns 8085)
+ * @param healthPort          a port of its own for the health probes (and /metrics), which connections to the other
+ *                            ports cannot crowd out; -1 = off (the runtime image sets {@link RuntimeContract#HEALTH_PORT})
  * @param grpcMaxMessageBytes largest gRPC request message; -1 = the server's own maximum, {@code maxRequestBytes}
  *                            (never unbounded: MLServer's -1 under ModelMesh means "no limit of its own")
  * @param maxRequestBytes     largest request: a REST body, a gRPC message (both gRPC ports)
@@ -42,7 +44,7 @@ import java.util.regex.Pattern;
  * @param maxPrefillTokens    prompt positions the engine prefills per step (longer prompts go in chunks)
  * @param stepTargetMs        how long a step with a prompt chunk should take while streams decode; 0 = off
  */
-public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort, int mmeshPort,
+public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort, int mmeshPort, int healthPort,
                           long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
                           Duration requestTimeout, long maxRequestBytes, long maxInflightRequestBytes, int queueCapacity,
                           Duration shutdownGrace,
@@ -58,6 +60,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     public static final int DEFAULT_QUEUE_CAPACITY = 64;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     public static final int MMESH_OFF = -1;
+    public static final int HEALTH_PORT_OFF = -1;
 
     public ServeConfig {
         if (modelName == null || modelName.isBlank() || modelName.contains("/")) {
@@ -78,6 +81,13 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         }
         if (mmeshPort > 0 && (mmeshPort == httpPort || mmeshPort == grpcPort)) {
             throw new IllegalArgumentException(Setting.MMESH_PORT.label() + " must differ from the HTTP and gRPC ports, got " + mmeshPort);
+        }
+        if (healthPort < HEALTH_PORT_OFF || healthPort > 65535) {
+            throw new IllegalArgumentException(Setting.HEALTH_PORT.label() + " must be a port, 0 (any free) or -1 (off), got " + healthPort);
+        }
+        if (healthPort > 0 && (healthPort == httpPort || healthPort == grpcPort || healthPort == mmeshPort)) {
+            throw new IllegalArgumentException(Setting.HEALTH_PORT.label() + " must differ from the HTTP, gRPC and ModelMesh ports, got "
+                    + healthPort);
         }
         if (grpcMaxMessageBytes < -1 || grpcMaxMessageBytes == 0) {
             throw new IllegalArgumentException(Setting.GRPC_MAX_MESSAGE_LENGTH.label() + " must be > 0 or -1 (the server's own "
@@ -119,7 +129,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     /** The runtime's defaults: the reference ports on this machine only, no model yet, no key, ModelMesh's SPI off. */
     public static ServeConfig defaults() {
         return new ServeConfig(RuntimeContract.DEFAULT_MODEL_NAME, ModelFields.NONE, RuntimeContract.LOOPBACK,
-                RuntimeContract.HTTP_PORT, RuntimeContract.GRPC_PORT, MMESH_OFF, GRPC_MAX_MESSAGE_OWN, true,
+                RuntimeContract.HTTP_PORT, RuntimeContract.GRPC_PORT, MMESH_OFF, HEALTH_PORT_OFF, GRPC_MAX_MESSAGE_OWN, true,
                 null, DEFAULT_TIMEOUT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_INFLIGHT_REQUESTS * DEFAULT_MAX_REQUEST_BYTES,
                 DEFAULT_QUEUE_CAPACITY, DEFAULT_SHUTDOWN_GRACE, AccessPolicy.OPEN, null, LoadPolicy.DEFAULT, HttpLimits.DEFAULT,
                 EngineOptions.DEFAULT_MAX_PREFILL_TOKENS, EngineOptions.DEFAULT_STEP_TARGET_MS);
@@ -150,6 +160,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                 s.get(Setting.HTTP_PORT, Integer::parseInt, "an integer", d.httpPort),
                 s.get(Setting.GRPC_PORT, Integer::parseInt, "an integer", d.grpcPort),
                 s.get(Setting.MMESH_PORT, Integer::parseInt, "an integer", d.mmeshPort),
+                s.get(Setting.HEALTH_PORT, Integer::parseInt, "an integer", d.healthPort),
                 s.get(Setting.GRPC_MAX_MESSAGE_LENGTH, Long::parseLong, "an integer", d.grpcMaxMessageBytes),
                 s.get(Setting.LOAD_MODELS_AT_STARTUP, Sources::bool, "true or false", d.loadModelsAtStartup),
                 s.get(Setting.MODELS_DIR, Path::of, "a folder", d.modelsDir),
@@ -204,6 +215,11 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
             b.httpPort = newHttpPort;
             b.grpcPort = newGrpcPort;
         });
+    }
+
+    /** Also answers the health probes (and /metrics) on this port of their own (0 = any free); {@link #HEALTH_PORT_OFF} = not. */
+    public ServeConfig withHealthPort(int port) {
+        return edit(b -> b.healthPort = port);
     }
 
     /** Also answers ModelMesh's runtime SPI on this port (0 = any free); {@link #MMESH_OFF} = not. */
@@ -272,7 +288,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     private ServeConfig edit(java.util.function.Consumer<Parts> change) {
         Parts b = new Parts(this);
         change.accept(b);
-        return new ServeConfig(b.modelName, b.model, b.host, b.httpPort, b.grpcPort, b.mmeshPort, b.grpcMaxMessageBytes,
+        return new ServeConfig(b.modelName, b.model, b.host, b.httpPort, b.grpcPort, b.mmeshPort, b.healthPort, b.grpcMaxMessageBytes,
                 b.loadModelsAtStartup, b.modelsDir, b.requestTimeout, b.maxRequestBytes, b.maxInflightRequestBytes, b.queueCapacity,
                 b.shutdownGrace, b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs);
     }
@@ -285,6 +301,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         int httpPort;
         int grpcPort;
         int mmeshPort;
+        int healthPort;
         long grpcMaxMessageBytes;
         boolean loadModelsAtStartup;
         Path modelsDir;
@@ -307,6 +324,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
             httpPort = c.httpPort;
             grpcPort = c.grpcPort;
             mmeshPort = c.mmeshPort;
+            healthPort = c.healthPort;
             grpcMaxMessageBytes = c.grpcMaxMessageBytes;
             loadModelsAtStartup = c.loadModelsAtStartup;
             modelsDir = c.modelsDir;

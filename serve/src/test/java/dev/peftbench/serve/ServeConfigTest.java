@@ -72,6 +72,15 @@ class ServeConfigTest {
     }
 
     @Test
+    void theHealthPortIsOffUnlessGivenAndTheImageGivesIt() {
+        assertEquals(ServeConfig.HEALTH_PORT_OFF, ServeConfig.resolve(NO_FLAGS, Map.of()).healthPort());
+        assertEquals(RuntimeContract.HEALTH_PORT, ServeConfig.resolve(NO_FLAGS, RuntimeContract.imageEnvironment(false, false)).healthPort());
+        assertEquals(9003, ServeConfig.resolve(Map.of(Setting.HEALTH_PORT, "9003"), Map.of()).healthPort());
+        var clash = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of(Setting.HEALTH_PORT, "8002"), Map.of()));
+        assertTrue(clash.getMessage().contains("--health-port"), clash.getMessage());
+    }
+
+    @Test
     void flagsWinOverEnvironment() {
         ServeConfig c = ServeConfig.resolve(Map.of(Setting.MODEL_NAME, "peft-demo",
                 Setting.BASE_MODEL, "../sample-data/models/tiny-bloom", Setting.HTTP_PORT, "9000"), REFERENCE_ENV);

@@ -38,6 +38,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--mmesh-port", description = "Serve ModelMesh's runtime SPI (mmesh.ModelRuntime) on this port, e.g. 8085, "
             + "for a ServingRuntime without builtInAdapter (env PEFTBENCH_MMESH_PORT; default off).")
     String mmeshPort;
+    @Option(names = "--health-port", description = "Also answer /v2/health/live, /v2/health/ready and /metrics on this port "
+            + "of their own, which connections to the other ports cannot crowd out; point Kubernetes probes here, 0 = any free "
+            + "(env PEFTBENCH_HEALTH_PORT; default off; the runtime image sets 8003).")
+    String healthPort;
     @Option(names = "--grpc-max-message-length", description = "Largest gRPC request message in bytes, at most --max-request-bytes; "
             + "-1 = --max-request-bytes, never unlimited (env MLSERVER_GRPC_MAX_MESSAGE_LENGTH; default -1).")
     String grpcMaxMessageLength;
@@ -99,6 +103,7 @@ public final class ServeCommand implements Callable<Integer> {
         ModelOptions.put(flags, Setting.HTTP_PORT, httpPort);
         ModelOptions.put(flags, Setting.GRPC_PORT, grpcPort);
         ModelOptions.put(flags, Setting.MMESH_PORT, mmeshPort);
+        ModelOptions.put(flags, Setting.HEALTH_PORT, healthPort);
         ModelOptions.put(flags, Setting.GRPC_MAX_MESSAGE_LENGTH, grpcMaxMessageLength);
         ModelOptions.put(flags, Setting.LOAD_MODELS_AT_STARTUP, loadModelsAtStartup);
         ModelOptions.put(flags, Setting.MODELS_DIR, modelsDir);
