@@ -5,12 +5,14 @@ import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.serve.generate.GenerateRoutes;
+import dev.peftbench.serve.health.HealthRoutes;
 import dev.peftbench.serve.health.ServerHealth;
 import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.serve.auth.ApiKeyFilter;
 import dev.peftbench.serve.auth.ApiKeyInterceptor;
 import dev.peftbench.serve.auth.ForeignOriginFilter;
 import dev.peftbench.serve.http.HttpConnections;
+import dev.peftbench.serve.http.HttpLimits;
 import dev.peftbench.serve.http.JsonAnswers;
 import dev.peftbench.serve.http.ProtocolErrors;
 import dev.peftbench.serve.http.RouteTable;
@@ -35,6 +37,7 @@ import dev.peftbench.serve.v2.rest.V2Routes;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -65,10 +68,13 @@ import org.slf4j.LoggerFactory;
 public final class InferenceServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
+    /** Helidon's name of the health probes' listener. */
+    private static final String PROBE_SOCKET = "probes";
 
     private final ServeConfig config;
     private final WebServer rest;
-    private final HttpConnections connections;
+    /** The serving port's connections and the health port's. */
+    private final List<HttpConnections> connections;
     private final GrpcPort grpc;
     private final GrpcPort mmesh;
     private final ModelRepository repository;
@@ -79,7 +85,7 @@ public final class InferenceServer implements AutoCloseable {
     private final String namedModel;
     private boolean stopped;
 
-    private InferenceServer(ServeConfig config, WebServer rest, HttpConnections connections, GrpcPort grpc, GrpcPort mmesh,
+    private InferenceServer(ServeConfig config, WebServer rest, List<HttpConnections> connections, GrpcPort grpc, GrpcPort mmesh,
                             ModelRepository repository, ServerHealth health, InFlight inFlight, ServeMetrics metrics,
                             String namedModel) {
         this.config = config;
@@ -166,11 +172,13 @@ public final class InferenceServer implements AutoCloseable {
         JsonAnswers answers = new JsonAnswers(json);
         HttpConnections connections = new HttpConnections(config.httpLimits());
         RequestMemory memory = new RequestMemory(config.maxInflightRequestBytes());
-        RouteContext http = new RouteContext(metrics, answers, new JsonBodies(json, config.maxRequestBytes(), memory), new RouteTable(),
-                connections);
+        JsonBodies bodies = new JsonBodies(json, config.maxRequestBytes(), memory);
+        RouteContext http = new RouteContext(metrics, answers, bodies, new RouteTable(), connections);
+        HttpConnections probeConnections = new HttpConnections(HttpLimits.PROBES);
+        RouteContext probes = new RouteContext(metrics, answers, bodies, new RouteTable(), probeConnections);
         List<ServerInterceptor> interceptors = grpcInterceptors(config.access(), metrics);
 
-        List<AutoCloseable> started = new ArrayList<>(List.of(connections));
+        List<AutoCloseable> started = new ArrayList<>(List.of(connections, probeConnections));
         try {
             requireFree("v2 REST", config.host(), config.httpPort());
             GrpcRequestMemory grpcMemory = new GrpcRequestMemory(memory, metrics);
@@ -201,7 +209,8 @@ public final class InferenceServer implements AutoCloseable {
                         if (config.access().keyRequired()) {
                             r.addFilter(new ApiKeyFilter(config.access(), answers, metrics));
                         }
-                        r.register(new V2Routes(http, health, repository, generation))
+                        r.register(new HealthRoutes(http, health))
+                                .register(new V2Routes(http, health, repository, generation))
                                 .register(new RepositoryRoutes(http, repository))
                                 .register(new GenerateRoutes(http, repository, generation))
                                 .register(new OpenAiRoutes(http, repository, generation))
@@ -213,6 +222,10 @@ public final class InferenceServer implements AutoCloseable {
                         if (config.tls() != null) {
                             builder.tls(config.tls().forRest());
                         }
+                        if (config.healthPort() != ServeConfig.HEALTH_PORT_OFF) {
+                            requireFree("the health probes", config.host(), config.healthPort());
+                            builder.putSocket(PROBE_SOCKET, s -> probeSocket(s, config, probes, probeConnections, health));
+                        }
                     })
                     .build()
                     .start();
@@ -221,7 +234,8 @@ public final class InferenceServer implements AutoCloseable {
                 throw new IllegalStateException("cannot listen for v2 REST on " + config.host() + ":" + config.httpPort()
                         + ": the port is in use or the address is not this machine's (the log above says which)");
             }
-            InferenceServer server = new InferenceServer(config, rest, connections, grpc, mmesh, repository, health,
+            InferenceServer server = new InferenceServer(config, rest, List.of(connections, probeConnections), grpc, mmesh,
+                    repository, health,
                     inFlight, metrics, namedModel(config, modelsDir, models));
             server.announce(models);
             return server;
@@ -235,6 +249,35 @@ public final class InferenceServer implements AutoCloseable {
             }
             repository.close();
             throw e;
+        }
+    }
+
+    /**
+     * The health probes' own port: live, ready and /metrics, behind the API key only when it protects
+     * probes, with connection limits of its own ({@link HttpLimits#PROBES}). The serving ports'
+     * connections, however many a client holds open, do not count against it: Kubernetes probes, which
+     * reach the pod's address directly, point here.
+     */
+    private static void probeSocket(ListenerConfig.Builder s, ServeConfig config, RouteContext probes,
+                                    HttpConnections probeConnections, ServerHealth health) {
+        s.host(config.host())
+                .port(config.healthPort())
+                .protocolsDiscoverServices(false)
+                .addConnectionSelector(probeConnections)
+                .maxTcpConnections(HttpLimits.PROBES.maxConnections())
+                .idleConnectionTimeout(HttpLimits.PROBES.idleTimeout())
+                .directHandlers(ProtocolErrors.handlers())
+                .errorHandling(e -> e.includeEntity(true))
+                .routing(r -> {
+                    if (config.access().keyRequired()) {
+                        r.addFilter(new ApiKeyFilter(config.access(), probes.answers(), probes.metrics()));
+                    }
+                    r.register(new HealthRoutes(probes, health))
+                            .register(new MetricsRoutes(probes))
+                            .any(probes.endpoint("unknown_route", (req, res) -> unknownRoute(probes.table(), req, res)));
+                });
+        if (config.tls() != null) {
+            s.tls(config.tls().forRest());
         }
     }
 
@@ -297,6 +340,9 @@ public final class InferenceServer implements AutoCloseable {
                 config.tls() == null ? "http" : "https", config.host(), httpPort());
         LOG.info("v2 gRPC (inference.GRPCInferenceService) on {}:{}{}", config.host(), grpcPort(),
                 config.tls() == null ? "" : " (TLS)");
+        if (healthPort() != ServeConfig.HEALTH_PORT_OFF) {
+            LOG.info("health probes (/v2/health/live, /v2/health/ready, /metrics) on their own port {}:{}", config.host(), healthPort());
+        }
         if (config.access().keyRequired()) {
             LOG.info("API key required on every route but {}{}", config.access().protectProbes() ? "none" : "health and metrics",
                     config.access().trustLoopback() ? "; callers on this machine's loopback need none" : "");
@@ -348,6 +394,11 @@ public final class InferenceServer implements AutoCloseable {
 
     public int httpPort() {
         return rest.port();
+    }
+
+    /** The health probes' own port, or -1 when it is off. */
+    public int healthPort() {
+        return config.healthPort() == ServeConfig.HEALTH_PORT_OFF ? ServeConfig.HEALTH_PORT_OFF : rest.port(PROBE_SOCKET);
     }
 
     public int grpcPort() {
@@ -428,7 +479,7 @@ public final class InferenceServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         rest.stop();
-        connections.close();
+        connections.forEach(HttpConnections::close);
         grpc.close();
         if (mmesh != null) {
             mmesh.close();

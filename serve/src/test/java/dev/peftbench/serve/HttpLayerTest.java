@@ -32,7 +32,7 @@ class HttpLayerTest {
     @BeforeAll
     static void start() throws Exception {
         server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of("base", null))
-                .withPorts(0, 0).withRequestTimeout(Duration.ofSeconds(5))
+                .withPorts(0, 0).withHealthPort(0).withRequestTimeout(Duration.ofSeconds(5))
                 .withHttpLimits(new HttpLimits(4, Duration.ofSeconds(1), Duration.ofSeconds(2))), ENGINE).start();
         server.awaitLoaded(Duration.ofSeconds(5));
     }
@@ -280,6 +280,32 @@ class HttpLayerTest {
                 RawHttp.Reply r = RawHttp.read(fifth, Duration.ofSeconds(3));
                 assertTrue(r.text().startsWith("HTTP/1.1 200"), r.toString());
             }
+        } finally {
+            for (Socket s : held) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void theHealthPortAnswersWhileIdleSocketsHoldEveryRestConnection() throws Exception {
+        Socket[] held = new Socket[4];
+        try {
+            for (int i = 0; i < held.length; i++) {
+                held[i] = new Socket("127.0.0.1", server.httpPort());
+            }
+            Thread.sleep(100);
+            for (String path : new String[] {"/v2/health/live", "/v2/health/ready", "/metrics"}) {
+                RawHttp.Reply r = RawHttp.exchange(server.healthPort(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                        Duration.ofSeconds(1));
+                assertEquals(200, r.status(), path + ": " + r.text());
+                assertTrue(r.millis() < 500, path + " took " + r.millis() + " ms");
+            }
+            RawHttp.Reply models = RawHttp.exchange(server.healthPort(), "GET /v2/models/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                    Duration.ofSeconds(1));
+            assertEquals(404, models.status(), "the health port serves the probes only");
         } finally {
             for (Socket s : held) {
                 if (s != null) {

@@ -12,6 +12,11 @@ import java.time.Duration;
 public record HttpLimits(int maxConnections, Duration headerTimeout, Duration idleTimeout) {
 
     public static final HttpLimits DEFAULT = new HttpLimits(512, Duration.ofSeconds(10), Duration.ofSeconds(60));
+    /**
+     * The health port's: kubelets and Prometheus open a connection per probe or keep one, and send at
+     * once; a probe's own timeout is a second by default, so an idle connection is no probe.
+     */
+    public static final HttpLimits PROBES = new HttpLimits(32, Duration.ofSeconds(2), Duration.ofSeconds(10));
 
     public HttpLimits {
         if (maxConnections < 1) {
