@@ -183,13 +183,14 @@ public final class InferenceServer implements AutoCloseable {
             requireFree("v2 REST", config.host(), config.httpPort());
             GrpcRequestMemory grpcMemory = new GrpcRequestMemory(memory, metrics);
             GrpcPort grpc = GrpcPort.start("v2 gRPC", config.host(), config.grpcPort(), config.grpcInboundLimit(), grpcMemory,
-                    config.tls(), interceptors, List.of(new InferenceGrpcService(health, repository, generation, metrics)));
+                    config.httpLimits(), config.tls(), interceptors,
+                    List.of(new InferenceGrpcService(health, repository, generation, metrics)));
             started.add(grpc);
             GrpcPort mmesh = null;
             if (config.mmeshPort() != ServeConfig.MMESH_OFF) {
                 List<BindableService> spi = List.of(new ModelMeshRuntime(b.engine, repository, config.model()));
                 mmesh = GrpcPort.start("ModelMesh's runtime SPI", config.host(), config.mmeshPort(),
-                        config.grpcInboundLimit(), grpcMemory, config.tls(), interceptors, spi);
+                        config.grpcInboundLimit(), grpcMemory, config.httpLimits(), config.tls(), interceptors, spi);
                 started.add(mmesh);
             }
             WebServer rest = WebServer.builder()

@@ -92,7 +92,8 @@ public final class ServeCommand implements Callable<Integer> {
     String allowHubIds;
     @Option(names = "--max-models", description = "Most model names registered at once (env PEFTBENCH_MAX_MODELS; default 64).")
     String maxModels;
-    @Option(names = "--max-connections", description = "Most REST connections open at once (env PEFTBENCH_MAX_CONNECTIONS; default 512).")
+    @Option(names = "--max-connections", description = "Most connections open at once on each port, REST and gRPC; more wait "
+            + "in the listen backlog (env PEFTBENCH_MAX_CONNECTIONS; default 512).")
     String maxConnections;
 
     /** Every flag as typed, by setting. */

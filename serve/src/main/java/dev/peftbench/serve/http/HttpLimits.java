@@ -3,11 +3,12 @@ package dev.peftbench.serve.http;
 import java.time.Duration;
 
 /**
- * What one REST connection may hold: a client has {@code headerTimeout} from a request's first byte (or
+ * What one connection may hold. REST: a client has {@code headerTimeout} from a request's first byte (or
  * from connecting, for its first request) to its last header line (a client that sends a byte every few
- * seconds, or nothing, is cut off), {@code idleTimeout} from
- * there to its body's last byte, a connection waits {@code idleTimeout} for the next request, and at most {@code maxConnections} are open at once (more
- * wait in the listen backlog).
+ * seconds, or nothing, is cut off), {@code idleTimeout} from there to its body's last byte, and a
+ * connection waits {@code idleTimeout} for the next request. gRPC: {@code headerTimeout} to finish the
+ * HTTP/2 handshake, {@code idleTimeout} without a call. On each port at most {@code maxConnections} are
+ * open at once (more wait in the listen backlog).
  */
 public record HttpLimits(int maxConnections, Duration headerTimeout, Duration idleTimeout) {
 
