@@ -362,6 +362,20 @@ class HttpLayerTest {
     }
 
     @Test
+    void aBodyThatNoRouteReadIsNeverParsedAsARequest() throws Exception {
+        // the body looks like a request and comes in the same packet as the head; the 404 is answered unread
+        String inner = "GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+        RawHttp.Reply r = send("POST /v2/models/unknown/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + inner.length() + "\r\n\r\n" + inner);
+        assertEquals(1, answers(r), r.text());
+        assertEquals(404, r.status(), r.text());
+        RawHttp.Reply kept = send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\nContent-Length: " + inner.length() + "\r\n\r\n" + inner
+                + "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals(2, answers(kept), "the body of a kept-alive request is skipped, the next request answered: " + kept.text());
+        assertTrue(kept.text().contains("{\"ready\":true}"), kept.text());
+    }
+
+    @Test
     void aRequestPipelinedAfterConnectionCloseIsNotAnswered() throws Exception {
         RawHttp.Reply r = send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                 + "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -104,6 +104,10 @@ final class ConnectionGuard {
      * the connection is to close.
      */
     byte[] next() {
+        if (phase == Phase.RESPONDED && !closeAfterAnswer && !body.complete() && malformed == null) {
+            // answered before its body was read, and kept open: the parser reads the rest of the body now
+            return bodyBytes();
+        }
         if (phase == Phase.RESPONDED) {
             if (closeAfterAnswer) {
                 lingerIfBodyUnread();
@@ -152,10 +156,12 @@ final class ConnectionGuard {
         closeAfterAnswer |= request.closeRequested();
         body = request.framing();
         malformed = null;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(all.length);
-        out.writeBytes(request.bytes());
-        frame(all, end, out);
-        return out.toByteArray();
+        // the head alone: the body goes to the parser only when it asks for it, so that bytes of a body no
+        // route read are never parsed as the next request after the answer
+        if (end < all.length) {
+            pending = Arrays.copyOfRange(all, end, all.length);
+        }
+        return request.bytes();
     }
 
     /** The next piece of the current request's body, read off the socket (or left over from its head's read). */
