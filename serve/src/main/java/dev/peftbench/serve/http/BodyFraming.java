@@ -64,13 +64,13 @@ final class BodyFraming {
     }
 
     /**
-     * Takes the body's part of {@code bytes} from {@code from} on: what the parser gets of it is added to
-     * {@code out}; the index after the last byte taken is returned (the rest is the next request's).
+     * Takes the body's part of {@code bytes}: what the parser gets of it is added to {@code out}; the
+     * index after the last byte taken is returned (the rest is the next request's).
      *
      * @throws Malformed for a chunked body that breaks the framing; {@code out} holds what was valid before it
      */
-    int take(byte[] bytes, int from, ByteArrayOutputStream out) {
-        int i = from;
+    int take(byte[] bytes, ByteArrayOutputStream out) {
+        int i = 0;
         while (i < bytes.length && state != State.DONE) {
             switch (state) {
                 case DATA -> {

@@ -21,8 +21,9 @@ import java.util.Map;
  * requests the connection waits at most the idle timeout for a first byte, and from there the whole head
  * must arrive within the header timeout, and the body within the idle timeout
  * after the head (the {@link HttpConnections} watchdog closes a connection past its deadline). The head
- * is handed on whole ({@link RequestHead}), then the body as it comes and no byte past its end
- * ({@link BodyFraming}): what follows waits until the answer went out. Once it did, a connection whose
+ * is handed on whole ({@link RequestHead}), then, as the parser asks for it, the body and no byte past
+ * its end ({@link BodyFraming}): what follows waits until the answer went out, and a body no route
+ * read is skipped, never parsed as a request. Once it did, a connection whose
  * request or answer said {@code Connection: close} (and every HTTP/1.0 one) ends instead of reading
  * another request, so a request pipelined behind such a one is never answered; a chunked body whose
  * framing breaks is refused with one 400, and the connection ends with it.
@@ -176,7 +177,7 @@ final class ConnectionGuard {
         try {
             byte[] bytes = pull();
             ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length);
-            frame(bytes, 0, out);
+            frame(bytes, out);
             if (out.size() == 0 && malformed != null) {
                 throw ServeException.badRequest(malformed);
             }
@@ -186,13 +187,10 @@ final class ConnectionGuard {
         }
     }
 
-    /**
-     * Adds the body's part of {@code bytes} (from {@code from} on) to {@code out}; what follows the body
-     * waits in {@link #pending} for the next request.
-     */
-    private void frame(byte[] bytes, int from, ByteArrayOutputStream out) {
+    /** Adds the body's part of {@code bytes} to {@code out}; what follows the body waits in {@link #pending} for the next request. */
+    private void frame(byte[] bytes, ByteArrayOutputStream out) {
         try {
-            int end = body.take(bytes, from, out);
+            int end = body.take(bytes, out);
             if (end < bytes.length) {
                 pending = Arrays.copyOfRange(bytes, end, bytes.length);
             }
