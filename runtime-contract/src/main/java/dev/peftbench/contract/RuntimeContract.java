@@ -17,6 +17,11 @@ public final class RuntimeContract {
     /** The reference runtime's ports: ModelMesh's own containers hold 8080, 8085 and 8008 in the same pod. */
     public static final int HTTP_PORT = 8002;
     public static final int GRPC_PORT = 8001;
+    /**
+     * The health probes' own port in the runtime image: a kubelet's liveness and readiness probes point
+     * here, where connections to the serving ports cannot crowd them out.
+     */
+    public static final int HEALTH_PORT = 8003;
     /** ModelMesh's management endpoint (the ServingRuntime's grpcEndpoint): the built-in adapter's, or ours. */
     public static final int MMESH_PORT = 8085;
     /** Every interface: what a container listens on. */
@@ -25,6 +30,8 @@ public final class RuntimeContract {
     public static final String LOOPBACK = "127.0.0.1";
     /** The ModelMesh runtime SPI port that means "not served". */
     public static final int MMESH_OFF = -1;
+    /** The health port that means "none of its own" (the probes answer on the REST port only). */
+    public static final int HEALTH_PORT_OFF = -1;
 
     /**
      * What the image runs: the server alone, with the command line's error printing (serve's RuntimeMain,
@@ -54,6 +61,7 @@ public final class RuntimeContract {
         Map<String, String> env = new LinkedHashMap<>();
         put(env, Setting.HTTP_PORT, HTTP_PORT);
         put(env, Setting.GRPC_PORT, GRPC_PORT);
+        put(env, Setting.HEALTH_PORT, HEALTH_PORT);
         put(env, Setting.HOST, ALL_INTERFACES);
         // DJL's own variable (ai.djl.util.Utils.getEngineCacheDir): where PyTorch's natives are unpacked.
         env.put("DJL_CACHE_DIR", "/tmp/djl");

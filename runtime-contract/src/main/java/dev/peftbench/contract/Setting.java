@@ -67,9 +67,16 @@ public final class Setting<T> {
             RuntimeContract.MMESH_OFF, "off",
             "Serve ModelMesh's runtime SPI (mmesh.ModelRuntime) on this port, e.g. " + RuntimeContract.MMESH_PORT
                     + ", for a ServingRuntime without builtInAdapter; 0 = any free, " + RuntimeContract.MMESH_OFF + " = off.");
+    public static final Setting<Integer> HEALTH_PORT = server("--health-port", "PEFTBENCH_HEALTH_PORT", SettingType.INTEGER,
+            RuntimeContract.HEALTH_PORT_OFF, "off",
+            "Also answer /v2/health/live, /v2/health/ready and /metrics on this port of their own, which connections to the "
+                    + "other ports cannot crowd out; point Kubernetes probes here; 0 = any free, "
+                    + RuntimeContract.HEALTH_PORT_OFF + " = off (the runtime image sets " + RuntimeContract.HEALTH_PORT + ").");
+    /** -1: the server's own maximum, MAX_REQUEST_BYTES (MLServer's -1 under ModelMesh; never unbounded here). */
+    public static final long GRPC_MAX_MESSAGE_OWN = -1;
     public static final Setting<Long> GRPC_MAX_MESSAGE_LENGTH = server("--grpc-max-message-length",
-            "MLSERVER_GRPC_MAX_MESSAGE_LENGTH", SettingType.LONG, 100L * 1024 * 1024, "100 MiB",
-            "Largest gRPC request in bytes, -1 = unlimited.");
+            "MLSERVER_GRPC_MAX_MESSAGE_LENGTH", SettingType.LONG, GRPC_MAX_MESSAGE_OWN, "-1, the largest request",
+            "Largest gRPC request message in bytes, at most --max-request-bytes; -1 = --max-request-bytes, never unlimited.");
     public static final Setting<Boolean> LOAD_MODELS_AT_STARTUP = server("--load-models-at-startup",
             "MLSERVER_LOAD_MODELS_AT_STARTUP", SettingType.BOOLEAN, true,
             "false: register the configured models without loading them (ModelMesh loads through its SPI).");
@@ -78,7 +85,15 @@ public final class Setting<T> {
     public static final Setting<Duration> REQUEST_TIMEOUT = server("--request-timeout", "PEFTBENCH_REQUEST_TIMEOUT",
             SettingType.SECONDS, Duration.ofSeconds(120), "Seconds before a request is cancelled.");
     public static final Setting<Long> MAX_REQUEST_BYTES = server("--max-request-bytes", "PEFTBENCH_MAX_REQUEST_BYTES",
-            SettingType.LONG, 16L * 1024 * 1024, "16 MiB", "Largest REST body in bytes.");
+            SettingType.LONG, 16L * 1024 * 1024, "16 MiB", "Largest request in bytes: a REST body or a gRPC message, on every port.");
+    /** In-flight request bytes unless given: this many largest requests at once. */
+    public static final int DEFAULT_INFLIGHT_REQUESTS = 4;
+    /** No default of its own: {@link #DEFAULT_INFLIGHT_REQUESTS} x MAX_REQUEST_BYTES (ServeConfig). */
+    public static final Setting<Long> MAX_INFLIGHT_REQUEST_BYTES = server("--max-inflight-request-bytes",
+            "PEFTBENCH_MAX_INFLIGHT_REQUEST_BYTES", SettingType.LONG, null,
+            DEFAULT_INFLIGHT_REQUESTS + " x --max-request-bytes",
+            "The bytes of all requests being received and answered at once, REST and gRPC together; a request beyond "
+                    + "is refused with 503 / RESOURCE_EXHAUSTED.");
     public static final Setting<Integer> QUEUE_CAPACITY = server("--queue-capacity", "PEFTBENCH_QUEUE_CAPACITY",
             SettingType.INTEGER, EngineOptions.DEFAULT_QUEUE_CAPACITY, "Requests waiting in the engine queue before 503.");
     public static final Setting<Integer> MAX_PREFILL_TOKENS = server("--max-prefill-tokens", "PEFTBENCH_MAX_PREFILL_TOKENS",
@@ -123,7 +138,7 @@ public final class Setting<T> {
     public static final Setting<Integer> MAX_MODELS = server("--max-models", "PEFTBENCH_MAX_MODELS", SettingType.INTEGER, 64,
             "Most model names registered at once.");
     public static final Setting<Integer> MAX_CONNECTIONS = server("--max-connections", "PEFTBENCH_MAX_CONNECTIONS",
-            SettingType.INTEGER, 512, "Most REST connections open at once.");
+            SettingType.INTEGER, 512, "Most connections open at once on each port, REST and gRPC; more wait in the listen backlog.");
     /** Flag only: how long a stopping pod waits is Kubernetes' terminationGracePeriodSeconds. */
     public static final Setting<Duration> SHUTDOWN_GRACE = server("--shutdown-grace", null, SettingType.SECONDS,
             Duration.ofSeconds(30), "Seconds to finish in-flight requests on shutdown.");

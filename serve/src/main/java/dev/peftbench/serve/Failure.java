@@ -30,6 +30,8 @@ public enum Failure {
     LOAD_FAILED(400, Status.Code.FAILED_PRECONDITION),
     /** The engine's shared queue is full: answered at once, with Retry-After. */
     QUEUE_FULL(503, Status.Code.RESOURCE_EXHAUSTED),
+    /** The requests being received hold the in-flight request bytes: answered at once, with Retry-After. */
+    OVERLOADED(503, Status.Code.RESOURCE_EXHAUSTED),
     /** The model is loading, failed to load, or the server is shutting down. */
     NOT_READY(503, Status.Code.UNAVAILABLE),
     /** The per-request timeout ran out; generation was cancelled. */

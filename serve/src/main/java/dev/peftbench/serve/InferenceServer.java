@@ -6,12 +6,14 @@ import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.serve.generate.GenerateRoutes;
+import dev.peftbench.serve.health.HealthRoutes;
 import dev.peftbench.serve.health.ServerHealth;
 import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.serve.auth.ApiKeyFilter;
 import dev.peftbench.serve.auth.ApiKeyInterceptor;
 import dev.peftbench.serve.auth.ForeignOriginFilter;
 import dev.peftbench.serve.http.HttpConnections;
+import dev.peftbench.serve.http.HttpLimits;
 import dev.peftbench.serve.http.JsonAnswers;
 import dev.peftbench.serve.http.ProtocolErrors;
 import dev.peftbench.serve.http.RouteTable;
@@ -38,6 +40,7 @@ import dev.peftbench.serve.v2.rest.V2Routes;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -68,20 +71,26 @@ import org.slf4j.LoggerFactory;
 public final class InferenceServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
+    /** Helidon's name of the health probes' listener. */
+    private static final String PROBE_SOCKET = "probes";
 
     private final ServeConfig config;
     private final WebServer rest;
-    private final HttpConnections connections;
+    /** The serving port's connections and the health port's. */
+    private final List<HttpConnections> connections;
     private final GrpcPort grpc;
     private final GrpcPort mmesh;
     private final ModelRepository repository;
     private final ServerHealth health;
     private final InFlight inFlight;
     private final ServeMetrics metrics;
+    /** The model {@code --model} / PRETRAINED_MODEL_PATH names, when the server serves it; else null. */
+    private final String namedModel;
     private boolean stopped;
 
-    private InferenceServer(ServeConfig config, WebServer rest, HttpConnections connections, GrpcPort grpc, GrpcPort mmesh,
-                            ModelRepository repository, ServerHealth health, InFlight inFlight, ServeMetrics metrics) {
+    private InferenceServer(ServeConfig config, WebServer rest, List<HttpConnections> connections, GrpcPort grpc, GrpcPort mmesh,
+                            ModelRepository repository, ServerHealth health, InFlight inFlight, ServeMetrics metrics,
+                            String namedModel) {
         this.config = config;
         this.rest = rest;
         this.connections = connections;
@@ -91,6 +100,7 @@ public final class InferenceServer implements AutoCloseable {
         this.health = health;
         this.inFlight = inFlight;
         this.metrics = metrics;
+        this.namedModel = namedModel;
     }
 
     /** Binds the ports, registers the configured models and starts loading them (unless told not to). */
@@ -112,8 +122,8 @@ public final class InferenceServer implements AutoCloseable {
      * without it ends before anything else runs), then ModelMesh's model id header, which decides which
      * model a v2 call is for.
      */
-    static List<ServerInterceptor> grpcInterceptors(AccessPolicy access) {
-        return List.of(new ApiKeyInterceptor(access), new ModelIdHeader());
+    static List<ServerInterceptor> grpcInterceptors(AccessPolicy access, ServeMetrics metrics) {
+        return List.of(new ApiKeyInterceptor(access, metrics), new ModelIdHeader());
     }
 
     /** A server to start: the configuration, the engine, and what an embedding adds. */
@@ -164,21 +174,26 @@ public final class InferenceServer implements AutoCloseable {
         ObjectMapper json = new ObjectMapper();
         JsonAnswers answers = new JsonAnswers(json);
         HttpConnections connections = new HttpConnections(config.httpLimits());
-        RouteContext http = new RouteContext(metrics, answers, new JsonBodies(json, config.maxRequestBytes()), new RouteTable(),
-                connections);
-        List<ServerInterceptor> interceptors = grpcInterceptors(config.access());
+        RequestMemory memory = new RequestMemory(config.maxInflightRequestBytes());
+        JsonBodies bodies = new JsonBodies(json, config.maxRequestBytes(), memory);
+        RouteContext http = new RouteContext(metrics, answers, bodies, new RouteTable(), connections);
+        HttpConnections probeConnections = new HttpConnections(HttpLimits.PROBES);
+        RouteContext probes = new RouteContext(metrics, answers, bodies, new RouteTable(), probeConnections);
+        List<ServerInterceptor> interceptors = grpcInterceptors(config.access(), metrics);
 
-        List<AutoCloseable> started = new ArrayList<>(List.of(connections));
+        List<AutoCloseable> started = new ArrayList<>(List.of(connections, probeConnections));
         try {
             requireFree("v2 REST", config.host(), config.httpPort());
-            GrpcPort grpc = GrpcPort.start("v2 gRPC", config.host(), config.grpcPort(), config.grpcMaxMessageBytes(),
-                    config.tls(), interceptors, List.of(new InferenceGrpcService(health, repository, generation, metrics)));
+            GrpcRequestMemory grpcMemory = new GrpcRequestMemory(memory, metrics);
+            GrpcPort grpc = GrpcPort.start("v2 gRPC", config.host(), config.grpcPort(), config.grpcInboundLimit(), grpcMemory,
+                    config.httpLimits(), config.tls(), interceptors,
+                    List.of(new InferenceGrpcService(health, repository, generation, metrics)));
             started.add(grpc);
             GrpcPort mmesh = null;
             if (config.mmeshPort() != RuntimeContract.MMESH_OFF) {
                 List<BindableService> spi = List.of(new ModelMeshRuntime(b.engine, repository, config.model()));
                 mmesh = GrpcPort.start("ModelMesh's runtime SPI", config.host(), config.mmeshPort(),
-                        config.grpcMaxMessageBytes(), config.tls(), interceptors, spi);
+                        config.grpcInboundLimit(), grpcMemory, config.httpLimits(), config.tls(), interceptors, spi);
                 started.add(mmesh);
             }
             WebServer rest = WebServer.builder()
@@ -196,9 +211,10 @@ public final class InferenceServer implements AutoCloseable {
                     .routing(r -> {
                         r.addFilter(new ForeignOriginFilter(answers));
                         if (config.access().keyRequired()) {
-                            r.addFilter(new ApiKeyFilter(config.access(), answers));
+                            r.addFilter(new ApiKeyFilter(config.access(), answers, metrics));
                         }
-                        r.register(new V2Routes(http, health, repository, generation))
+                        r.register(new HealthRoutes(http, health))
+                                .register(new V2Routes(http, health, repository, generation))
                                 .register(new RepositoryRoutes(http, repository))
                                 .register(new GenerateRoutes(http, repository, generation))
                                 .register(new OpenAiRoutes(http, repository, generation))
@@ -210,6 +226,10 @@ public final class InferenceServer implements AutoCloseable {
                         if (config.tls() != null) {
                             builder.tls(config.tls().forRest());
                         }
+                        if (config.healthPort() != RuntimeContract.HEALTH_PORT_OFF) {
+                            requireFree("the health probes", config.host(), config.healthPort());
+                            builder.putSocket(PROBE_SOCKET, s -> probeSocket(s, config, probes, probeConnections, health));
+                        }
                     })
                     .build()
                     .start();
@@ -218,8 +238,9 @@ public final class InferenceServer implements AutoCloseable {
                 throw new IllegalStateException("cannot listen for v2 REST on " + config.host() + ":" + config.httpPort()
                         + ": the port is in use or the address is not this machine's (the log above says which)");
             }
-            InferenceServer server = new InferenceServer(config, rest, connections, grpc, mmesh, repository, health,
-                    inFlight, metrics);
+            InferenceServer server = new InferenceServer(config, rest, List.of(connections, probeConnections), grpc, mmesh,
+                    repository, health,
+                    inFlight, metrics, namedModel(config, modelsDir, models));
             server.announce(models);
             return server;
         } catch (RuntimeException e) {
@@ -232,6 +253,35 @@ public final class InferenceServer implements AutoCloseable {
             }
             repository.close();
             throw e;
+        }
+    }
+
+    /**
+     * The health probes' own port: live, ready and /metrics, behind the API key only when it protects
+     * probes, with connection limits of its own ({@link HttpLimits#PROBES}). The serving ports'
+     * connections, however many a client holds open, do not count against it: Kubernetes probes, which
+     * reach the pod's address directly, point here.
+     */
+    private static void probeSocket(ListenerConfig.Builder s, ServeConfig config, RouteContext probes,
+                                    HttpConnections probeConnections, ServerHealth health) {
+        s.host(config.host())
+                .port(config.healthPort())
+                .protocolsDiscoverServices(false)
+                .addConnectionSelector(probeConnections)
+                .maxTcpConnections(HttpLimits.PROBES.maxConnections())
+                .idleConnectionTimeout(HttpLimits.PROBES.idleTimeout())
+                .directHandlers(ProtocolErrors.handlers())
+                .errorHandling(e -> e.includeEntity(true))
+                .routing(r -> {
+                    if (config.access().keyRequired()) {
+                        r.addFilter(new ApiKeyFilter(config.access(), probes.answers(), probes.metrics()));
+                    }
+                    r.register(new HealthRoutes(probes, health))
+                            .register(new MetricsRoutes(probes))
+                            .any(probes.endpoint("unknown_route", (req, res) -> unknownRoute(probes.table(), req, res)));
+                });
+        if (config.tls() != null) {
+            s.tls(config.tls().forRest());
         }
     }
 
@@ -294,6 +344,9 @@ public final class InferenceServer implements AutoCloseable {
                 config.tls() == null ? "http" : "https", config.host(), httpPort());
         LOG.info("v2 gRPC (inference.GRPCInferenceService) on {}:{}{}", config.host(), grpcPort(),
                 config.tls() == null ? "" : " (TLS)");
+        if (healthPort() != RuntimeContract.HEALTH_PORT_OFF) {
+            LOG.info("health probes (/v2/health/live, /v2/health/ready, /metrics) on their own port {}:{}", config.host(), healthPort());
+        }
         if (config.access().keyRequired()) {
             LOG.info("API key required on every route but {}{}", config.access().protectProbes() ? "none" : "health and metrics",
                     config.access().trustLoopback() ? "; callers on this machine's loopback need none" : "");
@@ -353,6 +406,11 @@ public final class InferenceServer implements AutoCloseable {
         return rest.port();
     }
 
+    /** The health probes' own port, or -1 when it is off. */
+    public int healthPort() {
+        return config.healthPort() == RuntimeContract.HEALTH_PORT_OFF ? RuntimeContract.HEALTH_PORT_OFF : rest.port(PROBE_SOCKET);
+    }
+
     public int grpcPort() {
         return grpc.port();
     }
@@ -370,6 +428,35 @@ public final class InferenceServer implements AutoCloseable {
     /** Requests, errors, latencies, tokens, queue and loaded models now: what {@code /metrics} says, summed. */
     public MetricsSnapshot metrics() {
         return metrics.snapshot();
+    }
+
+    /**
+     * Waits while the model named by {@code --model} / PRETRAINED_MODEL_PATH loads at start, as vLLM does
+     * before it serves, so that a model that cannot load ends the process (a container restarts
+     * visibly instead of sitting unready). Nothing to wait for when no model was named, when a models
+     * dir supplies the models (one broken folder does not take the others down) or when loads at start
+     * are off: ModelMesh then loads through its SPI and hears each failure there.
+     *
+     * @throws IllegalStateException with the reason, when that model failed to load
+     */
+    public void awaitNamedModel() throws InterruptedException {
+        if (!config.loadModelsAtStartup() || namedModel == null) {
+            return;
+        }
+        ModelStatus s;
+        while ((s = repository.requireKnown(namedModel, null)).state() == ModelState.LOADING) {
+            Thread.sleep(50);
+        }
+        if (!s.ready()) {
+            throw new IllegalStateException("model '" + namedModel + "' (" + Setting.BASE_MODEL.label()
+                    + ") could not be served: " + s.reason());
+        }
+    }
+
+    /** The flags' / environment's single model, when it is what the server starts with (no models dir supplies any). */
+    private static String namedModel(ServeConfig config, Optional<ModelsDirectory> modelsDir, List<ModelSettings> models) {
+        boolean fromModelsDir = modelsDir.map(d -> !d.scan().isEmpty()).orElse(false);
+        return !fromModelsDir && models.size() == 1 && models.getFirst().name().equals(config.modelName()) ? config.modelName() : null;
     }
 
     /** Waits until every registered model left LOADING (tests, and the CLI's startup log). */
@@ -402,7 +489,7 @@ public final class InferenceServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         rest.stop();
-        connections.close();
+        connections.forEach(HttpConnections::close);
         grpc.close();
         if (mmesh != null) {
             mmesh.close();

@@ -6,20 +6,35 @@ import dev.peftbench.engine.generate.SamplingParams;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Request {@code parameters} that override generation settings (the OIP generate extension names
  * {@code max_tokens}). Other keys (e.g. {@code content_type}) belong to the protocol and are ignored.
  * Values arrive as JSON/InferParameter values: strings, numbers or booleans; {@code stop} may be a list.
+ * The ids that end generation: {@code eos_token_id} (one id or a list; transformers' GenerationConfig
+ * field) takes the place of the model's own, and {@code stop_token_ids} (vLLM's) are added to them;
+ * over gRPC, whose parameters hold no lists, either may be a string of comma-separated ids.
  */
 public final class SamplingOverrides {
+
+    /** Ids in {@code eos_token_id} and {@code stop_token_ids} together: a few end ids are all a request needs. */
+    public static final int MAX_END_IDS = 64;
 
     private SamplingOverrides() {
     }
 
+    /** As {@link #apply(SamplingParams, Map, Supplier)} for a request that names no end ids. */
     public static SamplingParams apply(SamplingParams base, Map<String, ?> parameters) {
+        return apply(base, parameters, List::of);
+    }
+
+    /** @param modelEndIds the model's own end ids, which {@code stop_token_ids} adds to */
+    public static SamplingParams apply(SamplingParams base, Map<String, ?> parameters, Supplier<List<Integer>> modelEndIds) {
         SamplingParams p = base;
         try {
             for (Map.Entry<String, ?> e : parameters.entrySet()) {
@@ -37,6 +52,19 @@ public final class SamplingOverrides {
                     case "stop" -> p.withStop(stopStrings(v));
                     default -> p;
                 };
+            }
+            List<Integer> eos = ids(parameters, "eos_token_id");
+            List<Integer> stopIds = ids(parameters, "stop_token_ids");
+            if (eos != null || stopIds != null) {
+                Set<Integer> end = new LinkedHashSet<>(eos != null ? eos : p.eosTokenIds() != null ? p.eosTokenIds() : modelEndIds.get());
+                if (stopIds != null) {
+                    end.addAll(stopIds);
+                }
+                if (end.size() > MAX_END_IDS) {
+                    throw ServeException.badRequest("parameters eos_token_id and stop_token_ids name " + end.size()
+                            + " ids together; at most " + MAX_END_IDS + " are taken");
+                }
+                p = p.withEosTokenIds(List.copyOf(end));
             }
         } catch (EngineException e) {
             throw ServeException.badRequest("invalid parameter: " + e.getMessage());
@@ -94,6 +122,29 @@ public final class SamplingOverrides {
             }
         }
         throw ServeException.badRequest("parameter " + key + " must be a number, got " + v);
+    }
+
+    /** Token ids under {@code key}: one id, a list of them, or (gRPC) a string of comma-separated ids; null when absent. */
+    private static List<Integer> ids(Map<String, ?> parameters, String key) {
+        Object v = parameters.get(key);
+        if (v == null) {
+            return null;
+        }
+        List<?> items = v instanceof List<?> list ? list
+                : v instanceof String s && s.contains(",") ? List.of(s.split(",")) : List.of(v);
+        if (items.size() > MAX_END_IDS) {
+            throw ServeException.badRequest("parameter " + key + " names " + items.size() + " ids; at most " + MAX_END_IDS
+                    + " are taken");
+        }
+        List<Integer> out = new ArrayList<>(items.size());
+        for (Object item : items) {
+            int id = intValue(key, item instanceof String s ? s.trim() : item);
+            if (id < 0) {
+                throw ServeException.badRequest("parameter " + key + " must hold token ids >= 0, got " + id);
+            }
+            out.add(id);
+        }
+        return out;
     }
 
     private static List<String> stopStrings(Object v) {

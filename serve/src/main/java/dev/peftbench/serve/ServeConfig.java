@@ -27,7 +27,15 @@ import java.util.Map;
  * @param model               what flags/env say about the model ({@link ModelChoice#runtime})
  * @param mmeshPort           ModelMesh's runtime SPI (mmesh.ModelRuntime) port; {@link RuntimeContract#MMESH_OFF} = off
  *                            (the built-in adapter owns 8085)
- * @param grpcMaxMessageBytes -1 = unlimited
+ * @param healthPort          a port of its own for the health probes (and /metrics), which connections to the other
+ *                            ports cannot crowd out; {@link RuntimeContract#HEALTH_PORT_OFF} = off (the runtime image
+ *                            sets {@link RuntimeContract#HEALTH_PORT})
+ * @param grpcMaxMessageBytes largest gRPC request message; {@link Setting#GRPC_MAX_MESSAGE_OWN} = the server's own
+ *                            maximum, {@code maxRequestBytes} (never unbounded: MLServer's -1 under ModelMesh means "no
+ *                            limit of its own")
+ * @param maxRequestBytes     largest request: a REST body, a gRPC message (both gRPC ports)
+ * @param maxInflightRequestBytes the bytes of all requests being received and answered at once ({@link RequestMemory});
+ *                            at least {@code maxRequestBytes}
  * @param modelsDir           null = none; else one sub-folder per model with a model-settings.json
  * @param access              the API key and what it guards
  * @param tls                 null = plain TCP
@@ -38,8 +46,9 @@ import java.util.Map;
  * @param prefixCacheMib      KV cache blocks no request uses kept for later prompts that start the same way; 0 = off
  */
 public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort, int mmeshPort,
-                          long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
-                          Duration requestTimeout, long maxRequestBytes, int queueCapacity, Duration shutdownGrace,
+                          int healthPort, long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
+                          Duration requestTimeout, long maxRequestBytes, long maxInflightRequestBytes, int queueCapacity,
+                          Duration shutdownGrace,
                           AccessPolicy access, TlsFiles tls, LoadPolicy loads, HttpLimits httpLimits,
                           int maxPrefillTokens, int stepTargetMs, long prefixCacheMib) {
 
@@ -63,14 +72,32 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         if (mmeshPort > 0 && (mmeshPort == httpPort || mmeshPort == grpcPort)) {
             throw new IllegalArgumentException(Setting.MMESH_PORT.label() + " must differ from the HTTP and gRPC ports, got " + mmeshPort);
         }
+        if (healthPort < RuntimeContract.HEALTH_PORT_OFF || healthPort > 65535) {
+            throw new IllegalArgumentException(Setting.HEALTH_PORT.label() + " must be a port, 0 (any free) or -1 (off), got " + healthPort);
+        }
+        if (healthPort > 0 && (healthPort == httpPort || healthPort == grpcPort || healthPort == mmeshPort)) {
+            throw new IllegalArgumentException(Setting.HEALTH_PORT.label() + " must differ from the HTTP, gRPC and ModelMesh ports, got "
+                    + healthPort);
+        }
         if (grpcMaxMessageBytes < -1 || grpcMaxMessageBytes == 0) {
-            throw new IllegalArgumentException(Setting.GRPC_MAX_MESSAGE_LENGTH.label() + " must be > 0 or -1 (unlimited), got " + grpcMaxMessageBytes);
+            throw new IllegalArgumentException(Setting.GRPC_MAX_MESSAGE_LENGTH.label() + " must be > 0 or -1 (the server's own "
+                    + "maximum, " + Setting.MAX_REQUEST_BYTES.label() + "), got " + grpcMaxMessageBytes);
+        }
+        if (grpcMaxMessageBytes > maxRequestBytes) {
+            throw new IllegalArgumentException(Setting.GRPC_MAX_MESSAGE_LENGTH.label() + " " + grpcMaxMessageBytes
+                    + " is above " + Setting.MAX_REQUEST_BYTES.label() + " " + maxRequestBytes + ", the largest request this "
+                    + "server takes: raise that one (REST bodies and gRPC messages share it) or give -1");
         }
         if (requestTimeout == null || requestTimeout.isZero() || requestTimeout.isNegative()) {
             throw new IllegalArgumentException(Setting.REQUEST_TIMEOUT.label() + " must be > 0 seconds, got " + requestTimeout);
         }
         if (maxRequestBytes < 1) {
             throw new IllegalArgumentException(Setting.MAX_REQUEST_BYTES.label() + " must be >= 1, got " + maxRequestBytes);
+        }
+        if (maxInflightRequestBytes < maxRequestBytes) {
+            throw new IllegalArgumentException(Setting.MAX_INFLIGHT_REQUEST_BYTES.label() + " must be at least "
+                    + Setting.MAX_REQUEST_BYTES.label() + " (" + maxRequestBytes + "), or the largest request could never be "
+                    + "taken; got " + maxInflightRequestBytes);
         }
         if (queueCapacity < 1) {
             throw new IllegalArgumentException(Setting.QUEUE_CAPACITY.label() + " must be >= 1 (requests that may wait), got " + queueCapacity);
@@ -105,10 +132,14 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     private static ServeConfig from(SettingValues v, ModelFields model) {
         Path cert = v.get(Setting.TLS_CERT);
         Path key = v.get(Setting.TLS_KEY);
+        long maxRequestBytes = v.get(Setting.MAX_REQUEST_BYTES);
+        Long inflight = v.get(Setting.MAX_INFLIGHT_REQUEST_BYTES);
         return new ServeConfig(v.get(Setting.MODEL_NAME), model, v.get(Setting.HOST), v.get(Setting.HTTP_PORT),
-                v.get(Setting.GRPC_PORT), v.get(Setting.MMESH_PORT), v.get(Setting.GRPC_MAX_MESSAGE_LENGTH),
-                v.get(Setting.LOAD_MODELS_AT_STARTUP), v.get(Setting.MODELS_DIR), v.get(Setting.REQUEST_TIMEOUT),
-                v.get(Setting.MAX_REQUEST_BYTES), v.get(Setting.QUEUE_CAPACITY), v.get(Setting.SHUTDOWN_GRACE),
+                v.get(Setting.GRPC_PORT), v.get(Setting.MMESH_PORT), v.get(Setting.HEALTH_PORT),
+                v.get(Setting.GRPC_MAX_MESSAGE_LENGTH), v.get(Setting.LOAD_MODELS_AT_STARTUP), v.get(Setting.MODELS_DIR),
+                v.get(Setting.REQUEST_TIMEOUT), maxRequestBytes,
+                inflight != null ? inflight : Setting.DEFAULT_INFLIGHT_REQUESTS * maxRequestBytes,
+                v.get(Setting.QUEUE_CAPACITY), v.get(Setting.SHUTDOWN_GRACE),
                 new AccessPolicy(apiKey(v), v.get(Setting.PROTECT_PROBES), v.get(Setting.TRUST_LOOPBACK)),
                 cert == null && key == null ? null : new TlsFiles(cert, key),
                 new LoadPolicy(v.get(Setting.REPOSITORY_API), v.get(Setting.ALLOW_LOAD_FROM), v.get(Setting.ALLOW_HUB_IDS),
@@ -163,6 +194,16 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         return edit(b -> b.mmeshPort = port);
     }
 
+    /** Also answers the health probes (and /metrics) on this port of their own (0 = any free); {@link RuntimeContract#HEALTH_PORT_OFF} = not. */
+    public ServeConfig withHealthPort(int port) {
+        return edit(b -> b.healthPort = port);
+    }
+
+    /** The largest gRPC request message, on both gRPC ports: {@link #grpcMaxMessageBytes}, or the request limit for -1. */
+    public long grpcInboundLimit() {
+        return grpcMaxMessageBytes == Setting.GRPC_MAX_MESSAGE_OWN ? maxRequestBytes : grpcMaxMessageBytes;
+    }
+
     public ServeConfig withGrpcMaxMessageBytes(long bytes) {
         return edit(b -> b.grpcMaxMessageBytes = bytes);
     }
@@ -175,8 +216,16 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         return edit(b -> b.requestTimeout = timeout);
     }
 
+    /** The largest request; the in-flight bytes grow to hold {@value Setting#DEFAULT_INFLIGHT_REQUESTS} of them when they held fewer. */
     public ServeConfig withMaxRequestBytes(long bytes) {
-        return edit(b -> b.maxRequestBytes = bytes);
+        return edit(b -> {
+            b.maxRequestBytes = bytes;
+            b.maxInflightRequestBytes = Math.max(b.maxInflightRequestBytes, Setting.DEFAULT_INFLIGHT_REQUESTS * bytes);
+        });
+    }
+
+    public ServeConfig withMaxInflightRequestBytes(long bytes) {
+        return edit(b -> b.maxInflightRequestBytes = bytes);
     }
 
     public ServeConfig withQueueCapacity(int capacity) {
@@ -211,8 +260,9 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
     private ServeConfig edit(java.util.function.Consumer<Parts> change) {
         Parts b = new Parts(this);
         change.accept(b);
-        return new ServeConfig(b.modelName, b.model, b.host, b.httpPort, b.grpcPort, b.mmeshPort, b.grpcMaxMessageBytes,
-                b.loadModelsAtStartup, b.modelsDir, b.requestTimeout, b.maxRequestBytes, b.queueCapacity, b.shutdownGrace,
+        return new ServeConfig(b.modelName, b.model, b.host, b.httpPort, b.grpcPort, b.mmeshPort, b.healthPort, b.grpcMaxMessageBytes,
+                b.loadModelsAtStartup, b.modelsDir, b.requestTimeout, b.maxRequestBytes, b.maxInflightRequestBytes,
+                b.queueCapacity, b.shutdownGrace,
                 b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs, b.prefixCacheMib);
     }
 
@@ -224,11 +274,13 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         int httpPort;
         int grpcPort;
         int mmeshPort;
+        int healthPort;
         long grpcMaxMessageBytes;
         boolean loadModelsAtStartup;
         Path modelsDir;
         Duration requestTimeout;
         long maxRequestBytes;
+        long maxInflightRequestBytes;
         int queueCapacity;
         Duration shutdownGrace;
         AccessPolicy access;
@@ -246,11 +298,13 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
             httpPort = c.httpPort;
             grpcPort = c.grpcPort;
             mmeshPort = c.mmeshPort;
+            healthPort = c.healthPort;
             grpcMaxMessageBytes = c.grpcMaxMessageBytes;
             loadModelsAtStartup = c.loadModelsAtStartup;
             modelsDir = c.modelsDir;
             requestTimeout = c.requestTimeout;
             maxRequestBytes = c.maxRequestBytes;
+            maxInflightRequestBytes = c.maxInflightRequestBytes;
             queueCapacity = c.queueCapacity;
             shutdownGrace = c.shutdownGrace;
             access = c.access;

@@ -90,7 +90,7 @@ public final class TextGeneration {
         inFlight.enter();
         try {
             repository.requireReady(model, version);
-            SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters);
+            SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters, () -> endIds(model));
             List<GenerationHandle> handles = new ArrayList<>(requests.size());
             try {
                 for (Function<SamplingParams, GenerationRequest> request : requests) {
@@ -136,13 +136,18 @@ public final class TextGeneration {
         inFlight.enter();
         try {
             repository.requireReady(model, version);
-            SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters);
+            SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters, () -> endIds(model));
             GenerationHandle handle = submit(request.apply(params), tokens);
             return new Stream(model, handle);
         } catch (RuntimeException e) {
             inFlight.exit();
             throw ServeException.from(e);
         }
+    }
+
+    /** The ids that end {@code model}'s generations when a request names none (its generation_config.json's). */
+    private List<Integer> endIds(String model) {
+        return engine.find(model).map(m -> m.base().eosTokenIds()).orElse(List.of());
     }
 
     /** Submits one generation and reports how it ended, or that the engine refused it. */

@@ -98,12 +98,42 @@ class ApiKeyTest {
     }
 
     @Test
+    void refusedCallsAreCountedAsErrors() throws Exception {
+        call(server, "GET", "/v2", null);
+        ManagedChannel v2 = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+        try {
+            assertThrows(StatusRuntimeException.class, () -> GRPCInferenceServiceGrpc.newBlockingStub(v2)
+                    .serverMetadata(ServerMetadataRequest.getDefaultInstance()));
+        } finally {
+            v2.shutdownNow();
+        }
+        String scrape = call(server, "GET", "/metrics", null).body();
+        assertTrue(scrape.contains("peftbench_request_errors_total{endpoint=\"auth\",status=\"401\"}"), scrape);
+        assertTrue(scrape.contains("peftbench_request_errors_total{endpoint=\"grpc_auth\",status=\"UNAUTHENTICATED\"}"), scrape);
+    }
+
+    @Test
     void healthAndMetricsStayOpenUnlessProtected() throws Exception {
         for (String path : List.of("/v2/health/live", "/v2/health/ready", "/metrics")) {
             assertEquals(200, call(server, "GET", path, null).statusCode(), path);
             assertEquals(401, call(probesProtected, "GET", path, null).statusCode(), path);
             assertEquals(200, call(probesProtected, "GET", path, "Bearer " + KEY).statusCode(), path);
         }
+    }
+
+    @Test
+    void aBrokenChunkedBodyGetsOneAnswerWithOrWithoutTheKey() throws Exception {
+        String request = "POST /v2/models/m/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%s"
+                + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n";
+        RawHttp.Reply without = RawHttp.exchange(server.httpPort(), request.formatted(""), Duration.ofSeconds(3));
+        assertEquals(401, without.status(), without.text());
+        assertEquals(1, without.text().split("HTTP/1\\.1 ", -1).length - 1, "one answer: " + without.text());
+        assertTrue(without.closed());
+        RawHttp.Reply with = RawHttp.exchange(server.httpPort(), request.formatted("Authorization: Bearer " + KEY + "\r\n"),
+                Duration.ofSeconds(3));
+        assertEquals(400, with.status(), with.text());
+        assertEquals(1, with.text().split("HTTP/1\\.1 ", -1).length - 1, "one answer: " + with.text());
+        assertTrue(with.closed());
     }
 
     private static Metadata bearer(String key) {

@@ -49,7 +49,7 @@ class BoundedWorkTest {
         engine = new Engine(EngineOptions.defaults());
         server = InferenceServer.start(ServeConfig.defaults()
                 .withModel("m", ModelFields.of(SAMPLE.resolve("models/tiny-bloom").toString(), null))
-                .withPorts(0, 0).withGrpcMaxMessageBytes(32L << 20), engine);
+                .withPorts(0, 0).withMaxRequestBytes(32L << 20), engine);
         server.awaitLoaded(Duration.ofMinutes(1));
     }
 

@@ -25,6 +25,8 @@ final class FakeEngine implements EngineGateway {
     volatile long delayMillis;
     /** With {@link #hang}: a token every 20 ms until cancelled (a stream whose client goes away). */
     volatile boolean trickle;
+    /** With {@link #trickle}: the tokens complete no character (empty deltas), so a stream writes nothing. */
+    volatile boolean silent;
     final AtomicInteger cancelled = new AtomicInteger();
     final AtomicInteger submitted = new AtomicInteger();
     final AtomicInteger loads = new AtomicInteger();
@@ -42,7 +44,7 @@ final class FakeEngine implements EngineGateway {
         if (hang && trickle) {
             Thread.ofVirtual().start(() -> {
                 while (!future.isDone()) {
-                    listener.onToken(1, "t");
+                    listener.onToken(1, silent ? "" : "t");
                     sleep(20);
                 }
             });

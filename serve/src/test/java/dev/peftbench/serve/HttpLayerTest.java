@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,7 +32,7 @@ class HttpLayerTest {
     @BeforeAll
     static void start() throws Exception {
         server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of("base", null))
-                .withPorts(0, 0).withRequestTimeout(Duration.ofSeconds(5))
+                .withPorts(0, 0).withHealthPort(0).withRequestTimeout(Duration.ofSeconds(5))
                 .withHttpLimits(new HttpLimits(4, Duration.ofSeconds(1), Duration.ofSeconds(2))), ENGINE).start();
         server.awaitLoaded(Duration.ofSeconds(5));
     }
@@ -123,6 +124,90 @@ class HttpLayerTest {
         }
     }
 
+    private static String metrics() throws Exception {
+        return send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").body();
+    }
+
+    /** A sample's value in a scrape, 0 when it is not there yet. */
+    private static double sample(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+                .findFirst().orElse(0);
+    }
+
+    private static final String[] CANCELLED_ENDPOINTS = {"infer", "generate_stream", "openai_completions"};
+
+    @Test
+    void aClientThatHangsUpIsCountedAsACancelAndLoggedWithoutAStackTrace() throws Exception {
+        ENGINE.delayMillis = 400;
+        String before = metrics();
+        try (ServerLog log = new ServerLog()) {
+            for (int i = 0; i < 3; i++) {
+                int submitted = ENGINE.submitted.get();
+                try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+                    s.getOutputStream().write(inferRequest().getBytes(StandardCharsets.US_ASCII));
+                    long start = System.nanoTime();
+                    while (ENGINE.submitted.get() == submitted && System.nanoTime() - start < 3_000_000_000L) {
+                        Thread.sleep(5);
+                    }
+                    // a reset, as a client killed mid-request leaves it
+                    s.setSoLinger(true, 0);
+                }
+            }
+            ENGINE.hang = true;
+            ENGINE.trickle = true;
+            for (String path : List.of("/v2/models/m/generate_stream", "/v1/completions")) {
+                String body = path.startsWith("/v1") ? "{\"prompt\":\"hi\",\"stream\":true}" : "{\"text_input\":\"hi\"}";
+                try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+                    s.getOutputStream().write(post(path, "application/json", body).replace("Connection: close\r\n", "")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    s.getInputStream().read();
+                    Thread.sleep(100);
+                    s.setSoLinger(true, 0);
+                }
+            }
+            Thread.sleep(1000);
+            ENGINE.hang = false;
+            ENGINE.trickle = false;
+            String scrape = metrics();
+            assertFalse(scrape.contains("status=\"500\"") || scrape.contains("status=\"499\""), scrape);
+            double[] expected = {3, 1, 1};
+            for (int i = 0; i < expected.length; i++) {
+                String series = "peftbench_request_cancels_total{endpoint=\"" + CANCELLED_ENDPOINTS[i] + "\"}";
+                assertEquals(expected[i], sample(scrape, series) - sample(before, series), series + "\n" + scrape);
+            }
+            assertEquals(List.of(), log.warningsAndTraces());
+        } finally {
+            ENGINE.delayMillis = 0;
+        }
+    }
+
+    @Test
+    void anOpenAiStreamWhoseClientLeftIsCancelledThoughNothingIsWritten() throws Exception {
+        ENGINE.hang = true;
+        ENGINE.trickle = true;
+        ENGINE.silent = true;
+        try {
+            int cancelled = ENGINE.cancelled.get();
+            String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}";
+            try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+                s.getOutputStream().write(post("/v1/chat/completions", "application/json", body)
+                        .getBytes(StandardCharsets.US_ASCII));
+                // the role chunk comes first; then only empty deltas, which OpenAI's stream never writes
+                assertTrue(s.getInputStream().read() > 0);
+            }
+            long start = System.nanoTime();
+            while (ENGINE.cancelled.get() == cancelled && System.nanoTime() - start < 3_000_000_000L) {
+                Thread.sleep(10);
+            }
+            assertEquals(cancelled + 1, ENGINE.cancelled.get(), "cancelled before the 5 s request timeout");
+            assertTrue(System.nanoTime() - start < 1_000_000_000L, "cancelled within a second of the hang-up");
+        } finally {
+            ENGINE.hang = false;
+            ENGINE.trickle = false;
+            ENGINE.silent = false;
+        }
+    }
+
     @Test
     void aRequestSentWhileTheFirstIsAnsweredIsAnsweredNext() throws Exception {
         ENGINE.delayMillis = 300;
@@ -205,6 +290,32 @@ class HttpLayerTest {
     }
 
     @Test
+    void theHealthPortAnswersWhileIdleSocketsHoldEveryRestConnection() throws Exception {
+        Socket[] held = new Socket[4];
+        try {
+            for (int i = 0; i < held.length; i++) {
+                held[i] = new Socket("127.0.0.1", server.httpPort());
+            }
+            Thread.sleep(100);
+            for (String path : new String[] {"/v2/health/live", "/v2/health/ready", "/metrics"}) {
+                RawHttp.Reply r = RawHttp.exchange(server.healthPort(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                        Duration.ofSeconds(1));
+                assertEquals(200, r.status(), path + ": " + r.text());
+                assertTrue(r.millis() < 500, path + " took " + r.millis() + " ms");
+            }
+            RawHttp.Reply models = RawHttp.exchange(server.healthPort(), "GET /v2/models/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                    Duration.ofSeconds(1));
+            assertEquals(404, models.status(), "the health port serves the probes only");
+        } finally {
+            for (Socket s : held) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void contradictoryFramingIsRefusedWithTheReason() throws Exception {
         RawHttp.Reply negative = send("POST /v2/repository/index HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n");
         assertEquals(400, negative.status(), negative.text());
@@ -218,12 +329,116 @@ class HttpLayerTest {
         assertTrue(error(both).contains("must not be combined"), both.text());
     }
 
+    private static int answers(RawHttp.Reply r) {
+        return r.text().split("HTTP/1\\.1 \\d{3} ", -1).length - 1;
+    }
+
+    private static String chunked(String path, String chunks) {
+        return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks;
+    }
+
+    @Test
+    void aChunkSizeThatIsNoNumberIsOne400AndTheConnectionCloses() throws Exception {
+        RawHttp.Reply r = send(chunked("/v2/models/m/generate", "zz\r\nabc\r\n0\r\n\r\n"));
+        assertEquals(1, answers(r), r.text());
+        assertEquals(400, r.status(), r.text());
+        assertTrue(error(r).contains("chunk size 'zz'"), r.text());
+        assertTrue(r.closed(), "closed after the one answer");
+        RawHttp.Reply late = send(chunked("/v2/models/m/infer", Integer.toHexString(INFER.length()) + "\r\n" + INFER
+                + "\r\nq\r\n"));
+        assertEquals(1, answers(late), late.text());
+        assertEquals(400, late.status(), late.text());
+    }
+
+    @Test
+    void aChunkedBodyWithExtensionsAndTrailersIsRead() throws Exception {
+        String half = INFER.substring(0, 20);
+        String rest = INFER.substring(20);
+        RawHttp.Reply r = send(chunked("/v2/models/m/infer", Integer.toHexString(half.length()) + ";name=value\r\n" + half
+                + "\r\n" + Integer.toHexString(rest.length()).toUpperCase() + "\r\n" + rest + "\r\n0\r\nX-Checksum: 1\r\n\r\n")
+                .replace("Host: x", "Host: x\r\nConnection: close"));
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.body().contains("ok!"), r.text());
+    }
+
+    @Test
+    void aBodyThatNoRouteReadIsNeverParsedAsARequest() throws Exception {
+        // the body looks like a request and comes in the same packet as the head; the 404 is answered unread
+        String inner = "GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+        RawHttp.Reply r = send("POST /v2/models/unknown/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + inner.length() + "\r\n\r\n" + inner);
+        assertEquals(1, answers(r), r.text());
+        assertEquals(404, r.status(), r.text());
+        RawHttp.Reply kept = send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\nContent-Length: " + inner.length() + "\r\n\r\n" + inner
+                + "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals(2, answers(kept), "the body of a kept-alive request is skipped, the next request answered: " + kept.text());
+        assertTrue(kept.text().contains("{\"ready\":true}"), kept.text());
+    }
+
+    @Test
+    void aRequestPipelinedAfterConnectionCloseIsNotAnswered() throws Exception {
+        RawHttp.Reply r = send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                + "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(1, answers(r), r.text());
+        assertTrue(r.text().contains("{\"live\":true}") && r.closed(), r.text());
+    }
+
+    @Test
+    void anHttp10RequestAfterAnHttp11OneOnTheSameConnectionIsAnswered() throws Exception {
+        RawHttp.Reply r = send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /v2/health/ready HTTP/1.0\r\n\r\n");
+        assertEquals(2, answers(r), r.text());
+        assertTrue(r.text().contains("{\"live\":true}") && r.text().contains("{\"ready\":true}"), r.text());
+        assertTrue(r.closed(), "HTTP/1.0 ends the connection");
+    }
+
     @Test
     void aMethodThatIsNoTokenIs400() throws Exception {
         RawHttp.Reply r = send("G@T /v2 HTTP/1.1\r\nHost: x\r\n\r\n");
         assertEquals(400, r.status(), r.text());
         assertTrue(error(r).contains("'G@T'"), r.text());
         assertTrue(r.closed());
+    }
+
+    private static RawHttp.Reply chat(String messages) throws Exception {
+        return send(post("/v1/chat/completions", "application/json", "{\"model\":\"m\",\"messages\":" + messages + "}"));
+    }
+
+    @Test
+    void aChatBeyondWhatAPromptHoldsIsRefusedBeforeItIsBuilt() throws Exception {
+        int submitted = ENGINE.submitted.get();
+        RawHttp.Reply many = chat("[" + String.join(",", java.util.Collections.nCopies(3000, "{\"role\":\"user\",\"content\":\"x\"}"))
+                + "]");
+        assertEquals(413, many.status(), many.text());
+        assertTrue(JSON.readTree(many.body()).at("/error/message").asText().contains("more than 2048 messages"), many.body());
+        RawHttp.Reply longOne = chat("[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"" + "y".repeat(70_000)
+                + "\"}]}]");
+        assertEquals(413, longOne.status(), longOne.text());
+        assertTrue(longOne.body().contains("messages[0] holds 70"), longOne.body());
+        RawHttp.Reply together = chat("[" + String.join(",", java.util.Collections.nCopies(3,
+                "{\"role\":\"user\",\"content\":\"" + "z".repeat(30_000) + "\"}")) + "]");
+        assertEquals(413, together.status(), together.text());
+        RawHttp.Reply huge = chat("[{\"role\":\"user\",\"content\":\"hi\"}],\"chat_template_kwargs\":{\"d\":\""
+                + "w".repeat(1_100_000) + "\"}");
+        assertEquals(413, huge.status(), huge.text());
+        assertTrue(huge.body().contains("chat body"), huge.body());
+        assertEquals(submitted, ENGINE.submitted.get(), "nothing reached the engine");
+        assertEquals(200, chat("[{\"role\":\"user\",\"content\":\"hi\"}]").status());
+    }
+
+    @Test
+    void aMethodInLowerCaseIsNotImplemented() throws Exception {
+        RawHttp.Reply r = send("get /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(501, r.status(), r.text());
+        assertTrue(error(r).contains("case-sensitive"), r.text());
+        assertTrue(r.closed());
+    }
+
+    @Test
+    void anEncodedSlashInAModelNameIs400() throws Exception {
+        RawHttp.Reply r = send(post("/v2/models/a%2Fb/infer", "application/json", INFER));
+        assertEquals(400, r.status(), r.text());
+        assertTrue(error(r).contains("%2F"), r.text());
+        assertEquals(400, send("GET /v2/models/m%2f HTTP/1.1\r\nHost: x\r\n\r\n").status());
     }
 
     @Test

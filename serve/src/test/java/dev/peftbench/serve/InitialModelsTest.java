@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelSettings;
 import dev.peftbench.serve.repository.ModelsDirectory;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InitialModelsTest {
@@ -40,6 +42,18 @@ class InitialModelsTest {
                 Map.of("MLSERVER_MODEL_NAME", "peft-model", "PRETRAINED_MODEL_PATH", "base"));
         List<ModelSettings> models = InferenceServer.initialModels(config, Optional.empty());
         assertEquals(List.of("peft-model"), models.stream().map(ModelSettings::name).toList());
+    }
+
+    @Test
+    void aNamedModelThatFailsToLoadIsReportedUnlessModelMeshLoads() throws Exception {
+        ServeConfig config = ServeConfig.defaults().withModel("m", ModelFields.of("missing-base", null)).withPorts(0, 0);
+        try (InferenceServer server = InferenceServer.builder(config, new FakeEngine()).start()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, server::awaitNamedModel);
+            assertTrue(e.getMessage().contains("model 'm'") && e.getMessage().contains("missing-base"), e.getMessage());
+        }
+        try (InferenceServer server = InferenceServer.builder(config.withLoadModelsAtStartup(false), new FakeEngine()).start()) {
+            server.awaitNamedModel();
+        }
     }
 
     @Test

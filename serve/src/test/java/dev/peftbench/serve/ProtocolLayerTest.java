@@ -70,6 +70,40 @@ class ProtocolLayerTest {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void openAiListsAndRetrievesTheModelsThatAnswerAndForgetsUnloadedOnes() throws Exception {
+        assertEquals(200, post("/v2/repository/models/extra/load", "{\"parameters\":{\"base_model\":\"org/base\"}}").statusCode());
+        assertTrue(get("/v1/models").body().contains("\"id\":\"extra\""));
+        JsonNode one = JSON.readTree(get("/v1/models/extra").body());
+        assertEquals("extra", one.get("id").asText());
+        assertEquals("model", one.get("object").asText());
+        assertEquals(200, post("/v2/repository/models/extra/unload", "").statusCode());
+        assertFalse(get("/v1/models").body().contains("extra"), "an unloaded name is no model to use");
+        assertFalse(post("/v2/repository/index", "{}").body().contains("extra"));
+        HttpResponse<String> gone = get("/v1/models/extra");
+        assertEquals(404, gone.statusCode(), gone.body());
+        assertEquals("model_not_found", JSON.readTree(gone.body()).at("/error/code").asText());
+        assertEquals(200, get("/v1/models/m").statusCode());
+    }
+
+    @Test
+    void tooManyOrTooLongStopStringsAre400BeforeGenerating() throws Exception {
+        int submitted = ENGINE.submitted.get();
+        String many = "[" + String.join(",", java.util.Collections.nCopies(17, "\"x\"")) + "]";
+        HttpResponse<String> r = post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"hi\",\"stop\":" + many + "}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("at most 16 stop strings"), r.body());
+        HttpResponse<String> longOne = post("/v2/models/m/generate", "{\"text_input\":\"hi\",\"parameters\":{\"stop\":\""
+                + "x".repeat(257) + "\"}}");
+        assertEquals(400, longOne.statusCode(), longOne.body());
+        assertEquals(submitted, ENGINE.submitted.get(), "nothing was generated");
+    }
+
     @Test
     void fullQueueAnswers503AtOnceWithRetryAfter() throws Exception {
         ENGINE.queueFull = true;

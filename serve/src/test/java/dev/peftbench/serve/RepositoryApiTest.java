@@ -4,6 +4,7 @@ import dev.peftbench.serve.repository.LoadPolicy;
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelSettings;
+import dev.peftbench.serve.repository.ModelState;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -40,6 +41,22 @@ class RepositoryApiTest {
             assertTrue(full.getMessage().contains("--max-models"), full.getMessage());
             r.load("second", ModelFields.of("org/other", null));
             assertEquals(2, r.index().size(), "a reload takes no new place");
+        }
+    }
+
+    @Test
+    void unloadingANameLoadedAtRunTimeFreesItsPlace() throws Exception {
+        try (ModelRepository r = repository(new FakeEngine(), new LoadPolicy(true, List.of(), true, 2))) {
+            awaitReady(r);
+            for (int i = 0; i < 10; i++) {
+                r.load("extra-" + i, ModelFields.of("org/base", null));
+                r.unload("extra-" + i);
+            }
+            assertEquals(List.of("served"), r.index().stream().map(s -> s.name()).toList(), "unloaded names leave the index");
+            r.unload("served");
+            assertEquals(ModelState.UNAVAILABLE, r.requireKnown("served", null).state(), "a startup model stays listed");
+            r.load("served", ModelFields.NONE);
+            assertTrue(r.allReady());
         }
     }
 

@@ -27,6 +27,25 @@ class SamplingOverridesTest {
     }
 
     @Test
+    void endIdsReplaceOrAddToTheModelsOwn() {
+        assertEquals(List.of(7, 9), SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("eos_token_id", List.of(7L, 9L)),
+                () -> List.of(2)).eosTokenIds());
+        assertEquals(List.of(7), SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("eos_token_id", 7L), () -> List.of(2))
+                .eosTokenIds());
+        assertEquals(List.of(2, 5, 6), SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("stop_token_ids", List.of(5L, 6L)),
+                () -> List.of(2)).eosTokenIds(), "vLLM's stop_token_ids come on top of the model's eos");
+        assertEquals(List.of(2, 5, 6), SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("stop_token_ids", "5, 6"),
+                () -> List.of(2)).eosTokenIds(), "gRPC parameters carry a list as a string");
+        assertEquals(null, SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of(), () -> List.of(2)).eosTokenIds(),
+                "none named: the engine uses the model's");
+        assertEquals(Failure.BAD_REQUEST, assertThrows(ServeException.class, () -> SamplingOverrides.apply(SamplingParams.DEFAULT,
+                Map.of("stop_token_ids", List.of(-1L)))).failure());
+        ServeException many = assertThrows(ServeException.class, () -> SamplingOverrides.apply(SamplingParams.DEFAULT,
+                Map.of("stop_token_ids", java.util.stream.LongStream.range(0, 100).boxed().toList())));
+        assertTrue(many.getMessage().contains("at most 64"), many.getMessage());
+    }
+
+    @Test
     void outOfRangeValueIsABadRequestNamingTheParameter() {
         ServeException e = assertThrows(ServeException.class,
                 () -> SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("top_p", 2.0)));

@@ -48,6 +48,40 @@ class ServeConfigTest {
     }
 
     @Test
+    void theGrpcMessageLimitFollowsTheRequestLimitAndMinusOneIsNeverUnbounded() {
+        ServeConfig own = ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000"), Map.of("MLSERVER_GRPC_MAX_MESSAGE_LENGTH", "-1"));
+        assertEquals(1000, own.grpcInboundLimit());
+        assertEquals(500, ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000"),
+                Map.of("MLSERVER_GRPC_MAX_MESSAGE_LENGTH", "500")).grpcInboundLimit());
+        assertEquals(Setting.MAX_REQUEST_BYTES.defaultValue(), ServeConfig.resolve(NO_FLAGS, Map.of()).grpcInboundLimit());
+        var above = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000"),
+                Map.of("MLSERVER_GRPC_MAX_MESSAGE_LENGTH", "104857600")));
+        assertTrue(above.getMessage().contains("MLSERVER_GRPC_MAX_MESSAGE_LENGTH") && above.getMessage().contains("--max-request-bytes"),
+                above.getMessage());
+    }
+
+    @Test
+    void theInflightRequestBytesHoldFourLargestRequestsUnlessGivenAndAtLeastOne() {
+        assertEquals(4 * Setting.MAX_REQUEST_BYTES.defaultValue(), ServeConfig.resolve(NO_FLAGS, Map.of()).maxInflightRequestBytes());
+        assertEquals(4000, ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000"), Map.of()).maxInflightRequestBytes());
+        assertEquals(2500, ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000"),
+                Map.of("PEFTBENCH_MAX_INFLIGHT_REQUEST_BYTES", "2500")).maxInflightRequestBytes());
+        var below = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of(Setting.MAX_REQUEST_BYTES, "1000",
+                Setting.MAX_INFLIGHT_REQUEST_BYTES, "999"), Map.of()));
+        assertTrue(below.getMessage().contains("--max-inflight-request-bytes") && below.getMessage().contains("--max-request-bytes"),
+                below.getMessage());
+    }
+
+    @Test
+    void theHealthPortIsOffUnlessGivenAndTheImageGivesIt() {
+        assertEquals(RuntimeContract.HEALTH_PORT_OFF, ServeConfig.resolve(NO_FLAGS, Map.of()).healthPort());
+        assertEquals(RuntimeContract.HEALTH_PORT, ServeConfig.resolve(NO_FLAGS, RuntimeContract.imageEnvironment(false, false)).healthPort());
+        assertEquals(9003, ServeConfig.resolve(Map.of(Setting.HEALTH_PORT, "9003"), Map.of()).healthPort());
+        var clash = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of(Setting.HEALTH_PORT, "8002"), Map.of()));
+        assertTrue(clash.getMessage().contains("--health-port"), clash.getMessage());
+    }
+
+    @Test
     void flagsWinOverEnvironment() {
         ServeConfig c = ServeConfig.resolve(Map.of(Setting.MODEL_NAME, "peft-demo",
                 Setting.BASE_MODEL, "../sample-data/models/tiny-bloom", Setting.HTTP_PORT, "9000"), REFERENCE_ENV);
@@ -180,19 +214,19 @@ class ServeConfigTest {
     @Test
     void theApiKeyComesFromAFlagTheEnvironmentOrAFileAndNeverShows(@TempDir Path dir) throws Exception {
         assertFalse(ServeConfig.resolve(NO_FLAGS, Map.of()).access().keyRequired());
-        ServeConfig fromEnv = ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_API_KEY", "from-env-123"));
-        assertTrue(fromEnv.access().key().acceptsAuthorization("Bearer from-env-123"));
-        assertFalse(fromEnv.toString().contains("from-env-123"), fromEnv.toString());
-        Path file = Files.writeString(dir.resolve("key"), "from-secret-456\n");
+        ServeConfig fromEnv = ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_API_KEY", "from-env-123-4567"));
+        assertTrue(fromEnv.access().key().acceptsAuthorization("Bearer from-env-123-4567"));
+        assertFalse(fromEnv.toString().contains("from-env-123-4567"), fromEnv.toString());
+        Path file = Files.writeString(dir.resolve("key"), "from-secret-456-789\n");
         ServeConfig fromFile = ServeConfig.resolve(Map.of(Setting.API_KEY_FILE, file.toString()), Map.of());
-        assertTrue(fromFile.access().key().acceptsAuthorization("Bearer from-secret-456"), "the file's newline is not part of the key");
+        assertTrue(fromFile.access().key().acceptsAuthorization("Bearer from-secret-456-789"), "the file's newline is not part of the key");
         var both = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(
                 Map.of(Setting.API_KEY, "a-key"), Map.of("PEFTBENCH_API_KEY_FILE", file.toString())));
         assertTrue(both.getMessage().contains("not both"), both.getMessage());
         var missing = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(
                 Map.of(Setting.API_KEY_FILE, dir.resolve("nope").toString()), Map.of()));
         assertTrue(missing.getMessage().contains("--api-key-file"), missing.getMessage());
-        assertTrue(ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_API_KEY", "k-1", "PEFTBENCH_PROTECT_PROBES", "true",
+        assertTrue(ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_API_KEY", "k-1-0123456789abcdef", "PEFTBENCH_PROTECT_PROBES", "true",
                 "PEFTBENCH_TRUST_LOOPBACK", "true")).access().protectProbes());
     }
 

@@ -188,6 +188,52 @@ class ServerIntegrationTest {
     }
 
     @Test
+    void endIdsOfTheRequestStopGenerationOnEveryRoute() throws Exception {
+        // the first id greedy decoding picks for "hello": naming it as an end id ends generation after one token
+        int first = engine.generate(dev.peftbench.engine.GenerationRequest.of(MODEL, "hello",
+                        dev.peftbench.engine.generate.SamplingParams.DEFAULT.withMaxNewTokens(5).withEosTokenIds(List.of())),
+                dev.peftbench.engine.TokenListener.NONE).generatedTokenIds().getFirst();
+        for (String key : List.of("stop_token_ids", "eos_token_id")) {
+            JsonNode r = JSON.readTree(post("/v2/models/" + MODEL + "/generate", "{\"text_input\":\"hello\",\"parameters\":"
+                    + "{\"max_new_tokens\":5,\"" + key + "\":[" + first + "]}}").body());
+            assertEquals(1, r.at("/details/generated_tokens").asInt(), key + ": " + r);
+            assertEquals("eos_token", r.at("/details/finish_reason").asText(), r.toString());
+        }
+        JsonNode c = JSON.readTree(post("/v1/completions", "{\"model\":\"" + MODEL + "\",\"prompt\":\"hello\",\"max_tokens\":5,"
+                + "\"stop_token_ids\":[" + first + "]}").body());
+        assertEquals(1, c.at("/usage/completion_tokens").asInt(), c.toString());
+        assertEquals("stop", c.at("/choices/0/finish_reason").asText());
+        String stopped = grpcText(first + ",1");
+        String whole = grpcText(null);
+        assertTrue(whole.startsWith(stopped) && whole.length() > stopped.length(), stopped + " | " + whole);
+    }
+
+    /** ModelInfer's text for "hello" with at most 5 new tokens, and these stop_token_ids (a gRPC string parameter) unless null. */
+    private static String grpcText(String stopTokenIds) {
+        ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName(MODEL)
+                .putParameters("max_new_tokens", dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferParameter.newBuilder()
+                        .setInt64Param(5).build())
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("content").setDatatype("BYTES").addShape(1)
+                        .setContents(InferTensorContents.newBuilder().addBytesContents(ByteString.copyFromUtf8("hello"))));
+        if (stopTokenIds != null) {
+            b.putParameters("stop_token_ids", dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferParameter.newBuilder()
+                    .setStringParam(stopTokenIds).build());
+        }
+        return grpc.modelInfer(b.build()).getOutputs(0).getContents().getBytesContents(0).toStringUtf8();
+    }
+
+    @Test
+    void unknownTopLevelFieldsOfAGenerateRequestAre400NamingThem() throws Exception {
+        HttpResponse<String> r = post("/v2/models/" + MODEL + "/generate",
+                "{\"text_input\":\"hello\",\"eos_token_id\":3,\"stop\":\"x\",\"foo\":1,\"parameters\":{\"content_type\":\"str\"}}");
+        assertEquals(400, r.statusCode(), r.body());
+        String error = JSON.readTree(r.body()).get("error").asText();
+        assertTrue(error.contains("eos_token_id") && error.contains("stop") && error.contains("foo"), error);
+        assertTrue(error.contains("inside parameters"), error);
+        assertEquals(400, post("/v2/models/" + MODEL + "/generate_stream", "{\"text_input\":\"hello\",\"foo\":1}").statusCode());
+    }
+
+    @Test
     void unknownModelAndVersionAre404() throws Exception {
         assertJsonError(post("/v2/models/nope/infer", dataRequest("x")), 404);
         assertJsonError(post("/v2/models/" + MODEL + "/versions/9/infer", dataRequest("x")), 404);
@@ -261,9 +307,10 @@ class ServerIntegrationTest {
         assertTrue(index.toString().contains("\"name\":\"" + name + "\",\"state\":\"READY\""), index.toString());
 
         assertEquals(200, post("/v2/repository/models/" + name + "/unload", "").statusCode());
-        assertEquals(503, get("/v2/models/" + name + "/ready").statusCode());
+        // a name loaded at run time is gone once unloaded: its place among --max-models is free again
+        assertEquals(404, get("/v2/models/" + name + "/ready").statusCode());
         assertEquals(200, get("/v2/health/ready").statusCode(), "a model unloaded on purpose keeps the server ready");
-        assertJsonError(post("/v2/models/" + name + "/infer", dataRequest("hi")), 503);
+        assertJsonError(post("/v2/models/" + name + "/infer", dataRequest("hi")), 404);
         assertJsonError(post("/v2/repository/models/never-registered/load", ""), 404);
     }
 

@@ -17,12 +17,21 @@ import java.util.List;
  * @param topP              1.0 = off
  * @param repetitionPenalty 1.0 = off
  * @param seed              null = a fresh random seed per request
- * @param stop              stop strings: generation ends once the generated text contains one
+ * @param stop              stop strings: generation ends once the generated text contains one; at most
+ *                          {@link #MAX_STOP_STRINGS} of at most {@link #MAX_STOP_LENGTH} characters
  */
 public record SamplingParams(int maxNewTokens, List<Integer> eosTokenIds, double temperature, int topK,
                              double topP, double repetitionPenalty, Long seed, List<String> stop) {
 
     public static final int MAX_NEW_TOKENS_LIMIT = 4096;
+    /**
+     * Stop strings a request may name: OpenAI takes 4 and TGI's {@code --max-stop-sequences} defaults to
+     * 4; a few more for clients written against vLLM, which sets no bound. Each token is checked against
+     * every one ({@link StopCondition}).
+     */
+    public static final int MAX_STOP_STRINGS = 16;
+    /** Characters in one stop string: a stop sequence is a delimiter, not a passage. */
+    public static final int MAX_STOP_LENGTH = 256;
 
     /** The reference scenario: greedy, 10 new tokens, the model's eos ids. */
     public static final SamplingParams DEFAULT =
@@ -53,9 +62,16 @@ public record SamplingParams(int maxNewTokens, List<Integer> eosTokenIds, double
             throw EngineException.invalid("repetition_penalty must be > 0 (1 = off), got " + repetitionPenalty);
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
+        if (stop.size() > MAX_STOP_STRINGS) {
+            throw EngineException.invalid("at most " + MAX_STOP_STRINGS + " stop strings are taken, got " + stop.size());
+        }
         for (String s : stop) {
             if (s.isEmpty()) {
                 throw EngineException.invalid("stop strings must not be empty");
+            }
+            if (s.length() > MAX_STOP_LENGTH) {
+                throw EngineException.invalid("a stop string may hold at most " + MAX_STOP_LENGTH + " characters, got one of "
+                        + s.length());
             }
         }
     }

@@ -119,7 +119,7 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
         }
         generated.add(token);
         String delta = decoder.next(token);
-        FinishReason reason = stop.check(generated, this::generatedText);
+        FinishReason reason = stop.check(generated, delta);
         if (reason != null) {
             delta += decoder.flush();
         }
@@ -134,10 +134,6 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
             return true;
         }
         return false;
-    }
-
-    private String generatedText() {
-        return tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray(), true);
     }
 
     private int[] history() {

@@ -1,6 +1,7 @@
 package dev.peftbench.engine.load;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.EngineException;
@@ -23,9 +24,14 @@ public record HfConfig(Path dir, JsonNode raw) {
                 throw EngineException.loadFailed("config.json in " + dir + " is not a JSON object");
             }
             return new HfConfig(dir, root);
+        } catch (StreamConstraintsException e) {
+            // Jackson's reading limits (nesting depth, number and string lengths), reported without a location
+            throw EngineException.loadFailed("config.json in " + dir + " is beyond what a model configuration holds: "
+                    + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             throw EngineException.loadFailed("config.json in " + dir + " is not valid JSON: " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr()));
         } catch (IOException e) {
             throw EngineException.loadFailed("cannot read " + file + ": " + e.getMessage(), e);
         }

@@ -116,15 +116,4 @@ class SamplerTest {
         float[] again = {2.0f, -2.0f, 1.5f};
         assertEquals(2, new Sampler(SamplingParams.DEFAULT.withRepetitionPenalty(2.0)).sample(again, 0, again.length, new int[] {0}));
     }
-
-    @Test
-    void stopConditionReportsEosStopStringAndLength() {
-        SamplingParams p = SamplingParams.DEFAULT.withMaxNewTokens(3).withEosTokenIds(List.of(7)).withStop(List.of("END"));
-        StopCondition stop = new StopCondition(p);
-        assertEquals(dev.peftbench.engine.FinishReason.EOS_TOKEN, stop.check(List.of(1, 7), () -> ""));
-        assertEquals(dev.peftbench.engine.FinishReason.STOP_SEQUENCE, stop.check(List.of(1), () -> "abc END"));
-        assertEquals(dev.peftbench.engine.FinishReason.LENGTH, stop.check(List.of(1, 2, 3), () -> "abc"));
-        assertEquals(null, stop.check(List.of(1, 2), () -> "abc"));
-        assertEquals(4, stop.stopIndex("abc END more"));
-    }
 }

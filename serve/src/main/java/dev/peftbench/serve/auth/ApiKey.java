@@ -14,6 +14,13 @@ import java.util.Locale;
 public final class ApiKey {
 
     private static final String BEARER = "bearer ";
+    /**
+     * The shortest key taken. Nothing limits how often a client may guess (each guess is one request,
+     * thousands a second), so a key must be too long to enumerate: 16 characters of letters and digits
+     * hold about 95 bits when random. A length cannot prove randomness; it refuses the keys that are
+     * surely not ('a', 'test', 'secret'). {@code openssl rand -hex 16} gives a 32-character one.
+     */
+    public static final int MIN_LENGTH = 16;
 
     private final byte[] digest;
 
@@ -22,8 +29,8 @@ public final class ApiKey {
     }
 
     /**
-     * @param key visible ASCII without spaces (it travels in a header)
-     * @throws IllegalArgumentException for an empty key or one a header cannot carry; the message never repeats the key
+     * @param key visible ASCII without spaces (it travels in a header), at least {@value #MIN_LENGTH} characters
+     * @throws IllegalArgumentException for an empty or short key, or one a header cannot carry; the message never repeats the key
      */
     public static ApiKey of(String key, String source) {
         if (key == null || key.isBlank()) {
@@ -35,6 +42,10 @@ public final class ApiKey {
                 throw new IllegalArgumentException(source + " must be visible ASCII characters without spaces "
                         + "(it is sent as 'Authorization: Bearer <key>'); character " + (i + 1) + " is not");
             }
+        }
+        if (key.length() < MIN_LENGTH) {
+            throw new IllegalArgumentException(source + " is " + key.length() + " characters long; an API key needs at least "
+                    + MIN_LENGTH + " (guesses are not limited), e.g. the 32 of 'openssl rand -hex 16'");
         }
         return new ApiKey(sha256(key));
     }

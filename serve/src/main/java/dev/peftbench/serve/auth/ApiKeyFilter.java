@@ -4,6 +4,7 @@ import dev.peftbench.serve.Failure;
 import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.http.Endpoint;
 import dev.peftbench.serve.http.JsonAnswers;
+import dev.peftbench.serve.metrics.ServeMetrics;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -12,18 +13,24 @@ import io.helidon.webserver.http.RoutingResponse;
 
 import java.util.Set;
 
-/** Every REST request passes here before its route: without the key it ends as 401 with a Bearer challenge. */
+/**
+ * Every REST request passes here before its route: without the key it ends as 401 with a Bearer
+ * challenge, counted in the error metrics under the endpoint {@value #ENDPOINT} (its route never ran).
+ */
 public final class ApiKeyFilter implements Filter {
 
     /** What kubelets and Prometheus call: open unless the policy protects probes. */
     static final Set<String> PROBE_PATHS = Set.of("/v2/health/live", "/v2/health/ready", "/metrics");
+    static final String ENDPOINT = "auth";
 
     private final AccessPolicy policy;
     private final JsonAnswers answers;
+    private final ServeMetrics metrics;
 
-    public ApiKeyFilter(AccessPolicy policy, JsonAnswers answers) {
+    public ApiKeyFilter(AccessPolicy policy, JsonAnswers answers, ServeMetrics metrics) {
         this.policy = policy;
         this.answers = answers;
+        this.metrics = metrics;
     }
 
     @Override
@@ -33,6 +40,8 @@ public final class ApiKeyFilter implements Filter {
             chain.proceed();
             return;
         }
+        metrics.requestDone(ENDPOINT, 0);
+        metrics.requestFailed(ENDPOINT, Integer.toString(Failure.UNAUTHENTICATED.httpStatus()));
         res.header(HeaderNames.WWW_AUTHENTICATE, AccessPolicy.CHALLENGE);
         Endpoint.closeUnlessBodyRead(req, res);
         answers.error(res, new ServeException(Failure.UNAUTHENTICATED, AccessPolicy.refusal(authorization)));

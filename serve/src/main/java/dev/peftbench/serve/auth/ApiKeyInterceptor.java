@@ -1,5 +1,6 @@
 package dev.peftbench.serve.auth;
 
+import dev.peftbench.serve.metrics.ServeMetrics;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -21,10 +22,15 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
     private static final Set<String> PROBES = Set.of("inference.GRPCInferenceService/ServerLive",
             "inference.GRPCInferenceService/ServerReady");
 
-    private final AccessPolicy policy;
+    /** The endpoint refused calls are counted under in the error metrics: their method never ran. */
+    static final String ENDPOINT = "grpc_auth";
 
-    public ApiKeyInterceptor(AccessPolicy policy) {
+    private final AccessPolicy policy;
+    private final ServeMetrics metrics;
+
+    public ApiKeyInterceptor(AccessPolicy policy, ServeMetrics metrics) {
         this.policy = policy;
+        this.metrics = metrics;
     }
 
     @Override
@@ -34,6 +40,8 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
         if (policy.admits(probe, authorization, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR))) {
             return next.startCall(call, headers);
         }
+        metrics.requestDone(ENDPOINT, 0);
+        metrics.requestFailed(ENDPOINT, Status.Code.UNAUTHENTICATED.name());
         Metadata trailers = new Metadata();
         trailers.put(CHALLENGE, AccessPolicy.CHALLENGE);
         call.close(Status.UNAUTHENTICATED.withDescription(AccessPolicy.refusal(authorization)), trailers);

@@ -59,11 +59,20 @@ public final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread shutdown = new Thread(() -> {
             server.close();
             engine.close();
             stopped.countDown();
-        }, "peftbench-shutdown"));
+        }, "peftbench-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        try {
+            server.awaitNamedModel();
+        } catch (IllegalStateException e) {
+            // the model this process was started for cannot be served: exit non-zero, as vLLM does
+            Runtime.getRuntime().removeShutdownHook(shutdown);
+            shutdown.run();
+            throw e;
+        }
         stopped.await();
         return 0;
     }

@@ -16,6 +16,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The generate extension (triton_extension_generate.md, generate_rest.yaml): {@code generate} answers
@@ -42,11 +44,24 @@ public final class GenerateRoutes implements HttpService {
         http.post(rules, "/v2/models/{m}[/versions/{v}]/generate_stream", "generate_stream", this::stream);
     }
 
-    /** {@code {"id"?, "text_input", "parameters"?}} */
+    /**
+     * {@code {"id"?, "text_input", "parameters"?}}; any other top-level field is refused by name (as the
+     * OpenAI routes refuse theirs), so that a setting put beside {@code parameters} instead of inside is
+     * not silently ignored. {@code parameters} stays open: protocol keys such as {@code content_type} pass.
+     */
     record GenerateRequest(String id, String textInput, Map<String, Object> parameters) {
+        private static final Set<String> FIELDS = Set.of("id", "text_input", "parameters");
+
         static GenerateRequest of(JsonNode body) {
             if (!body.isObject()) {
                 throw ServeException.badRequest("the request body must be a JSON object with \"text_input\"");
+            }
+            List<String> unknown = body.properties().stream().map(Map.Entry::getKey).filter(k -> !FIELDS.contains(k))
+                    .limit(10).toList();
+            if (!unknown.isEmpty()) {
+                throw ServeException.badRequest("unknown field" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                        + ": a generate request holds id, text_input and parameters; generation settings (max_tokens, stop, "
+                        + "stop_token_ids, eos_token_id, temperature...) go inside parameters");
             }
             JsonNode text = body.get("text_input");
             if (text == null || !text.isTextual()) {
@@ -82,6 +97,7 @@ public final class GenerateRoutes implements HttpService {
         GenerateRequest g = GenerateRequest.of(http.bodies().require(req));
         SseGeneration.requireHttp11(req);
         TokenStream tokens = new TokenStream();
+        BooleanSupplier clientGone = http.hangUp(req);
         TextGeneration.Stream stream = generation.stream(model, version, g.textInput(), g.parameters(), tokens);
         SseGeneration.run(res, stream, tokens, new StreamEvents() {
             @Override
@@ -101,7 +117,7 @@ public final class GenerateRoutes implements HttpService {
             public String error(String message) {
                 return json.createObjectNode().put("error", message).toString();
             }
-        }, generation.timeout());
+        }, generation.timeout(), clientGone);
     }
 
     private ObjectNode header(String id, String model, String version) {

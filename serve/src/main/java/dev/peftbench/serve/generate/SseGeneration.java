@@ -6,6 +6,7 @@ import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.TextGeneration;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import dev.peftbench.serve.http.HttpConnections;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -14,18 +15,18 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Streams one generation as Server-Sent Events, one event per token (triton_extension_generate.md,
- * "generate_stream"). A client that disconnects makes the next write fail, which cancels generation;
- * the request timeout cancels it too.
+ * "generate_stream"). A client that disconnects cancels generation within a poll (20 ms), whether or not
+ * anything is written meanwhile: its connection is watched for the hang-up ({@code clientGone}), and a
+ * write that fails ends the stream too; the request timeout cancels it as well. Either way the request
+ * ends as CANCELLED, which nobody reads.
  */
 public final class SseGeneration {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SseGeneration.class);
     private static final long POLL_MILLIS = 20;
 
     private SseGeneration() {
@@ -42,9 +43,14 @@ public final class SseGeneration {
         }
     }
 
-    /** Writes the stream; {@code stream} is closed (and cancelled if still running) on return. */
+    /**
+     * Writes the stream; {@code stream} is closed (and cancelled if still running) on return.
+     *
+     * @param clientGone whether the client hung up; asked before the answer's first byte goes out
+     * @throws ServeException CANCELLED when the client went away
+     */
     public static void run(ServerResponse res, TextGeneration.Stream stream, TokenStream tokens,
-                           StreamEvents events, Duration timeout) {
+                           StreamEvents events, Duration timeout, BooleanSupplier clientGone) {
         try (stream) {
             res.status(Status.OK_200);
             res.header(HeaderNames.CONTENT_TYPE, SseWriter.CONTENT_TYPE);
@@ -55,7 +61,7 @@ public final class SseGeneration {
                     if (events.start() != null) {
                         sse.event(events.start());
                     }
-                    forward(stream, tokens, events, sse, System.nanoTime() + timeout.toNanos());
+                    forward(stream, tokens, events, sse, System.nanoTime() + timeout.toNanos(), clientGone);
                     GenerationResult result = stream.await();
                     sse.event(events.done(result));
                     String summary = events.summary(result);
@@ -66,13 +72,17 @@ public final class SseGeneration {
                         sse.event(events.terminator());
                     }
                 } catch (ServeException e) {
+                    if (e.failure() == Failure.CANCELLED) {
+                        throw e;
+                    }
                     sse.event(events.error(e.getMessage()));
                 }
             }
-        } catch (IOException | UncheckedIOException e) {
-            LOG.debug("stream client went away, generation cancelled: {}", e.getMessage());
+        } catch (IOException | UncheckedIOException | CloseConnectionException e) {
+            throw new ServeException(Failure.CANCELLED, "the stream's client went away (" + e.getMessage() + "); generation was cancelled");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            throw new ServeException(Failure.CANCELLED, "the stream was interrupted; generation was cancelled");
         }
     }
 
@@ -83,8 +93,11 @@ public final class SseGeneration {
     }
 
     private static void forward(TextGeneration.Stream stream, TokenStream tokens, StreamEvents events, SseWriter sse,
-                                long deadlineNanos) throws IOException, InterruptedException {
+                                long deadlineNanos, BooleanSupplier clientGone) throws IOException, InterruptedException {
         while (true) {
+            if (clientGone.getAsBoolean()) {
+                throw new ServeException(Failure.CANCELLED, "the stream's client hung up; generation was cancelled");
+            }
             // checked on every turn: a stream whose tokens keep coming ends at the timeout too
             if (System.nanoTime() - deadlineNanos > 0 && !stream.result().isDone()) {
                 throw new ServeException(Failure.TIMEOUT, "the request timed out; generation was cancelled");

@@ -2,8 +2,10 @@ package dev.peftbench.serve.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.serve.ServeException;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.DataReader;
+import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.spi.ServerConnection;
@@ -18,9 +20,13 @@ import java.util.Map;
  * bound them. A new connection's first request must arrive within the header timeout; between
  * requests the connection waits at most the idle timeout for a first byte, and from there the whole head
  * must arrive within the header timeout, and the body within the idle timeout
- * after the head (the {@link HttpConnections} watchdog closes a connection past its deadline); the head
- * is handed on whole ({@link RequestHead}), and the body as it comes. Once an answer went out, a connection whose request or answer said
- * {@code Connection: close} (and every HTTP/1.0 one) ends instead of waiting for another request.
+ * after the head (the {@link HttpConnections} watchdog closes a connection past its deadline). The head
+ * is handed on whole ({@link RequestHead}), then, as the parser asks for it, the body and no byte past
+ * its end ({@link BodyFraming}): what follows waits until the answer went out, and a body no route
+ * read is skipped, never parsed as a request. Once it did, a connection whose
+ * request or answer said {@code Connection: close} (and every HTTP/1.0 one) ends instead of reading
+ * another request, so a request pipelined behind such a one is never answered; a chunked body whose
+ * framing breaks is refused with one 400, and the connection ends with it.
  */
 final class ConnectionGuard {
 
@@ -43,9 +49,10 @@ final class ConnectionGuard {
     private volatile Phase phase = Phase.AWAIT;
     private volatile long deadlineNanos;
     private volatile boolean closeAfterAnswer;
-    /** The current request's announced body length, and how much of it came. */
-    private long bodyLength;
-    private long bodyRead;
+    /** Where the current request's body ends; what came after it waits in {@link #pending}. */
+    private BodyFraming body = BodyFraming.length(0);
+    /** Why the current request's body cannot be read (a broken chunked framing); null while it can. */
+    private volatile String malformed;
     /** A body read is waiting on the socket (not the route computing its answer). */
     private volatile boolean readingBody;
     private volatile ServerConnection connection;
@@ -92,8 +99,16 @@ final class ConnectionGuard {
         return clientGone;
     }
 
-    /** The parser's supplier of bytes. */
+    /**
+     * The parser's supplier of bytes: a request's head, then its body and nothing past it, so that a
+     * request that follows on the connection is parsed only once the answer went out, and never when
+     * the connection is to close.
+     */
     byte[] next() {
+        if (phase == Phase.RESPONDED && !closeAfterAnswer && !body.complete() && malformed == null) {
+            // answered before its body was read, and kept open: the parser reads the rest of the body now
+            return bodyBytes();
+        }
         if (phase == Phase.RESPONDED) {
             if (closeAfterAnswer) {
                 lingerIfBodyUnread();
@@ -103,19 +118,11 @@ final class ConnectionGuard {
             deadlineNanos = System.nanoTime() + limits.idleTimeout().toNanos();
         }
         byte[] ahead = takeReadAhead();
-        if (ahead != null && phase == Phase.REQUEST) {
-            return ahead;
+        if (ahead != null) {
+            pending = ahead;
         }
-        pending = ahead;
         if (phase == Phase.REQUEST) {
-            readingBody = true;
-            try {
-                byte[] body = pull();
-                bodyRead += body.length;
-                return body;
-            } finally {
-                readingBody = false;
-            }
+            return bodyBytes();
         }
         while (true) {
             byte[] bytes = pull();
@@ -144,22 +151,59 @@ final class ConnectionGuard {
     private byte[] handOn(byte[] all, int end) {
         byte[] headBytes = Arrays.copyOf(all, end);
         RequestHead request = RequestHead.parse(headBytes);
-        if (!request.validMethod()) {
-            refuse(request.method());
+        if (request.refusal() != null) {
+            refuse(request.refusal());
         }
         closeAfterAnswer |= request.closeRequested();
-        bodyLength = request.bodyLength();
-        bodyRead = all.length - end;
-        byte[] rewritten = request.bytes();
-        byte[] out = new byte[rewritten.length + all.length - end];
-        System.arraycopy(rewritten, 0, out, 0, rewritten.length);
-        System.arraycopy(all, end, out, rewritten.length, all.length - end);
-        return out;
+        body = request.framing();
+        malformed = null;
+        // the head alone: the body goes to the parser only when it asks for it, so that bytes of a body no
+        // route read are never parsed as the next request after the answer
+        if (end < all.length) {
+            pending = Arrays.copyOfRange(all, end, all.length);
+        }
+        return request.bytes();
+    }
+
+    /** The next piece of the current request's body, read off the socket (or left over from its head's read). */
+    private byte[] bodyBytes() {
+        if (malformed != null) {
+            throw ServeException.badRequest(malformed);
+        }
+        if (body.complete()) {
+            throw new CloseConnectionException("the parser read past the request's body");
+        }
+        readingBody = true;
+        try {
+            byte[] bytes = pull();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length);
+            frame(bytes, out);
+            if (out.size() == 0 && malformed != null) {
+                throw ServeException.badRequest(malformed);
+            }
+            return out.toByteArray();
+        } finally {
+            readingBody = false;
+        }
+    }
+
+    /** Adds the body's part of {@code bytes} to {@code out}; what follows the body waits in {@link #pending} for the next request. */
+    private void frame(byte[] bytes, ByteArrayOutputStream out) {
+        try {
+            int end = body.take(bytes, out);
+            if (end < bytes.length) {
+                pending = Arrays.copyOfRange(bytes, end, bytes.length);
+            }
+        } catch (BodyFraming.Malformed e) {
+            // nothing after a broken framing can be told apart: the connection ends with the answer
+            malformed = e.getMessage();
+            closeAfterAnswer = true;
+        }
     }
 
     /** Reads and discards what the client still sends of an unread body, for a short while at most. */
     private void lingerIfBodyUnread() {
-        if (bodyRead >= bodyLength) {
+        if (body.complete() || malformed != null) {
             return;
         }
         deadlineNanos = System.nanoTime() + LINGER_NANOS;
@@ -173,23 +217,21 @@ final class ConnectionGuard {
         }
     }
 
-    /** A request line the parser would fail on with a bare 500: answered here with a 400 that says why. */
-    private void refuse(String method) {
-        String printable = method.length() > 32 ? method.substring(0, 32) + "..." : method;
+    /** A request line the parser would get wrong: answered here, with the reason, and the connection ends. */
+    private void refuse(RequestHead.Refusal refusal) {
         byte[] bodyBytes;
         try {
-            bodyBytes = JSON.writeValueAsBytes(Map.of("error", "the request method '" + printable
-                    + "' is not a valid HTTP method token (RFC 9110 section 9.1)"));
+            bodyBytes = JSON.writeValueAsBytes(Map.of("error", refusal.reason()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        String answer = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " + bodyBytes.length
-                + "\r\nConnection: close\r\n\r\n";
+        String answer = "HTTP/1.1 " + refusal.status() + " " + Status.create(refusal.status()).reasonPhrase() + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + bodyBytes.length + "\r\nConnection: close\r\n\r\n";
         BufferData data = BufferData.growing(answer.length() + bodyBytes.length);
         data.write(answer.getBytes(StandardCharsets.US_ASCII));
         data.write(bodyBytes);
         ctx.dataWriter().writeNow(data);
-        throw new CloseConnectionException("invalid request method");
+        throw new CloseConnectionException("request line refused: " + refusal.status());
     }
 
     /** Index just past the blank line ending the head (CRLF CRLF, or bare LF LF, which the parser refuses), or -1. */

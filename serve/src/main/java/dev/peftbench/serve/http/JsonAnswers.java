@@ -40,14 +40,14 @@ public final class JsonAnswers {
         send(res, 200, body);
     }
 
-    /** The error answer; a full queue also says when to retry (503 with Retry-After, RFC 9110 section 10.2.3). */
+    /** The error answer; a full queue or memory also says when to retry (503 with Retry-After, RFC 9110 section 10.2.3). */
     public void error(ServerResponse res, ServeException e) {
         error(res, e, Map.of("error", e.getMessage()));
     }
 
     /** An error answer with its status (and Retry-After when the queue is full) and this body. */
     public void error(ServerResponse res, ServeException e, Object body) {
-        if (e.failure() == Failure.QUEUE_FULL) {
+        if (e.failure() == Failure.QUEUE_FULL || e.failure() == Failure.OVERLOADED) {
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
         send(res, e.failure().httpStatus(), body);

@@ -1,15 +1,18 @@
 package dev.peftbench.serve.http;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.serve.Failure;
+import dev.peftbench.serve.RequestMemory;
 import dev.peftbench.serve.ServeException;
 import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,22 +27,84 @@ import java.util.Optional;
  */
 public final class JsonBodies {
 
+    /** A chunked body (its size unknown ahead) takes its bytes from the request memory in steps of this. */
+    private static final int STEP = 64 * 1024;
+
     private final ObjectMapper json;
     private final long maxBytes;
+    private final RequestMemory memory;
 
-    public JsonBodies(ObjectMapper json, long maxBytes) {
+    /** The bytes one request took from the request memory, given back when it was answered. */
+    private static final class Taken {
+        long bytes;
+    }
+
+    /** @param memory the in-flight request bytes, which every body takes its size from before it is read */
+    public JsonBodies(ObjectMapper json, long maxBytes, RequestMemory memory) {
         this.json = json;
         this.maxBytes = maxBytes;
+        this.memory = memory;
+    }
+
+    /** Gives back what the request's body took from the request memory; the route answered, its objects are gone. */
+    public void release(ServerRequest req) {
+        req.context().get(Taken.class).ifPresent(t -> {
+            memory.release(t.bytes);
+            t.bytes = 0;
+        });
+    }
+
+    /** Takes {@code bytes} for the request from the request memory, or refuses it (503, retry later). */
+    private void take(ServerRequest req, long bytes) {
+        if (!memory.tryTake(bytes)) {
+            throw memory.refusal();
+        }
+        Taken t = req.context().get(Taken.class).orElseGet(() -> {
+            Taken fresh = new Taken();
+            req.context().register(fresh);
+            return fresh;
+        });
+        t.bytes += bytes;
+    }
+
+    /** A pass over a body's JSON tokens before it is read into objects; it throws to refuse the body. */
+    @FunctionalInterface
+    public interface TokenCheck {
+        TokenCheck NONE = tokens -> { };
+
+        void check(JsonParser tokens) throws IOException;
     }
 
     /** The body as JSON; an empty body is {@code null} (e.g. a repository load without parameters). */
     public JsonNode read(ServerRequest req) {
-        byte[] body = bytes(req);
+        return read(req, maxBytes, "--max-request-bytes", TokenCheck.NONE);
+    }
+
+    /**
+     * The body as JSON that must be present, refused unread when it declares more than {@code routeMaxBytes}
+     * (or the server's limit), and refused by {@code check}, which sees its tokens one by one, before it
+     * becomes objects: a route whose body could hold costly structure (a chat's message list) bounds it there.
+     *
+     * @param limit names {@code routeMaxBytes} in the refusal
+     */
+    public JsonNode require(ServerRequest req, long routeMaxBytes, String limit, TokenCheck check) {
+        JsonNode node = routeMaxBytes < maxBytes ? read(req, routeMaxBytes, limit, check)
+                : read(req, maxBytes, "--max-request-bytes", check);
+        if (node == null) {
+            throw ServeException.badRequest("the request needs a JSON body");
+        }
+        return node;
+    }
+
+    private JsonNode read(ServerRequest req, long limitBytes, String limit, TokenCheck check) {
+        byte[] body = bytes(req, limitBytes, limit);
         if (body.length == 0) {
             return null;
         }
-        requireJson(req);
         try {
+            try (JsonParser tokens = json.createParser(body)) {
+                check.check(tokens);
+            }
             return json.readTree(body);
         } catch (StreamConstraintsException e) {
             throw ServeException.badRequest("the JSON body nests too deep or holds a number or string too long to read");
@@ -73,27 +138,43 @@ public final class JsonBodies {
         }
     }
 
-    private byte[] bytes(ServerRequest req) {
-        if (req.headers().contentLength().orElse(0) > maxBytes) {
-            throw tooLarge();
+    private byte[] bytes(ServerRequest req, long limitBytes, String limit) {
+        if (req.headers().contentLength().orElse(0) > limitBytes) {
+            throw tooLarge(limitBytes, limit);
         }
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
+        // the type is known from the head: a body that is no JSON is refused before it is read
+        requireJson(req);
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared >= 0) {
+            take(req, declared);
+        }
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-            if (body.length > maxBytes) {
-                throw tooLarge();
+            if (declared >= 0) {
+                return in.readNBytes((int) declared);
             }
-            return body;
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            while (true) {
+                take(req, STEP);
+                byte[] piece = in.readNBytes(STEP);
+                body.write(piece);
+                if (body.size() > limitBytes) {
+                    throw tooLarge(limitBytes, limit);
+                }
+                if (piece.length < STEP) {
+                    return body.toByteArray();
+                }
+            }
         } catch (IOException | UncheckedIOException | CloseConnectionException e) {
             // the client went away, or was cut off at the body's deadline: nobody reads an answer
             throw new ServeException(Failure.CANCELLED, "the connection ended before the request body was read");
         }
     }
 
-    private ServeException tooLarge() {
-        return new ServeException(Failure.TOO_LARGE, "the request body is larger than the limit of " + maxBytes
-                + " bytes (--max-request-bytes)");
+    private static ServeException tooLarge(long limitBytes, String limit) {
+        return new ServeException(Failure.TOO_LARGE, "the request body is larger than the limit of " + limitBytes
+                + " bytes (" + limit + ")");
     }
 }

@@ -4,13 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * One request's head (request line and header lines, up to the blank line), as read off the socket
  * before the HTTP parser sees it. An HTTP/1.0 request is handed on as HTTP/1.1 with
  * {@code Connection: close} (RFC 9110 section 2.5: the server answers with its own version, which a
  * 1.0 client accepts) and {@link #HTTP10_MARKER}, so routes that must stream can refuse it; a request
- * method that is no token (RFC 9110 section 9.1) is found here, before the parser fails on it.
+ * line the parser would get wrong is found here ({@link #refusal()}), before it reads it.
  */
 final class RequestHead {
 
@@ -18,20 +19,28 @@ final class RequestHead {
     static final String HTTP10_MARKER = "X-Peftbench-Http10";
     private static final String TCHARS = "!#$%&'*+-.^_`|~";
 
-    private final String method;
-    private final boolean validMethod;
+    /** The methods of RFC 9110 section 9 and PATCH (RFC 5789), spelled as they must be: method names are case-sensitive. */
+    private static final Set<String> STANDARD_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
+            "TRACE", "PATCH");
+
+    /** A request line refused before the parser reads it: the status and the reason for the answer's body. */
+    record Refusal(int status, String reason) {
+    }
+
+    private final Refusal refusal;
     private final boolean http10;
     private final boolean closeRequested;
-    private final long bodyLength;
+    private final long contentLength;
+    private final String transferCoding;
     private final byte[] rewritten;
 
-    private RequestHead(String method, boolean validMethod, boolean http10, boolean closeRequested, long bodyLength,
-                        byte[] rewritten) {
-        this.method = method;
-        this.validMethod = validMethod;
+    private RequestHead(Refusal refusal, boolean http10, boolean closeRequested, long contentLength,
+                        String transferCoding, byte[] rewritten) {
+        this.refusal = refusal;
         this.http10 = http10;
         this.closeRequested = closeRequested;
-        this.bodyLength = bodyLength;
+        this.contentLength = contentLength;
+        this.transferCoding = transferCoding;
         this.rewritten = rewritten;
     }
 
@@ -49,7 +58,8 @@ final class RequestHead {
         boolean close = http10;
         boolean host = false;
         boolean marked = false;
-        long bodyLength = 0;
+        long contentLength = 0;
+        String transferCoding = null;
         List<String> kept = new ArrayList<>();
         kept.add(http10 ? requestLine.substring(0, requestLine.length() - "1.0".length()) + "1.1" : requestLine);
         for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
@@ -61,9 +71,10 @@ final class RequestHead {
             }
             host |= name.equals("host");
             if (name.equals("content-length")) {
-                bodyLength = Math.max(bodyLength, length(line.substring(colon + 1).trim()));
+                contentLength = Math.max(contentLength, length(line.substring(colon + 1).trim()));
             } else if (name.equals("transfer-encoding")) {
-                bodyLength = Long.MAX_VALUE;
+                String[] codings = line.substring(colon + 1).split(",");
+                transferCoding = codings[codings.length - 1].trim().toLowerCase(Locale.ROOT);
             }
             if (name.equals("connection")) {
                 for (String token : line.substring(colon + 1).split(",")) {
@@ -83,7 +94,7 @@ final class RequestHead {
         byte[] out = http10 || marked
                 ? (String.join("\r\n", kept) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)
                 : head;
-        return new RequestHead(method, isToken(method), http10, close, bodyLength, out);
+        return new RequestHead(refusal(method, requestLine), http10, close, contentLength, transferCoding, out);
     }
 
     private static long length(String value) {
@@ -93,6 +104,33 @@ final class RequestHead {
             // the parser refuses it
             return 0;
         }
+    }
+
+    /**
+     * What the parser would get wrong: a method that is no token (it fails with a bare 500), one spelled
+     * in another case (it would take {@code get} as GET; RFC 9110 section 9.1: methods are case-sensitive,
+     * and an unknown one is 501 by section 15.6.2), and an encoded '/' in the path, which it decodes
+     * before matching routes, so that {@code a%2Fb} would be taken as two path segments. A target with
+     * %2F is refused as Tomcat and Jetty refuse it by default: no route here takes a '/' inside a name.
+     */
+    private static Refusal refusal(String method, String requestLine) {
+        String printable = method.length() > 32 ? method.substring(0, 32) + "..." : method;
+        if (!isToken(method)) {
+            return new Refusal(400, "the request method '" + printable + "' is not a valid HTTP method token (RFC 9110 section 9.1)");
+        }
+        if (!STANDARD_METHODS.contains(method)) {
+            return new Refusal(501, "the request method '" + printable + "' is not implemented by this server; method names "
+                    + "are case-sensitive (RFC 9110 section 9.1): it answers GET, HEAD and POST");
+        }
+        String[] parts = requestLine.split(" ", -1);
+        String target = parts.length > 1 ? parts[1] : "";
+        int query = target.indexOf('?');
+        String path = (query < 0 ? target : target.substring(0, query)).toLowerCase(Locale.ROOT);
+        if (path.contains("%2f")) {
+            return new Refusal(400, "the request path holds an encoded '/' (%2F), which no route of this server takes: "
+                    + "model names contain no '/'");
+        }
+        return null;
     }
 
     private static boolean isToken(String s) {
@@ -108,12 +146,9 @@ final class RequestHead {
         return true;
     }
 
-    String method() {
-        return method;
-    }
-
-    boolean validMethod() {
-        return validMethod;
+    /** Why the request must be refused before it is parsed; null when it may be parsed. */
+    Refusal refusal() {
+        return refusal;
     }
 
     boolean http10() {
@@ -125,9 +160,16 @@ final class RequestHead {
         return closeRequested;
     }
 
-    /** The body's announced length; {@link Long#MAX_VALUE} for a chunked one, 0 for none. */
-    long bodyLength() {
-        return bodyLength;
+    /**
+     * Where the body ends (RFC 9112 section 6.3): chunked when that is the last transfer coding, by
+     * Content-Length otherwise; another transfer coding, or both headers, the parser refuses before it
+     * reads a body.
+     */
+    BodyFraming framing() {
+        if (transferCoding == null) {
+            return BodyFraming.length(contentLength);
+        }
+        return transferCoding.equals("chunked") ? BodyFraming.chunked() : BodyFraming.unbounded();
     }
 
     /** What the HTTP parser gets. */

@@ -22,12 +22,12 @@ public record RouteContext(ServeMetrics metrics, JsonAnswers answers, JsonBodies
     }
 
     public Handler endpoint(String name, Endpoint.Body body) {
-        return new Endpoint(name, metrics, answers, body);
+        return new Endpoint(name, metrics, answers::error, bodies, body);
     }
 
     /** A route whose failures are written by {@code errors}. */
     public Handler endpoint(String name, Endpoint.Body body, Endpoint.Errors errors) {
-        return new Endpoint(name, metrics, errors, body);
+        return new Endpoint(name, metrics, errors, bodies, body);
     }
 
     /** A GET route, which answers HEAD too (the same headers, no content). */

@@ -20,13 +20,15 @@ public final class ServeMetrics {
             "Requests answered, by endpoint.");
     private final Counter errors = new Counter("peftbench_request_errors_total",
             "Requests answered with an error, by endpoint and status (HTTP status or gRPC code).");
+    private final Counter cancels = new Counter("peftbench_request_cancels_total",
+            "Requests whose client went away or cancelled before the answer, by endpoint (not errors: nobody was answered).");
     private final Histogram latency = new Histogram("peftbench_request_duration_seconds",
             "Time to answer a request, by endpoint.", LATENCY_BUCKETS);
     private final Histogram timeToFirstToken = new Histogram("peftbench_time_to_first_token_seconds",
             "Time from submission (queue included) to the first generated token.", LATENCY_BUCKETS);
     private final Counter generatedTokens = new Counter("peftbench_generated_tokens_total",
             "Tokens generated, by model.");
-    private final List<Metric> all = new ArrayList<>(List.of(requests, errors, latency, timeToFirstToken,
+    private final List<Metric> all = new ArrayList<>(List.of(requests, errors, cancels, latency, timeToFirstToken,
             generatedTokens));
 
     private final DoubleSupplier queueDepth;
@@ -59,6 +61,11 @@ public final class ServeMetrics {
 
     public void requestFailed(String endpoint, String status) {
         errors.increment(label("endpoint", endpoint) + "," + label("status", status));
+    }
+
+    /** The client disconnected, or cancelled its call, before it was answered. */
+    public void requestCancelled(String endpoint) {
+        cancels.increment(label("endpoint", endpoint));
     }
 
     public void generated(String model, int tokens, double timeToFirstTokenSeconds) {

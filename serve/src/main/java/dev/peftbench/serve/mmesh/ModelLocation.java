@@ -10,7 +10,6 @@ import dev.peftbench.serve.repository.ModelsDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *   <li>nothing of ours (the reference storage's placeholder file): the model the runtime's flags and
  *       environment name, as the reference runtime serves whatever was pulled;</li>
  * </ol>
- * and only when none of these names a base model, a refusal naming what was looked for.
+ * and only when none of these applies, a refusal naming what was looked for, never what else the
+ * folder holds (the path may be any folder of the pod's, {@code /etc} or {@code /proc/self}).
  */
 final class ModelLocation {
 
@@ -67,15 +67,15 @@ final class ModelLocation {
         }
         ModelFields chosen = ModelChoice.choose(ModelChoice.EntryPoint.MODELMESH_LOAD, said).fields();
         if (!ours && chosen.baseModel() != null) {
-            LOG.info("{} holds no model of ours ({}): loading the runtime's {} {}{}", modelPath, contents(dir),
+            LOG.info("{} holds no model of ours: loading the runtime's {} {}{}", modelPath,
                     Setting.BASE_MODEL.label(), chosen.baseModel(),
                     chosen.adapterToLoad() == null ? "" : " with " + Setting.ADAPTER.label() + " " + chosen.adapter());
         }
         if (!ours && chosen.baseModel() == null) {
             throw ServeException.badRequest("modelPath " + modelPath + " holds no " + ModelsDirectory.SETTINGS_FILE
-                    + ", no model snapshot (" + SNAPSHOT_FILE + ") and no PEFT adapter (" + AdapterConfig.FILE + ") (found: "
-                    + contents(dir) + "), and the runtime names no model to load instead (" + Setting.BASE_MODEL.label()
-                    + " is unset)");
+                    + ", no model snapshot (" + SNAPSHOT_FILE + ") and no PEFT adapter (" + AdapterConfig.FILE + ") in "
+                    + (Files.isDirectory(path) ? "it" : "its folder") + ", and the runtime names no model to load instead ("
+                    + Setting.BASE_MODEL.label() + " is unset)");
         }
         return chosen;
     }
@@ -85,16 +85,6 @@ final class ModelLocation {
             return ModelsDirectory.read(file).fields();
         } catch (IOException | RuntimeException e) {
             throw ServeException.badRequest("cannot use " + file + ": " + e.getMessage());
-        }
-    }
-
-    /** A few names from the folder, for messages. */
-    private static String contents(Path dir) {
-        try (Stream<Path> files = Files.list(dir)) {
-            String names = String.join(", ", files.map(p -> p.getFileName().toString()).sorted().limit(5).toList());
-            return names.isEmpty() ? "an empty folder" : names;
-        } catch (IOException e) {
-            return "an unreadable folder";
         }
     }
 }

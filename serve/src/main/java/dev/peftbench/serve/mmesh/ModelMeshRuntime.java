@@ -19,7 +19,6 @@ import dev.peftbench.serve.mmesh.proto.UnloadModelRequest;
 import dev.peftbench.serve.mmesh.proto.UnloadModelResponse;
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
-import dev.peftbench.serve.repository.ModelStatus;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
@@ -35,7 +34,8 @@ import java.util.stream.Stream;
 /**
  * ModelMesh's runtime SPI ({@code mmesh.ModelRuntime}, model-runtime.proto) served natively, so a
  * ServingRuntime needs no built-in adapter sidecar and no dummy model name. Semantics follow what
- * ModelMesh does with the answers: runtimeStatus must purge every model before it answers READY, a
+ * ModelMesh does with the answers: runtimeStatus must purge every model ModelMesh may have placed before
+ * it answers READY (the models the server was started with stay, their size taken off the capacity), a
  * repeated load answers OK with the size (ALREADY_EXISTS would count as a failure), a failed load is
  * INVALID_ARGUMENT with the reason (it ends up in the InferenceService's status; NOT_FOUND would make
  * ModelMesh look elsewhere), unloading an unknown id succeeds, and a base model shared by several
@@ -89,14 +89,16 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
 
     @Override
     public void runtimeStatus(RuntimeStatusRequest request, StreamObserver<RuntimeStatusResponse> out) {
-        // ModelMesh asks at (re)start and expects an empty runtime: purge whatever is loaded.
-        for (ModelStatus s : repository.index()) {
-            forget(s.name());
+        // ModelMesh asks at (re)start and expects none of what it placed before: purge every name loaded
+        // at run time. The operator's startup models are not ModelMesh's to drop (readiness counts them).
+        for (String name : repository.loadedAtRunTime()) {
+            forget(name);
         }
+        long held = repository.startupModels().stream().filter(n -> engine.find(n).isPresent()).mapToLong(this::size).sum();
         RuntimeStatusResponse.MethodInfo modelIdInField1 = RuntimeStatusResponse.MethodInfo.newBuilder().addIdInjectionPath(1).build();
         out.onNext(RuntimeStatusResponse.newBuilder()
                 .setStatus(RuntimeStatusResponse.Status.READY)
-                .setCapacityInBytes(capacity())
+                .setCapacityInBytes(Math.max(DEFAULT_MODEL_SIZE, capacity() - held))
                 .setMaxLoadingConcurrency(1)
                 .setModelLoadingTimeoutMs(LOADING_TIMEOUT_MS)
                 .setDefaultModelSizeInBytes(DEFAULT_MODEL_SIZE)

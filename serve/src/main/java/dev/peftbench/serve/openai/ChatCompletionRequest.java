@@ -13,7 +13,7 @@ import java.util.Set;
  * {@code max_tokens} / {@code max_completion_tokens}, {@code temperature} (0-2), {@code top_p},
  * {@code stop} (string or list), {@code seed}, {@code n} (1 only), {@code stream} with
  * {@code stream_options.include_usage}; vLLM's {@code chat_template_kwargs}, {@code add_generation_prompt},
- * {@code top_k} and {@code repetition_penalty}. Options this server does not implement are accepted at
+ * {@code top_k}, {@code repetition_penalty} and {@code stop_token_ids}. Options this server does not implement are accepted at
  * their neutral value and refused otherwise, by name (penalties, logprobs, tools, JSON response
  * formats); an unknown field is refused as OpenAI refuses it.
  *
@@ -23,7 +23,7 @@ public record ChatCompletionRequest(String model, Conversation conversation, boo
                                     Map<String, Object> parameters) {
 
     private static final Set<String> FIELDS = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
-            "temperature", "top_p", "top_k", "repetition_penalty", "stop", "seed", "n", "stream", "stream_options",
+            "temperature", "top_p", "top_k", "repetition_penalty", "stop", "stop_token_ids", "seed", "n", "stream", "stream_options",
             "chat_template_kwargs", "add_generation_prompt", "user", "frequency_penalty", "presence_penalty",
             "logprobs", "top_logprobs", "logit_bias", "tools", "tool_choice", "parallel_tool_calls", "response_format");
 

@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * OpenAI's {@code POST /v1/completions} body, every field checked as in {@link ChatCompletionRequest}:
  * {@code model}, {@code prompt} (string or list), {@code max_tokens}, {@code temperature},
- * {@code top_p}, {@code top_k}, {@code repetition_penalty}, {@code seed}, {@code stop}, {@code n} (1),
+ * {@code top_p}, {@code top_k}, {@code repetition_penalty}, {@code seed}, {@code stop}, vLLM's
+ * {@code stop_token_ids}, {@code n} (1),
  * {@code stream} with {@code stream_options}; the model's prompt template is applied to each prompt.
  *
  * @param parameters the sampling settings, under the keys {@code SamplingOverrides} reads
@@ -21,7 +22,7 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
                                 Map<String, Object> parameters) {
 
     private static final Set<String> FIELDS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "top_k",
-            "repetition_penalty", "stop", "seed", "n", "best_of", "stream", "stream_options", "user", "echo", "suffix",
+            "repetition_penalty", "stop", "stop_token_ids", "seed", "n", "best_of", "stream", "stream_options", "user", "echo", "suffix",
             "frequency_penalty", "presence_penalty", "logprobs", "logit_bias");
 
     public CompletionRequest {

@@ -44,7 +44,7 @@ final class OpenAiErrors implements Endpoint.Errors {
                  METHOD_NOT_ALLOWED, HTTP_VERSION_NOT_SUPPORTED -> "invalid_request_error";
             case UNAUTHENTICATED -> "authentication_error";
             case FORBIDDEN -> "permission_error";
-            case QUEUE_FULL, NOT_READY -> "service_unavailable_error";
+            case QUEUE_FULL, OVERLOADED, NOT_READY -> "service_unavailable_error";
             case TIMEOUT -> "timeout_error";
             case CANCELLED -> "cancelled";
             case INTERNAL -> "server_error";

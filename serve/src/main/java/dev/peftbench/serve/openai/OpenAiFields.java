@@ -53,8 +53,8 @@ final class OpenAiFields {
 
     /**
      * The sampling fields both endpoints take ({@code temperature} 0-2, {@code top_p} in (0, 1],
-     * {@code top_k} with vLLM's -1 for off, {@code repetition_penalty}, {@code seed}, {@code stop}),
-     * added to {@code params} under the keys {@code SamplingOverrides} reads.
+     * {@code top_k} with vLLM's -1 for off, {@code repetition_penalty}, {@code seed}, {@code stop},
+     * vLLM's {@code stop_token_ids}), added to {@code params} under the keys {@code SamplingOverrides} reads.
      */
     Map<String, Object> sampling(Map<String, Object> params) {
         putIfSet(params, "temperature", number("temperature", 0, 2, true));
@@ -64,6 +64,7 @@ final class OpenAiFields {
         putIfSet(params, "repetition_penalty", positive("repetition_penalty"));
         putIfSet(params, "seed", integer("seed", null, null));
         putIfSet(params, "stop", stop());
+        putIfSet(params, "stop_token_ids", tokenIds("stop_token_ids"));
         return params;
     }
 
@@ -190,6 +191,25 @@ final class OpenAiFields {
         if (out.stream().anyMatch(String::isEmpty)) {
             throw ServeException.badRequest("\"stop\" strings must not be empty");
         }
+        return out;
+    }
+
+    /** A list of token ids (integers >= 0). */
+    List<Long> tokenIds(String name) {
+        JsonNode v = get(name);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isArray()) {
+            throw ServeException.badRequest("\"" + name + "\" must be a list of token ids, got " + v);
+        }
+        List<Long> out = new ArrayList<>();
+        v.forEach(e -> {
+            if (!e.isIntegralNumber() || !e.canConvertToInt() || e.asInt() < 0) {
+                throw ServeException.badRequest("\"" + name + "\" must be a list of token ids (integers >= 0), got " + v);
+            }
+            out.add(e.asLong());
+        });
         return out;
     }
 

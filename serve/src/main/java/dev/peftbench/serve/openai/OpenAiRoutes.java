@@ -22,11 +22,13 @@ import io.helidon.webserver.http.ServerResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * OpenAI-compatible {@code GET /v1/models}, {@code POST /v1/completions} and
+ * OpenAI-compatible {@code GET /v1/models} (the models ready to answer), {@code GET /v1/models/{id}},
+ * {@code POST /v1/completions} and
  * {@code POST /v1/chat/completions} (the model's own chat template applied, as vLLM does), with
  * {@code stream: true} as Server-Sent Events ending in {@code data: [DONE]}, and OpenAI's error body on
  * every failure, so that OpenAI clients work unchanged.
@@ -50,6 +52,7 @@ public final class OpenAiRoutes implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         http.get(rules, "/v1/models", "openai_models", this::models, errors);
+        http.get(rules, "/v1/models/{id}", "openai_model", this::model, errors);
         http.post(rules, "/v1/completions", "openai_completions", this::completions, errors);
         http.post(rules, "/v1/chat/completions", "openai_chat_completions", this::chatCompletions, errors);
     }
@@ -58,9 +61,24 @@ public final class OpenAiRoutes implements HttpService {
         ObjectNode out = json.createObjectNode().put("object", "list");
         ArrayNode data = out.putArray("data");
         for (ModelStatus s : repository.index()) {
-            data.addObject().put("id", s.name()).put("object", "model").put("created", 0).put("owned_by", "peftbench");
+            if (s.ready()) {
+                data.add(modelObject(s));
+            }
         }
         http.answers().ok(res, out);
+    }
+
+    /** OpenAI's retrieve-model: a model that can answer now; any other name is 404, with the reason when it is known. */
+    private void model(ServerRequest req, ServerResponse res) {
+        ModelStatus s = repository.requireKnown(req.path().pathParameters().get("id"), null);
+        if (!s.ready()) {
+            throw ServeException.notFound("model '" + s.name() + "' is not available: " + s.reason());
+        }
+        http.answers().ok(res, modelObject(s));
+    }
+
+    private ObjectNode modelObject(ModelStatus s) {
+        return json.createObjectNode().put("id", s.name()).put("object", "model").put("created", 0).put("owned_by", "peftbench");
     }
 
     private String defaultModel() {
@@ -74,11 +92,12 @@ public final class OpenAiRoutes implements HttpService {
         if (c.stream()) {
             SseGeneration.requireHttp11(req);
             TokenStream tokens = new TokenStream();
+            BooleanSupplier clientGone = http.hangUp(req);
             TextGeneration.Stream stream = generation.stream(c.model(), null, c.prompts().getFirst(), c.parameters(), tokens);
             SseGeneration.run(res, stream, tokens, reply.events(null,
                     delta -> choice -> choice.put("text", delta),
                     choice -> choice.put("text", ""),
-                    c.includeUsage()), generation.timeout());
+                    c.includeUsage()), generation.timeout(), clientGone);
             return;
         }
         List<GenerationResult> results = generation.generateAll(c.model(), null, c.prompts(), c.parameters(),
@@ -95,17 +114,19 @@ public final class OpenAiRoutes implements HttpService {
     }
 
     private void chatCompletions(ServerRequest req, ServerResponse res) {
-        ChatCompletionRequest c = ChatCompletionRequest.of(http.bodies().require(req), defaultModel());
+        ChatCompletionRequest c = ChatCompletionRequest.of(http.bodies().require(req, ChatBounds.MAX_BODY_BYTES, ChatBounds.LIMIT,
+                new ChatBounds()), defaultModel());
         Reply reply = new Reply("chatcmpl-", "chat.completion.chunk", c.model());
         if (c.stream()) {
             SseGeneration.requireHttp11(req);
             TokenStream tokens = new TokenStream();
+            BooleanSupplier clientGone = http.hangUp(req);
             TextGeneration.Stream stream = generation.streamChat(c.model(), c.conversation(), c.parameters(), tokens);
             SseGeneration.run(res, stream, tokens, reply.events(
                     choice -> choice.putObject("delta").put("role", "assistant").put("content", ""),
                     delta -> choice -> choice.putObject("delta").put("content", delta),
                     choice -> choice.putObject("delta"),
-                    c.includeUsage()), generation.timeout());
+                    c.includeUsage()), generation.timeout(), clientGone);
             return;
         }
         GenerationResult r = generation.generateChat(c.model(), c.conversation(), c.parameters(), http.hangUp(req));

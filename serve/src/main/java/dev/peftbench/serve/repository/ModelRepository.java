@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * Loading goes through the shared engine. A configured model that fails to load at start stays listed
  * as UNAVAILABLE with the reason (readiness says so), and the server stays up. A load asked for at run
  * time changes nothing until it succeeded: a failed reload leaves the previous model and settings
- * serving, a failed new name is not registered, and neither touches readiness.
+ * serving, a failed new name is not registered, and neither touches readiness. An unloaded name that a
+ * load registered at run time leaves the index and frees its place among {@code --max-models}; the
+ * models the server started with stay listed, UNAVAILABLE, to be loaded again by name.
  */
 public final class ModelRepository implements AutoCloseable {
 
@@ -56,8 +58,9 @@ public final class ModelRepository implements AutoCloseable {
 
     /** Lists a model as not loaded yet; {@link #load} or {@link #loadInBackground} loads it. */
     public void register(ModelSettings settings) {
-        entries.put(settings.name(), new Entry(settings,
-                new ModelStatus(settings.name(), settings.version(), ModelState.UNAVAILABLE, "not loaded")));
+        Entry e = new Entry(settings, new ModelStatus(settings.name(), settings.version(), ModelState.UNAVAILABLE, "not loaded"));
+        e.startup = true;
+        entries.put(settings.name(), e);
     }
 
     /** Serves a model the engine already holds under its name, as it is: ready at once, not loaded again. */
@@ -65,6 +68,7 @@ public final class ModelRepository implements AutoCloseable {
         ModelSettings settings = new ModelSettings(model.name(), ModelFields.of(model.spec()));
         Entry e = new Entry(settings, new ModelStatus(model.name(), null, ModelState.READY, ""));
         e.wanted = true;
+        e.startup = true;
         entries.put(model.name(), e);
     }
 
@@ -133,6 +137,7 @@ public final class ModelRepository implements AutoCloseable {
         }
         Entry e = new Entry(settings, new ModelStatus(name, settings.version(), ModelState.READY, ""));
         e.wanted = true;
+        e.startup = known != null && known.startup;
         entries.put(name, e);
         LOG.info("model '{}' ready (base {}, adapter {})", name, settings.fields().baseModel(), settings.fields().adapter());
         return e.status;
@@ -159,7 +164,12 @@ public final class ModelRepository implements AutoCloseable {
                 + ServerPaths.redact(se.getMessage(), requested.baseModel(), requested.adapter()));
     }
 
-    /** @throws ServeException FORBIDDEN when the repository API is switched off, NOT_FOUND when the name was never registered */
+    /**
+     * Unloads {@code name}; a name a load registered at run time leaves the index (its place is free
+     * again), one the server started with stays listed as UNAVAILABLE.
+     *
+     * @throws ServeException FORBIDDEN when the repository API is switched off, NOT_FOUND when the name was never registered
+     */
     public ModelStatus unload(String name) {
         policy.requireEnabled();
         Entry e = entry(name);
@@ -167,6 +177,9 @@ public final class ModelRepository implements AutoCloseable {
         setState(e, ModelState.UNLOADING, "unloading");
         engine.unload(name);
         setState(e, ModelState.UNAVAILABLE, "unloaded");
+        if (!e.startup) {
+            entries.remove(name, e);
+        }
         LOG.info("model '{}' unloaded", name);
         return e.status;
     }
@@ -179,6 +192,16 @@ public final class ModelRepository implements AutoCloseable {
             engine.unload(name);
             LOG.info("model '{}' unloaded and removed", name);
         }
+    }
+
+    /** The names a load registered while the server ran (not those it started with), sorted. */
+    public List<String> loadedAtRunTime() {
+        return entries.entrySet().stream().filter(e -> !e.getValue().startup).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    /** The names the server started with (flags, environment, models dir) or adopted, sorted. */
+    public List<String> startupModels() {
+        return entries.entrySet().stream().filter(e -> e.getValue().startup).map(Map.Entry::getKey).sorted().toList();
     }
 
     public List<ModelStatus> index() {
@@ -270,6 +293,8 @@ public final class ModelRepository implements AutoCloseable {
         volatile ModelStatus status;
         /** A load was asked for and no unload since. */
         volatile boolean wanted;
+        /** Registered when the server started (flags, environment, models dir) or adopted: listed after an unload. */
+        volatile boolean startup;
 
         Entry(ModelSettings settings, ModelStatus status) {
             this.settings = settings;

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +77,19 @@ class ModelLocationTest {
         for (String named : new String[] {"model-settings.json", "config.json", "adapter_config.json", "PRETRAINED_MODEL_PATH",
                 "mnist-svm.joblib"}) {
             assertTrue(e.getMessage().contains(named), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFolderOfOtherFilesIsRefusedWithoutNamingThem() throws Exception {
+        Files.writeString(dir.resolve("passwd"), "root:x:0:0");
+        Files.createDirectories(dir.resolve("secrets"));
+        for (String modelPath : new String[] {dir.toString(), dir.resolve("passwd").toString()}) {
+            ServeException e = assertThrows(ServeException.class, () -> ModelLocation.fields(modelPath, ModelFields.NONE));
+            assertEquals(Failure.BAD_REQUEST, e.failure());
+            String rest = e.getMessage().replace(modelPath, "");
+            assertFalse(rest.contains("passwd") || rest.contains("secrets"), e.getMessage());
+            assertTrue(rest.contains("config.json") && rest.contains("adapter_config.json"), e.getMessage());
         }
     }
 

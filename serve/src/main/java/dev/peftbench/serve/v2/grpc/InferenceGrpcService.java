@@ -156,7 +156,11 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
             out.onCompleted();
         } catch (RuntimeException e) {
             ServeException se = ServeException.from(e);
-            metrics.requestFailed(endpoint, se.failure().grpcCode().name());
+            if (se.failure() == Failure.CANCELLED) {
+                metrics.requestCancelled(endpoint);
+            } else {
+                metrics.requestFailed(endpoint, se.failure().grpcCode().name());
+            }
             try {
                 out.onError(Status.fromCode(se.failure().grpcCode()).withDescription(se.getMessage()).asRuntimeException());
             } catch (RuntimeException callAlreadyClosed) {

@@ -20,7 +20,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
 import java.util.Map;
 
-/** The v2 REST endpoints (Open Inference Protocol, inference_rest.md: health, metadata, infer). */
+/** The v2 REST endpoints (Open Inference Protocol, inference_rest.md: metadata, infer; health is {@code HealthRoutes}). */
 public final class V2Routes implements HttpService {
 
     private final RouteContext http;
@@ -39,10 +39,6 @@ public final class V2Routes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        http.get(rules, "/v2/health/live", "live", (req, res) ->
-                http.answers().send(res, health.live() ? 200 : 503, Map.of("live", health.live())));
-        http.get(rules, "/v2/health/ready", "ready", (req, res) ->
-                http.answers().send(res, health.ready() ? 200 : 503, Map.of("ready", health.ready())));
         http.get(rules, "/v2", "server_metadata", (req, res) ->
                 http.answers().ok(res, Map.of("name", ServerHealth.SERVER_NAME, "version", health.version(),
                         "extensions", ServerHealth.EXTENSIONS)));
