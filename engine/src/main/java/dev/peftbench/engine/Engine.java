@@ -251,7 +251,7 @@ public final class Engine implements AutoCloseable {
      * The request's choices as token paths: each tokenized alone without special tokens, as {@code tune} tokenizes a
      * label ({@link ExampleEncoder#target}), so a choice is generated as the adapter learnt to answer it.
      *
-     * @throws EngineException INVALID_INPUT for a choice without tokens or longer than {@code max_new_tokens}
+     * @throws EngineException INVALID_INPUT for a choice without tokens or longer than the new tokens allowed
      */
     private List<int[]> choiceIds(Served s, SamplingParams params, long maxBytes) {
         List<int[]> out = new ArrayList<>(params.choices().size());
@@ -262,8 +262,7 @@ public final class Engine implements AutoCloseable {
             }
             if (choiceIds.length > params.maxNewTokens()) {
                 throw EngineException.invalid("the choice '" + choice + "' is " + choiceIds.length + " tokens long, more than "
-                        + "the " + params.maxNewTokens() + " new tokens allowed (max_new_tokens): raise it to at least "
-                        + choiceIds.length);
+                        + "the " + params.maxNewTokens() + " new tokens this request allows; allow at least " + choiceIds.length);
             }
             out.add(choiceIds);
         }

@@ -119,7 +119,7 @@ class EngineGuidedChoiceTest {
         EngineException e = assertThrows(EngineException.class, () -> engine.submit(GenerationRequest.of(MODEL, input(),
                 SamplingParams.DEFAULT.withMaxNewTokens(1).withChoices(List.of("no complaint"))), TokenListener.NONE));
         assertEquals(EngineException.Kind.INVALID_INPUT, e.kind());
-        assertTrue(e.getMessage().contains("max_new_tokens"), e.getMessage());
+        assertTrue(e.getMessage().contains("new tokens this request allows"), e.getMessage());
     }
 
     @Test
