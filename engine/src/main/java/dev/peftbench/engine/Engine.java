@@ -242,8 +242,31 @@ public final class Engine implements AutoCloseable {
             // No eos ids named: the model's own (ModelInfo.eosTokenIds).
             params = params.withEosTokenIds(s.base.model.info().eosTokenIds());
         }
+        List<int[]> choices = choiceIds(s, params, maxBytes);
         return s.base.scheduler.submit(prompt, ids, params, prefix, adapter instanceof LoraAdapter l ? l : null,
-                adapter == null ? NO_ADAPTER : s.scope, s.base.tokenizer, listener);
+                adapter == null ? NO_ADAPTER : s.scope, s.base.tokenizer, listener, choices);
+    }
+
+    /**
+     * The request's choices as token paths: each tokenized alone without special tokens, as {@code tune} tokenizes a
+     * label ({@link ExampleEncoder#target}), so a choice is generated as the adapter learnt to answer it.
+     *
+     * @throws EngineException INVALID_INPUT for a choice without tokens or longer than the new tokens allowed
+     */
+    private List<int[]> choiceIds(Served s, SamplingParams params, long maxBytes) {
+        List<int[]> out = new ArrayList<>(params.choices().size());
+        for (String choice : params.choices()) {
+            int[] choiceIds = encoder.encode(s.base.tokenizer, choice, false, maxBytes);
+            if (choiceIds.length == 0) {
+                throw EngineException.invalid("the choice '" + choice + "' has no tokens");
+            }
+            if (choiceIds.length > params.maxNewTokens()) {
+                throw EngineException.invalid("the choice '" + choice + "' is " + choiceIds.length + " tokens long, more than "
+                        + "the " + params.maxNewTokens() + " new tokens this request allows; allow at least " + choiceIds.length);
+            }
+            out.add(choiceIds);
+        }
+        return out;
     }
 
     /**

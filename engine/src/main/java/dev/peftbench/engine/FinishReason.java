@@ -5,6 +5,8 @@ public enum FinishReason {
     LENGTH("length"),
     EOS_TOKEN("eos_token"),
     STOP_SEQUENCE("stop_sequence"),
+    /** The answer is one of the request's choices and nothing may follow it (no eos id to end it with). */
+    CHOICE_COMPLETE("choice_complete"),
     CANCELLED("cancelled");
 
     private final String wireName;

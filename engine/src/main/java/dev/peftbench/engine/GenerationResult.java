@@ -10,12 +10,23 @@ import java.util.List;
  * @param generatedTokenIds the new ids, eos included when one came
  * @param text              prompt + generated ids decoded, special tokens skipped (what the reference server returns)
  * @param generatedText     the new ids decoded, special tokens skipped
+ * @param logprobs          one per generated id when log-probabilities were asked for, else empty
+ * @param promptLogprobs    one per prompt id when the prompt's log-probabilities were asked for, else empty
  */
 public record GenerationResult(String prompt, List<Integer> promptTokenIds, List<Integer> generatedTokenIds,
-                               String text, String generatedText, FinishReason finishReason, Timings timings) {
+                               String text, String generatedText, FinishReason finishReason, Timings timings,
+                               List<TokenLogprobs> logprobs, List<TokenLogprobs> promptLogprobs) {
     public GenerationResult {
         promptTokenIds = List.copyOf(promptTokenIds);
         generatedTokenIds = List.copyOf(generatedTokenIds);
+        logprobs = logprobs == null ? List.of() : List.copyOf(logprobs);
+        promptLogprobs = promptLogprobs == null ? List.of() : List.copyOf(promptLogprobs);
+    }
+
+    /** A result without log-probabilities. */
+    public GenerationResult(String prompt, List<Integer> promptTokenIds, List<Integer> generatedTokenIds,
+                            String text, String generatedText, FinishReason finishReason, Timings timings) {
+        this(prompt, promptTokenIds, generatedTokenIds, text, generatedText, finishReason, timings, List.of(), List.of());
     }
 
     /**

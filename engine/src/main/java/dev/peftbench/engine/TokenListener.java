@@ -10,4 +10,12 @@ public interface TokenListener {
     TokenListener NONE = (id, delta) -> { };
 
     void onToken(int tokenId, String textDelta);
+
+    /**
+     * What the engine calls: with the token's log-probabilities when the request asked for them ({@code logprobs}
+     * null otherwise). Listeners that show them override this one.
+     */
+    default void onToken(int tokenId, String textDelta, TokenLogprobs logprobs) {
+        onToken(tokenId, textDelta);
+    }
 }

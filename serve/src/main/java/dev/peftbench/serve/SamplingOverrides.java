@@ -1,8 +1,10 @@
 package dev.peftbench.serve;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.generate.SamplingParams;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -19,11 +21,15 @@ import java.util.function.Supplier;
  * The ids that end generation: {@code eos_token_id} (one id or a list; transformers' GenerationConfig
  * field) takes the place of the model's own, and {@code stop_token_ids} (vLLM's) are added to them;
  * over gRPC, whose parameters hold no lists, either may be a string of comma-separated ids.
+ * vLLM's names where the OIP has none: {@code logprobs} (alternatives per generated token, 0-20),
+ * {@code prompt_logprobs} (true: the prompt's tokens too), {@code guided_choice} (a list of strings, or a JSON array
+ * of strings in one string, as an InferParameter can only carry).
  */
 public final class SamplingOverrides {
 
     /** Ids in {@code eos_token_id} and {@code stop_token_ids} together: a few end ids are all a request needs. */
     public static final int MAX_END_IDS = 64;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private SamplingOverrides() {
     }
@@ -50,6 +56,10 @@ public final class SamplingOverrides {
                     case "repetition_penalty" -> p.withRepetitionPenalty(doubleValue(e.getKey(), v));
                     case "seed" -> p.withSeed(longValue(e.getKey(), v));
                     case "stop" -> p.withStop(stopStrings(v));
+                    case "logprobs" -> p.withLogprobs(new SamplingParams.Logprobs(topLogprobs(e.getKey(), v),
+                            p.logprobs() != null && p.logprobs().prompt()));
+                    case "prompt_logprobs" -> promptLogprobs(p, e.getKey(), v);
+                    case "guided_choice" -> p.withChoices(choices(e.getKey(), v));
                     default -> p;
                 };
             }
@@ -80,6 +90,56 @@ public final class SamplingOverrides {
                     + ", got " + n);
         }
         return n;
+    }
+
+    private static int topLogprobs(String key, Object v) {
+        int n = intValue(key, v);
+        if (n < 0 || n > SamplingParams.Logprobs.MAX_TOP) {
+            throw ServeException.badRequest("parameter " + key + " must be between 0 and " + SamplingParams.Logprobs.MAX_TOP
+                    + ", got " + n);
+        }
+        return n;
+    }
+
+    private static SamplingParams promptLogprobs(SamplingParams p, String key, Object v) {
+        if (!(v instanceof Boolean b)) {
+            throw ServeException.badRequest("parameter " + key + " must be true or false, got " + v);
+        }
+        int top = p.logprobs() == null ? 0 : p.logprobs().top();
+        return b ? p.withLogprobs(new SamplingParams.Logprobs(top, true))
+                : p.withLogprobs(p.logprobs() == null ? null : new SamplingParams.Logprobs(top, false));
+    }
+
+    /** A list of 1 to {@link SamplingParams#MAX_CHOICES} non-empty strings, checked here to name the client's field. */
+    private static List<String> choices(String key, Object v) {
+        Object list = v;
+        if (v instanceof String s) {
+            try {
+                list = JSON.readValue(s, List.class);
+            } catch (IOException e) {
+                throw ServeException.badRequest("parameter " + key + " must be a JSON array of strings, got " + abbreviated(s));
+            }
+        }
+        if (!(list instanceof List<?> items) || items.isEmpty()) {
+            throw ServeException.badRequest("parameter " + key + " must be a non-empty list of strings");
+        }
+        if (items.size() > SamplingParams.MAX_CHOICES) {
+            throw ServeException.badRequest("parameter " + key + " holds " + items.size() + " choices, more than "
+                    + SamplingParams.MAX_CHOICES);
+        }
+        List<String> out = new ArrayList<>(items.size());
+        for (Object o : items) {
+            if (!(o instanceof String s) || s.isEmpty() || s.length() > SamplingParams.MAX_CHOICE_CHARS) {
+                throw ServeException.badRequest("parameter " + key + " must hold strings of 1 to "
+                        + SamplingParams.MAX_CHOICE_CHARS + " characters, got " + abbreviated(String.valueOf(o)));
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static String abbreviated(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
     }
 
     private static int intValue(String key, Object v) {

@@ -66,4 +66,25 @@ class SamplingOverridesTest {
         assertEquals(Failure.BAD_REQUEST, assertThrows(ServeException.class,
                 () -> SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("max_new_tokens", "many"))).failure());
     }
+
+    @Test
+    void logprobsAndGuidedChoiceMapToTheEnginesNeutralFields() {
+        SamplingParams p = SamplingOverrides.apply(SamplingParams.DEFAULT, new java.util.LinkedHashMap<>(Map.of(
+                "prompt_logprobs", true, "logprobs", 4L, "guided_choice", "[\"yes\", \"no\"]")));
+        assertEquals(new SamplingParams.Logprobs(4, true), p.logprobs());
+        assertEquals(List.of("yes", "no"), p.choices());
+        assertEquals(List.of("a"), SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("guided_choice", List.of("a"))).choices());
+    }
+
+    @Test
+    void malformedGuidedChoiceOrTooManyLogprobsIsABadRequestNamingIt() {
+        for (Object bad : List.of("yes", "[]", "[1]", "{\"a\": 1}", List.of(), List.of(""))) {
+            ServeException e = assertThrows(ServeException.class,
+                    () -> SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("guided_choice", bad)));
+            assertTrue(e.getMessage().startsWith("parameter guided_choice "), e.getMessage());
+        }
+        ServeException e = assertThrows(ServeException.class,
+                () -> SamplingOverrides.apply(SamplingParams.DEFAULT, Map.of("logprobs", 21L)));
+        assertEquals("parameter logprobs must be between 0 and 20, got 21", e.getMessage());
+    }
 }

@@ -35,13 +35,34 @@ public final class Sampler {
      * @return the chosen id, in {@code [0, vocab)}
      */
     public int sample(float[] logits, int from, int vocab, int[] history) {
+        return sample(logits, from, vocab, history, null);
+    }
+
+    /**
+     * As {@link #sample(float[], int, int, int[])}, the choice held to {@code allowed} (ascending ids, none empty; null
+     * = any id): as if every other logit were -inf before sampling, the way vLLM applies a guided-decoding mask.
+     */
+    public int sample(float[] logits, int from, int vocab, int[] history, int[] allowed) {
         if (params.repetitionPenalty() != 1.0 && history != null) {
             applyRepetitionPenalty(logits, from, vocab, history, (float) params.repetitionPenalty());
         }
         if (params.greedy()) {
-            return argmax(logits, from, vocab);
+            return allowed == null ? argmax(logits, from, vocab) : argmax(logits, from, allowed);
         }
-        return draw(logits, from, vocab);
+        return draw(logits, from, vocab, allowed);
+    }
+
+    /** The id of {@code allowed} (ascending) with the largest logit, the lowest on ties; NaNs passed over. */
+    static int argmax(float[] logits, int from, int[] allowed) {
+        int best = allowed[0];
+        float max = Float.NEGATIVE_INFINITY;
+        for (int id : allowed) {
+            if (logits[from + id] > max) {
+                max = logits[from + id];
+                best = id;
+            }
+        }
+        return best;
     }
 
     /** RepetitionPenaltyLogitsProcessor: each id seen once or more is penalised once. */
@@ -94,14 +115,16 @@ public final class Sampler {
         return 0;
     }
 
-    private int draw(float[] logits, int from, int vocab) {
+    private int draw(float[] logits, int from, int vocab, int[] allowed) {
         double temperature = params.temperature();
-        float max = logits[from + argmax(logits, from, vocab)];
-        // Candidates: everything within NEGLIGIBLE nats of the best after temperature scaling.
+        float max = logits[from + (allowed == null ? argmax(logits, from, vocab) : argmax(logits, from, allowed))];
+        // Candidates: everything (allowed) within NEGLIGIBLE nats of the best after temperature scaling.
         int[] candidates = new int[64];
         int count = 0;
         double floor = max - NEGLIGIBLE * temperature;
-        for (int i = 0; i < vocab; i++) {
+        int n = allowed == null ? vocab : allowed.length;
+        for (int c = 0; c < n; c++) {
+            int i = allowed == null ? c : allowed[c];
             if (logits[from + i] >= floor) {
                 if (count == candidates.length) {
                     candidates = Arrays.copyOf(candidates, count * 2);

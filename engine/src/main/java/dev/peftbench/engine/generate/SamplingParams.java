@@ -19,9 +19,13 @@ import java.util.List;
  * @param seed              null = a fresh random seed per request
  * @param stop              stop strings: generation ends once the generated text contains one; at most
  *                          {@link #MAX_STOP_STRINGS} of at most {@link #MAX_STOP_LENGTH} characters
+ * @param logprobs          which log-probabilities to report ({@link Logprobs}); null = none
+ * @param choices           empty = free text; else the answer is constrained, token by token, to be exactly one of
+ *                          these strings (each tokenized alone, without special tokens, as a label is for tuning)
  */
 public record SamplingParams(int maxNewTokens, List<Integer> eosTokenIds, double temperature, int topK,
-                             double topP, double repetitionPenalty, Long seed, List<String> stop) {
+                             double topP, double repetitionPenalty, Long seed, List<String> stop,
+                             Logprobs logprobs, List<String> choices) {
 
     public static final int MAX_NEW_TOKENS_LIMIT = 4096;
     /**
@@ -32,10 +36,37 @@ public record SamplingParams(int maxNewTokens, List<Integer> eosTokenIds, double
     public static final int MAX_STOP_STRINGS = 16;
     /** Characters in one stop string: a stop sequence is a delimiter, not a passage. */
     public static final int MAX_STOP_LENGTH = 256;
+    /** Choices one request may give at most: each one is tokenized before generation starts. */
+    public static final int MAX_CHOICES = 1024;
+    /** Characters one choice may have at most. */
+    public static final int MAX_CHOICE_CHARS = 1024;
 
     /** The reference scenario: greedy, 10 new tokens, the model's eos ids. */
     public static final SamplingParams DEFAULT =
             new SamplingParams(10, null, 0.0, 0, 1.0, 1.0, null, List.of());
+
+    /**
+     * Log-probabilities to report, all log-softmax of the model's raw logits (before the repetition penalty,
+     * temperature, top-k and top-p; before a choice constraint too), as vLLM and OpenAI return them.
+     *
+     * @param top    alternatives per position, the most likely first: 0 to {@link #MAX_TOP}
+     * @param prompt also each prompt token's log-probability given the tokens before it
+     */
+    public record Logprobs(int top, boolean prompt) {
+        /** OpenAI's bound for chat's {@code top_logprobs}, vLLM's default {@code max_logprobs}. */
+        public static final int MAX_TOP = 20;
+
+        public Logprobs {
+            if (top < 0 || top > MAX_TOP) {
+                throw EngineException.invalid("the number of top log-probabilities must be between 0 and " + MAX_TOP + ", got " + top);
+            }
+        }
+    }
+
+    public SamplingParams(int maxNewTokens, List<Integer> eosTokenIds, double temperature, int topK,
+                          double topP, double repetitionPenalty, Long seed, List<String> stop) {
+        this(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty, seed, stop, null, List.of());
+    }
 
     public SamplingParams {
         if (maxNewTokens < 1 || maxNewTokens > MAX_NEW_TOKENS_LIMIT) {
@@ -74,6 +105,21 @@ public record SamplingParams(int maxNewTokens, List<Integer> eosTokenIds, double
                         + s.length());
             }
         }
+        choices = choices == null ? List.of() : List.copyOf(choices);
+        if (choices.size() > MAX_CHOICES) {
+            throw EngineException.invalid("at most " + MAX_CHOICES + " choices are allowed, got " + choices.size());
+        }
+        for (String c : choices) {
+            if (c.isEmpty() || c.length() > MAX_CHOICE_CHARS) {
+                throw EngineException.invalid("each choice must have 1 to " + MAX_CHOICE_CHARS + " characters, got "
+                        + c.length());
+            }
+        }
+    }
+
+    /** Whether the answer must be one of {@link #choices}. */
+    public boolean constrained() {
+        return !choices.isEmpty();
     }
 
     public boolean greedy() {
@@ -81,34 +127,42 @@ public record SamplingParams(int maxNewTokens, List<Integer> eosTokenIds, double
     }
 
     public SamplingParams withMaxNewTokens(int n) {
-        return new SamplingParams(n, eosTokenIds, temperature, topK, topP, repetitionPenalty, seed, stop);
+        return new SamplingParams(n, eosTokenIds, temperature, topK, topP, repetitionPenalty, seed, stop, logprobs, choices);
     }
 
     public SamplingParams withEosTokenIds(List<Integer> ids) {
-        return new SamplingParams(maxNewTokens, ids, temperature, topK, topP, repetitionPenalty, seed, stop);
+        return new SamplingParams(maxNewTokens, ids, temperature, topK, topP, repetitionPenalty, seed, stop, logprobs, choices);
     }
 
     public SamplingParams withTemperature(double t) {
-        return new SamplingParams(maxNewTokens, eosTokenIds, t, topK, topP, repetitionPenalty, seed, stop);
+        return new SamplingParams(maxNewTokens, eosTokenIds, t, topK, topP, repetitionPenalty, seed, stop, logprobs, choices);
     }
 
     public SamplingParams withTopK(int k) {
-        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, k, topP, repetitionPenalty, seed, stop);
+        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, k, topP, repetitionPenalty, seed, stop, logprobs, choices);
     }
 
     public SamplingParams withTopP(double p) {
-        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, p, repetitionPenalty, seed, stop);
+        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, p, repetitionPenalty, seed, stop, logprobs, choices);
     }
 
     public SamplingParams withRepetitionPenalty(double r) {
-        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, r, seed, stop);
+        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, r, seed, stop, logprobs, choices);
     }
 
     public SamplingParams withSeed(Long s) {
-        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty, s, stop);
+        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty, s, stop, logprobs, choices);
     }
 
     public SamplingParams withStop(List<String> strings) {
-        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty, seed, strings);
+        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty, seed, strings, logprobs, choices);
+    }
+
+    public SamplingParams withLogprobs(Logprobs l) {
+        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty, seed, stop, l, choices);
+    }
+
+    public SamplingParams withChoices(List<String> c) {
+        return new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty, seed, stop, logprobs, c);
     }
 }

@@ -41,6 +41,11 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+    /**
+     * Prompt positions at most in one prefill chunk of a sequence that reports its prompt's log-probabilities: each
+     * position's logits are read ({@code [positions, vocab]} float32 is 1 MB a position for bloomz's vocabulary).
+     */
+    static final int MAX_PROMPT_LOGITS_POSITIONS = 16;
 
     private final CausalLm model;
     private final int maxBatch;
@@ -73,7 +78,18 @@ public final class Scheduler implements AutoCloseable {
      */
     public GenerationHandle submit(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora,
                                    long scope, Tokenizer tokenizer, TokenListener listener) {
-        Sequence sequence = new Sequence(prompt, promptIds, params, prefix, lora, scope, tokenizer, listener);
+        return submit(prompt, promptIds, params, prefix, lora, scope, tokenizer, listener, List.of());
+    }
+
+    /**
+     * As {@link #submit(String, int[], SamplingParams, Tensor, LoraAdapter, long, Tokenizer, TokenListener)}, the answer
+     * held to one of {@code choices} (each one's ids, none empty; empty = free text) when {@code params} has choices.
+     * {@code params}' eos ids must be resolved.
+     */
+    public GenerationHandle submit(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora,
+                                   long scope, Tokenizer tokenizer, TokenListener listener, List<int[]> choices) {
+        ChoiceTrie trie = choices.isEmpty() ? null : ChoiceTrie.of(choices, params.eosTokenIds());
+        Sequence sequence = new Sequence(prompt, promptIds, params, prefix, lora, scope, tokenizer, listener, trie);
         enqueue(sequence);
         return sequence;
     }
@@ -207,11 +223,20 @@ public final class Scheduler implements AutoCloseable {
         }
         int budget = prefillBudget.next(decoding);
         int prefilled = 0;
+        List<Sequence> readingPrompts = new ArrayList<>();
+        List<Integer> readingChunks = new ArrayList<>();
         for (Sequence s : active) {
             if (s.prefilled()) {
                 rows.add(s.decodeRow());
             } else if (prefilled < budget) {
                 int chunk = Math.min(budget - prefilled, s.prefillRemaining());
+                if (s.wantsPromptLogprobs()) {
+                    chunk = Math.min(chunk, MAX_PROMPT_LOGITS_POSITIONS);
+                    prefilled += chunk;
+                    readingPrompts.add(s);
+                    readingChunks.add(chunk);
+                    continue;
+                }
                 prefilled += chunk;
                 rows.add(s.prefillChunk(chunk));
             } else {
@@ -222,14 +247,48 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         long start = System.nanoTime();
-        Logits logits = model.forward(rows);
-        prefillBudget.record(decoding, prefilled, System.nanoTime() - start);
-        for (int i = 0; i < sampled.size(); i++) {
-            Sequence s = sampled.get(i);
-            generatedTokens.incrementAndGet();
-            if (s.accept(logits, i)) {
-                active.remove(s);
+        if (!rows.isEmpty()) {
+            Logits logits = model.forward(rows);
+            for (int i = 0; i < sampled.size(); i++) {
+                Sequence s = sampled.get(i);
+                generatedTokens.incrementAndGet();
+                if (s.accept(logits, i)) {
+                    active.remove(s);
+                }
             }
+        }
+        for (int i = 0; i < readingPrompts.size(); i++) {
+            readPromptChunk(readingPrompts.get(i), readingChunks.get(i));
+        }
+        prefillBudget.record(decoding, prefilled, System.nanoTime() - start);
+    }
+
+    /**
+     * A prefill chunk of a sequence that reports its prompt's log-probabilities, run as a forward of its own that
+     * returns the logits of each of its prompt positions (the prompt's last one also gives the first new token).
+     */
+    private void readPromptChunk(Sequence s, int positions) {
+        int from = s.prefilledPositions();
+        ForwardRow row = s.prefillChunk(positions);
+        int[] wanted = s.promptLogitPositions(from, from + positions);
+        if (wanted.length == 0) {
+            model.forward(List.of(row)); // virtual tokens only: no prompt token to read yet
+            return;
+        }
+        Tensor logits = model.logits(List.of(row), wanted);
+        float[] values;
+        try {
+            values = model.ops().toFloats(logits);
+        } finally {
+            model.ops().recycle(logits);
+            model.ops().endStep();
+        }
+        boolean endsPrompt = s.prefilled();
+        if (endsPrompt) {
+            generatedTokens.incrementAndGet();
+        }
+        if (s.acceptPromptLogits(new Logits(values, wanted.length, model.vocabSize()), from, from + positions)) {
+            active.remove(s);
         }
     }
 

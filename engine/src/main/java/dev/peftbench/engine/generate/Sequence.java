@@ -5,6 +5,7 @@ import dev.peftbench.engine.FinishReason;
 import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.TokenLogprobs;
 import dev.peftbench.engine.adapter.LoraAdapter;
 import dev.peftbench.engine.arch.ForwardRow;
 import dev.peftbench.engine.arch.Logits;
@@ -37,6 +38,16 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
     private final StreamingDecoder decoder;
     private final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
     private final List<Integer> generated = new ArrayList<>();
+    /** Reads log-probabilities off the logits; null when the request asked for none. */
+    private final LogprobReader logprobs;
+    private final List<TokenLogprobs> generatedLogprobs = new ArrayList<>();
+    private final List<TokenLogprobs> promptLogprobs = new ArrayList<>();
+    /** Turns the prompt's ids into the text each adds, for its log-probabilities; null unless they are asked for. */
+    private final StreamingDecoder promptDecoder;
+    /** Where the answer stands among the request's choices; null for free text. */
+    private final ChoiceTrie.Cursor choice;
+    /** The row the sampler may change (repetition penalty) while the raw one is read for log-probabilities. */
+    private float[] scratch;
     private final long submittedNanos = System.nanoTime();
     private long admittedNanos;
     private long firstTokenNanos;
@@ -45,8 +56,9 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
     private int prefilledPositions;
     KvCache cache;
 
+    /** @param choices the request's choices as token paths, or null for free text */
     Sequence(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora, long scope,
-             Tokenizer tokenizer, TokenListener listener) {
+             Tokenizer tokenizer, TokenListener listener, ChoiceTrie choices) {
         this.prompt = prompt;
         this.promptIds = promptIds;
         this.params = params;
@@ -58,6 +70,14 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
         this.sampler = new Sampler(params);
         this.stop = new StopCondition(params);
         this.decoder = new StreamingDecoder(tokenizer);
+        this.logprobs = params.logprobs() == null ? null : new LogprobReader(tokenizer, params.logprobs().top());
+        this.promptDecoder = wantsPromptLogprobs() ? new StreamingDecoder(tokenizer) : null;
+        this.choice = choices == null ? null : choices.start();
+    }
+
+    /** Whether the request asked for its prompt's log-probabilities (its prefill then returns logits at every position). */
+    boolean wantsPromptLogprobs() {
+        return params.logprobs() != null && params.logprobs().prompt();
     }
 
     /** Positions the cache needs: virtual tokens + prompt + every token that may be generated. */
@@ -81,13 +101,20 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
     /** Takes {@code newCache}, with the positions of the prompt it already holds from the prefix cache. */
     void admit(KvCache newCache) {
         this.cache = newCache;
-        this.prefilledPositions = newCache.reusePrefix(scope, KvCache.inputKeys(virtualTokens(), promptIds));
+        // The prompt's log-probabilities need the logits of every position: none may come from the prefix cache.
+        this.prefilledPositions = wantsPromptLogprobs() ? 0
+                : newCache.reusePrefix(scope, KvCache.inputKeys(virtualTokens(), promptIds));
         this.admittedNanos = System.nanoTime();
     }
 
     /** Whether the whole prompt is in the cache (from then on each step feeds the last generated id). */
     boolean prefilled() {
         return prefilledPositions == inputPositions();
+    }
+
+    /** Input positions already in the cache. */
+    int prefilledPositions() {
+        return prefilledPositions;
     }
 
     /** Prompt positions still to prefill. */
@@ -110,21 +137,87 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
         return ForwardRow.prefillChunk(cache, promptIds, prefix, lora, from, prefilledPositions);
     }
 
+    /**
+     * The input positions {@code [from, to)} of a prefill chunk whose logits the prompt's log-probabilities need, as
+     * indexes into the chunk: every real prompt position (a virtual token's logits predict no prompt token).
+     */
+    int[] promptLogitPositions(int from, int to) {
+        int first = Math.max(from, virtualTokens());
+        int[] positions = new int[Math.max(0, to - first)];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = first - from + i;
+        }
+        return positions;
+    }
+
+    /**
+     * Reads the logits of a prefill chunk's {@link #promptLogitPositions} (rows of {@code logits}): each prompt
+     * position's logits give the next prompt token's log-probability; the prompt's last, the first generated token.
+     * Returns true when the sequence is finished.
+     */
+    boolean acceptPromptLogits(Logits logits, int from, int to) {
+        int first = Math.max(from, virtualTokens());
+        for (int p = first, row = 0; p < to; p++, row++) {
+            int q = p - virtualTokens();
+            if (q == 0) {
+                promptLogprobs.add(new TokenLogprobs(promptIds[0], tokenizer.tokenText(promptIds[0]),
+                        promptText(0), null, List.of()));
+            }
+            if (q + 1 < promptIds.length) {
+                promptLogprobs.add(logprobs.read(logits.values(), logits.offset(row), logits.vocab(), promptIds[q + 1],
+                        promptText(q + 1)));
+            } else {
+                return accept(logits, row);
+            }
+        }
+        return false;
+    }
+
+    /** The text prompt token {@code q} adds (the prompt's last one carries whatever is still held back). */
+    private String promptText(int q) {
+        String text = promptDecoder.next(promptIds[q]);
+        return q == promptIds.length - 1 ? text + promptDecoder.flush() : text;
+    }
+
     /** Samples from this sequence's row of the step's logits; returns true when the sequence is finished. */
     boolean accept(Logits logits, int row) {
         int[] history = history();
-        int token = sampler.sample(logits.values(), logits.offset(row), logits.vocab(), history);
+        float[] values = logits.values();
+        int offset = logits.offset(row);
+        int vocab = logits.vocab();
+        if (logprobs != null && history != null) {
+            // The repetition penalty changes the row in place; the log-probabilities are the raw logits'.
+            if (scratch == null) {
+                scratch = new float[vocab];
+            }
+            System.arraycopy(values, offset, scratch, 0, vocab);
+            values = scratch;
+            offset = 0;
+        }
+        int token = sampler.sample(values, offset, vocab, history, choice == null ? null : choice.allowed());
         if (generated.isEmpty()) {
             firstTokenNanos = System.nanoTime();
         }
         generated.add(token);
         String delta = decoder.next(token);
         FinishReason reason = stop.check(generated, delta);
+        if (reason == null && choice != null) {
+            choice.advance(token);
+            if (choice.complete() && params.eosTokenIds().isEmpty()) {
+                // Nothing can end the answer but its end: it ends with the first choice it completes.
+                reason = FinishReason.CHOICE_COMPLETE;
+            }
+        }
         if (reason != null) {
             delta += decoder.flush();
         }
+        TokenLogprobs read = null;
+        if (logprobs != null) {
+            read = logprobs.read(logits.values(), logits.offset(row), vocab, token, delta);
+            generatedLogprobs.add(read);
+        }
         try {
-            listener.onToken(token, delta);
+            listener.onToken(token, delta, read);
         } catch (RuntimeException e) {
             // A failing consumer (e.g. a closed HTTP stream) ends its own sequence, never the batch.
             cancelled = true;
@@ -172,7 +265,7 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
         long queued = (admittedNanos == 0 ? now : admittedNanos) - submittedNanos;
         long ttft = firstTokenNanos == 0 ? 0 : firstTokenNanos - submittedNanos;
         result.complete(new GenerationResult(prompt, toList(promptIds), generated, text, generatedText, reason,
-                new GenerationResult.Timings(queued, ttft, now - submittedNanos)));
+                new GenerationResult.Timings(queued, ttft, now - submittedNanos), generatedLogprobs, promptLogprobs));
         releaseCache();
     }
 

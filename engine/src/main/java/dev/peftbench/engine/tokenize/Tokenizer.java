@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -28,6 +29,8 @@ public final class Tokenizer implements TextEncoder, AutoCloseable {
     private final BitSet byteTokens;
     /** How a Llama-style tokenizer frames a text, or null to let tokenizer.json's post-processor add special tokens. */
     private final LlamaSpecialTokens llama;
+    /** {@link #tokenText} of the ids asked so far: a few hundred distinct ones in a long generation with alternatives. */
+    private final Map<Integer, String> tokenTexts = new ConcurrentHashMap<>();
 
     private Tokenizer(HuggingFaceTokenizer hf, BitSet byteTokens, LlamaSpecialTokens llama) {
         this.hf = hf;
@@ -109,6 +112,14 @@ public final class Tokenizer implements TextEncoder, AutoCloseable {
             longs[i] = ids[i];
         }
         return hf.decode(longs, skipSpecialTokens);
+    }
+
+    /**
+     * {@code id} decoded alone with its special tokens kept, as vLLM shows a token with its log-probability
+     * ({@code tokenizer.decode([id])}): a byte-level token holding part of a character decodes to U+FFFD.
+     */
+    public String tokenText(int id) {
+        return tokenTexts.computeIfAbsent(id, i -> decode(new int[] {i}, false));
     }
 
     @Override

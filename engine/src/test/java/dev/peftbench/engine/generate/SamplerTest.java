@@ -116,4 +116,29 @@ class SamplerTest {
         float[] again = {2.0f, -2.0f, 1.5f};
         assertEquals(2, new Sampler(SamplingParams.DEFAULT.withRepetitionPenalty(2.0)).sample(again, 0, again.length, new int[] {0}));
     }
+
+    @Test
+    void aConstrainedGreedyPickIsTheBestAllowedIdLowestOnTies() {
+        Sampler greedy = new Sampler(SamplingParams.DEFAULT);
+        assertEquals(2, greedy.sample(LOGITS.clone(), 0, LOGITS.length, null, new int[] {0, 2, 3}));
+        assertEquals(1, greedy.sample(LOGITS.clone(), 0, LOGITS.length, null, new int[] {1, 4}));
+        assertEquals(5, greedy.sample(LOGITS.clone(), 0, LOGITS.length, null, new int[] {5}));
+    }
+
+    @Test
+    void aConstrainedDrawNeverLeavesTheAllowedIdsAndReachesEach() {
+        Sampler sampler = new Sampler(SamplingParams.DEFAULT.withTemperature(2.0).withSeed(9L));
+        int[] allowed = {0, 3, 5};
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < 2000; i++) {
+            int id = sampler.sample(LOGITS.clone(), 0, LOGITS.length, null, allowed);
+            assertTrue(id == 0 || id == 3 || id == 5, "drew " + id);
+            seen.add(id);
+        }
+        assertEquals(Set.of(0, 3, 5), seen);
+        Sampler topK = new Sampler(SamplingParams.DEFAULT.withTemperature(1.0).withTopK(1).withSeed(1L));
+        for (int i = 0; i < 50; i++) {
+            assertEquals(5, topK.sample(LOGITS.clone(), 0, LOGITS.length, null, allowed), "top-k counts allowed ids only");
+        }
+    }
 }

@@ -101,8 +101,8 @@ public final class GenerateRoutes implements HttpService {
         TextGeneration.Stream stream = generation.stream(model, version, g.textInput(), g.parameters(), tokens);
         SseGeneration.run(res, stream, tokens, new StreamEvents() {
             @Override
-            public String token(String delta) {
-                return header(g.id(), model, version).put("text_output", delta).toString();
+            public String token(StreamedToken token) {
+                return header(g.id(), model, version).put("text_output", token.delta()).toString();
             }
 
             @Override

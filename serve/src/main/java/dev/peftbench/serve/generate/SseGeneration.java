@@ -102,13 +102,13 @@ public final class SseGeneration {
             if (System.nanoTime() - deadlineNanos > 0 && !stream.result().isDone()) {
                 throw new ServeException(Failure.TIMEOUT, "the request timed out; generation was cancelled");
             }
-            String delta = tokens.poll(POLL_MILLIS);
-            if (delta != null) {
-                send(sse, events.token(delta));
+            StreamedToken token = tokens.poll(POLL_MILLIS);
+            if (token != null) {
+                send(sse, events.token(token));
             } else if (stream.result().isDone()) {
                 // tokens are handed over before the result completes: drain what is left
-                for (String d = tokens.next(); d != null; d = tokens.next()) {
-                    send(sse, events.token(d));
+                for (StreamedToken t = tokens.next(); t != null; t = tokens.next()) {
+                    send(sse, events.token(t));
                 }
                 return;
             }

@@ -11,7 +11,7 @@ public interface StreamEvents {
     }
 
     /** The event for one generated token; null sends none (a token whose text is not complete yet). */
-    String token(String delta);
+    String token(StreamedToken token);
 
     /** The last event, with why generation ended. */
     String done(GenerationResult result);

@@ -1,6 +1,7 @@
 package dev.peftbench.serve.generate;
 
 import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.TokenLogprobs;
 
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -12,20 +13,25 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TokenStream implements TokenListener {
 
-    private final BlockingQueue<String> deltas = new LinkedBlockingQueue<>();
+    private final BlockingQueue<StreamedToken> tokens = new LinkedBlockingQueue<>();
 
     @Override
     public void onToken(int tokenId, String textDelta) {
-        deltas.add(textDelta);
+        onToken(tokenId, textDelta, null);
     }
 
-    /** The next delta, or null when none came within {@code millis}. */
-    public String poll(long millis) throws InterruptedException {
-        return deltas.poll(millis, TimeUnit.MILLISECONDS);
+    @Override
+    public void onToken(int tokenId, String textDelta, TokenLogprobs logprobs) {
+        tokens.add(new StreamedToken(tokenId, textDelta, logprobs));
     }
 
-    /** A delta already queued, or null. */
-    public String next() {
-        return deltas.poll();
+    /** The next token, or null when none came within {@code millis}. */
+    public StreamedToken poll(long millis) throws InterruptedException {
+        return tokens.poll(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** A token already queued, or null. */
+    public StreamedToken next() {
+        return tokens.poll();
     }
 }

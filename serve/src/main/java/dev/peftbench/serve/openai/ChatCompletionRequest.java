@@ -13,19 +13,24 @@ import java.util.Set;
  * {@code max_tokens} / {@code max_completion_tokens}, {@code temperature} (0-2), {@code top_p},
  * {@code stop} (string or list), {@code seed}, {@code n} (1 only), {@code stream} with
  * {@code stream_options.include_usage}; vLLM's {@code chat_template_kwargs}, {@code add_generation_prompt},
- * {@code top_k}, {@code repetition_penalty} and {@code stop_token_ids}. Options this server does not implement are accepted at
- * their neutral value and refused otherwise, by name (penalties, logprobs, tools, JSON response
- * formats); an unknown field is refused as OpenAI refuses it.
+ * {@code top_k}, {@code repetition_penalty}, {@code stop_token_ids} and {@code guided_choice}; {@code logprobs} with
+ * {@code top_logprobs} (0-20). Options this server does not implement are accepted at their neutral value and refused
+ * otherwise, by name (penalties, tools, JSON response formats); an unknown field is refused as OpenAI refuses it.
  *
- * @param parameters the sampling settings, under the keys {@code SamplingOverrides} reads
+ * @param topLogprobs alternatives per token with {@code logprobs: true}, or null for no log-probabilities
+ * @param parameters  the sampling settings, under the keys {@code SamplingOverrides} reads
  */
 public record ChatCompletionRequest(String model, Conversation conversation, boolean stream, boolean includeUsage,
-                                    Map<String, Object> parameters) {
+                                    Integer topLogprobs, Map<String, Object> parameters) {
+
+    /** OpenAI's bound for chat's {@code top_logprobs}. */
+    static final long MAX_TOP_LOGPROBS = 20;
 
     private static final Set<String> FIELDS = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
             "temperature", "top_p", "top_k", "repetition_penalty", "stop", "stop_token_ids", "seed", "n", "stream", "stream_options",
             "chat_template_kwargs", "add_generation_prompt", "user", "frequency_penalty", "presence_penalty",
-            "logprobs", "top_logprobs", "logit_bias", "tools", "tool_choice", "parallel_tool_calls", "response_format");
+            "logprobs", "top_logprobs", "logit_bias", "tools", "tool_choice", "parallel_tool_calls", "response_format",
+            "guided_choice", "structured_outputs");
 
     public ChatCompletionRequest {
         parameters = Map.copyOf(parameters);
@@ -49,8 +54,14 @@ public record ChatCompletionRequest(String model, Conversation conversation, boo
         f.string("user");
         f.neutral("frequency_penalty", 0);
         f.neutral("presence_penalty", 0);
-        f.refuseUnless("logprobs", v -> v.isBoolean() && !v.asBoolean(), "log probabilities are not returned");
-        f.refuseUnless("top_logprobs", v -> v.isIntegralNumber() && v.asInt() == 0, "log probabilities are not returned");
+        boolean logprobs = Boolean.TRUE.equals(f.bool("logprobs"));
+        Long top = f.integer("top_logprobs", 0L, MAX_TOP_LOGPROBS);
+        if (top != null && top > 0 && !logprobs) {
+            throw ServeException.badRequest("\"top_logprobs\" needs \"logprobs\": true");
+        }
+        Integer topLogprobs = logprobs ? (top == null ? 0 : top.intValue()) : null;
+        OpenAiFields.putIfSet(params, "logprobs", topLogprobs);
+        OpenAiFields.putIfSet(params, "guided_choice", f.choices());
         f.refuseUnless("logit_bias", v -> v.isObject() && v.isEmpty(), "logit_bias is not supported");
         f.refuseUnless("tools", v -> v.isArray() && v.isEmpty(), "tool calling is not supported");
         f.refuseUnless("tool_choice", v -> v.isTextual() && v.asText().equals("none"), "tool calling is not supported");
@@ -61,6 +72,6 @@ public record ChatCompletionRequest(String model, Conversation conversation, boo
         Conversation conversation = new Conversation(ChatMessagesJson.parse(body.get("messages")),
                 addGenerationPrompt == null || addGenerationPrompt,
                 ChatMessagesJson.templateVariables(body.get("chat_template_kwargs")));
-        return new ChatCompletionRequest(model, conversation, stream, includeUsage, params);
+        return new ChatCompletionRequest(model, conversation, stream, includeUsage, topLogprobs, params);
     }
 }

@@ -14,16 +14,22 @@ import java.util.Set;
  * {@code model}, {@code prompt} (string or list), {@code max_tokens}, {@code temperature},
  * {@code top_p}, {@code top_k}, {@code repetition_penalty}, {@code seed}, {@code stop}, vLLM's
  * {@code stop_token_ids}, {@code n} (1),
- * {@code stream} with {@code stream_options}; the model's prompt template is applied to each prompt.
+ * {@code stream} with {@code stream_options}, {@code logprobs} (0-5 alternatives per token, OpenAI's legacy form),
+ * {@code echo} (the prompt before the answer, with its tokens' log-probabilities when {@code logprobs} is set; not
+ * with {@code stream}), vLLM's {@code guided_choice}; the model's prompt template is applied to each prompt.
  *
+ * @param logprobs   alternatives per token, or null for no log-probabilities
  * @param parameters the sampling settings, under the keys {@code SamplingOverrides} reads
  */
 public record CompletionRequest(String model, List<String> prompts, boolean stream, boolean includeUsage,
-                                Map<String, Object> parameters) {
+                                Integer logprobs, boolean echo, Map<String, Object> parameters) {
+
+    /** OpenAI's bound for the legacy completions' {@code logprobs}. */
+    static final long MAX_LOGPROBS = 5;
 
     private static final Set<String> FIELDS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "top_k",
-            "repetition_penalty", "stop", "stop_token_ids", "seed", "n", "best_of", "stream", "stream_options", "user", "echo", "suffix",
-            "frequency_penalty", "presence_penalty", "logprobs", "logit_bias");
+            "repetition_penalty", "stop", "stop_token_ids", "seed", "n", "best_of", "stream", "stream_options", "user", "echo",
+            "suffix", "frequency_penalty", "presence_penalty", "logprobs", "logit_bias", "guided_choice", "structured_outputs");
 
     public CompletionRequest {
         prompts = List.copyOf(prompts);
@@ -62,12 +68,21 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
         boolean stream = Boolean.TRUE.equals(f.bool("stream"));
         boolean includeUsage = f.includeUsage(stream);
         f.string("user");
-        f.refuseUnless("echo", v -> v.isBoolean() && !v.asBoolean(), "echoing the prompt is not supported");
+        boolean echo = Boolean.TRUE.equals(f.bool("echo"));
+        if (echo && stream) {
+            throw ServeException.badRequest("\"echo\" is not supported with \"stream\": true");
+        }
         f.refuseUnless("suffix", v -> v.isTextual() && v.asText().isEmpty(), "suffix is not supported");
         f.neutral("frequency_penalty", 0);
         f.neutral("presence_penalty", 0);
-        f.refuseUnless("logprobs", v -> v.isIntegralNumber() && v.asInt() == 0, "log probabilities are not returned");
+        Long logprobs = f.integer("logprobs", 0L, MAX_LOGPROBS);
+        OpenAiFields.putIfSet(params, "logprobs", logprobs);
+        if (logprobs != null && echo) {
+            params.put("prompt_logprobs", true);
+        }
         f.refuseUnless("logit_bias", v -> v.isObject() && v.isEmpty(), "logit_bias is not supported");
-        return new CompletionRequest(model, prompts, stream, includeUsage, params);
+        OpenAiFields.putIfSet(params, "guided_choice", f.choices());
+        return new CompletionRequest(model, prompts, stream, includeUsage, logprobs == null ? null : logprobs.intValue(),
+                echo, params);
     }
 }

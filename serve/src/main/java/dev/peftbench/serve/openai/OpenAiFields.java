@@ -213,6 +213,44 @@ final class OpenAiFields {
         return out;
     }
 
+    /**
+     * vLLM's {@code guided_choice}, or its newer spelling {@code structured_outputs: {"choice": [...]}} (no other kind
+     * of structured output here): a list of strings, or null when neither is given. Its bounds are
+     * {@code SamplingOverrides}'.
+     */
+    List<String> choices() {
+        JsonNode guided = get("guided_choice");
+        JsonNode structured = get("structured_outputs");
+        if (guided != null && structured != null) {
+            throw ServeException.badRequest("give either \"guided_choice\" or \"structured_outputs\", not both");
+        }
+        String name = "guided_choice";
+        JsonNode choices = guided;
+        if (structured != null) {
+            if (!structured.isObject() || structured.size() != 1 || !structured.has("choice")) {
+                throw ServeException.badRequest("\"structured_outputs\": only {\"choice\": [...]} is supported, got " + structured);
+            }
+            name = "structured_outputs.choice";
+            choices = structured.get("choice");
+        }
+        if (choices == null) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        if (choices.isArray()) {
+            for (JsonNode c : choices) {
+                if (!c.isTextual()) {
+                    break;
+                }
+                out.add(c.asText());
+            }
+        }
+        if (!choices.isArray() || out.size() != choices.size() || out.isEmpty()) {
+            throw ServeException.badRequest("\"" + name + "\" must be a non-empty list of strings");
+        }
+        return out;
+    }
+
     /** A numeric option this server implements only at its neutral value. */
     void neutral(String name, double neutral) {
         JsonNode v = get(name);

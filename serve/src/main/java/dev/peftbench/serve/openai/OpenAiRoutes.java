@@ -8,7 +8,9 @@ import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.serve.Failure;
 import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.TextGeneration;
+import dev.peftbench.engine.TokenLogprobs;
 import dev.peftbench.serve.generate.SseGeneration;
+import dev.peftbench.serve.generate.StreamedToken;
 import dev.peftbench.serve.generate.StreamEvents;
 import dev.peftbench.serve.generate.TokenStream;
 import dev.peftbench.serve.http.RouteContext;
@@ -20,6 +22,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -94,10 +97,11 @@ public final class OpenAiRoutes implements HttpService {
             TokenStream tokens = new TokenStream();
             BooleanSupplier clientGone = http.hangUp(req);
             TextGeneration.Stream stream = generation.stream(c.model(), null, c.prompts().getFirst(), c.parameters(), tokens);
+            OpenAiLogprobs.Legacy legacy = new OpenAiLogprobs.Legacy(json, 0);
             SseGeneration.run(res, stream, tokens, reply.events(null,
                     delta -> choice -> choice.put("text", delta),
                     choice -> choice.put("text", ""),
-                    c.includeUsage()), generation.timeout(), clientGone);
+                    c.includeUsage(), c.logprobs() == null ? null : legacy::next), generation.timeout(), clientGone);
             return;
         }
         List<GenerationResult> results = generation.generateAll(c.model(), null, c.prompts(), c.parameters(),
@@ -106,8 +110,18 @@ public final class OpenAiRoutes implements HttpService {
         ArrayNode choices = out.putArray("choices");
         for (int i = 0; i < results.size(); i++) {
             GenerationResult r = results.get(i);
-            choices.addObject().put("index", i).put("text", r.generatedText()).putNull("logprobs")
-                    .put("finish_reason", finishReason(r.finishReason()));
+            // Echo: the prompt as the model saw it (template applied), then the answer.
+            String prompt = c.echo() ? r.prompt() : "";
+            ObjectNode choice = choices.addObject().put("index", i).put("text", prompt + r.generatedText());
+            if (c.logprobs() == null) {
+                choice.putNull("logprobs");
+            } else {
+                OpenAiLogprobs.Legacy legacy = new OpenAiLogprobs.Legacy(json, 0);
+                ObjectNode logprobs = legacy.next(r.promptLogprobs());
+                legacy.append(logprobs, r.logprobs(), prompt.length());
+                choice.set("logprobs", logprobs);
+            }
+            choice.put("finish_reason", finishReason(r.finishReason()));
         }
         out.set("usage", usage(results));
         http.answers().ok(res, out);
@@ -126,14 +140,18 @@ public final class OpenAiRoutes implements HttpService {
                     choice -> choice.putObject("delta").put("role", "assistant").put("content", ""),
                     delta -> choice -> choice.putObject("delta").put("content", delta),
                     choice -> choice.putObject("delta"),
-                    c.includeUsage()), generation.timeout(), clientGone);
+                    c.includeUsage(), c.topLogprobs() == null ? null : t -> OpenAiLogprobs.chat(json, t)), generation.timeout(), clientGone);
             return;
         }
         GenerationResult r = generation.generateChat(c.model(), c.conversation(), c.parameters(), http.hangUp(req));
         ObjectNode out = new Reply("chatcmpl-", "chat.completion", c.model()).header();
         ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
         choice.putObject("message").put("role", "assistant").put("content", r.generatedText());
-        choice.putNull("logprobs");
+        if (c.topLogprobs() == null) {
+            choice.putNull("logprobs");
+        } else {
+            choice.set("logprobs", OpenAiLogprobs.chat(json, r.logprobs()));
+        }
         choice.put("finish_reason", finishReason(r.finishReason()));
         out.set("usage", usage(List.of(r)));
         http.answers().ok(res, out);
@@ -170,12 +188,16 @@ public final class OpenAiRoutes implements HttpService {
             return out;
         }
 
-        /** A streamed chunk with one choice, filled by {@code content}. */
-        String chunk(Consumer<ObjectNode> content, String finishReason) {
+        /** A streamed chunk with one choice, filled by {@code content}, with {@code logprobs} (null: none asked). */
+        String chunk(Consumer<ObjectNode> content, ObjectNode logprobs, String finishReason) {
             ObjectNode out = header();
             ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
             content.accept(choice);
-            choice.putNull("logprobs");
+            if (logprobs == null) {
+                choice.putNull("logprobs");
+            } else {
+                choice.set("logprobs", logprobs);
+            }
             if (finishReason == null) {
                 choice.putNull("finish_reason");
             } else {
@@ -185,27 +207,45 @@ public final class OpenAiRoutes implements HttpService {
         }
 
         /**
-         * @param first  fills the chunk sent before any token, or null for none
-         * @param token  fills a token's chunk
-         * @param last   fills the chunk that carries the finish reason
+         * @param first    fills the chunk sent before any token, or null for none
+         * @param token    fills a token's chunk
+         * @param last     fills the chunk that carries the finish reason
+         * @param logprobs writes the log-probabilities of a chunk's tokens; null when none were asked for
          */
         StreamEvents events(Consumer<ObjectNode> first, Function<String, Consumer<ObjectNode>> token,
-                            Consumer<ObjectNode> last, boolean includeUsage) {
+                            Consumer<ObjectNode> last, boolean includeUsage,
+                            Function<List<TokenLogprobs>, ObjectNode> logprobs) {
             return new StreamEvents() {
+                /** Tokens not sent yet: each chunk carries the log-probabilities of the tokens its text came from. */
+                private final List<TokenLogprobs> pending = new ArrayList<>();
+
+                private ObjectNode takePending() {
+                    if (logprobs == null) {
+                        return null;
+                    }
+                    ObjectNode out = logprobs.apply(pending);
+                    pending.clear();
+                    return out;
+                }
+
                 @Override
                 public String start() {
-                    return first == null ? null : chunk(first, null);
+                    return first == null ? null : chunk(first, null, null);
                 }
 
                 /** OpenAI sends no empty deltas: a token that completes no character waits for the next. */
                 @Override
-                public String token(String delta) {
-                    return delta.isEmpty() ? null : chunk(token.apply(delta), null);
+                public String token(StreamedToken t) {
+                    if (t.logprobs() != null) {
+                        pending.add(t.logprobs());
+                    }
+                    return t.delta().isEmpty() ? null : chunk(token.apply(t.delta()), takePending(), null);
                 }
 
+                /** The last chunk carries the tokens that added no text (an eos). */
                 @Override
                 public String done(GenerationResult r) {
-                    return chunk(last, finishReason(r.finishReason()));
+                    return chunk(last, takePending(), finishReason(r.finishReason()));
                 }
 
                 @Override

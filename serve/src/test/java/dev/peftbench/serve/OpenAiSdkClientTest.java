@@ -1,0 +1,87 @@
+package dev.peftbench.serve;
+
+import dev.peftbench.contract.ModelFields;
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.serve.repository.ModelState;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The real server on the bundled sample, driven by the official OpenAI SDK for JavaScript (npm {@code openai}) as a
+ * user drives it: log-probabilities on both routes, streamed, with {@code echo}, and vLLM's {@code guided_choice} as an
+ * extra body field. The script is {@code src/test/node/openai_sdk_client.mjs}; the SDK is looked for in
+ * {@code target/openai-sdk}, where {@code .ci/run} installs it. Without node or the SDK the test is skipped on a
+ * developer's machine and fails in CI ({@code CI=true}).
+ */
+class OpenAiSdkClientTest {
+
+    private static final Path SAMPLE = Path.of("..", "sample-data", "models").toAbsolutePath().normalize();
+    private static final Path SDK = Path.of("target", "openai-sdk").toAbsolutePath();
+    private static final Path SCRIPT = Path.of("src", "test", "node", "openai_sdk_client.mjs").toAbsolutePath();
+    private static final List<String> CHECKS = List.of("chat logprobs content", "chat logprobs streamed",
+            "completions logprobs with echo", "chat guided_choice seed 3", "completions guided_choice seed 3",
+            "top_logprobs 21 refused");
+
+    private record Run(int code, String output) {
+    }
+
+    private static Run run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(3, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("timed out: " + command);
+        }
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    private static void requireSdk() throws Exception {
+        boolean node;
+        try {
+            node = run(List.of("node", "--version")).code() == 0;
+        } catch (IOException notThere) {
+            node = false;
+        }
+        if (node && Files.isRegularFile(SDK.resolve("node_modules/openai/index.mjs"))) {
+            return;
+        }
+        String missing = "node or the OpenAI SDK is missing (npm install --prefix serve/target/openai-sdk openai)";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            fail(missing + ": .ci/run installs it, so CI must have it");
+        }
+        Assumptions.abort(missing);
+    }
+
+    @Test
+    void theOfficialSdkReadsLogprobsAndSendsGuidedChoice() throws Exception {
+        requireSdk();
+        ServeConfig config = ServeConfig.defaults()
+                .withModel("peft-demo", ModelFields.of(SAMPLE.resolve("tiny-bloom").toString(),
+                        SAMPLE.resolve("tiny-bloom-prompt-tuning").toString()))
+                .withHost("127.0.0.1").withPorts(0, 0).withShutdownGrace(Duration.ofSeconds(5));
+        try (Engine engine = new Engine(EngineOptions.defaults());
+             InferenceServer server = InferenceServer.start(config, engine)) {
+            assertEquals(ModelState.READY, server.awaitLoaded(Duration.ofMinutes(2)).getFirst().state());
+            Run client = run(List.of("node", SCRIPT.toString(), SDK.toString(),
+                    "http://127.0.0.1:" + server.httpPort() + "/v1", "peft-demo"));
+            assertEquals(0, client.code(), client.output());
+            for (String check : CHECKS) {
+                assertTrue(client.output().contains("ok: " + check + "\n"), "missing '" + check + "':\n" + client.output());
+            }
+        }
+    }
+}
