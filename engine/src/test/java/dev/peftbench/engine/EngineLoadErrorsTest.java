@@ -148,7 +148,7 @@ class EngineLoadErrorsTest {
     void float16OnTheCpuBackendNamesTheTypesItRuns() {
         EngineException e = assertThrows(EngineException.class, () -> engine.load("f16",
                 new ModelSpec(MODEL.toString(), null, null, Device.CPU, ComputeType.FLOAT16, Backend.CPU, 64), LoadProgress.NONE));
-        assertTrue(e.getMessage().contains("float32, bfloat16 or int8"), e.getMessage());
+        assertTrue(e.getMessage().contains("float32, bfloat16, int8 or q4"), e.getMessage());
     }
 
     @Test

@@ -29,8 +29,8 @@ final class ModelOptions {
     String template;
     @Option(names = "--text-column", description = "Text column of the seed template (env DATASET_TEXT_COLUMN_NAME; default 'Tweet text').")
     String textColumn;
-    @Option(names = "--dtype", description = "float32 (default), bfloat16 or int8 on the cpu backend (bfloat16: half the memory, "
-            + "about twice the speed; int8: 8-bit weights, q8_0 blocks quantized at load); float16 or float32 on djl (env PEFTBENCH_DTYPE).")
+    @Option(names = "--dtype", description = "float32 (default), bfloat16, int8 or q4 on the cpu backend (bfloat16: half the memory, "
+            + "about twice the speed; int8: 8-bit weights, q8_0 blocks quantized at load; q4: 4-bit q4_0 blocks); float16 or float32 on djl (env PEFTBENCH_DTYPE).")
     String dtype;
     @Option(names = "--backend", description = "auto (default), cpu (Java Vector API) or djl (PyTorch) (env PEFTBENCH_BACKEND).")
     String backend;

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g", "-XX:+UseTransparentHugePages"})
 public class LinearBenchmark {
 
-    @Param({"int8", "bfloat16", "float32"})
+    @Param({"q4", "int8", "bfloat16", "float32"})
     String dtype;
 
     @Param({"250880x1024", "1024x4096"})
@@ -65,6 +65,7 @@ public class LinearBenchmark {
         weight = switch (type) {
             case BFLOAT16 -> PackedWeight.Bf16.pack(stored, DType.BF16, out, in);
             case INT8 -> PackedWeight.Int8.pack(stored, DType.BF16, out, in);
+            case Q4 -> PackedWeight.Q4.pack(stored, DType.BF16, out, in);
             default -> PackedWeight.F32.pack(stored, DType.BF16, out, in);
         };
         float[] x = new float[rows * in];
