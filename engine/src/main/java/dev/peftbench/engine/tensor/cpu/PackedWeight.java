@@ -91,7 +91,7 @@ sealed interface PackedWeight extends Tensor {
         }
 
         /** Position of panel row {@code j} within a step: the first half of the rows in the low halves. */
-        private static int lane(int j) {
+        static int lane(int j) {
             return j < PANEL / 2 ? 2 * j : 2 * (j - PANEL / 2) + 1;
         }
 
@@ -223,9 +223,11 @@ sealed interface PackedWeight extends Tensor {
      * magnitude gives the scale {@code d = m / -8} (stored as float16) and each value {@code x} is stored as
      * {@code n = min(15, trunc(x / d + 8.5))}, so a weight is {@code float16(d) · (n - 8)} (ggml's
      * quantize_row_q4_0: 18 bytes per 32 values). One array holds a chunk per (panel, block): the panel rows' float16
-     * scales, then {@code BLOCK / 2} steps of {@link #PANEL} bytes; byte {@code j} of step {@code k} holds row
-     * {@code j}'s value {@code k} in its low four bits and value {@code k + 16} in its high four bits, as a q4_0 block
-     * pairs them. Columns are padded to whole blocks with {@code n = 8} (zero).
+     * scales, then {@code BLOCK / 2} steps of {@link #PANEL} bytes; row {@code j}'s byte of step {@code k} holds its
+     * value {@code k} in the low four bits and value {@code k + 16} in the high four bits, as a q4_0 block pairs them.
+     * Within a step, rows {@code j} and {@code j + PANEL/2} are side by side (as {@link Bf16} pairs them), so a step
+     * widened to 16-bit lanes and read as 32-bit lanes holds both halves of the panel: the kernels separate them with
+     * shifts, never a cross-lane shuffle. Columns are padded to whole blocks with {@code n = 8} (zero).
      */
     record Q4(byte[] data, int rows, int cols) implements PackedWeight {
 
@@ -277,12 +279,11 @@ sealed interface PackedWeight extends Tensor {
                     float d = max / -8;
                     float inverse = d != 0 ? 1 / d : 0;
                     int chunk = chunk(r / PANEL, b, blocks);
-                    int j = r % PANEL;
-                    putScale(data, chunk, j, d);
+                    putScale(data, chunk, r % PANEL, d);
                     // Only the real columns: padding (zeros in row) stays 0x88 rather than a quantized 0.
                     int real = Math.min(BLOCK, cols - from);
                     for (int k = 0; k < BLOCK / 2; k++) {
-                        int at = chunk + SCALE_BYTES + k * PANEL + j;
+                        int at = chunk + SCALE_BYTES + k * PANEL + Bf16.lane(r % PANEL);
                         int low = k < real ? level(row[from + k] * inverse) : 8;
                         int high = k + BLOCK / 2 < real ? level(row[from + k + BLOCK / 2] * inverse) : 8;
                         data[at] = (byte) (low | high << 4);
@@ -318,7 +319,7 @@ sealed interface PackedWeight extends Tensor {
                 int chunk = chunk(row / PANEL, b, blocks);
                 float d = scale(data, chunk, j);
                 for (int i = 0, n = Math.min(BLOCK, cols - b * BLOCK); i < n; i++) {
-                    int packed = data[chunk + SCALE_BYTES + (i % (BLOCK / 2)) * PANEL + j];
+                    int packed = data[chunk + SCALE_BYTES + (i % (BLOCK / 2)) * PANEL + Bf16.lane(j)];
                     int level = i < BLOCK / 2 ? packed & 0xF : (packed >> 4) & 0xF;
                     dst[offset + b * BLOCK + i] = d * (level - 8);
                 }

@@ -45,13 +45,6 @@ final class PanelBytes {
                 : (FloatVector) ByteVector.fromArray(LOAD, q, at).convertShape(VectorOperators.B2F, F, h);
     }
 
-    /** Half {@code h} (0 or 1) of the step at {@code at}: unsigned bytes as int32. */
-    static IntVector unsigned(byte[] q, int at, int h) {
-        return HALF_LOADS
-                ? (IntVector) ByteVector.fromArray(LOAD, q, at + h * L).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)
-                : (IntVector) ByteVector.fromArray(LOAD, q, at).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, h);
-    }
-
     /**
      * {@code L} little-endian float16 values at {@code at}, exactly, as float32: the sign-extended bits shifted into
      * a float's exponent and mantissa fields (the extension's copies of the sign cleared) are the value times

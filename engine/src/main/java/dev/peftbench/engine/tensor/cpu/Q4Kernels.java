@@ -31,6 +31,7 @@ final class Q4Kernels {
     private static final VectorSpecies<Byte> STEP = VectorSpecies.of(byte.class, VectorShape.forBitSize(PANEL * Byte.SIZE));
     /** A panel step widened: a 16-bit lane per row. */
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int CHUNK = PackedWeight.Q4.CHUNK;
     private static final int HALF_BLOCK = BLOCK / 2;
     /** From this many rows on, panels are dequantized once per product (the rows then share the decoding). */
@@ -82,14 +83,19 @@ final class Q4Kernels {
             FloatVector lo = PanelBytes.float16s(q, chunk);
             FloatVector hi = PanelBytes.float16s(q, chunk + 2 * L);
             for (int k = 0, at = chunk + SCALE_BYTES, to = b * BLOCK * PANEL; k < HALF_BLOCK; k++, at += PANEL, to += PANEL) {
-                IntVector n0 = PanelBytes.unsigned(q, at, 0);
-                IntVector n1 = PanelBytes.unsigned(q, at, 1);
-                level(n0.and(0xF)).mul(lo).intoArray(panel, to);
-                level(n1.and(0xF)).mul(hi).intoArray(panel, to + L);
-                level(n0.lanewise(VectorOperators.LSHR, 4)).mul(lo).intoArray(panel, to + HALF_BLOCK * PANEL);
-                level(n1.lanewise(VectorOperators.LSHR, 4)).mul(hi).intoArray(panel, to + HALF_BLOCK * PANEL + L);
+                // Lane i: row i's byte in bits 0-7, row i + L's in bits 16-23.
+                IntVector pair = step(q, at).reinterpretAsInts();
+                level(pair.and(0xF)).mul(lo).intoArray(panel, to);
+                level(pair.lanewise(VectorOperators.LSHR, 4).and(0xF)).mul(lo).intoArray(panel, to + HALF_BLOCK * PANEL);
+                level(pair.lanewise(VectorOperators.LSHR, 16).and(0xF)).mul(hi).intoArray(panel, to + L);
+                level(pair.lanewise(VectorOperators.LSHR, 20)).mul(hi).intoArray(panel, to + HALF_BLOCK * PANEL + L);
             }
         }
+    }
+
+    /** The step at {@code at}, each byte zero-extended to a 16-bit lane. */
+    private static ShortVector step(byte[] q, int at) {
+        return (ShortVector) ByteVector.fromArray(STEP, q, at).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
     }
 
     private static FloatVector level(IntVector n) {
@@ -98,27 +104,33 @@ final class Q4Kernels {
 
     /**
      * Panel {@code p}'s {@link PackedWeight#PANEL} outputs for one quantized input row, into {@code y[at..]}: per block
-     * the low four bits of each step times input {@code k}, the high four bits times input {@code k + 16}.
+     * the low four bits of each step times input {@code k}, the high four bits times input {@code k + 16}, in 16-bit
+     * lanes; read as 32-bit lanes, a sum's low half is row {@code i}'s, its high half row {@code i + L}'s.
      */
     private static void row(short[] xq, float[] xScale, int[] xSum, byte[] q, int blocks, int p, float[] y, int at) {
         FloatVector lo = FloatVector.zero(F);
         FloatVector hi = lo;
         ShortVector zero = ShortVector.zero(S);
+        // Constants as vectors made here: with scalar operands C2 rebuilt the mask and the shift count every step.
+        ShortVector mask = ShortVector.broadcast(S, (short) 0xF);
+        ShortVector four = ShortVector.broadcast(S, (short) 4);
         int chunk = p * blocks * CHUNK;
         for (int b = 0, xk = 0; b < blocks; b++, chunk += CHUNK, xk += BLOCK) {
             ShortVector low = zero, high = zero;
             for (int k = 0; k < HALF_BLOCK; k++) {
-                ShortVector n = (ShortVector) ByteVector.fromArray(STEP, q, chunk + SCALE_BYTES + k * PANEL)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                low = n.and((short) 0xF).mul(xq[xk + k]).add(low);
-                high = n.lanewise(VectorOperators.LSHR, 4).mul(xq[xk + k + HALF_BLOCK]).add(high);
+                ShortVector n = step(q, chunk + SCALE_BYTES + k * PANEL);
+                low = n.and(mask).mul(xq[xk + k]).add(low);
+                high = n.lanewise(VectorOperators.LSHR, four).mul(xq[xk + k + HALF_BLOCK]).add(high);
             }
-            int offset = 8 * xSum[b];
-            IntVector s0 = ((IntVector) low.convert(VectorOperators.S2I, 0)).add((IntVector) high.convert(VectorOperators.S2I, 0));
-            IntVector s1 = ((IntVector) low.convert(VectorOperators.S2I, 1)).add((IntVector) high.convert(VectorOperators.S2I, 1));
+            IntVector l = low.reinterpretAsInts();
+            IntVector h = high.reinterpretAsInts();
+            IntVector offset = IntVector.broadcast(I, 8 * xSum[b]);
+            IntVector first = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offset);
+            IntVector second = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offset);
             float scale = xScale[b];
-            lo = ((FloatVector) s0.sub(offset).convert(VectorOperators.I2F, 0)).fma(PanelBytes.float16s(q, chunk).mul(scale), lo);
-            hi = ((FloatVector) s1.sub(offset).convert(VectorOperators.I2F, 0)).fma(PanelBytes.float16s(q, chunk + 2 * L).mul(scale), hi);
+            lo = ((FloatVector) first.convert(VectorOperators.I2F, 0)).fma(PanelBytes.float16s(q, chunk).mul(scale), lo);
+            hi = ((FloatVector) second.convert(VectorOperators.I2F, 0)).fma(PanelBytes.float16s(q, chunk + 2 * L).mul(scale), hi);
         }
         lo.intoArray(y, at);
         hi.intoArray(y, at + L);
