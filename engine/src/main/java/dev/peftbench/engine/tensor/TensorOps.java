@@ -55,6 +55,15 @@ public interface TensorOps extends AutoCloseable {
      */
     Tensor adapterWeight(WeightSource source, String name);
 
+    /**
+     * Bytes of the weights loaded so far that every forward step reads once, in this backend's storage: the matrices
+     * and vectors, not the embedding rows it looks up nor adapters. A decode step streams them from memory, so bytes
+     * times tokens per second is the bandwidth it draws. -1 where the backend does not count them.
+     */
+    default long weightBytes() {
+        return -1;
+    }
+
     /** The named 1-D parameters (biases, norm scales) one after another, as a {@code [1, n]} tensor in float32. */
     Tensor vector(WeightSource source, List<String> names);
 

@@ -19,6 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The CPU backend: Java arrays and Vector API kernels, the output panels of each matrix product split
@@ -36,6 +37,8 @@ public final class CpuTensorOps implements TensorOps {
     private final ComputeType computeType;
     private final WorkerPool pool;
     private final ActivationArena arena = new ActivationArena();
+    /** Bytes of the weights every forward reads ({@link #weightBytes}). */
+    private final AtomicLong weightBytes = new AtomicLong();
     /** The KV blocks of this backend's model (one geometry; another only in tests), freed on {@link #close}. */
     private final List<KvBlockPool> kvPools = new ArrayList<>();
 
@@ -67,7 +70,10 @@ public final class CpuTensorOps implements TensorOps {
 
     @Override
     public Tensor weight(WeightSource source, List<String> names) {
-        StackedMatrix m = StackedMatrix.of(source, names);
+        return counted(pack(StackedMatrix.of(source, names)));
+    }
+
+    private PackedWeight pack(StackedMatrix m) {
         return switch (computeType) {
             case BFLOAT16 -> PackedWeight.Bf16.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
             // Base weights load before the model's scheduler starts, so the pool is free; adapters never come here.
@@ -79,7 +85,7 @@ public final class CpuTensorOps implements TensorOps {
 
     @Override
     public Tensor attentionWeight(WeightSource source, List<String> names, int layer) {
-        return quantized() && layer == 0 ? float32Weight(source, names) : weight(source, names);
+        return quantized() && layer == 0 ? counted(float32Weight(source, names)) : weight(source, names);
     }
 
     private boolean quantized() {
@@ -93,7 +99,8 @@ public final class CpuTensorOps implements TensorOps {
     @Override
     public Tensor embeddingTable(WeightSource source, String name, Tensor weight) {
         if (!quantized()) {
-            return TensorOps.super.embeddingTable(source, name, weight);
+            // Not counted: a step reads only the rows it looks up.
+            return weight != null ? weight : pack(StackedMatrix.of(source, List.of(name)));
         }
         TensorInfo info = source.info(name);
         if (info.shape().length != 2) {
@@ -111,7 +118,17 @@ public final class CpuTensorOps implements TensorOps {
         return float32Weight(source, List.of(name));
     }
 
-    private static Tensor float32Weight(WeightSource source, List<String> names) {
+    private PackedWeight counted(PackedWeight w) {
+        weightBytes.addAndGet(w.bytes());
+        return w;
+    }
+
+    @Override
+    public long weightBytes() {
+        return weightBytes.get();
+    }
+
+    private static PackedWeight float32Weight(WeightSource source, List<String> names) {
         StackedMatrix m = StackedMatrix.of(source, names);
         return PackedWeight.F32.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
     }
@@ -130,6 +147,7 @@ public final class CpuTensorOps implements TensorOps {
             System.arraycopy(part, 0, values, at, part.length);
             at += part.length;
         }
+        weightBytes.addAndGet(4L * values.length);
         return new CpuTensor(values, 1, values.length);
     }
 

@@ -22,6 +22,9 @@ sealed interface PackedWeight extends Tensor {
 
     int panels();
 
+    /** Bytes held: what a product over every panel reads. */
+    long bytes();
+
     /** Writes row {@code row} (one embedding, say) as float32 into {@code dst[offset..offset+cols)}. */
     void copyRow(int row, float[] dst, int offset);
 
@@ -55,6 +58,11 @@ sealed interface PackedWeight extends Tensor {
         @Override
         public int panels() {
             return panelsFor(rows);
+        }
+
+        @Override
+        public long bytes() {
+            return 4L * data.length;
         }
 
         @Override
@@ -98,6 +106,11 @@ sealed interface PackedWeight extends Tensor {
         @Override
         public int panels() {
             return panelsFor(rows);
+        }
+
+        @Override
+        public long bytes() {
+            return 2L * data.length;
         }
 
         @Override
@@ -201,6 +214,11 @@ sealed interface PackedWeight extends Tensor {
         @Override
         public int panels() {
             return panelsFor(rows);
+        }
+
+        @Override
+        public long bytes() {
+            return data.length;
         }
 
         /** The dequantized row: {@code d · q} for each value. */
@@ -308,6 +326,11 @@ sealed interface PackedWeight extends Tensor {
         @Override
         public int panels() {
             return panelsFor(rows);
+        }
+
+        @Override
+        public long bytes() {
+            return data.length;
         }
 
         /** The dequantized row: {@code d · (n - 8)} for each value. */
