@@ -9,11 +9,11 @@ import static dev.peftbench.engine.tensor.cpu.PackedWeight.SCALE_BYTES;
 
 /**
  * {@code y = x · wᵀ + b} over {@link PackedWeight.Int8 8-bit panels}, accumulating in float32. Each
- * step widens one half panel's bytes to a float vector in registers (sign extension and int-to-float
- * conversion) and multiplies it by broadcast inputs, as the float kernels do; the sums of a block stay
- * unscaled and are multiplied by the block's scales once, into running totals. So a weight costs one
- * byte of memory traffic and two vector instructions of decoding per step, shared by every input row
- * of the tile, and no multiplication by its scale.
+ * step widens a panel step's bytes to float vectors in registers (sign extension and int-to-float
+ * conversion) and multiplies them by broadcast inputs, as the float kernels do. One row keeps a block's
+ * sums unscaled and multiplies them by the block's scales once, into running totals; four or eight rows
+ * scale the widened weights instead, shared by every row of the tile. So a weight costs one byte of
+ * memory traffic and two or three vector instructions of decoding per step.
  */
 final class Int8Kernels {
 
@@ -60,13 +60,14 @@ final class Int8Kernels {
             return;
         }
         int r = 0;
-        // Eight or four rows: one half panel at a time, so totals and block sums fit the registers.
-        for (int h = 0; h < 2; h++) {
-            for (r = 0; r + 8 <= n; r += 8) {
-                rows8(x, in, r, q, blocks, p, h, y, out, o);
+        // Eight or four rows take whole blocks only (every real model's widths): an input size that is not a
+        // multiple of 32 goes a row at a time.
+        if (in % BLOCK == 0) {
+            for (; r + 8 <= n; r += 8) {
+                rows8(x, in, r, q, blocks, p, y, out, o);
             }
             for (; r + 4 <= n; r += 4) {
-                rows4(x, in, r, q, blocks, p, h, y, out, o);
+                rows4(x, in, r, q, blocks, p, y, out, o);
             }
         }
         for (; r < n; r++) {
@@ -130,73 +131,103 @@ final class Int8Kernels {
         hi.intoArray(y, r * out + o + L);
     }
 
-    private static void rows4(float[] x, int in, int r, byte[] q, int blocks, int p, int h, float[] y, int out, int o) {
+    /*
+     * Four and eight rows: both halves of a step per pass, each widened and multiplied by its rows' scales in registers
+     * (exact: a float16 scale times an 8-bit value fits float32's mantissa), so one broadcast input serves 32 outputs as
+     * in the bfloat16 kernels. Keeping unscaled block sums instead (one half per pass, scales applied per block) took
+     * 1.55x bfloat16's time over 8 rows: twice the broadcasts. Stores stay in these methods: through a helper, C2's
+     * inlining budget (NodeCountInliningCutoff) left them as calls and boxed the accumulators (5x slower).
+     */
+    private static void rows4(float[] x, int in, int r, byte[] q, int blocks, int p, float[] y, int out, int o) {
         int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
         FloatVector z = FloatVector.zero(F);
-        FloatVector t0 = z, t1 = z, t2 = z, t3 = z;
+        FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
         int chunk = p * blocks * CHUNK;
-        for (int b = 0; b < blocks; b++, chunk += CHUNK) {
-            int k0 = b * BLOCK;
-            int k1 = Math.min(in, k0 + BLOCK);
-            FloatVector c0 = z, c1 = z, c2 = z, c3 = z;
-            for (int k = k0, at = chunk + SCALE_BYTES; k < k1; k++, at += PANEL) {
-                FloatVector w = PanelBytes.signed(q, at, h);
-                c0 = w.fma(FloatVector.broadcast(F, x[x0 + k]), c0);
-                c1 = w.fma(FloatVector.broadcast(F, x[x1 + k]), c1);
-                c2 = w.fma(FloatVector.broadcast(F, x[x2 + k]), c2);
-                c3 = w.fma(FloatVector.broadcast(F, x[x3 + k]), c3);
+        for (int b = 0, k0 = 0; b < blocks; b++, chunk += CHUNK, k0 += BLOCK) {
+            FloatVector dLo = PanelBytes.float16s(q, chunk);
+            FloatVector dHi = PanelBytes.float16s(q, chunk + 2 * L);
+            for (int k = k0, at = chunk + SCALE_BYTES; k < k0 + BLOCK; k++, at += PANEL) {
+                FloatVector lo = PanelBytes.signed(q, at, 0).mul(dLo);
+                FloatVector hi = PanelBytes.signed(q, at, 1).mul(dHi);
+                FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
+                a0 = lo.fma(v, a0);
+                b0 = hi.fma(v, b0);
+                v = FloatVector.broadcast(F, x[x1 + k]);
+                a1 = lo.fma(v, a1);
+                b1 = hi.fma(v, b1);
+                v = FloatVector.broadcast(F, x[x2 + k]);
+                a2 = lo.fma(v, a2);
+                b2 = hi.fma(v, b2);
+                v = FloatVector.broadcast(F, x[x3 + k]);
+                a3 = lo.fma(v, a3);
+                b3 = hi.fma(v, b3);
             }
-            FloatVector scale = PanelBytes.float16s(q, chunk + h * 2 * L);
-            t0 = c0.fma(scale, t0);
-            t1 = c1.fma(scale, t1);
-            t2 = c2.fma(scale, t2);
-            t3 = c3.fma(scale, t3);
         }
-        int y0 = r * out + o + h * L;
-        t0.intoArray(y, y0);
-        t1.intoArray(y, y0 + out);
-        t2.intoArray(y, y0 + 2 * out);
-        t3.intoArray(y, y0 + 3 * out);
+        int y0 = r * out + o;
+        a0.intoArray(y, y0);
+        b0.intoArray(y, y0 + L);
+        a1.intoArray(y, y0 + out);
+        b1.intoArray(y, y0 + out + L);
+        a2.intoArray(y, y0 + 2 * out);
+        b2.intoArray(y, y0 + 2 * out + L);
+        a3.intoArray(y, y0 + 3 * out);
+        b3.intoArray(y, y0 + 3 * out + L);
     }
 
-    private static void rows8(float[] x, int in, int r, byte[] q, int blocks, int p, int h, float[] y, int out, int o) {
+    private static void rows8(float[] x, int in, int r, byte[] q, int blocks, int p, float[] y, int out, int o) {
         int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in, x6 = x5 + in, x7 = x6 + in;
         FloatVector z = FloatVector.zero(F);
-        FloatVector t0 = z, t1 = z, t2 = z, t3 = z, t4 = z, t5 = z, t6 = z, t7 = z;
+        FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+        FloatVector a4 = z, b4 = z, a5 = z, b5 = z, a6 = z, b6 = z, a7 = z, b7 = z;
         int chunk = p * blocks * CHUNK;
-        for (int b = 0; b < blocks; b++, chunk += CHUNK) {
-            int k0 = b * BLOCK;
-            int k1 = Math.min(in, k0 + BLOCK);
-            FloatVector c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
-            for (int k = k0, at = chunk + SCALE_BYTES; k < k1; k++, at += PANEL) {
-                FloatVector w = PanelBytes.signed(q, at, h);
-                c0 = w.fma(FloatVector.broadcast(F, x[x0 + k]), c0);
-                c1 = w.fma(FloatVector.broadcast(F, x[x1 + k]), c1);
-                c2 = w.fma(FloatVector.broadcast(F, x[x2 + k]), c2);
-                c3 = w.fma(FloatVector.broadcast(F, x[x3 + k]), c3);
-                c4 = w.fma(FloatVector.broadcast(F, x[x4 + k]), c4);
-                c5 = w.fma(FloatVector.broadcast(F, x[x5 + k]), c5);
-                c6 = w.fma(FloatVector.broadcast(F, x[x6 + k]), c6);
-                c7 = w.fma(FloatVector.broadcast(F, x[x7 + k]), c7);
+        for (int b = 0, k0 = 0; b < blocks; b++, chunk += CHUNK, k0 += BLOCK) {
+            FloatVector dLo = PanelBytes.float16s(q, chunk);
+            FloatVector dHi = PanelBytes.float16s(q, chunk + 2 * L);
+            for (int k = k0, at = chunk + SCALE_BYTES; k < k0 + BLOCK; k++, at += PANEL) {
+                FloatVector lo = PanelBytes.signed(q, at, 0).mul(dLo);
+                FloatVector hi = PanelBytes.signed(q, at, 1).mul(dHi);
+                FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
+                a0 = lo.fma(v, a0);
+                b0 = hi.fma(v, b0);
+                v = FloatVector.broadcast(F, x[x1 + k]);
+                a1 = lo.fma(v, a1);
+                b1 = hi.fma(v, b1);
+                v = FloatVector.broadcast(F, x[x2 + k]);
+                a2 = lo.fma(v, a2);
+                b2 = hi.fma(v, b2);
+                v = FloatVector.broadcast(F, x[x3 + k]);
+                a3 = lo.fma(v, a3);
+                b3 = hi.fma(v, b3);
+                v = FloatVector.broadcast(F, x[x4 + k]);
+                a4 = lo.fma(v, a4);
+                b4 = hi.fma(v, b4);
+                v = FloatVector.broadcast(F, x[x5 + k]);
+                a5 = lo.fma(v, a5);
+                b5 = hi.fma(v, b5);
+                v = FloatVector.broadcast(F, x[x6 + k]);
+                a6 = lo.fma(v, a6);
+                b6 = hi.fma(v, b6);
+                v = FloatVector.broadcast(F, x[x7 + k]);
+                a7 = lo.fma(v, a7);
+                b7 = hi.fma(v, b7);
             }
-            FloatVector scale = PanelBytes.float16s(q, chunk + h * 2 * L);
-            t0 = c0.fma(scale, t0);
-            t1 = c1.fma(scale, t1);
-            t2 = c2.fma(scale, t2);
-            t3 = c3.fma(scale, t3);
-            t4 = c4.fma(scale, t4);
-            t5 = c5.fma(scale, t5);
-            t6 = c6.fma(scale, t6);
-            t7 = c7.fma(scale, t7);
         }
-        int y0 = r * out + o + h * L;
-        t0.intoArray(y, y0);
-        t1.intoArray(y, y0 + out);
-        t2.intoArray(y, y0 + 2 * out);
-        t3.intoArray(y, y0 + 3 * out);
-        t4.intoArray(y, y0 + 4 * out);
-        t5.intoArray(y, y0 + 5 * out);
-        t6.intoArray(y, y0 + 6 * out);
-        t7.intoArray(y, y0 + 7 * out);
+        int y0 = r * out + o;
+        a0.intoArray(y, y0);
+        b0.intoArray(y, y0 + L);
+        a1.intoArray(y, y0 + out);
+        b1.intoArray(y, y0 + out + L);
+        a2.intoArray(y, y0 + 2 * out);
+        b2.intoArray(y, y0 + 2 * out + L);
+        a3.intoArray(y, y0 + 3 * out);
+        b3.intoArray(y, y0 + 3 * out + L);
+        a4.intoArray(y, y0 + 4 * out);
+        b4.intoArray(y, y0 + 4 * out + L);
+        a5.intoArray(y, y0 + 5 * out);
+        b5.intoArray(y, y0 + 5 * out + L);
+        a6.intoArray(y, y0 + 6 * out);
+        b6.intoArray(y, y0 + 6 * out + L);
+        a7.intoArray(y, y0 + 7 * out);
+        b7.intoArray(y, y0 + 7 * out + L);
     }
 }
