@@ -168,6 +168,21 @@ class EngineLoadErrorsTest {
     }
 
     @Test
+    void q4NamesItsAliasesAndUnknownTypesListIt() {
+        assertEquals(ComputeType.Q4, ComputeType.parse("q4"));
+        assertEquals(ComputeType.Q4, ComputeType.parse("Q4_0"));
+        EngineException e = assertThrows(EngineException.class, () -> ComputeType.parse("q5"));
+        assertTrue(e.getMessage().contains("q4"), e.getMessage());
+    }
+
+    @Test
+    void q4OnTheDjlBackendPointsToTheCpuBackend() {
+        EngineException e = assertThrows(EngineException.class, () -> engine.load("q4djl",
+                new ModelSpec(MODEL.toString(), null, null, Device.CPU, ComputeType.Q4, Backend.DJL, 64), LoadProgress.NONE));
+        assertTrue(e.getMessage().contains("q4") && e.getMessage().contains("--backend cpu"), e.getMessage());
+    }
+
+    @Test
     void bfloat16OnTheDjlBackendPointsToTheCpuBackend() {
         EngineException e = assertThrows(EngineException.class, () -> engine.load("bf16djl",
                 new ModelSpec(MODEL.toString(), null, null, Device.CPU, ComputeType.BFLOAT16, Backend.DJL, 64), LoadProgress.NONE));
