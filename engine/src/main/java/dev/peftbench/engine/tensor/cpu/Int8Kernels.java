@@ -91,11 +91,12 @@ final class Int8Kernels {
     }
 
     /*
-     * One row (a decode step at batch 1) is memory-bound once its loop is tight: whole blocks run a loop of a constant
-     * 16 double steps, which C2 unrolls without a bound check per step, into four independent chains; a last partial
-     * block (an input size not a multiple of 32) runs apart. With the block's length as the loop bound, the loop kept
-     * its checks and moved 7-8 GB/s from memory on one core of the Zen 4 EPYC instead of 18-22. Every vector stays in
-     * this method: a helper that returned one would box it whenever C2 declined to inline it.
+     * One row (a decode step at batch 1) streams the weights once: whole blocks run a loop of a constant 16 double
+     * steps, which C2 unrolls without a bound check per step, into four independent chains; a last partial block (an
+     * input size not a multiple of 32) runs apart. With the block's length as the loop bound, the loop kept its checks
+     * and moved 7-8 GB/s from memory on one core of the Zen 4 EPYC instead of 14-15 (wall time, loaded machine). Now a
+     * core decodes ~18.5 G weights/s, so two cores need about what that VM's memory gives. Every vector stays in this
+     * method: a helper that returned one would box it whenever C2 declined to inline it.
      */
     private static void row(float[] x, int in, int r, byte[] q, int blocks, int p, float[] y, int out, int o) {
         FloatVector z = FloatVector.zero(F);

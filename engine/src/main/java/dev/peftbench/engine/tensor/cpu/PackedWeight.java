@@ -138,7 +138,7 @@ sealed interface PackedWeight extends Tensor {
      * {@code float16(d) · q}: 34 bytes per 32 values, as ggml's. One array holds a chunk per (panel, block): the
      * panel rows' float16 scales (little-endian), then {@link #BLOCK} steps of {@link #PANEL} bytes (row {@code j}'s
      * value at byte {@code j}). A kernel streams the array front to back with the scales beside the values they scale:
-     * with the scales in an array of their own, the one-row kernel moved 12-15 instead of 18-22 GB/s from memory on one
+     * with the scales in an array of their own, the one-row kernel moved 14-15 instead of 15-22 GB/s from memory on one
      * core of the Zen 4 EPYC (hardware prefetch follows one stream better than two). Columns are padded with zeros to
      * whole blocks.
      */

@@ -18,10 +18,11 @@ import static dev.peftbench.engine.tensor.cpu.PackedWeight.SCALE_BYTES;
  * activations of every q4_0 product (ggml's q8_0; here with a float32 scale), and multiplied in integers: a step's
  * {@link PackedWeight#PANEL} bytes widen to 16-bit lanes, their low and high four bits times the input's 8-bit value
  * add up exactly in 16 bits for a half block (16 products of at most 15 · 127), and each block's sums are widened,
- * offset ({@code n - 8}: minus 8 times the block's input sum), converted and scaled once. That is about two vector
- * instructions per 32 weights, against three per 16 for widening to float32, so a row streams at the memory's
- * speed where float32 decoding of half the bytes would not. More rows dequantize each panel to float32 once in a
- * per-thread buffer and run the float32 kernels over it, on the unquantized inputs.
+ * offset ({@code n - 8}: minus 8 times the block's input sum), converted and scaled once. That is about ten vector
+ * instructions per 64 weights (a widening, a mask, a shift, two input broadcasts, two multiplies, two adds),
+ * against twelve for widening int8's 64 bytes to float32: on one Zen 4 core 0.030 against 0.054 ns per weight. More
+ * rows dequantize each panel to float32 once in a per-thread buffer and run the float32 kernels over it, on the
+ * unquantized inputs.
  */
 final class Q4Kernels {
 
