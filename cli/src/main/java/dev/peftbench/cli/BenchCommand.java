@@ -3,6 +3,7 @@ package dev.peftbench.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peftbench.engine.CpuInfo;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.engine.GenerationHandle;
@@ -167,10 +168,14 @@ public final class BenchCommand implements Callable<Integer> {
             }
             PrefixCacheStats prefixCache = engine.stats().prefixCache();
             long peakKb = peakResidentKb();
+            long weightBytes = engine.weightBytesPerToken("bench");
+            CpuInfo cpu = CpuInfo.detect();
             if (json) {
-                out.println(toJson(modelSpec, loadSeconds, peakKb, runs, profiles, longPromptAloneMs, shared, prefixCache));
+                out.println(toJson(modelSpec, loadSeconds, peakKb, runs, profiles, longPromptAloneMs, shared, prefixCache, cpu,
+                        weightBytes));
             } else {
-                printTable(out, modelSpec, loadSeconds, peakKb, runs, profiles, longPromptAloneMs, shared, prefixCache);
+                printTable(out, modelSpec, loadSeconds, peakKb, runs, profiles, longPromptAloneMs, shared, prefixCache, cpu,
+                        weightBytes);
             }
             out.flush();
             return 0;
@@ -321,11 +326,25 @@ public final class BenchCommand implements Callable<Integer> {
         return -1;
     }
 
+    /**
+     * Weights streamed per second in a run: a decode step reads the weights once for all its streams, so bytes per
+     * token times the steps per second (decode tokens/s over streams).
+     */
+    private static double weightGbPerSecond(long weightBytes, Run r) {
+        return weightBytes < 0 ? Double.NaN : weightBytes * r.decodeTokensPerSecond() / r.streams() / 1e9;
+    }
+
     private String toJson(ModelSpec spec, double loadSeconds, long peakKb, List<Run> runs,
                           Map<String, Map<String, Long>> profiles, double longPromptAloneMs, List<SharedPrefixRound> shared,
-                          PrefixCacheStats prefixCache) {
+                          PrefixCacheStats prefixCache, CpuInfo cpu, long weightBytes) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
+        ObjectNode c = root.putObject("cpu");
+        c.put("model", cpu.model());
+        c.put("cores", cpu.cores());
+        c.put("vector_bits", cpu.vectorBits());
+        cpu.instructionSets().forEach(c.putArray("instruction_sets")::add);
+        root.put("weight_bytes_per_token", weightBytes);
         root.put("model", spec.baseModel());
         root.put("adapter", spec.adapter());
         root.put("dtype", spec.dtype().label());
@@ -357,6 +376,7 @@ public final class BenchCommand implements Callable<Integer> {
             n.put("wall_seconds", r.wallSeconds());
             r.longestGapMs().forEach(n.putArray("longest_gap_ms_per_stream")::add);
             n.put("median_gap_ms", r.medianGapMs());
+            n.put("weight_gb_per_s", weightGbPerSecond(weightBytes, r));
             if (!Double.isNaN(r.longPromptTtftMs())) {
                 n.put("long_prompt_time_to_first_token_ms", r.longPromptTtftMs());
             }
@@ -393,16 +413,19 @@ public final class BenchCommand implements Callable<Integer> {
 
     private void printTable(PrintWriter out, ModelSpec spec, double loadSeconds, long peakKb, List<Run> runs,
                             Map<String, Map<String, Long>> profiles, double longPromptAloneMs, List<SharedPrefixRound> shared,
-                            PrefixCacheStats prefixCache) {
+                            PrefixCacheStats prefixCache, CpuInfo cpu, long weightBytes) {
+        out.printf("cpu %s, %d cores, %d-bit vectors, %s; weights read per decode step %.1f MB%n", cpu.model(), cpu.cores(),
+                cpu.vectorBits(), String.join(" ", cpu.instructionSets()), weightBytes / 1e6);
         out.printf("model %s%s, %s, %d prompt tokens, %d new tokens, %d prefill tokens per step; load %.2f s; peak RSS %.0f MiB%n",
                 spec.baseModel(), spec.adapter() == null ? "" : " + " + spec.adapter(), spec.dtype().label(),
                 promptTokens, newTokens, maxPrefillTokens, loadSeconds, peakKb / 1024.0);
-        out.printf("%-14s %7s %12s %12s %13s %13s %15s %13s %12s%n", "mode", "streams", "ttft mean ms", "ttft max ms",
-                "tok/s/stream", "decode tok/s", "aggregate tok/s", "prompt tok/s", "max gap ms");
+        out.printf("%-14s %7s %12s %12s %13s %13s %15s %13s %12s %11s%n", "mode", "streams", "ttft mean ms", "ttft max ms",
+                "tok/s/stream", "decode tok/s", "aggregate tok/s", "prompt tok/s", "max gap ms", "weight GB/s");
         for (Run r : runs) {
-            out.printf("%-14s %7d %12.1f %12.1f %13.1f %13.1f %15.1f %13.1f %12.1f%n", r.mode(), r.streams(), r.ttftMsMean(),
+            out.printf("%-14s %7d %12.1f %12.1f %13.1f %13.1f %15.1f %13.1f %12.1f %11.1f%n", r.mode(), r.streams(), r.ttftMsMean(),
                     r.ttftMsMax(), r.streamTokensPerSecond(), r.decodeTokensPerSecond(), r.aggregateTokensPerSecond(),
-                    r.promptTokensPerSecond(), r.longestGapMs().stream().mapToDouble(Double::doubleValue).max().orElse(0));
+                    r.promptTokensPerSecond(), r.longestGapMs().stream().mapToDouble(Double::doubleValue).max().orElse(0),
+                    weightGbPerSecond(weightBytes, r));
         }
         if (longPromptTokens > 0) {
             out.printf("a %d-token prompt: first token after %.1f ms alone%n", longPromptTokens, longPromptAloneMs);

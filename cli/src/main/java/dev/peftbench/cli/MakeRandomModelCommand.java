@@ -60,8 +60,8 @@ public final class MakeRandomModelCommand implements Callable<Integer> {
             case FLOAT32 -> DType.F32;
             case BFLOAT16 -> DType.BF16;
             case FLOAT16 -> DType.F16;
-            case INT8 -> throw new IllegalArgumentException("checkpoints are stored in float32, bfloat16 or float16; "
-                    + "int8 is a compute type (--dtype int8 quantizes any of them at load)");
+            case INT8, Q4 -> throw new IllegalArgumentException("checkpoints are stored in float32, bfloat16 or float16; "
+                    + "int8 and q4 are compute types (--dtype int8 or q4 quantizes any of them at load)");
         };
         RandomModelShape shape = known.resized(layers, vocab);
         Path sample = BundledSample.folder().resolve(BundledSample.MODEL);

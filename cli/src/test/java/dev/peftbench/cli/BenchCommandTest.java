@@ -34,6 +34,10 @@ class BenchCommandTest {
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertEquals(8, json.get("max_prefill_tokens").asInt());
         assertEquals(40, json.get("long_prompt_tokens").asInt());
+        // Where a figure comes from, and what it streams: bytes per token x steps per second = weight GB/s.
+        assertTrue(!json.get("cpu").get("model").asText().isEmpty() && json.get("cpu").get("vector_bits").asInt() >= 128, r.out());
+        assertTrue(json.get("weight_bytes_per_token").asLong() > 0, r.out());
+        assertTrue(json.get("runs").get(0).get("weight_gb_per_s").asDouble() > 0, r.out());
         assertTrue(json.get("long_prompt_time_to_first_token_ms_alone").asDouble() > 0, r.out());
         JsonNode batched = json.get("runs").get(0);
         assertEquals("batched", batched.get("mode").asText());

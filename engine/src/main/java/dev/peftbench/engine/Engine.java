@@ -546,6 +546,15 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * Bytes of {@code name}'s base-model weights that a decode step reads once (matrices and vectors in the backend's
+     * storage type; not looked-up embedding rows nor an adapter's), so that bytes per token times decode tokens per
+     * second is the memory bandwidth the weights draw; -1 where the backend does not count them.
+     */
+    public long weightBytesPerToken(String name) {
+        return served(name).base.model.ops().weightBytes();
+    }
+
+    /**
      * Time spent per tensor operation by {@code name}'s base model since the last call (nanoseconds),
      * then starts counting afresh; empty unless the engine was created with {@code profile}.
      */

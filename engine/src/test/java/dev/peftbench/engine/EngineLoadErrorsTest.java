@@ -160,7 +160,7 @@ class EngineLoadErrorsTest {
     void float16OnTheCpuBackendNamesTheTypesItRuns() {
         EngineException e = assertThrows(EngineException.class, () -> engine.load("f16",
                 new ModelSpec(MODEL.toString(), null, null, Device.CPU, ComputeType.FLOAT16, Backend.CPU, 64), LoadProgress.NONE));
-        assertTrue(e.getMessage().contains("float32, bfloat16 or int8"), e.getMessage());
+        assertTrue(e.getMessage().contains("float32, bfloat16, int8 or q4"), e.getMessage());
     }
 
     @Test
@@ -177,6 +177,21 @@ class EngineLoadErrorsTest {
         assertEquals(ComputeType.INT8, ComputeType.parse("Q8_0"));
         EngineException e = assertThrows(EngineException.class, () -> ComputeType.parse("int4"));
         assertTrue(e.getMessage().contains("int8"), e.getMessage());
+    }
+
+    @Test
+    void q4NamesItsAliasesAndUnknownTypesListIt() {
+        assertEquals(ComputeType.Q4, ComputeType.parse("q4"));
+        assertEquals(ComputeType.Q4, ComputeType.parse("Q4_0"));
+        EngineException e = assertThrows(EngineException.class, () -> ComputeType.parse("q5"));
+        assertTrue(e.getMessage().contains("q4"), e.getMessage());
+    }
+
+    @Test
+    void q4OnTheDjlBackendPointsToTheCpuBackend() {
+        EngineException e = assertThrows(EngineException.class, () -> engine.load("q4djl",
+                new ModelSpec(MODEL.toString(), null, null, Device.CPU, ComputeType.Q4, Backend.DJL, 64), LoadProgress.NONE));
+        assertTrue(e.getMessage().contains("q4") && e.getMessage().contains("--backend cpu"), e.getMessage());
     }
 
     @Test

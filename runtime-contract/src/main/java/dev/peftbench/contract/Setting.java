@@ -45,8 +45,8 @@ public final class Setting<T> {
             PromptTemplate.DEFAULT_TEXT_COLUMN, "Text column of the seed template.");
     public static final Setting<ComputeType> DTYPE = model("--dtype", "PEFTBENCH_DTYPE",
             SettingType.engine(ComputeType::parse, ComputeType::label), ModelSpec.DEFAULT_DTYPE,
-            "float32, bfloat16 or int8 on the cpu backend (bfloat16: half the memory, about twice the speed; "
-                    + "int8: 8-bit weights, q8_0 blocks quantized at load); float16 or float32 on djl.");
+            "float32, bfloat16, int8 or q4 on the cpu backend (bfloat16: half the memory, about twice the speed; "
+                    + "int8: 8-bit weights, q8_0 blocks quantized at load; q4: 4-bit q4_0 blocks); float16 or float32 on djl.");
     public static final Setting<Backend> BACKEND = model("--backend", "PEFTBENCH_BACKEND",
             SettingType.engine(Backend::parse, Setting::lower), ModelSpec.DEFAULT_BACKEND,
             "auto, cpu (Java Vector API) or djl (PyTorch).");

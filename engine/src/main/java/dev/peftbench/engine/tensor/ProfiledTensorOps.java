@@ -77,6 +77,11 @@ public final class ProfiledTensorOps implements TensorOps {
     }
 
     @Override
+    public long weightBytes() {
+        return inner.weightBytes();
+    }
+
+    @Override
     public Tensor adapterWeight(WeightSource source, String name) {
         return inner.adapterWeight(source, name);
     }

@@ -33,7 +33,8 @@ public interface TensorOps extends AutoCloseable {
      * An attention projection of layer {@code layer} (q/k/v stacked, or the output), as {@link #weight}. Backends that
      * quantize weights keep layer 0's in float32, whose rounding the rest of the model amplifies most (a 560M model
      * reads ~1-2% more bytes per token), as llama.cpp's quantization mixes spend more bits on the first layers; on the
-     * goldens that takes Qwen's first-step logits from 4x the reduced-precision bar to within it (ModelGoldenTest).
+     * goldens that takes int8's Qwen first-step logits from 4x the reduced-precision bar to within it, and q4's worst
+     * from 0.87 to 0.41 (ModelGoldenTest).
      */
     default Tensor attentionWeight(WeightSource source, List<String> names, int layer) {
         return weight(source, names);
@@ -55,6 +56,15 @@ public interface TensorOps extends AutoCloseable {
      * and added to the base projection's output.
      */
     Tensor adapterWeight(WeightSource source, String name);
+
+    /**
+     * Bytes of the weights loaded so far that every forward step reads once, in this backend's storage: the matrices
+     * and vectors, not the embedding rows it looks up nor adapters. A decode step streams them from memory, so bytes
+     * times tokens per second is the bandwidth it draws. -1 where the backend does not count them.
+     */
+    default long weightBytes() {
+        return -1;
+    }
 
     /** The named 1-D parameters (biases, norm scales) one after another, as a {@code [1, n]} tensor in float32. */
     Tensor vector(WeightSource source, List<String> names);

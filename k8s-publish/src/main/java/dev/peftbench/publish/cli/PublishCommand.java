@@ -76,8 +76,8 @@ public final class PublishCommand implements Callable<Integer> {
     String apiKeySecret;
     @Option(names = "--native-runtime", description = "The server speaks ModelMesh's runtime SPI itself on 8085: no builtInAdapter sidecar, no dummy model name.")
     boolean nativeRuntime;
-    @Option(names = "--dtype", description = "The runtime's dtype: float32 or bfloat16 (cpu backend; bfloat16 is "
-            + "about twice as fast in half the memory), float16 (djl backend) (default: the server's, float32).")
+    @Option(names = "--dtype", description = "The runtime's dtype: float32, bfloat16, int8 or q4 (cpu backend; bfloat16 is "
+            + "about twice as fast in half the memory, int8 and q4 quantize at load), float16 (djl backend) (default: the server's, float32).")
     String dtype;
     @Option(names = "--backend", description = "The runtime's backend: auto, cpu or djl (default: the server's, auto).")
     String backend;

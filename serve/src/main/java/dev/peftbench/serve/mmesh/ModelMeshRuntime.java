@@ -191,13 +191,14 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
         boolean shared = engine.models().stream()
                 .anyMatch(m -> !m.name().equals(id) && m.base().dir().equals(model.base().dir())
                         && m.spec().dtype() == model.spec().dtype());
-        // Weights are kept in the compute type (float32, or a 16-bit type packed from the checkpoint).
-        long bytesPerWeight = switch (model.spec().dtype()) {
-            case FLOAT32 -> 4;
-            case BFLOAT16, FLOAT16 -> 2;
-            case INT8 -> 1;
+        // Weights are kept in the compute type (float32, or a 16-bit type packed from the checkpoint); eighths of a byte.
+        long eighthsPerWeight = switch (model.spec().dtype()) {
+            case FLOAT32 -> 32;
+            case BFLOAT16, FLOAT16 -> 16;
+            case INT8 -> 8;
+            case Q4 -> 4;
         };
-        long base = shared ? 0 : model.base().parameterCount() * bytesPerWeight;
+        long base = shared ? 0 : model.base().parameterCount() * eighthsPerWeight / 8;
         long adapter = model.adapter().map(a -> filesSize(a.dir())).orElse(0L);
         return Math.max(1, base + adapter);
     }

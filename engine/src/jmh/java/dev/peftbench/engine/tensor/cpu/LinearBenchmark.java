@@ -24,8 +24,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One matrix product of the CPU backend, {@code y = x · wᵀ}, on bloomz-560m's shapes: the lm_head
- * (250880 x 1024, 46% of the weights) and a block's 4h->h projection, for a decode step at batch 1 and 8
- * and a prefill chunk of 32 rows, with 8-bit (q8_0 blocks), bfloat16 and float32 weights. Time per product; GFLOPS = 2 · rows · out · in / time. Run with
+ * (250880 x 1024, 46% of the weights) and a block's 4h->h projection, for a decode step at batch 1, 8 and 16
+ * and a prefill chunk of 32 rows, with 4-bit (q4_0 blocks), 8-bit (q8_0 blocks), bfloat16 and float32 weights. Time
+ * per product; GFLOPS = 2 · rows · out · in / time; at one row, GB/s = the weight's bytes / time (q4 18, int8 34 bytes
+ * per 32 values, bfloat16 2 and float32 4 per value). Run with
  * {@code ./mvnw -Pbench -pl engine -am verify -DskipTests}.
  */
 @State(Scope.Benchmark)
@@ -36,13 +38,13 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g", "-XX:+UseTransparentHugePages"})
 public class LinearBenchmark {
 
-    @Param({"int8", "bfloat16", "float32"})
+    @Param({"q4", "int8", "bfloat16", "float32"})
     String dtype;
 
     @Param({"250880x1024", "1024x4096"})
     String shape;
 
-    @Param({"1", "8", "32"})
+    @Param({"1", "8", "16", "32"})
     int rows;
 
     private CpuTensorOps ops;
@@ -65,6 +67,7 @@ public class LinearBenchmark {
         weight = switch (type) {
             case BFLOAT16 -> PackedWeight.Bf16.pack(stored, DType.BF16, out, in);
             case INT8 -> PackedWeight.Int8.pack(stored, DType.BF16, out, in);
+            case Q4 -> PackedWeight.Q4.pack(stored, DType.BF16, out, in);
             default -> PackedWeight.F32.pack(stored, DType.BF16, out, in);
         };
         float[] x = new float[rows * in];

@@ -21,13 +21,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The CPU backend: Java arrays and Vector API kernels, the output panels of each matrix product split
  * across the cores. Weight matrices are repacked at load ({@link PackedWeight}); float32 compute keeps
  * float32 weights, bfloat16 compute keeps bfloat16 weights (read as stored, or rounded once at load) and
- * accumulates in float32; int8 quantizes the base model's matrices to q8_0 blocks and keeps everything
- * else (embedding rows, norms, biases, adapters, activations) in float32.
+ * accumulates in float32; int8 and q4 quantize the base model's matrices to q8_0 or q4_0 blocks and keep everything
+ * else (embedding rows, norms, biases, adapters, activations) unquantized.
  */
 public final class CpuTensorOps implements TensorOps {
 
@@ -38,6 +39,8 @@ public final class CpuTensorOps implements TensorOps {
     private final ComputeType computeType;
     private final WorkerPool pool;
     private final ActivationArena arena = new ActivationArena();
+    /** Bytes of the weights every forward reads ({@link #weightBytes}). */
+    private final AtomicLong weightBytes = new AtomicLong();
     /** The KV blocks of this backend's model (one geometry; another only in tests), freed on {@link #close}. */
     private final List<KvBlockPool> kvPools = new ArrayList<>();
     private long prefixCacheBytes;
@@ -49,7 +52,7 @@ public final class CpuTensorOps implements TensorOps {
 
     CpuTensorOps(ComputeType computeType, int threads, boolean warmUpKernels) {
         if (computeType == ComputeType.FLOAT16) {
-            throw EngineException.invalid("the cpu backend computes in float32, bfloat16 or int8; for float16 use --backend djl");
+            throw EngineException.invalid("the cpu backend computes in float32, bfloat16, int8 or q4; for float16 use --backend djl");
         }
         this.computeType = computeType;
         this.pool = new WorkerPool(threads);
@@ -70,28 +73,37 @@ public final class CpuTensorOps implements TensorOps {
 
     @Override
     public Tensor weight(WeightSource source, List<String> names) {
-        StackedMatrix m = StackedMatrix.of(source, names);
+        return counted(pack(StackedMatrix.of(source, names)));
+    }
+
+    private PackedWeight pack(StackedMatrix m) {
         return switch (computeType) {
             case BFLOAT16 -> PackedWeight.Bf16.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
             // Base weights load before the model's scheduler starts, so the pool is free; adapters never come here.
             case INT8 -> PackedWeight.Int8.pack(m.bytes(), m.dtype(), m.rows(), m.cols(), pool);
+            case Q4 -> PackedWeight.Q4.pack(m.bytes(), m.dtype(), m.rows(), m.cols(), pool);
             default -> PackedWeight.F32.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
         };
     }
 
     @Override
     public Tensor attentionWeight(WeightSource source, List<String> names, int layer) {
-        return computeType == ComputeType.INT8 && layer == 0 ? float32Weight(source, names) : weight(source, names);
+        return quantized() && layer == 0 ? counted(float32Weight(source, names)) : weight(source, names);
+    }
+
+    private boolean quantized() {
+        return computeType == ComputeType.INT8 || computeType == ComputeType.Q4;
     }
 
     /**
-     * With int8 weights, the stored values row-major, copied as they are: bfloat16 for a bfloat16 checkpoint, else
-     * float32 (both exact).
+     * With int8 or q4 weights, the stored values row-major, copied as they are: bfloat16 for a bfloat16 checkpoint,
+     * else float32 (both exact).
      */
     @Override
     public Tensor embeddingTable(WeightSource source, String name, Tensor weight) {
-        if (computeType != ComputeType.INT8) {
-            return TensorOps.super.embeddingTable(source, name, weight);
+        if (!quantized()) {
+            // Not counted: a step reads only the rows it looks up.
+            return weight != null ? weight : pack(StackedMatrix.of(source, List.of(name)));
         }
         TensorInfo info = source.info(name);
         if (info.shape().length != 2) {
@@ -109,7 +121,17 @@ public final class CpuTensorOps implements TensorOps {
         return float32Weight(source, List.of(name));
     }
 
-    private static Tensor float32Weight(WeightSource source, List<String> names) {
+    private PackedWeight counted(PackedWeight w) {
+        weightBytes.addAndGet(w.bytes());
+        return w;
+    }
+
+    @Override
+    public long weightBytes() {
+        return weightBytes.get();
+    }
+
+    private static PackedWeight float32Weight(WeightSource source, List<String> names) {
         StackedMatrix m = StackedMatrix.of(source, names);
         return PackedWeight.F32.pack(m.bytes(), m.dtype(), m.rows(), m.cols());
     }
@@ -128,6 +150,7 @@ public final class CpuTensorOps implements TensorOps {
             System.arraycopy(part, 0, values, at, part.length);
             at += part.length;
         }
+        weightBytes.addAndGet(4L * values.length);
         return new CpuTensor(values, 1, values.length);
     }
 
@@ -287,6 +310,8 @@ public final class CpuTensorOps implements TensorOps {
                     (p0, p1) -> LinearKernels.bf16(in.data(), n, in.cols(), m.data(), b, y.data(), out, p0, p1, tail));
             case PackedWeight.Int8 m -> pool.forRange(m.panels(), 1, parallel,
                     (p0, p1) -> Int8Kernels.linear(in.data(), n, in.cols(), m, b, y.data(), out, p0, p1, tail));
+            case PackedWeight.Q4 m -> pool.forRange(m.panels(), 1, parallel,
+                    (p0, p1) -> Q4Kernels.linear(in.data(), n, in.cols(), m, b, y.data(), out, p0, p1, tail));
         }
         if (tail != null) {
             arena.giveBack(tail);

@@ -57,7 +57,8 @@ final class KernelWarmUp {
     /**
      * {@code rounds} of the norms, product, activations and add over {@link #ROWS} rows, with attention
      * every tenth round: ALiBi with a KV head per query head (BLOOM) and RoPE with grouped KV heads and
-     * normalised heads (Llama, Qwen); with 8-bit weights, products of float32 adapters and of a longer prefill too.
+     * normalised heads (Llama, Qwen); with 8- or 4-bit weights, products of float32 adapters, of a longer prefill and of
+     * one and three rows too.
      */
     static void exercise(ComputeType type, int rounds) {
         try (CpuTensorOps ops = new CpuTensorOps(type, 1, false)) {
@@ -68,7 +69,8 @@ final class KernelWarmUp {
             Tensor up = packed(type, 4 * hidden, hidden, random);
             Tensor qkvWeight = packed(type, 3 * heads * headDim, hidden, random);
             // Adapters stay in float32 beside 8-bit weights: their kernels run too.
-            Tensor adapter = type == ComputeType.INT8 ? packed(ComputeType.FLOAT32, 8, hidden, random) : null;
+            boolean quantized = type == ComputeType.INT8 || type == ComputeType.Q4;
+            Tensor adapter = quantized ? packed(ComputeType.FLOAT32, 8, hidden, random) : null;
             CpuTensor gamma = filled(1, hidden, random);
             CpuTensor beta = filled(1, hidden, random);
             CpuTensor headScale = filled(1, headDim / 2, random);
@@ -96,6 +98,9 @@ final class KernelWarmUp {
                     // A prefill's product: panels dequantized, then the float32 kernels' row tiles.
                     CpuTensor prefill = filled(ROWS + Int8Kernels.DEQUANTIZE_ROWS, hidden, random);
                     ops.recycle(ops.linear(prefill, up, null));
+                    // Decode rows below the dequantizing threshold (q4's integer kernel), one and three at a time.
+                    ops.recycle(ops.linear(filled(1, hidden, random), up, null));
+                    ops.recycle(ops.linear(filled(3, hidden, random), up, null));
                 }
                 if (round % 10 == 0) {
                     attention(ops, normed, qkvWeight, QkvLayout.perHeadInterleaved(heads, headDim), alibi, null);
@@ -137,6 +142,7 @@ final class KernelWarmUp {
         return switch (type) {
             case BFLOAT16 -> PackedWeight.Bf16.pack(stored, DType.F32, rows, cols);
             case INT8 -> PackedWeight.Int8.pack(stored, DType.F32, rows, cols);
+            case Q4 -> PackedWeight.Q4.pack(stored, DType.F32, rows, cols);
             default -> PackedWeight.F32.pack(stored, DType.F32, rows, cols);
         };
     }

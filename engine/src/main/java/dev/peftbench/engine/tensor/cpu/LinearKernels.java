@@ -27,7 +27,23 @@ final class LinearKernels {
     private static final int L = F.length();
     private static final int HIGH_HALF = 0xFFFF0000;
 
+    /**
+     * Widest input a panel buffer holds (2 MiB per thread); wider products keep the per-row decoding. The buffer
+     * never grows: a branch first taken mid-run would send the compiled kernel back to the interpreter (C2's
+     * unstable_if trap), which cost a whole prefill on a busy machine.
+     */
+    static final int DEQUANTIZE_MAX_IN = 16384;
+    private static final ThreadLocal<float[]> PANEL_BUFFER = ThreadLocal.withInitial(() -> new float[PANEL * DEQUANTIZE_MAX_IN]);
+
     private LinearKernels() {
+    }
+
+    /**
+     * This thread's buffer for one quantized panel dequantized to float32 ({@link PackedWeight.F32}'s layout) over
+     * {@code steps} inputs, or null where {@code steps} exceeds {@link #DEQUANTIZE_MAX_IN}.
+     */
+    static float[] panelBuffer(int steps) {
+        return steps <= DEQUANTIZE_MAX_IN ? PANEL_BUFFER.get() : null;
     }
 
     /**

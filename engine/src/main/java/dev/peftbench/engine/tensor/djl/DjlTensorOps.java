@@ -79,9 +79,9 @@ public final class DjlTensorOps implements TensorOps, Autograd {
             throw EngineException.invalid("the djl backend computes in float32 or float16 (PyTorch through DJL cannot hold "
                     + "bfloat16 arrays); for bfloat16 use --backend cpu");
         }
-        if (computeType == ComputeType.INT8) {
-            throw EngineException.invalid("the djl backend computes in float32 or float16; 8-bit weights (int8) run on the "
-                    + "cpu backend: use --backend cpu (or auto) with --device cpu");
+        if (computeType == ComputeType.INT8 || computeType == ComputeType.Q4) {
+            throw EngineException.invalid("the djl backend computes in float32 or float16; " + computeType.label()
+                    + " weights run on the cpu backend: use --backend cpu (or auto) with --device cpu");
         }
         ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
         if (device == Device.GPU && engine.getGpuCount() == 0) {

@@ -10,7 +10,7 @@ class KernelWarmUpTest {
 
     /** Every operation the warm-up drives accepts its made-up shapes (a failure here would only be logged in production). */
     @ParameterizedTest
-    @EnumSource(value = ComputeType.class, names = {"FLOAT32", "BFLOAT16", "INT8"})
+    @EnumSource(value = ComputeType.class, names = {"FLOAT32", "BFLOAT16", "INT8", "Q4"})
     void exercisesEveryKernelWithoutError(ComputeType type) {
         assertDoesNotThrow(() -> KernelWarmUp.exercise(type, 11));
     }

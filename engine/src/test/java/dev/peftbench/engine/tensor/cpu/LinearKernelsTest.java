@@ -17,7 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The panel kernels equal the exact (float64) product of the weights they hold, to float32 rounding, for every shape:
  * 8-, 4- and 1-row passes, partial panels, odd widths, partial q8_0 blocks, prefills that dequantize panels; 8-bit
- * weights are ggml's q8_0 blocks, so an int8 product is the float64 product of the dequantized weights.
+ * weights are ggml's q8_0 blocks, so an int8 product is the float64 product of the dequantized weights; 4-bit weights
+ * are q4_0 blocks, and a q4 product of fewer rows than {@link Q4Kernels#DEQUANTIZE_ROWS} is the float64 product of
+ * the dequantized weights and of the inputs rounded to 8 bits per block of 32.
  */
 class LinearKernelsTest {
 
@@ -39,9 +41,13 @@ class LinearKernelsTest {
         PackedWeight.Bf16 packedB = PackedWeight.Bf16.pack(stored(wb), DType.BF16, out, in);
         PackedWeight.Int8 packedQ = PackedWeight.Int8.pack(stored(w), DType.F32, out, in);
         float[] wQuantized = GgmlQ8_0.roundTrip(w, out, in);
+        PackedWeight.Q4 packed4 = PackedWeight.Q4.pack(stored(w), DType.F32, out, in);
+        float[] w4 = GgmlQ4_0.roundTrip(w, out, in);
+        float[] x4 = n < Q4Kernels.DEQUANTIZE_ROWS ? GgmlQ8_0.roundTrip(x, n, in, false) : x;
         float[] y = new float[n * out];
         float[] yb = new float[n * out];
         float[] yq = new float[n * out];
+        float[] y4 = new float[n * out];
         // Two halves, as the worker pool splits panels between threads.
         int half = packed.panels() / 2;
         float[] tail = new float[n * PackedWeight.PANEL];
@@ -51,14 +57,18 @@ class LinearKernelsTest {
         LinearKernels.bf16(x, n, in, packedB.data(), bias, yb, out, half, packedB.panels(), tail);
         Int8Kernels.linear(x, n, in, packedQ, bias, yq, out, 0, half, tail);
         Int8Kernels.linear(x, n, in, packedQ, bias, yq, out, half, packedQ.panels(), tail);
+        Q4Kernels.linear(x, n, in, packed4, bias, y4, out, 0, half, tail);
+        Q4Kernels.linear(x, n, in, packed4, bias, y4, out, half, packed4.panels(), tail);
         for (int r = 0; r < n; r++) {
             for (int o = 0; o < out; o++) {
                 double expected = bias[o];
                 double expectedB = bias[o];
                 double expectedQ = bias[o];
+                double expected4 = bias[o];
                 double magnitude = Math.abs(bias[o]);
                 double magnitudeB = magnitude;
                 double magnitudeQ = magnitude;
+                double magnitude4 = magnitude;
                 for (int k = 0; k < in; k++) {
                     double xk = x[r * in + k];
                     expected += xk * w[o * in + k];
@@ -67,6 +77,8 @@ class LinearKernelsTest {
                     magnitude += Math.abs(xk * w[o * in + k]);
                     magnitudeB += Math.abs(xk * wRounded[o * in + k]);
                     magnitudeQ += Math.abs(xk * wQuantized[o * in + k]);
+                    expected4 += (double) x4[r * in + k] * w4[o * in + k];
+                    magnitude4 += Math.abs((double) x4[r * in + k] * w4[o * in + k]);
                 }
                 // float32 rounding of a sum of in + 1 terms (a probabilistic bound: sqrt(in) unit roundoffs of the
                 // magnitudes summed), against the exact product of the weights each kernel holds.
@@ -74,6 +86,7 @@ class LinearKernelsTest {
                 assertEquals(expected, y[r * out + o], roundoff * magnitude, "f32 row " + r + " col " + o);
                 assertEquals(expectedB, yb[r * out + o], roundoff * magnitudeB, "bf16 row " + r + " col " + o);
                 assertEquals(expectedQ, yq[r * out + o], roundoff * magnitudeQ, "int8 row " + r + " col " + o);
+                assertEquals(expected4, y4[r * out + o], roundoff * magnitude4, "q4 row " + r + " col " + o);
             }
         }
     }
@@ -88,6 +101,8 @@ class LinearKernelsTest {
         PackedWeight.Bf16 rounded = PackedWeight.Bf16.pack(stored(w), DType.F32, rows, cols);
         PackedWeight.Int8 quantized = PackedWeight.Int8.pack(stored(w), DType.F32, rows, cols);
         float[] wQuantized = GgmlQ8_0.roundTrip(w, rows, cols);
+        PackedWeight.Q4 quantized4 = PackedWeight.Q4.pack(stored(w), DType.F32, rows, cols);
+        float[] w4 = GgmlQ4_0.roundTrip(w, rows, cols);
         for (int r = 0; r < rows; r++) {
             float[] expected = Arrays.copyOfRange(w, r * cols, (r + 1) * cols);
             float[] expectedRounded = new float[cols];
@@ -97,20 +112,24 @@ class LinearKernelsTest {
             float[] row = new float[cols + 2];
             float[] rowRounded = new float[cols + 2];
             float[] rowQuantized = new float[cols + 2];
+            float[] row4 = new float[cols + 2];
             packed.copyRow(r, row, 2);
             rounded.copyRow(r, rowRounded, 2);
             quantized.copyRow(r, rowQuantized, 2);
+            quantized4.copyRow(r, row4, 2);
             assertArrayEquals(expected, Arrays.copyOfRange(row, 2, cols + 2), "f32 row " + r);
             assertArrayEquals(expectedRounded, Arrays.copyOfRange(rowRounded, 2, cols + 2), "bf16 row " + r);
             assertArrayEquals(Arrays.copyOfRange(wQuantized, r * cols, (r + 1) * cols),
                     Arrays.copyOfRange(rowQuantized, 2, cols + 2), "int8 row " + r);
+            assertArrayEquals(Arrays.copyOfRange(w4, r * cols, (r + 1) * cols), Arrays.copyOfRange(row4, 2, cols + 2),
+                    "q4 row " + r);
         }
     }
 
     /**
-     * ggml's quantize_row_q8_0: per block of 32, {@code d = max|x| / 127} and {@code q = roundf(x / d)}, halves rounded
-     * away from zero; an all-zero block has scale 0; a row's last block may be partial. Any stored type quantizes
-     * from its float value.
+     * ggml's quantize_row_q8_0: per block of 32, {@code d = max|x| / 127} (stored as float16) and
+     * {@code q = roundf(x / d)} with the float32 {@code d}, halves rounded away from zero; an all-zero block has scale
+     * 0; a row's last block may be partial. Any stored type quantizes from its float value.
      */
     @Test
     void int8BlocksFollowGgmlQ8_0() {
@@ -127,14 +146,14 @@ class LinearKernelsTest {
         PackedWeight.Int8 q = PackedWeight.Int8.pack(stored(w), DType.F32, 2, cols);
         float[] row = new float[cols];
         q.copyRow(0, row, 0);
-        float d = 1.27f / 127;
+        float d = float16(1.27f / 127);
         assertEquals(d, row[0] / 127, 0f);
         assertEquals(d, row[1], 0f);
         assertEquals(-d, row[2], 0f);
         assertEquals(-3 * d, row[3], 0f);
         assertEquals(-127 * d, row[4], 0f);
         assertEquals(0f, row[5], 0f);
-        float d2 = 0.5f / 127;
+        float d2 = float16(0.5f / 127);
         assertEquals(-127 * d2, row[32], 0f);
         assertEquals(64 * d2, row[33], 0f);
         q.copyRow(1, row, 0);
@@ -150,6 +169,47 @@ class LinearKernelsTest {
             widened[i] = Bfloat16.toFloat(wb[i]);
         }
         assertArrayEquals(Arrays.copyOf(GgmlQ8_0.roundTrip(widened, 2, cols), cols), fromBf16);
+    }
+
+    /**
+     * ggml's quantize_row_q4_0: per block of 32, the value {@code m} of largest magnitude (its sign kept) gives
+     * {@code d = m / -8} (stored as float16) and {@code n = min(15, (int8_t)(x / d + 8.5))}, so {@code m} itself is
+     * level 0 and a weight is {@code d · (n - 8)}; an all-zero block has scale 0; a partial last block pads with zeros.
+     */
+    @Test
+    void q4BlocksFollowGgmlQ4_0() {
+        int cols = 40;
+        float[] w = new float[2 * cols];
+        w[0] = 0.8f;               // the block's extreme: d = -0.1, level 0
+        w[1] = -0.7f;              // 7 + 8.5 -> level 15: 0.7
+        w[2] = 0.05f;              // -0.5 + 8.5 -> level 8: 0
+        w[3] = 0.15f;              // -1.5 + 8.5 -> level 7: 0.1
+        w[4] = -0.76f;             // 7.6 + 8.5 = 16.1 -> 15 (clamped): 0.7
+        w[20] = 0.25f;             // a high nibble: -2.5 + 8.5 -> 6: 0.2
+        w[32] = -0.4f;             // the partial block: d = 0.05
+        w[33] = 0.1f;              // 2 + 8.5 -> level 10: 0.1
+        PackedWeight.Q4 q = PackedWeight.Q4.pack(stored(w), DType.F32, 2, cols);
+        float[] row = new float[cols];
+        q.copyRow(0, row, 0);
+        float d = float16(-0.1f);
+        assertEquals(-8 * d, row[0], 0f);
+        assertEquals(7 * d, row[1], 0f);
+        assertEquals(0f, row[2], 0f);
+        assertEquals(-d, row[3], 0f);
+        assertEquals(7 * d, row[4], 0f);
+        assertEquals(-2 * d, row[20], 0f);
+        float d2 = float16(0.05f);
+        assertEquals(-8 * d2, row[32], 0f);
+        assertEquals(2 * d2, row[33], 0f);
+        assertEquals(0f, row[39], 0f);
+        q.copyRow(1, row, 0);
+        for (float v : row) {
+            assertEquals(0f, v, 0f);  // d = 0 / -8: negative zero, as in ggml
+        }
+    }
+
+    private static float float16(float v) {
+        return Float.float16ToFloat(Float.floatToFloat16(v));
     }
 
     private static ByteBuffer stored(float[] values) {
