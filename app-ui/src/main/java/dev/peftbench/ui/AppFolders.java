@@ -24,6 +24,12 @@ public record AppFolders(Path settingsFile, Path logFile) {
         return of(System.getenv(), System.getProperty("os.name", ""), Path.of(System.getProperty("user.home")));
     }
 
+    /** The home the XDG directories hang off: {@code $HOME} as the spec says (Java's user.home comes from the password file). */
+    private static Path home(Map<String, String> env, String os, Path userHome) {
+        String home = env.get("HOME");
+        return os.startsWith("windows") || home == null || home.isBlank() || !Path.of(home).isAbsolute() ? userHome : Path.of(home);
+    }
+
     static AppFolders of(Map<String, String> env, String osName, Path home) {
         String os = osName.toLowerCase(Locale.ROOT);
         if (os.startsWith("mac")) {
@@ -36,8 +42,9 @@ public record AppFolders(Path settingsFile, Path logFile) {
             Path local = folder(env, "LOCALAPPDATA", home.resolve("AppData").resolve("Local"));
             return new AppFolders(roaming.resolve(DESKTOP_NAME).resolve(SETTINGS), local.resolve(DESKTOP_NAME).resolve("logs").resolve(LOG));
         }
-        Path config = folder(env, "XDG_CONFIG_HOME", home.resolve(".config"));
-        Path state = folder(env, "XDG_STATE_HOME", home.resolve(".local").resolve("state"));
+        Path xdgHome = home(env, os, home);
+        Path config = folder(env, "XDG_CONFIG_HOME", xdgHome.resolve(".config"));
+        Path state = folder(env, "XDG_STATE_HOME", xdgHome.resolve(".local").resolve("state"));
         return new AppFolders(config.resolve(LINUX_NAME).resolve(SETTINGS), state.resolve(LINUX_NAME).resolve("logs").resolve(LOG));
     }
 

@@ -23,6 +23,13 @@ class AppFoldersTest {
     }
 
     @Test
+    void theXdgDirectoriesHangOffHomeAsTheEnvironmentSaysIt() {
+        AppFolders elsewhere = AppFolders.of(Map.of("HOME", "/tmp/other-home"), "Linux", HOME);
+        assertEquals(Path.of("/tmp/other-home/.config/peft-workbench/settings.json"), elsewhere.settingsFile());
+        assertEquals(Path.of("/tmp/other-home/.local/state/peft-workbench/logs/peftbench.log"), elsewhere.logFile());
+    }
+
+    @Test
     void relativeXdgPathsAreIgnoredAsTheSpecSays() {
         assertEquals(AppFolders.of(Map.of(), "Linux", HOME),
                 AppFolders.of(Map.of("XDG_CONFIG_HOME", "cfg", "XDG_STATE_HOME", ""), "Linux", HOME));
