@@ -9,6 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -74,6 +77,7 @@ public final class Packager {
         }
         Tools.jdk("jpackage", appImage);
         Path image = images.resolve(platform.os().equals("macos") ? NAME + ".app" : NAME);
+        stamp(image);
         aheadOfTimeCache(image);
         System.out.printf("packaging: app image %s (%d MB)%n", image, size(image) >> 20);
 
@@ -111,6 +115,25 @@ public final class Packager {
             Files.writeString(config, afterLastJavaOption(options, use));
         }
     }
+
+    /**
+     * Every file of the image dated {@link #timestamp}: the AOT cache records its jars' times and is refused (with
+     * errors on stderr) when they differ, and jpackage copies the image into a .deb with new times; dpkg-deb clamps
+     * them to SOURCE_DATE_EPOCH, which {@link #installer} sets to the same instant.
+     */
+    private void stamp(Path image) throws IOException {
+        FileTime time = FileTime.from(timestamp);
+        try (Stream<Path> files = Files.walk(image)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.setLastModifiedTime(file, time);
+            }
+        }
+    }
+
+    /** The build's one timestamp: SOURCE_DATE_EPOCH when the environment sets one (reproducible builds), else now. */
+    private final Instant timestamp = System.getenv("SOURCE_DATE_EPOCH") != null
+            ? Instant.ofEpochSecond(Long.parseLong(System.getenv("SOURCE_DATE_EPOCH").strip()))
+            : Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
     static final String AOT_CACHE = "peftbench.aot";
     /** The README's first prompt: what a first run does. */
@@ -220,6 +243,8 @@ public final class Packager {
                 if (System.getenv("DPKG_DEB_COMPRESSOR_TYPE") == null) {
                     env.put("DPKG_DEB_COMPRESSOR_TYPE", "gzip");
                 }
+                // The files keep the image's times (see stamp), which the AOT cache checks.
+                env.put("SOURCE_DATE_EPOCH", String.valueOf(timestamp.getEpochSecond()));
             }
             case "windows" -> command.addAll(List.of("--win-menu", "--win-shortcut", "--win-dir-chooser", "--win-per-user-install"));
             case "macos" -> command.addAll(List.of("--mac-package-identifier", "dev.peftbench.workbench", "--mac-package-name",

@@ -153,6 +153,15 @@ class InstalledAppTest {
                 "update-alternatives --install /usr/bin/peftbench peftbench /opt/peftbench/bin/peftbench"));
         assertTrue(Files.readString(control.resolve("prerm")).contains("update-alternatives --remove peftbench /opt/peftbench/bin/peftbench"));
         assertTrue(Files.readString(control.resolve("control")).contains("libgtk-3-0"));
+        // Installed, it runs as the image does: its AOT cache fits the jars (their times survived the packing).
+        List<String> generate = List.of(installed.resolve("bin").resolve(Packager.NAME).toString(), "generate", "--prompt", PROMPT);
+        ProcessBuilder builder = new ProcessBuilder(generate).directory(work.toFile()).redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(Map.of("PATH", path.toString(), "HOME", home.toString()));
+        Process p = builder.start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, said);
+        assertTrue(said.contains("Label : no complaint") && !said.contains("[warning]") && !said.contains("[error"), said);
     }
 
     private static String listLayer(byte[] gzippedTar) throws IOException {
