@@ -29,11 +29,9 @@ public final class SettingsStore {
         this.defaults = defaults;
     }
 
-    /** {@code $XDG_CONFIG_HOME/peft-workbench/settings.json}, else {@code ~/.config/peft-workbench/settings.json}. */
+    /** Where the window's settings live ({@link AppFolders}: {@code $XDG_CONFIG_HOME/peft-workbench/settings.json} on Linux). */
     public static Path defaultFile() {
-        String xdg = System.getenv("XDG_CONFIG_HOME");
-        Path config = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
-        return config.resolve("peft-workbench").resolve("settings.json");
+        return AppFolders.current().settingsFile();
     }
 
     public Path file() {

@@ -4,9 +4,11 @@ import dev.peftbench.engine.ServedModel;
 import javafx.fxml.FXML;
 import javafx.scene.Node;
 import javafx.scene.Parent;
+import javafx.scene.control.Alert;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
+import javafx.scene.control.TextArea;
 import javafx.scene.control.Toggle;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
@@ -22,6 +24,7 @@ import java.util.Map;
  */
 public final class ShellController {
     private final Workbench workbench;
+    private final About about;
 
     @FXML private Parent root;
     @FXML private ToggleGroup pageGroup;
@@ -42,8 +45,9 @@ public final class ShellController {
 
     private Map<Toggle, Node> pages;
 
-    public ShellController(Workbench workbench) {
+    public ShellController(Workbench workbench, About about) {
         this.workbench = workbench;
+        this.about = about;
     }
 
     @FXML
@@ -90,6 +94,23 @@ public final class ShellController {
             case PUBLISH -> publishTab;
             case TUNE -> tuneTab;
         });
+    }
+
+    /** Help › About: the build and runtime, and where settings, the log and downloaded models are (selectable, to copy). */
+    @FXML
+    private void showAbout() {
+        Alert dialog = new Alert(Alert.AlertType.INFORMATION);
+        dialog.setTitle("About PEFT Workbench");
+        dialog.setHeaderText(about.title());
+        TextArea text = new TextArea(about.text());
+        text.setId("aboutText");
+        text.setEditable(false);
+        text.setWrapText(true);
+        text.setPrefRowCount(8);
+        text.setPrefColumnCount(70);
+        dialog.getDialogPane().setContent(text);
+        dialog.initOwner(root.getScene().getWindow());
+        dialog.show();
     }
 
     @FXML

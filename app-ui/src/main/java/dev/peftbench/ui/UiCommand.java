@@ -21,7 +21,8 @@ public final class UiCommand implements Callable<Integer> {
             description = "Load the sample model, run a chat and a prompt, serve one request, tune a small adapter, "
                     + "save a PNG of every page into DIR, exit.")
     Path screenshots;
-    @Option(names = "--settings", paramLabel = "FILE", description = "Settings file (default ~/.config/peft-workbench/settings.json).")
+    @Option(names = "--settings", paramLabel = "FILE", description = "Settings file (default ~/.config/peft-workbench/settings.json; "
+            + "the window's log goes to ~/.local/state/peft-workbench/logs, as Help > About says).")
     Path settings;
 
     @Override
@@ -31,7 +32,9 @@ public final class UiCommand implements Callable<Integer> {
             throw new IllegalStateException(problem);
         }
         LaunchOptions options = new LaunchOptions(screenshots, settings == null ? SettingsStore.defaultFile() : settings);
-        Application.launch(WorkbenchApp.class, options.toArgs());
+        try (WorkbenchLog log = WorkbenchLog.toFile(AppFolders.current().logFile())) {
+            Application.launch(WorkbenchApp.class, options.toArgs());
+        }
         return 0;
     }
 

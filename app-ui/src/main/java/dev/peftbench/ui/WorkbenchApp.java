@@ -8,12 +8,15 @@ import dev.peftbench.ui.publish.Cluster;
 import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.scene.control.Alert;
+import javafx.scene.image.Image;
 import javafx.stage.Stage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * The desktop app: one shared engine, the window, and the settings file. It opens with the last
@@ -50,10 +53,13 @@ public final class WorkbenchApp extends Application {
             return;
         }
         workbench = new Workbench(engine, settings);
-        window = new WorkbenchWindow(workbench, HubCache.standard(), Cluster.kubeconfig());
+        window = new WorkbenchWindow(workbench, HubCache.standard(), Cluster.kubeconfig(), options.settingsFile());
         stage.setTitle("PEFT Workbench");
+        stage.getIcons().add(new Image(WorkbenchApp.class.getResource("peftbench.png").toExternalForm()));
         stage.setScene(window.createScene(1280, 820));
         stage.show();
+        ProcessHandle.current().info().startInstant().ifPresent(started ->
+                log.info("window shown {} ms after the process started", Duration.between(started, Instant.now()).toMillis()));
 
         if (options.screenshots() != null) {
             new ScreenshotTour(window, stage.getScene(), options.screenshots()).start();

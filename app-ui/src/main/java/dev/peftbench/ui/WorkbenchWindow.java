@@ -12,12 +12,14 @@ import dev.peftbench.ui.serve.ServePageController;
 import dev.peftbench.ui.serve.ServeViewModel;
 import dev.peftbench.ui.tune.TunePageController;
 import dev.peftbench.ui.tune.TuneViewModel;
+import dev.peftbench.contract.BuildInfo;
 import javafx.fxml.FXMLLoader;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 
 /**
  * Builds the window's scene from FXML, handing each controller its view model (FXML's controller
@@ -32,9 +34,17 @@ public final class WorkbenchWindow {
     private final TuneViewModel tune;
     private final Parent root;
     private final ShellController shell;
+    private final About about;
 
+    /** The window with the About of this user's folders (tests and the app with its default settings file). */
     public WorkbenchWindow(Workbench workbench, HubCache hubCache, Cluster cluster) {
+        this(workbench, hubCache, cluster, SettingsStore.defaultFile());
+    }
+
+    /** The window whose settings are kept in {@code settingsFile} (what About names). */
+    public WorkbenchWindow(Workbench workbench, HubCache hubCache, Cluster cluster, Path settingsFile) {
         this.workbench = workbench;
+        this.about = new About(BuildInfo.current(), settingsFile, AppFolders.current().logFile(), hubCache.location());
         this.model = new ModelViewModel(workbench, hubCache);
         this.prompt = new PromptViewModel(workbench);
         this.serve = new ServeViewModel(workbench, prompt.inputProperty());
@@ -52,7 +62,7 @@ public final class WorkbenchWindow {
     }
 
     private Object controllerFor(Class<?> type) {
-        if (type == ShellController.class) return new ShellController(workbench);
+        if (type == ShellController.class) return new ShellController(workbench, about);
         if (type == ModelPageController.class) return new ModelPageController(model);
         if (type == PromptPageController.class) return new PromptPageController(prompt, workbench);
         if (type == ServePageController.class) return new ServePageController(serve);

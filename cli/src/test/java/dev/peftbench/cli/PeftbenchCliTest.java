@@ -22,6 +22,18 @@ class PeftbenchCliTest {
     }
 
     @Test
+    void versionNamesTheBuildTheCommitAndTheRuntime() {
+        CliRun r = CliRun.inProcess("--version");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        // The version and commit the build wrote (a checkout has a commit: "unknown" would mean the build lost it).
+        assertTrue(lines.get(0).matches("peftbench \\d+\\.\\d+\\.\\d+\\S* \\(commit [0-9a-f]{7,}, built \\d{4}-\\d{2}-\\d{2}\\)"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("runtime: Java " + Runtime.version() + " ("), lines.get(1));
+        assertTrue(lines.get(1).contains(System.getProperty("java.home")), lines.get(1));
+    }
+
+    @Test
     void failuresOfEveryModuleEndWithOneErrorLine() {
         for (String[] args : List.of(
                 new String[] {"publish", "--dry-run"},

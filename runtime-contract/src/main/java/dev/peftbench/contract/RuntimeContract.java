@@ -4,6 +4,7 @@ import dev.peftbench.engine.hub.HubSettings;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -38,14 +39,25 @@ public final class RuntimeContract {
      * named as text so that this module needs no server; a serve test loads it by this name).
      */
     public static final String MAIN_CLASS = "dev.peftbench.serve.cli.RuntimeMain";
+    /** Transparent huge pages: a flag of HotSpot's Linux builds only; elsewhere the JVM refuses to start on it. */
+    static final String HUGE_PAGES = "-XX:+UseTransparentHugePages";
     /** JVM options of the server: the CPU kernels use the Vector API; huge pages halve model load time. */
     public static final List<String> JVM_OPTIONS = List.of("--add-modules", "jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED", "-XX:+UseTransparentHugePages", "-Dai.djl.offline=true");
+            "--enable-native-access=ALL-UNNAMED", HUGE_PAGES, "-Dai.djl.offline=true");
     /** Where {@code image --bake-model / --bake-adapter} put the folders. */
     public static final String BAKED_MODEL_DIR = "/models/base";
     public static final String BAKED_ADAPTER_DIR = "/models/adapter";
 
     private RuntimeContract() {
+    }
+
+    /**
+     * {@link #JVM_OPTIONS} for a JVM on the operating system {@code osName} (as {@code os.name} says it): what
+     * the installed app's launcher passes; huge pages only where the flag exists.
+     */
+    public static List<String> jvmOptions(String osName) {
+        return osName.toLowerCase(Locale.ROOT).startsWith("linux") ? JVM_OPTIONS
+                : JVM_OPTIONS.stream().filter(option -> !option.equals(HUGE_PAGES)).toList();
     }
 
     /** {@code setting}'s variable set to {@code value}, written as the setting parses it back. */

@@ -1,5 +1,6 @@
 package dev.peftbench.publish.cli;
 
+import dev.peftbench.contract.BuildInfo;
 import dev.peftbench.publish.image.ImageSpec;
 import dev.peftbench.publish.image.RuntimeImageBuilder;
 import picocli.CommandLine.Command;
@@ -49,7 +50,6 @@ public final class ImageCommand implements Callable<Integer> {
     }
 
     static String version() {
-        String v = ImageCommand.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
+        return BuildInfo.current().version();
     }
 }

@@ -137,8 +137,22 @@ public final class RuntimeImageBuilder {
         return repository.replaceFirst("@.*$", "") + "@" + digest;
     }
 
-    /** The serve module's runtime classpath as the build leaves it in {@code <home>/serve/target}. */
+    /**
+     * In an installed app (jpackage's app image), the file in its folder that names the server's jars, one
+     * file name a line: written by the packaging module's {@code Packager}, since no serve/target is there.
+     */
+    public static final String INSTALLED_CLASSPATH = "server-classpath.txt";
+
+    /**
+     * The server's runtime classpath under {@code home} ({@code peftbench.home}): an installed app's jars as its
+     * {@link #INSTALLED_CLASSPATH} names them, else a checkout's serve module as the build leaves it in serve/target.
+     */
     public static List<Path> serverClasspath(Path home) throws IOException {
+        Path installed = home.resolve(INSTALLED_CLASSPATH);
+        if (Files.isRegularFile(installed)) {
+            return Files.readAllLines(installed).stream().map(String::strip).filter(name -> !name.isEmpty())
+                    .map(home::resolve).toList();
+        }
         Path serve = home.resolve("serve/target");
         Path file = serve.resolve("runtime-classpath.txt");
         if (!Files.isRegularFile(file)) {

@@ -47,6 +47,22 @@ class RuntimeImageBuilderTest {
     }
 
     @Test
+    void anInstalledAppNamesTheServersJarsInItsOwnFolder(@TempDir Path app) throws IOException {
+        Files.createDirectories(app.resolve("serve/target"));
+        Files.writeString(app.resolve("serve/target/runtime-classpath.txt"), "/elsewhere/not-this.jar");
+        Files.writeString(app.resolve(RuntimeImageBuilder.INSTALLED_CLASSPATH), "serve-0.1.0.jar\nengine-0.1.0.jar\n\n");
+        assertEquals(List.of(app.resolve("serve-0.1.0.jar"), app.resolve("engine-0.1.0.jar")), RuntimeImageBuilder.serverClasspath(app));
+    }
+
+    @Test
+    void aCheckoutsServerIsServeTargetsClassesAndClasspath(@TempDir Path checkout) throws IOException {
+        Files.createDirectories(checkout.resolve("serve/target"));
+        Files.writeString(checkout.resolve("serve/target/runtime-classpath.txt"), "/m2/engine-0.1.0.jar" + java.io.File.pathSeparator + "/m2/jackson.jar\n");
+        assertEquals(List.of(checkout.resolve("serve/target/classes"), Path.of("/m2/engine-0.1.0.jar"), Path.of("/m2/jackson.jar")),
+                RuntimeImageBuilder.serverClasspath(checkout));
+    }
+
+    @Test
     void imageHoldsTheClasspathNativesAndModelWithServeAsEntrypoint(@TempDir Path tmp) throws IOException {
         Path classes = tmp.resolve("serve/target/classes");
         file(classes, "dev/peftbench/serve/cli/RuntimeMain.class");

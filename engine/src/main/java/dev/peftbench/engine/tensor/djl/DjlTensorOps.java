@@ -83,7 +83,7 @@ public final class DjlTensorOps implements TensorOps, Autograd {
             throw EngineException.invalid("the djl backend computes in float32 or float16; " + computeType.label()
                     + " weights run on the cpu backend: use --backend cpu (or auto) with --device cpu");
         }
-        ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
+        ai.djl.engine.Engine engine = PyTorchNatives.engine();
         if (device == Device.GPU && engine.getGpuCount() == 0) {
             throw EngineException.invalid("no CUDA GPU is visible to PyTorch; use --device cpu");
         }
@@ -448,7 +448,7 @@ public final class DjlTensorOps implements TensorOps, Autograd {
             throw new IllegalStateException("this backend was not made for training (DjlTensorOps.forTraining)");
         }
         RECORDING.lock();
-        try (GradientCollector collector = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
+        try (GradientCollector collector = PyTorchNatives.engine().newGradientCollector()) {
             NDArray value = array(loss.get());
             double result = value.getFloat(0, 0);
             collector.backward(local(value.mul(scalar(scale))));
