@@ -37,6 +37,8 @@ public final class RuntimeContract {
     /** Where {@code image --bake-model / --bake-adapter} put the folders. */
     public static final String BAKED_MODEL_DIR = "/models/base";
     public static final String BAKED_ADAPTER_DIR = "/models/adapter";
+    /** The runtime's Hugging Face home (its hub cache below it): a folder any user id can write, or a mounted volume. */
+    public static final String HF_HOME_DIR = "/tmp/huggingface";
 
     private RuntimeContract() {
     }
@@ -58,7 +60,7 @@ public final class RuntimeContract {
         // DJL's own variable (ai.djl.util.Utils.getEngineCacheDir): where PyTorch's natives are unpacked.
         env.put("DJL_CACHE_DIR", "/tmp/djl");
         // Hub ids the runtime is told to load are downloaded into a cache any user id can write.
-        env.put(HubSettings.HF_HOME, "/tmp/huggingface");
+        env.put(HubSettings.HF_HOME, HF_HOME_DIR);
         if (bakedModel) {
             put(env, Setting.BASE_MODEL, BAKED_MODEL_DIR);
         }
