@@ -31,6 +31,11 @@ public final class RuntimeContract {
      * named as text so that this module needs no server; a serve test loads it by this name).
      */
     public static final String MAIN_CLASS = "dev.peftbench.serve.cli.RuntimeMain";
+    /**
+     * The oldest Java feature release the server runs on (the launcher {@code ./peftbench} asks the same of a
+     * JDK); the runtime image's base must hold one at least as new.
+     */
+    public static final int MIN_JAVA_FEATURE = 22;
     /** JVM options of the server: the CPU kernels use the Vector API; huge pages halve model load time. */
     public static final List<String> JVM_OPTIONS = List.of("--add-modules", "jdk.incubator.vector",
             "--enable-native-access=ALL-UNNAMED", "-XX:+UseTransparentHugePages", "-Dai.djl.offline=true");

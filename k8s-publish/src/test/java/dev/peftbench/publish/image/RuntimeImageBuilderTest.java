@@ -8,7 +8,14 @@ import dev.peftbench.contract.RuntimeContract;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.zip.GZIPOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -20,6 +27,7 @@ import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +54,166 @@ class RuntimeImageBuilderTest {
         return p;
     }
 
+    /** A layer's entry: a file (with its mode), or a symbolic link when {@code link} is set. */
+    record Entry(String name, String content, int mode, String link) {
+        static Entry file(String name, String content, int mode) {
+            return new Entry(name, content, mode, null);
+        }
+
+        static Entry symlink(String name, String target) {
+            return new Entry(name, null, 0777, target);
+        }
+    }
+
+    private static byte[] layer(List<Entry> entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            for (Entry e : entries) {
+                TarArchiveEntry t = e.link() != null ? new TarArchiveEntry(e.name(), TarArchiveEntry.LF_SYMLINK)
+                        : new TarArchiveEntry(e.name());
+                if (e.link() != null) {
+                    t.setLinkName(e.link());
+                } else {
+                    t.setSize(e.content().length());
+                }
+                t.setMode(e.mode());
+                tar.putArchiveEntry(t);
+                if (e.link() == null) {
+                    tar.write(e.content().getBytes(StandardCharsets.UTF_8));
+                }
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String config(String path, byte[] layer) {
+        return "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=" + path + "\"]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + sha256(layer) + "\"]}}";
+    }
+
+    /** A {@code docker save} tarball of a one-layer image with {@code entries} and {@code path} as its PATH. */
+    static Path dockerSave(Path file, String path, List<Entry> entries) throws IOException {
+        byte[] layer = layer(entries);
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(file))) {
+            put(tar, "layer.tar", layer);
+            put(tar, "config.json", config(path, layer).getBytes(StandardCharsets.UTF_8));
+            put(tar, "manifest.json", "[{\"Config\":\"config.json\",\"RepoTags\":[\"base:1\"],\"Layers\":[\"layer.tar\"]}]"
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        return file;
+    }
+
+    /** An OCI image layout folder (gzip layer), as {@code skopeo copy ... oci:DIR} writes one. */
+    static Path ociLayout(Path dir, String path, List<Entry> entries) throws IOException {
+        byte[] layer = layer(entries);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(layer);
+        }
+        byte[] config = config(path, layer).getBytes(StandardCharsets.UTF_8);
+        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" + sha256(config)
+                + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+                + "\"digest\":\"sha256:" + sha256(gz.toByteArray()) + "\",\"size\":" + gz.size() + "}]}";
+        byte[] m = manifest.getBytes(StandardCharsets.UTF_8);
+        Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
+        Files.write(blobs.resolve(sha256(gz.toByteArray())), gz.toByteArray());
+        Files.write(blobs.resolve(sha256(config)), config);
+        Files.write(blobs.resolve(sha256(m)), m);
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + sha256(m) + "\",\"size\":" + m.length + "}]}");
+        return dir;
+    }
+
+    private static void put(TarArchiveOutputStream tar, String name, byte[] bytes) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setSize(bytes.length);
+        tar.putArchiveEntry(e);
+        tar.write(bytes);
+        tar.closeArchiveEntry();
+    }
+
+    /** A Temurin-like base: Java 25 in /opt/java/openjdk, on the PATH. */
+    static Path javaBase(Path tmp) throws IOException {
+        return dockerSave(tmp.resolve("temurin-like.tar"), "/opt/java/openjdk/bin:/usr/bin:/bin", List.of(
+                Entry.file("opt/java/openjdk/bin/java", "#!java", 0755),
+                Entry.file("opt/java/openjdk/release", "IMPLEMENTOR=\"Eclipse Adoptium\"\nJAVA_VERSION=\"25.0.1\"\n", 0644)));
+    }
+
+    private static List<Path> classpath(Path tmp) throws IOException {
+        Path classes = tmp.resolve("serve/target/classes");
+        file(classes, "dev/peftbench/serve/cli/RuntimeMain.class");
+        return List.of(classes, file(tmp, "libs/engine-0.1.0-SNAPSHOT.jar"));
+    }
+
+    private static IllegalArgumentException refusedBase(Path tmp, String base) throws IOException {
+        List<Path> cp = classpath(tmp);
+        return assertThrows(IllegalArgumentException.class, () -> RuntimeImageBuilder.build(new ImageSpec("r.example/x:1", base,
+                tmp.resolve("out.tar"), null, cp, null, null, null), e -> { }));
+    }
+
+    @Test
+    void scratchOrABaseWithoutJavaOnItsPathIsRefusedSayingWhatItNeeds(@TempDir Path tmp) throws IOException {
+        IllegalArgumentException scratch = refusedBase(tmp, "scratch");
+        assertTrue(scratch.getMessage().contains("holds no Java") && scratch.getMessage().contains(ImageSpec.DEFAULT_BASE),
+                scratch.getMessage());
+        Path noJava = dockerSave(tmp.resolve("busybox-like.tar"), "/usr/bin:/bin", List.of(Entry.file("bin/sh", "#!", 0755),
+                Entry.file("opt/java/bin/java", "not on the PATH", 0755)));
+        IllegalArgumentException e = refusedBase(tmp, noJava.toString());
+        assertTrue(e.getMessage().contains("no executable java on its PATH (/usr/bin:/bin)"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("out.tar")), "nothing is written for a refused base");
+    }
+
+    @Test
+    void aBaseWithAnOlderJavaIsRefused(@TempDir Path tmp) throws IOException {
+        Path old = dockerSave(tmp.resolve("jre17.tar"), "/opt/java/openjdk/bin", List.of(
+                Entry.file("opt/java/openjdk/bin/java", "#!", 0755),
+                Entry.file("opt/java/openjdk/release", "JAVA_VERSION=\"17.0.12\"\n", 0644)));
+        IllegalArgumentException e = refusedBase(tmp, old.toString());
+        assertTrue(e.getMessage().contains("holds Java 17") && e.getMessage().contains("needs Java 22 or newer"), e.getMessage());
+    }
+
+    @Test
+    void anOciLayoutBaseWithJavaBehindSymbolicLinksBuildsOffline(@TempDir Path tmp) throws IOException {
+        // distroless-like: /usr/bin/java -> /etc/alternatives/java -> the JRE, and /bin a link to usr/bin
+        Path base = ociLayout(Files.createDirectories(tmp.resolve("distroless-like")), "/bin", List.of(
+                Entry.symlink("bin", "usr/bin"),
+                Entry.symlink("usr/bin/java", "/etc/alternatives/java"),
+                Entry.symlink("etc/alternatives/java", "../../usr/lib/jvm/jre-25/bin/java"),
+                Entry.file("usr/lib/jvm/jre-25/bin/java", "#!", 0755),
+                Entry.file("usr/lib/jvm/jre-25/release", "JAVA_VERSION=\"25\"\n", 0644)));
+        List<ImageEvent> events = new ArrayList<>();
+        String digest = RuntimeImageBuilder.build(new ImageSpec("r.example/x:1", base.toString(), tmp.resolve("out.tar"), null,
+                classpath(tmp), null, null, null), events::add);
+        assertTrue(digest.startsWith("sha256:"), digest);
+        assertTrue(events.stream().anyMatch(e -> e.message().contains("java at /usr/lib/jvm/jre-25/bin/java (Java 25)")),
+                events.toString());
+    }
+
+    @Test
+    void aRegistryThatDoesNotResolveFailsAtOnceSayingHowToBuildOffline(@TempDir Path tmp) throws IOException {
+        List<Path> cp = classpath(tmp);
+        // .invalid never resolves (RFC 6761)
+        IllegalStateException base = assertThrows(IllegalStateException.class, () -> RuntimeImageBuilder.build(new ImageSpec(
+                "r.example/x:1", "registry.invalid/temurin:25-jre", tmp.resolve("out.tar"), null, cp, null, null, null), e -> { }));
+        assertTrue(base.getMessage().startsWith("cannot resolve registry.invalid, the registry of the base image")
+                && base.getMessage().contains("--base FILE.tar (docker save) or an OCI layout folder"), base.getMessage());
+        IllegalStateException target = assertThrows(IllegalStateException.class, () -> RuntimeImageBuilder.build(new ImageSpec(
+                "registry.invalid/peft:1", javaBase(tmp).toString(), null, null, cp, null, null, null), e -> { }));
+        assertTrue(target.getMessage().contains("registry.invalid, the registry of the target")
+                && target.getMessage().contains("--tar FILE"), target.getMessage());
+    }
+
     @Test
     void imageHoldsTheClasspathNativesAndModelWithServeAsEntrypoint(@TempDir Path tmp) throws IOException {
         Path classes = tmp.resolve("serve/target/classes");
@@ -56,8 +224,8 @@ class RuntimeImageBuilderTest {
         file(model, "config.json");
         Path tarball = tmp.resolve("image.tar");
         List<ImageEvent> events = new ArrayList<>();
-        String digest = RuntimeImageBuilder.build(new ImageSpec("registry.example/peft-workbench:0.1", "scratch", tarball,
-                "linux/amd64", classpath, model, null, "0.1.0"), events::add);
+        String digest = RuntimeImageBuilder.build(new ImageSpec("registry.example/peft-workbench:0.1", javaBase(tmp).toString(),
+                tarball, "linux/amd64", classpath, model, null, "0.1.0"), events::add);
         assertTrue(digest.startsWith("sha256:"), digest);
         assertTrue(events.getLast().message().startsWith("wrote "), events.toString());
 
@@ -71,16 +239,18 @@ class RuntimeImageBuilderTest {
         String env = config.get("Env").toString();
         assertTrue(env.contains("MLSERVER_HTTP_PORT=8002") && env.contains("PRETRAINED_MODEL_PATH=/models/base"), env);
         assertTrue(env.contains("HF_HOME=/tmp/huggingface"), "a Hub cache the runtime's user can write: " + env);
+        assertTrue(env.contains("PATH=/opt/java/openjdk/bin:/usr/bin:/bin"), "the base's PATH, where its java is: " + env);
         assertTrue(config.get("ExposedPorts").has("8001/tcp") && config.get("ExposedPorts").has("8085/tcp"));
         assertEquals(RuntimeImageBuilder.USER, config.get("User").asText());
         assertEquals("0.1.0", config.get("Labels").get("org.opencontainers.image.version").asText());
 
-        // One layer each: dependencies, natives, application, model; natives alone in theirs.
+        // The base's layer, then one each: dependencies, natives, application, model; natives alone in theirs.
         List<List<String>> layers = new ArrayList<>();
         for (JsonNode layer : manifest.get("Layers")) {
             layers.add(new ArrayList<>(untar(new GZIPInputStream(new ByteArrayInputStream(image.get(layer.asText())))).keySet()));
         }
-        assertEquals(4, layers.size(), layers.toString());
+        assertEquals(5, layers.size(), layers.toString());
+        assertEquals(List.of("opt/java/openjdk/bin/java", "opt/java/openjdk/release"), layers.getFirst().stream().sorted().toList());
         assertTrue(layers.stream().anyMatch(l -> l.equals(List.of("app/libs/pytorch-native-cpu-2.7.1-linux-x86_64.jar"))), layers.toString());
         assertTrue(layers.stream().anyMatch(l -> l.contains("app/classes-0/dev/peftbench/serve/cli/RuntimeMain.class")
                 && l.contains("app/libs/engine-0.1.0-SNAPSHOT.jar")), layers.toString());
