@@ -34,6 +34,10 @@ public record SettingType<T>(String expected, Function<String, T> parser, Functi
             "folders separated by '" + File.pathSeparator + "'", SettingType::folders,
             l -> String.join(File.pathSeparator, l.stream().map(Path::toString).toList()));
 
+    /** Adapters served under their own names, {@code NAME=DIR|HUB_ID} separated by ',' ({@link NamedAdapter}). */
+    public static final SettingType<List<NamedAdapter>> NAMED_ADAPTERS = new SettingType<>(
+            "NAME=DIR|HUB_ID pairs separated by ','", NamedAdapter::parseList, NamedAdapter::writeList);
+
     /** Text the engine parses (dtype, backend, device): a refusal is the engine's own message. */
     public static <T> SettingType<T> engine(Function<String, T> parser, Function<T, String> writer) {
         return new SettingType<>(null, parser, writer);
