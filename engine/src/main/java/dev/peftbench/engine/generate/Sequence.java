@@ -113,6 +113,7 @@ final class Sequence implements GenerationHandle {
             firstTokenNanos = System.nanoTime();
         }
         generated.add(token);
+        tokenizer.generated(token);
         String delta = decoder.next(token);
         FinishReason reason = stop.check(generated, this::generatedText);
         if (reason != null) {
