@@ -47,6 +47,11 @@ import java.util.function.Supplier;
  */
 public final class DjlTensorOps implements TensorOps, Autograd {
 
+    static {
+        // before DJL loads PyTorch's libraries, which read it once
+        PyTorchEnvironment.apply();
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(DjlTensorOps.class);
 
     /**

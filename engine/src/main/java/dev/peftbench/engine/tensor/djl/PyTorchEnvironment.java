@@ -1,0 +1,97 @@
+package dev.peftbench.engine.tensor.djl;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The environment PyTorch's CPU libraries read when they start, set by the process itself before DJL loads
+ * them, so that every way the engine runs (the launcher, the tests, the runtime image, an installed app, an
+ * IDE) computes alike without each having to export it: the one place these values are chosen. A variable
+ * the user's environment already holds is left as it is.
+ *
+ * <p>Why these: PyTorch's CPU build links oneMKL (its matrix products) and dispatches its own kernels by
+ * instruction set; left alone, both pick code paths by the CPU they run on, so a seeded tuning run repeats
+ * on one machine but its rounding differs on another (the README sample's first loss was 28.37213300 where
+ * it was made and 28.37212970 on an AMD EPYC, family 25). oneMKL's conditional numerical reproducibility
+ * mode {@code COMPATIBLE} and ATen's {@code avx2} kernels are code paths every x86-64 CPU with AVX2 runs
+ * the same; docs/tuning.md has the measurements and what stays machine-dependent (the number of threads).
+ */
+public final class PyTorchEnvironment {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PyTorchEnvironment.class);
+
+    /** Each variable and the value the engine runs PyTorch with. */
+    public static final Map<String, String> SETTINGS = settings();
+
+    private static boolean applied;
+
+    private PyTorchEnvironment() {
+    }
+
+    private static Map<String, String> settings() {
+        Map<String, String> s = new LinkedHashMap<>();
+        // oneMKL: the same code path, and so the same rounding, on every CPU (Intel's and AMD's alike)
+        s.put("MKL_CBWR", "COMPATIBLE");
+        // ATen's vectorised CPU kernels: AVX2's on every CPU, not AVX-512's where the CPU has it
+        s.put("ATEN_CPU_CAPABILITY", "avx2");
+        return Map.copyOf(s);
+    }
+
+    /**
+     * Sets {@link #SETTINGS} in the process's native environment, each unless already set; before
+     * PyTorch's libraries load, which read them once. Idempotent.
+     */
+    public static synchronized void apply() {
+        if (applied) {
+            return;
+        }
+        applied = true;
+        Optional<MethodHandle> setenv = function("setenv", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        if (setenv.isEmpty()) {
+            LOG.debug("no setenv on this platform: PyTorch runs with the environment it was started with");
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            for (Map.Entry<String, String> e : SETTINGS.entrySet()) {
+                // overwrite = 0: a value the user set wins
+                int rc = (int) setenv.get().invokeExact(arena.allocateFrom(e.getKey()), arena.allocateFrom(e.getValue()), 0);
+                if (rc != 0) {
+                    LOG.warn("could not set {}={} for PyTorch (setenv returned {})", e.getKey(), e.getValue(), rc);
+                }
+            }
+        } catch (Throwable t) {
+            LOG.warn("could not set PyTorch's environment: {}", t.toString());
+        }
+    }
+
+    /** The process's native value of {@code name} (what PyTorch's libraries read), or empty. */
+    public static Optional<String> get(String name) {
+        Optional<MethodHandle> getenv = function("getenv", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+        if (getenv.isEmpty()) {
+            return Optional.ofNullable(System.getenv(name));
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = (MemorySegment) getenv.get().invokeExact(arena.allocateFrom(name));
+            return value.equals(MemorySegment.NULL) ? Optional.empty()
+                    : Optional.of(value.reinterpret(Long.MAX_VALUE).getString(0));
+        } catch (Throwable t) {
+            return Optional.ofNullable(System.getenv(name));
+        }
+    }
+
+    private static Optional<MethodHandle> function(String name, FunctionDescriptor descriptor) {
+        Linker linker = Linker.nativeLinker();
+        return linker.defaultLookup().find(name).map(address -> linker.downcallHandle(address, descriptor));
+    }
+}
