@@ -3,15 +3,21 @@ package dev.peftbench.engine.tensor.djl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The environment PyTorch's CPU libraries read when they start, set by the process itself before DJL loads
@@ -25,10 +31,14 @@ import java.util.Optional;
  * it was made and 28.37212970 on an AMD EPYC, family 25). oneMKL's conditional numerical reproducibility
  * mode {@code COMPATIBLE} and ATen's {@code avx2} kernels are code paths every x86-64 CPU with AVX2 runs
  * the same; docs/tuning.md has the measurements and what stays machine-dependent (the number of threads).
+ * ATen trusts the variable without asking the CPU, so {@code avx2} is set only where the CPU has AVX2 and
+ * FMA (read from Linux's /proc/cpuinfo; elsewhere ATen picks by itself).
  */
 public final class PyTorchEnvironment {
 
     private static final Logger LOG = LoggerFactory.getLogger(PyTorchEnvironment.class);
+
+    private static final String ATEN_CPU_CAPABILITY = "ATEN_CPU_CAPABILITY";
 
     /** Each variable and the value the engine runs PyTorch with. */
     public static final Map<String, String> SETTINGS = settings();
@@ -43,7 +53,7 @@ public final class PyTorchEnvironment {
         // oneMKL: the same code path, and so the same rounding, on every CPU (Intel's and AMD's alike)
         s.put("MKL_CBWR", "COMPATIBLE");
         // ATen's vectorised CPU kernels: AVX2's on every CPU, not AVX-512's where the CPU has it
-        s.put("ATEN_CPU_CAPABILITY", "avx2");
+        s.put(ATEN_CPU_CAPABILITY, "avx2");
         return Map.copyOf(s);
     }
 
@@ -58,12 +68,17 @@ public final class PyTorchEnvironment {
         applied = true;
         Optional<MethodHandle> setenv = function("setenv", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        boolean avx2 = cpuFlags().containsAll(Set.of("avx2", "fma"));
         if (setenv.isEmpty()) {
             LOG.debug("no setenv on this platform: PyTorch runs with the environment it was started with");
             return;
         }
         try (Arena arena = Arena.ofConfined()) {
             for (Map.Entry<String, String> e : SETTINGS.entrySet()) {
+                if (e.getKey().equals(ATEN_CPU_CAPABILITY) && !avx2) {
+                    // an instruction the CPU lacks would end the process
+                    continue;
+                }
                 // overwrite = 0: a value the user set wins
                 int rc = (int) setenv.get().invokeExact(arena.allocateFrom(e.getKey()), arena.allocateFrom(e.getValue()), 0);
                 if (rc != 0) {
@@ -87,6 +102,18 @@ public final class PyTorchEnvironment {
                     : Optional.of(value.reinterpret(Long.MAX_VALUE).getString(0));
         } catch (Throwable t) {
             return Optional.ofNullable(System.getenv(name));
+        }
+    }
+
+    /** The CPU's feature flags as Linux lists them (/proc/cpuinfo's first "flags" line); empty elsewhere. */
+    static Set<String> cpuFlags() {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        try (Stream<String> lines = Files.exists(cpuinfo) ? Files.lines(cpuinfo) : Stream.empty()) {
+            return lines.filter(l -> l.startsWith("flags")).findFirst()
+                    .map(l -> Stream.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+")).collect(Collectors.toUnmodifiableSet()))
+                    .orElse(Set.of());
+        } catch (IOException | RuntimeException e) {
+            return Set.of();
         }
     }
 
