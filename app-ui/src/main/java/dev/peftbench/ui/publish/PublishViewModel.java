@@ -113,7 +113,7 @@ public final class PublishViewModel {
                 PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT,
                 new PublishPlan.Storage(storageKey.get(), storagePath.get()),
                 gateway.get() ? new PublishPlan.Ingress(List.of(gatewayHosts.get().split("[,\\s]+"))) : null, nativeRuntime.get(),
-                PublishPlan.SecretKeyRef.parse(apiKeySecret.get(), PublishPlan.SecretKeyRef.API_KEY), PublishPlan.HubAccess.DEFAULT);
+                PublishPlan.SecretKeyRef.parse(apiKeySecret.get(), PublishPlan.SecretKeyRef.API_KEY, "API key"), PublishPlan.HubAccess.DEFAULT);
     }
 
     /** The choice parsed as the server parses it, or null for the server's default. */

@@ -183,11 +183,11 @@ public final class PublishCommand implements Callable<Integer> {
                 ModelFields.parse(backend, Setting.BACKEND, null), ModelFields.parse(device, Setting.DEVICE, null));
         PublishPlan.Ingress ingress = gatewayHosts == null || gatewayHosts.isEmpty() ? null : new PublishPlan.Ingress(gatewayHosts);
         PublishPlan.HubAccess hub = new PublishPlan.HubAccess(true, hfCacheClaim,
-                PublishPlan.SecretKeyRef.parse(hfTokenSecret, PublishPlan.SecretKeyRef.HF_TOKEN));
+                PublishPlan.SecretKeyRef.parse(hfTokenSecret, PublishPlan.SecretKeyRef.HF_TOKEN, "Hugging Face token"));
         return new PublishPlan(context, namespace, runtimeName, name, img, PublishPlan.ModelFormat.PEFT, chosen.baseModel(),
                 chosen.adapterToLoad(), textColumn, compute,
                 PublishPlan.ServerSettings.REFERENCE, PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT,
-                storage, ingress, nativeRuntime || baked, PublishPlan.SecretKeyRef.parse(apiKeySecret, PublishPlan.SecretKeyRef.API_KEY),
+                storage, ingress, nativeRuntime || baked, PublishPlan.SecretKeyRef.parse(apiKeySecret, PublishPlan.SecretKeyRef.API_KEY, "API key"),
                 hub);
     }
 }

@@ -149,14 +149,21 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
             }
         }
 
-        /** {@code NAME} (then {@code defaultKey}) or {@code NAME:KEY}; null or blank = none. */
-        public static SecretKeyRef parse(String text, String defaultKey) {
+        /**
+         * {@code NAME} (then {@code defaultKey}) or {@code NAME:KEY}; null or blank = none. A refusal names
+         * {@code what} the Secret holds ("API key").
+         */
+        public static SecretKeyRef parse(String text, String defaultKey, String what) {
             if (text == null || text.isBlank()) {
                 return null;
             }
             int colon = text.indexOf(':');
-            return colon < 0 ? new SecretKeyRef(text.trim(), defaultKey)
-                    : new SecretKeyRef(text.substring(0, colon).trim(), text.substring(colon + 1).trim());
+            try {
+                return colon < 0 ? new SecretKeyRef(text.trim(), defaultKey)
+                        : new SecretKeyRef(text.substring(0, colon).trim(), text.substring(colon + 1).trim());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(what + " " + e.getMessage());
+            }
         }
     }
 
