@@ -127,7 +127,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (NoSuchFileException e) {
             throw EngineException.notFound("--messages file " + messages + " does not exist");
         } catch (JsonProcessingException e) {
-            throw EngineException.invalid("--messages file " + messages + " is not valid JSON: " + e.getOriginalMessage());
+            throw EngineException.invalid(JsonProblem.describe("--messages file " + messages, e));
         } catch (IOException e) {
             throw EngineException.invalid("--messages file " + messages + " cannot be read: " + e.getMessage());
         }
@@ -136,7 +136,7 @@ public final class GenerateCommand implements Callable<Integer> {
             try {
                 variables = ChatMessagesJson.templateVariables(mapper.readTree(chatTemplateKwargs));
             } catch (JsonProcessingException e) {
-                throw EngineException.invalid("--chat-template-kwargs is not valid JSON: " + e.getOriginalMessage());
+                throw EngineException.invalid(JsonProblem.describe("--chat-template-kwargs", e));
             }
         }
         try {

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -23,8 +22,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code peftbench make-random-model}: a snapshot with random weights in a real model's shape (BLOOM,
  * Qwen2, Llama, Qwen3), for benchmarks without downloading it: matrices normal with std 0.02, norm scales
- * 1, other vectors 0, as the families' _init_weights. The tokenizer is the bundled sample's: its ids are
- * valid in any larger vocabulary, which is all a benchmark needs.
+ * 1, other vectors 0, as the families' _init_weights. The tokenizer is the bundled sample's padded to the
+ * model's vocabulary, with the family's class and special tokens ({@link RandomModelTokenizer}), so every
+ * id the model generates decodes to text and generation stops at an eos the tokenizer has.
  */
 @Command(name = "make-random-model", mixinStandardHelpOptions = true,
         description = "Write a random-weight snapshot shaped like a real model (for bench).")
@@ -70,12 +70,8 @@ public final class MakeRandomModelCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         PrintWriter err = spec.commandLine().getErr();
+        RandomModelTokenizer.write(sample, shape, out);
         Files.writeString(out.resolve("config.json"), shape.config(stored).toPrettyString());
-        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
-            if (Files.isRegularFile(sample.resolve(f))) {
-                Files.copy(sample.resolve(f), out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
         // The eos ids come from config.json (generation_config.json would be the sample's, BLOOM's).
         Files.deleteIfExists(out.resolve("generation_config.json"));
         List<SafetensorsWriter.Entry> entries = shape.entries(stored);

@@ -15,19 +15,56 @@ import java.util.Map;
  */
 sealed interface RandomModelShape {
 
-    /** The shapes {@code --like} knows, from each model's config.json on the Hub. */
+    /** Qwen2.5's and Qwen3's special tokens at their ids (tokenizer_config.json's added_tokens_decoder). */
+    Map<String, Integer> QWEN_SPECIALS = Map.of("<|endoftext|>", 151643, "<|im_start|>", 151644, "<|im_end|>", 151645);
+
+    /** The shapes {@code --like} knows, from each model's config.json and tokenizer_config.json on the Hub. */
     Map<String, RandomModelShape> KNOWN = Map.of(
             "bloomz-560m", new Bloom(250880, 1024, 24, 16),
             // Qwen/Qwen2.5-0.5B
             "qwen2.5-0.5b", new Llama("Qwen2ForCausalLM", "qwen2", 151936, 896, 4864, 24, 14, 2, 64, 1_000_000, 1e-6,
-                    false, null, 151643, List.of(151643)),
+                    false, null, 151643, List.of(151643),
+                    new Vocabulary("Qwen2TokenizerFast", QWEN_SPECIALS, null, "<|endoftext|>", "<|endoftext|>", false)),
             // meta-llama/Llama-3.2-1B
             "llama-3.2-1b", new Llama("LlamaForCausalLM", "llama", 128256, 2048, 8192, 16, 32, 8, 64, 500_000, 1e-5,
                     false, Map.of("rope_type", "llama3", "factor", 32.0, "low_freq_factor", 1.0, "high_freq_factor", 4.0,
-                    "original_max_position_embeddings", 8192), 128000, List.of(128001)),
+                    "original_max_position_embeddings", 8192), 128000, List.of(128001),
+                    new Vocabulary("PreTrainedTokenizerFast", Map.of("<|begin_of_text|>", 128000, "<|end_of_text|>", 128001,
+                            "<|start_header_id|>", 128006, "<|end_header_id|>", 128007, "<|eot_id|>", 128009),
+                            "<|begin_of_text|>", "<|end_of_text|>", null, true)),
             // Qwen/Qwen3-0.6B
             "qwen3-0.6b", new Llama("Qwen3ForCausalLM", "qwen3", 151936, 1024, 3072, 28, 16, 8, 128, 1_000_000, 1e-6,
-                    true, null, 151643, List.of(151645, 151643)));
+                    true, null, 151643, List.of(151645, 151643),
+                    new Vocabulary("Qwen2TokenizerFast", QWEN_SPECIALS, null, "<|im_end|>", "<|endoftext|>", false)));
+
+    /**
+     * The tokenizer the real checkpoint comes with, as far as a random copy needs it: the class transformers
+     * loads, the special tokens at their ids (config.json's eos among them), which of them are BOS, EOS and
+     * padding, and whether every text starts with the BOS (Llama 3's post-processor).
+     */
+    record Vocabulary(String tokenizerClass, Map<String, Integer> specials, String bos, String eos, String pad, boolean addsBos) {
+        public Vocabulary {
+            specials = Map.copyOf(specials);
+            for (String name : new String[] {bos, eos, pad}) {
+                if (name != null && !specials.containsKey(name)) {
+                    throw new IllegalArgumentException(name + " is not among the special tokens " + specials.keySet());
+                }
+            }
+        }
+
+        /** The same tokens {@code delta} ids further (a resized vocabulary keeps its top tokens at its end). */
+        Vocabulary shifted(int delta) {
+            Map<String, Integer> moved = new java.util.HashMap<>();
+            specials.forEach((name, id) -> moved.put(name, id + delta));
+            return new Vocabulary(tokenizerClass, moved, bos, eos, pad, addsBos);
+        }
+    }
+
+    /** The tokenizer the real checkpoint comes with. */
+    Vocabulary vocabulary();
+
+    /** The size of the vocabulary (the embedding's rows): the tokenizer is padded to it. */
+    int vocabSize();
 
     /** config.json for weights stored as {@code stored}. */
     ObjectNode config(DType stored);
@@ -116,6 +153,18 @@ sealed interface RandomModelShape {
         public RandomModelShape resized(Integer newLayers, Integer newVocab) {
             return new Bloom(newVocab == null ? vocab : newVocab, hidden, newLayers == null ? layers : newLayers, heads);
         }
+
+        /** bigscience/bloomz-560m's tokenizer: its special tokens open the vocabulary, as the bundled sample's do. */
+        @Override
+        public Vocabulary vocabulary() {
+            return new Vocabulary("BloomTokenizerFast", Map.of("<unk>", 0, "<s>", 1, "</s>", 2, "<pad>", 3), "<s>", "</s>",
+                    "<pad>", false);
+        }
+
+        @Override
+        public int vocabSize() {
+            return vocab;
+        }
     }
 
     /**
@@ -124,7 +173,12 @@ sealed interface RandomModelShape {
      */
     record Llama(String architecture, String modelType, int vocab, int hidden, int intermediate, int layers, int heads,
                  int kvHeads, int headDim, double ropeTheta, double rmsNormEps, boolean qkNorm, Map<String, Object> ropeScaling,
-                 int bosTokenId, List<Integer> eosTokenIds) implements RandomModelShape {
+                 int bosTokenId, List<Integer> eosTokenIds, Vocabulary vocabulary) implements RandomModelShape {
+
+        @Override
+        public int vocabSize() {
+            return vocab;
+        }
 
         @Override
         public ObjectNode config(DType stored) {
@@ -183,11 +237,13 @@ sealed interface RandomModelShape {
             return name.endsWith("norm.weight");
         }
 
+        /** A smaller vocabulary keeps the special tokens, which close the family's, at the same distance from its end. */
         @Override
         public RandomModelShape resized(Integer newLayers, Integer newVocab) {
-            return new Llama(architecture, modelType, newVocab == null ? vocab : newVocab, hidden, intermediate,
+            int delta = newVocab == null ? 0 : newVocab - vocab;
+            return new Llama(architecture, modelType, vocab + delta, hidden, intermediate,
                     newLayers == null ? layers : newLayers, heads, kvHeads, headDim, ropeTheta, rmsNormEps, qkNorm, ropeScaling,
-                    bosTokenId, eosTokenIds);
+                    bosTokenId + delta, eosTokenIds.stream().map(id -> id + delta).toList(), vocabulary.shifted(delta));
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.peftbench.contract.SettingOptions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.hub.HubSettings;
+import dev.peftbench.engine.train.Checkpointing;
 import dev.peftbench.engine.train.Evaluation;
 import dev.peftbench.engine.train.MethodSettings;
 import dev.peftbench.engine.train.OptimizationSettings;
@@ -30,7 +31,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -110,8 +110,18 @@ public final class TuneCommand implements Callable<Integer> {
     boolean promptSpecialTokens;
     @Option(names = "--device", description = "cpu (default) or gpu (PyTorch on CUDA); float32 either way.")
     String device = "cpu";
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder the adapter is written to.")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder the adapter is written to; "
+            + "refused when it holds files, unless --overwrite (or --resume continues a checkpoint in it).")
     Path out;
+    @Option(names = "--overwrite", description = "Replace what --out holds (its checkpoints too).")
+    boolean overwrite;
+    @Option(names = "--save-steps", paramLabel = "N", description = "Every N steps (and on Ctrl+C), save a checkpoint: "
+            + "the adapter, the optimizer's state and the step, in --out/checkpoint-<step> (default 0: none).")
+    int saveSteps;
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run a checkpoint saved: a checkpoint-<step> "
+            + "folder, or the --out folder holding some (the latest); with the same data and settings, it ends with the "
+            + "adapter an uninterrupted run ends with.")
+    Path resume;
     @Option(names = "--json", description = "Print the training record (settings, loss curve, evaluation) as one JSON object.")
     boolean json;
 
@@ -125,9 +135,6 @@ public final class TuneCommand implements Callable<Integer> {
         if (!longRows.equals("fail") && !longRows.equals("skip")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--long-rows must be fail or skip, got '" + longRows + "'");
         }
-        if (Files.isRegularFile(this.out)) {
-            throw new IllegalArgumentException("--out " + this.out + " is a file; name a folder for the adapter");
-        }
         TuningJob job = new TuningJob(baseModel(System.getenv(), err), adapter, Device.parse(device),
                 new TuningData(data, textColumn, labelColumn, template, evalSplit, maxLength, longRows.equals("skip"),
                         eosTokenId, promptSpecialTokens),
@@ -135,7 +142,7 @@ public final class TuneCommand implements Callable<Integer> {
                         loraAlpha, loraDropout, targetModules, useRslora),
                 new OptimizationSettings(epochs, batchSize, lr, Optimizer.Kind.parse(optimizer), weightDecay, warmupSteps, maxSteps,
                         gradientAccumulationSteps, seed, !noShuffle),
-                this.out);
+                this.out, new Checkpointing(overwrite, saveSteps, resume));
         TuneProgress progress = new TuneProgress(err, ProgressLine.stderrIsTerminal());
         AtomicBoolean cancelled = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(1);
@@ -228,7 +235,15 @@ public final class TuneCommand implements Callable<Integer> {
 
         @Override
         public void preparing(String message, double fraction) {
+            line.finish();
             err.println(fraction < 0 ? message : String.format("%s (%.0f%%)", message, 100 * fraction));
+            err.flush();
+        }
+
+        @Override
+        public void warning(String message) {
+            line.finish();
+            err.println("warning: " + message);
             err.flush();
         }
 

@@ -173,6 +173,21 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aBrokenMessagesFileIsNamedWithWhereItBreaksAndNothingOfTheParser() throws Exception {
+        Path unclosed = tmp.resolve("unclosed.json");
+        Files.writeString(unclosed, "[\n  {\"role\": \"user\", \"content\": \"hi\"");
+        Run r = run("--adapter", "none", "--messages", unclosed.toString());
+        assertEquals(1, r.code());
+        assertEquals("error: --messages file " + unclosed + " is not valid JSON at line 2, column 35: Unexpected "
+                + "end-of-input: expected close marker for Object (opened at line 2, column 3)", r.err().strip());
+        Run kwargs = run("--adapter", "none", "--messages", messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]").toString(),
+                "--chat-template-kwargs", "{\"a\": [1}");
+        assertEquals(1, kwargs.code());
+        assertTrue(kwargs.err().startsWith("error: --chat-template-kwargs is not valid JSON at line 1, column 9: Unexpected close marker '}': expected ']' (for Array starting at line 1, column 7)"), kwargs.err());
+        assertFalse(kwargs.err().contains("REDACTED") || kwargs.err().contains("StreamReadFeature"), kwargs.err());
+    }
+
+    @Test
     void promptAndMessagesAreExclusiveUsageErrors() throws Exception {
         Path f = messagesFile("[{\"role\": \"user\", \"content\": \"Hi\"}]");
         assertEquals(2, run("--prompt", "x", "--messages", f.toString()).code());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.SafetensorsWriter;
 import dev.peftbench.engine.load.WeightSource;
+import dev.peftbench.engine.tokenize.Tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,6 +51,41 @@ class MakeRandomModelCommandTest {
         try (WeightSource weights = WeightSource.open(dir)) {
             assertEquals(DType.BF16, weights.info(weights.names().iterator().next()).dtype());
         }
+    }
+
+    /**
+     * The tokenizer fits the model: padded to its vocabulary (every generated id decodes to text), the family's
+     * tokenizer class, config.json's eos a token it has, Llama 3's BOS before every prompt.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2.5-0.5b", "qwen3-0.6b", "llama-3.2-1b"})
+    void theTokenizerFitsTheModelAndAnswersAreText(String like, @TempDir Path dir) throws Exception {
+        GenerateCommandTest.Run made = make("--like", like, "--layers", "1", "--vocab", "2048", "--out", dir.toString());
+        assertEquals(0, made.code(), made.err());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode config = json.readTree(dir.resolve("config.json").toFile());
+        JsonNode tokenizerConfig = json.readTree(dir.resolve("tokenizer_config.json").toFile());
+        RandomModelShape.Vocabulary vocabulary = RandomModelShape.KNOWN.get(like).vocabulary();
+        assertEquals(vocabulary.tokenizerClass(), tokenizerConfig.get("tokenizer_class").asText());
+        int eos = config.get("eos_token_id").isArray() ? config.get("eos_token_id").get(0).asInt() : config.get("eos_token_id").asInt();
+        try (Tokenizer tokenizer = Tokenizer.load(dir)) {
+            assertEquals(2048, tokenizer.size());
+            assertEquals(List.of(eos), java.util.Arrays.stream(tokenizer.encode(tokenizerConfig.get("eos_token").asText(), false))
+                    .boxed().toList(), "config.json's eos is the tokenizer's eos token");
+            assertEquals("<extra_1000>", tokenizer.decode(new int[] {1000}, true));
+            int[] prompt = tokenizer.encode("hello");
+            assertEquals(like.startsWith("llama"), prompt[0] == config.get("bos_token_id").asInt(), "BOS first only for Llama 3");
+        }
+        JsonNode generated = json.readTree(GenerateCommandTest.run("--model", dir.toString(), "--adapter", "none",
+                "--template", "raw", "--prompt", "hello", "--max-new-tokens", "3", "--json").out());
+        assertTrue(generated.get("generated_text").asText().length() > 0, "every id decodes to text: " + generated);
+    }
+
+    @Test
+    void aVocabularyTooSmallForTheFamilysSpecialTokensIsRefused(@TempDir Path dir) {
+        GenerateCommandTest.Run r = make("--like", "qwen2.5-0.5b", "--layers", "1", "--vocab", "600", "--out", dir.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("give --vocab a larger size"), r.err());
     }
 
     /** The real models' numbers: Qwen2.5-0.5B (q/k/v biases, 2 KV heads), Llama-3.2-1B (llama3 RoPE), Qwen3-0.6B (q/k norms, head_dim 128). */

@@ -67,6 +67,7 @@ class PeftbenchCliTest {
     @Test
     void publishDryRunPrintsTheYamlWithTheEngineSettings() {
         CliRun r = CliRun.inProcess("publish", "--dry-run", "--image", "example.registry/peft:1", "--namespace", "team-a", "--gateway",
+                "--gateway-host", "peft.example.com",
                 "--dtype", "bfloat16");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("kind: \"ServingRuntime\"") && r.out().contains("kind: \"VirtualService\""), r.out());

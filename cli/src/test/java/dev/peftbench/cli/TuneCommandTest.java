@@ -89,6 +89,52 @@ class TuneCommandTest {
     }
 
     @Test
+    void tuningTwiceIntoOneFolderIsRefusedUnlessOverwriteAndTheUnendingLabelIsWarnedAbout() throws IOException {
+        Path rows = sampleRows(8);
+        Path out = tmp.resolve("adapter");
+        String[] args = {"tune", "--model", MODEL.toString(), "--data", rows.toString(), "--out", out.toString(), "--max-steps", "1"};
+        CliRun first = CliRun.inProcess(args);
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.err().contains("warning: the labels end with id 2 (the tokenizer's eos), which is not one of the ids "
+                + "BloomForCausalLM stops at [3]"), first.err());
+        byte[] adapter = Files.readAllBytes(out.resolve("adapter_model.safetensors"));
+
+        CliRun again = CliRun.inProcess(args);
+        assertEquals(1, again.code());
+        assertEquals("error: --out " + out + " is not empty (it holds an adapter): pass --overwrite to replace what it holds, "
+                + "or name another folder", again.err().strip());
+        assertArrayEquals(adapter, Files.readAllBytes(out.resolve("adapter_model.safetensors")));
+
+        List<String> overwrite = new ArrayList<>(List.of(args));
+        overwrite.addAll(List.of("--overwrite", "--eos-token-id", "3"));
+        CliRun replaced = CliRun.inProcess(overwrite.toArray(String[]::new));
+        assertEquals(0, replaced.code(), replaced.err());
+        assertFalse(replaced.err().contains("warning:"), "id 3 is BLOOM's stop id here: " + replaced.err());
+    }
+
+    @Test
+    void saveStepsWritesCheckpointsThatResumeContinues() throws IOException {
+        Path rows = sampleRows(16);
+        Path whole = tmp.resolve("whole");
+        List<String> common = List.of("tune", "--model", MODEL.toString(), "--data", rows.toString(), "--epochs", "2",
+                "--batch-size", "4", "--eos-token-id", "3");
+        List<String> wholeArgs = new ArrayList<>(common);
+        wholeArgs.addAll(List.of("--out", whole.toString(), "--save-steps", "3"));
+        CliRun r = CliRun.inProcess(wholeArgs.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("saved " + whole.resolve("checkpoint-3")), r.err());
+        assertTrue(Files.isRegularFile(whole.resolve("checkpoint-6/optimizer.safetensors")));
+
+        Path resumed = tmp.resolve("resumed");
+        List<String> resumeArgs = new ArrayList<>(common);
+        resumeArgs.addAll(List.of("--out", resumed.toString(), "--resume", whole.resolve("checkpoint-3").toString()));
+        CliRun again = CliRun.inProcess(resumeArgs.toArray(String[]::new));
+        assertEquals(0, again.code(), again.err());
+        assertArrayEquals(Files.readAllBytes(whole.resolve("adapter_model.safetensors")),
+                Files.readAllBytes(resumed.resolve("adapter_model.safetensors")));
+    }
+
+    @Test
     void badInputEndsWithOneErrorLineAndNoStackTrace() throws IOException {
         Path rows = sampleRows(8);
         Path notes = Files.writeString(tmp.resolve("notes.txt"), "hello");

@@ -1,5 +1,7 @@
 package dev.peftbench.packaging;
 
+import dev.peftbench.publish.image.BaseImages;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,7 +109,9 @@ class InstalledAppTest {
     @Test
     void imageBuildsTheServersRuntimeImageFromTheInstalledApp() throws Exception {
         Path tar = tmp.resolve("runtime-image.tar");
-        Run r = run("image", "--to", "registry.example/peft-workbench:test", "--base", "scratch", "--tar", tar.toString());
+        // A local base with a Java (as a docker save tarball): no registry, and the image command checks a base has one.
+        Path base = BaseImages.javaBase(Files.createDirectories(tmp.resolve("base")));
+        Run r = run("image", "--to", "registry.example/peft-workbench:test", "--base", base.toString(), "--tar", tar.toString());
         assertEquals(0, r.code(), r.err());
         // The server's jars only: serve and the engine, no workbench (JavaFX) and no command line root.
         List<String> layers = new ArrayList<>();

@@ -41,12 +41,19 @@ public final class RuntimeContract {
     public static final String MAIN_CLASS = "dev.peftbench.serve.cli.RuntimeMain";
     /** Transparent huge pages: a flag of HotSpot's Linux builds only; elsewhere the JVM refuses to start on it. */
     static final String HUGE_PAGES = "-XX:+UseTransparentHugePages";
+    /**
+     * The oldest Java feature release the server runs on (the launcher {@code ./peftbench} asks the same of a
+     * JDK); the runtime image's base must hold one at least as new.
+     */
+    public static final int MIN_JAVA_FEATURE = 22;
     /** JVM options of the server: the CPU kernels use the Vector API; huge pages halve model load time. */
     public static final List<String> JVM_OPTIONS = List.of("--add-modules", "jdk.incubator.vector",
             "--enable-native-access=ALL-UNNAMED", HUGE_PAGES, "-Dai.djl.offline=true");
     /** Where {@code image --bake-model / --bake-adapter} put the folders. */
     public static final String BAKED_MODEL_DIR = "/models/base";
     public static final String BAKED_ADAPTER_DIR = "/models/adapter";
+    /** The runtime's Hugging Face home (its hub cache below it): a folder any user id can write, or a mounted volume. */
+    public static final String HF_HOME_DIR = "/tmp/huggingface";
 
     private RuntimeContract() {
     }
@@ -78,7 +85,7 @@ public final class RuntimeContract {
         // DJL's own variable (ai.djl.util.Utils.getEngineCacheDir): where PyTorch's natives are unpacked.
         env.put("DJL_CACHE_DIR", "/tmp/djl");
         // Hub ids the runtime is told to load are downloaded into a cache any user id can write.
-        env.put(HubSettings.HF_HOME, "/tmp/huggingface");
+        env.put(HubSettings.HF_HOME, HF_HOME_DIR);
         if (bakedModel) {
             put(env, Setting.BASE_MODEL, BAKED_MODEL_DIR);
         }

@@ -57,6 +57,12 @@ public final class Setting<T> {
     // The server.
     public static final Setting<String> MODEL_NAME = server("--name", "MLSERVER_MODEL_NAME", SettingType.TEXT, "peft-demo",
             "Served model name.");
+    /** Beside the one model: more names, each an adapter on the same base model (one copy of it in memory). */
+    public static final Setting<List<NamedAdapter>> ADAPTERS = server("--adapters", "PEFTBENCH_ADAPTERS",
+            SettingType.NAMED_ADAPTERS, List.of(),
+            "More adapters on the same base model, each served under its name: NAME=DIR|HUB_ID,... (as vLLM's "
+                    + "--lora-modules); a request picks one by naming it as its model; their folders may be loaded "
+                    + "through the repository API too.");
     public static final Setting<String> HOST = server("--host", "MLSERVER_HOST", SettingType.TEXT, RuntimeContract.LOOPBACK,
             "Bind address; the default is this machine only, the runtime image sets " + RuntimeContract.ALL_INTERFACES + ".");
     public static final Setting<Integer> HTTP_PORT = server("--http-port", "MLSERVER_HTTP_PORT", SettingType.INTEGER,

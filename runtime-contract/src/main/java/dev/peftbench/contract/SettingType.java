@@ -44,6 +44,9 @@ public record SettingType<T>(String expected, Function<String, T> parser, Functi
             return n;
         }, String::valueOf);
     }
+    /** Adapters served under their own names, {@code NAME=DIR|HUB_ID} separated by ',' ({@link NamedAdapter}). */
+    public static final SettingType<List<NamedAdapter>> NAMED_ADAPTERS = new SettingType<>(
+            "NAME=DIR|HUB_ID pairs separated by ','", NamedAdapter::parseList, NamedAdapter::writeList);
 
     /** Text the engine parses (dtype, backend, device): a refusal is the engine's own message. */
     public static <T> SettingType<T> engine(Function<String, T> parser, Function<T, String> writer) {

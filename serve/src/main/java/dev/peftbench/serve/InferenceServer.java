@@ -28,6 +28,7 @@ import dev.peftbench.serve.openai.OpenAiRoutes;
 import dev.peftbench.serve.repository.LoadPolicy;
 import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.contract.NamedAdapter;
 import dev.peftbench.contract.Setting;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelSettings;
@@ -386,7 +387,9 @@ public final class InferenceServer implements AutoCloseable {
     /**
      * The models dir's models, each as {@link ModelChoice.EntryPoint#SERVE_MODELS_DIR} chooses over its
      * model-settings.json; else, when the runtime's word (or its adapter) names a base model, the single
-     * model named by {@code --name} / its variable ({@link ModelChoice.EntryPoint#SERVE}).
+     * model named by {@code --name} / its variable ({@link ModelChoice.EntryPoint#SERVE}); and each of
+     * {@code --adapters} under its name, the runtime's word with that adapter, so that they share its base
+     * model (the engine loads a base once for every name on it).
      */
     static List<ModelSettings> initialModels(ServeConfig config, Optional<ModelsDirectory> modelsDir) {
         List<ModelSettings> out = new ArrayList<>();
@@ -398,6 +401,15 @@ public final class InferenceServer implements AutoCloseable {
             if (single.baseModel() != null) {
                 out.add(new ModelSettings(config.modelName(), single));
             }
+        }
+        for (NamedAdapter adapter : config.adapters()) {
+            ModelFields fields = ModelChoice.choose(ModelChoice.EntryPoint.SERVE,
+                    runtime.withFlags(config.model().withModel(config.model().baseModel(), adapter.source()))).fields();
+            if (fields.baseModel() == null) {
+                throw new IllegalArgumentException("adapter '" + adapter.name() + "' (" + Setting.ADAPTERS.label()
+                        + ") has no base model: name the one the adapters share with " + Setting.BASE_MODEL.label());
+            }
+            out.add(new ModelSettings(adapter.name(), fields));
         }
         return out;
     }

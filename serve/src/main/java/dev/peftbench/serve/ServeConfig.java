@@ -2,6 +2,7 @@ package dev.peftbench.serve;
 
 import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.contract.NamedAdapter;
 import dev.peftbench.contract.RuntimeContract;
 import dev.peftbench.contract.Setting;
 import dev.peftbench.contract.SettingValues;
@@ -14,7 +15,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything {@code serve} needs, each setting resolved flags > environment > its declared default
@@ -44,13 +48,14 @@ import java.util.Map;
  * @param maxPrefillTokens    prompt positions the engine prefills per step (longer prompts go in chunks)
  * @param stepTargetMs        how long a step with a prompt chunk should take while streams decode; 0 = off
  * @param prefixCacheMib      KV cache blocks no request uses kept for later prompts that start the same way; 0 = off
+ * @param adapters            more names, each an adapter on the runtime's base model ({@link Setting#ADAPTERS})
  */
 public record ServeConfig(String modelName, ModelFields model, String host, int httpPort, int grpcPort, int mmeshPort,
                           int healthPort, long grpcMaxMessageBytes, boolean loadModelsAtStartup, Path modelsDir,
                           Duration requestTimeout, long maxRequestBytes, long maxInflightRequestBytes, int queueCapacity,
                           Duration shutdownGrace,
                           AccessPolicy access, TlsFiles tls, LoadPolicy loads, HttpLimits httpLimits,
-                          int maxPrefillTokens, int stepTargetMs, long prefixCacheMib) {
+                          int maxPrefillTokens, int stepTargetMs, long prefixCacheMib, List<NamedAdapter> adapters) {
 
     public ServeConfig {
         if (modelName == null || modelName.isBlank() || modelName.contains("/")) {
@@ -114,6 +119,19 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         if (stepTargetMs < 0) {
             throw new IllegalArgumentException(Setting.STEP_TARGET_MS.label() + " must be >= 0 (0 = off), got " + stepTargetMs);
         }
+        adapters = adapters == null ? List.of() : List.copyOf(adapters);
+        Set<String> names = new HashSet<>(Set.of(modelName));
+        for (NamedAdapter a : adapters) {
+            if (!names.add(a.name())) {
+                throw new IllegalArgumentException(Setting.ADAPTERS.label() + " names '" + a.name() + "' twice"
+                        + (a.name().equals(modelName) ? " (it is the model's name, " + Setting.MODEL_NAME.label() + ")" : "")
+                        + ": every served name is one model");
+            }
+        }
+        if (adapters.size() + 1 > loads.maxModels()) {
+            throw new IllegalArgumentException(Setting.ADAPTERS.label() + " names " + adapters.size() + " adapters; with the "
+                    + "model that is more than " + Setting.MAX_MODELS.label() + " " + loads.maxModels());
+        }
     }
 
     /** The runtime's defaults: the reference ports on this machine only, no model yet, no key, ModelMesh's SPI off. */
@@ -145,7 +163,8 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
                 new LoadPolicy(v.get(Setting.REPOSITORY_API), v.get(Setting.ALLOW_LOAD_FROM), v.get(Setting.ALLOW_HUB_IDS),
                         v.get(Setting.MAX_MODELS)),
                 HttpLimits.DEFAULT.withMaxConnections(v.get(Setting.MAX_CONNECTIONS)),
-                v.get(Setting.MAX_PREFILL_TOKENS), v.get(Setting.STEP_TARGET_MS), v.get(Setting.PREFIX_CACHE_MIB));
+                v.get(Setting.MAX_PREFILL_TOKENS), v.get(Setting.STEP_TARGET_MS), v.get(Setting.PREFIX_CACHE_MIB),
+                v.get(Setting.ADAPTERS));
     }
 
     /** The key from {@code --api-key} or the file {@code --api-key-file} names (not both); null when neither. */
@@ -175,6 +194,11 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
             b.modelName = name;
             b.model = fields;
         });
+    }
+
+    /** Also serves each of {@code named} under its name, on the model's base. */
+    public ServeConfig withAdapters(List<NamedAdapter> named) {
+        return edit(b -> b.adapters = named);
     }
 
     public ServeConfig withHost(String newHost) {
@@ -263,7 +287,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         return new ServeConfig(b.modelName, b.model, b.host, b.httpPort, b.grpcPort, b.mmeshPort, b.healthPort, b.grpcMaxMessageBytes,
                 b.loadModelsAtStartup, b.modelsDir, b.requestTimeout, b.maxRequestBytes, b.maxInflightRequestBytes,
                 b.queueCapacity, b.shutdownGrace,
-                b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs, b.prefixCacheMib);
+                b.access, b.tls, b.loads, b.httpLimits, b.maxPrefillTokens, b.stepTargetMs, b.prefixCacheMib, b.adapters);
     }
 
     /** The components while one {@code with*} changes some; validated again when rebuilt. */
@@ -290,6 +314,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
         int maxPrefillTokens;
         int stepTargetMs;
         long prefixCacheMib;
+        List<NamedAdapter> adapters;
 
         Parts(ServeConfig c) {
             modelName = c.modelName;
@@ -314,6 +339,7 @@ public record ServeConfig(String modelName, ModelFields model, String host, int 
             maxPrefillTokens = c.maxPrefillTokens;
             stepTargetMs = c.stepTargetMs;
             prefixCacheMib = c.prefixCacheMib;
+            adapters = c.adapters;
         }
     }
 

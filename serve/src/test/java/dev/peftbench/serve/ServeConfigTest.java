@@ -5,6 +5,7 @@ import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.contract.NamedAdapter;
 import dev.peftbench.contract.RuntimeContract;
 import dev.peftbench.contract.Setting;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,31 @@ class ServeConfigTest {
         assertEquals(9003, ServeConfig.resolve(Map.of(Setting.HEALTH_PORT, "9003"), Map.of()).healthPort());
         var clash = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of(Setting.HEALTH_PORT, "8002"), Map.of()));
         assertTrue(clash.getMessage().contains("--health-port"), clash.getMessage());
+    }
+
+    @Test
+    void adaptersComeFromTheFlagOrTheEnvironmentAsNamePairs() {
+        ServeConfig env = ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_ADAPTERS", "tweets=./pt, lora = org/lora-adapter,"));
+        assertEquals(List.of(new NamedAdapter("tweets", "./pt"), new NamedAdapter("lora", "org/lora-adapter")), env.adapters());
+        ServeConfig flag = ServeConfig.resolve(Map.of(Setting.ADAPTERS, "a=/x"), Map.of("PEFTBENCH_ADAPTERS", "b=/y"));
+        assertEquals(List.of(new NamedAdapter("a", "/x")), flag.adapters());
+        assertEquals(List.of(), ServeConfig.resolve(NO_FLAGS, Map.of()).adapters());
+    }
+
+    @Test
+    void badAdapterListsAreRefusedNamingTheSetting() {
+        IllegalArgumentException pair = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(Map.of(Setting.ADAPTERS, "just-a-path"), Map.of()));
+        assertEquals("--adapters must be NAME=DIR|HUB_ID pairs separated by ',', got 'just-a-path'", pair.getMessage());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(NO_FLAGS, Map.of("PEFTBENCH_ADAPTERS", "a=/x,a=/y")));
+        assertTrue(twice.getMessage().contains("names 'a' twice"), twice.getMessage());
+        IllegalArgumentException model = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(Map.of(Setting.ADAPTERS, "peft-demo=/x"), Map.of()));
+        assertTrue(model.getMessage().contains("the model's name"), model.getMessage());
+        IllegalArgumentException many = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.resolve(Map.of(Setting.ADAPTERS, "a=/x,b=/y", Setting.MAX_MODELS, "2"), Map.of()));
+        assertTrue(many.getMessage().contains("--max-models"), many.getMessage());
     }
 
     @Test

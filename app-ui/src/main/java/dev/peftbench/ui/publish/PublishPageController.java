@@ -35,6 +35,7 @@ public final class PublishPageController {
     @FXML private TextField storagePathField;
     @FXML private TextField apiKeySecretField;
     @FXML private CheckBox gatewayCheck;
+    @FXML private TextField gatewayHostsField;
     @FXML private CheckBox nativeRuntimeCheck;
     @FXML private CheckBox buildImageCheck;
     @FXML private CheckBox createNamespaceCheck;
@@ -74,6 +75,8 @@ public final class PublishPageController {
         storagePathField.textProperty().bindBidirectional(publish.storagePathProperty());
         apiKeySecretField.textProperty().bindBidirectional(publish.apiKeySecretProperty());
         gatewayCheck.selectedProperty().bindBidirectional(publish.gatewayProperty());
+        gatewayHostsField.textProperty().bindBidirectional(publish.gatewayHostsProperty());
+        gatewayHostsField.disableProperty().bind(gatewayCheck.selectedProperty().not());
         nativeRuntimeCheck.selectedProperty().bindBidirectional(publish.nativeRuntimeProperty());
         createNamespaceCheck.selectedProperty().bindBidirectional(publish.createNamespaceProperty());
         buildImageCheck.selectedProperty().bindBidirectional(publish.buildImageProperty());

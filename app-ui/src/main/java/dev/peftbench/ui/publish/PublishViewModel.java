@@ -65,6 +65,8 @@ public final class PublishViewModel {
     /** {@code SECRET[:KEY]} whose value the runtime wants as its API key; empty = none. */
     private final StringProperty apiKeySecret = new SimpleStringProperty("");
     private final BooleanProperty gateway = new SimpleBooleanProperty();
+    /** The host names the gateway accepts, separated by commas or spaces; '*' = every host. */
+    private final StringProperty gatewayHosts = new SimpleStringProperty("");
     private final BooleanProperty nativeRuntime = new SimpleBooleanProperty();
     private final BooleanProperty createNamespace = new SimpleBooleanProperty();
     private final BooleanProperty buildImage = new SimpleBooleanProperty();
@@ -96,7 +98,7 @@ public final class PublishViewModel {
         createNamespace.set(saved.createNamespace());
         contexts.setAll(cluster.contexts());
         for (Observable field : new Observable[] {context, namespace, image, runtimeName, serviceName, baseModel, adapter,
-                dtype, backend, device, storageKey, storagePath, gateway, nativeRuntime, apiKeySecret}) {
+                dtype, backend, device, storageKey, storagePath, gateway, gatewayHosts, nativeRuntime, apiKeySecret}) {
             field.addListener(o -> updatePreview());
         }
         updatePreview();
@@ -109,8 +111,9 @@ public final class PublishViewModel {
         return new PublishPlan(context.get(), namespace.get(), runtimeName.get(), serviceName.get(), image.get(),
                 PublishPlan.ModelFormat.PEFT, baseModel.get(), adapter.get(), null, compute, PublishPlan.ServerSettings.REFERENCE,
                 PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT,
-                new PublishPlan.Storage(storageKey.get(), storagePath.get()), gateway.get(), nativeRuntime.get(),
-                PublishPlan.ApiKeySecret.parse(apiKeySecret.get()));
+                new PublishPlan.Storage(storageKey.get(), storagePath.get()),
+                gateway.get() ? new PublishPlan.Ingress(List.of(gatewayHosts.get().split("[,\\s]+"))) : null, nativeRuntime.get(),
+                PublishPlan.SecretKeyRef.parse(apiKeySecret.get(), PublishPlan.SecretKeyRef.API_KEY, "API key"), PublishPlan.HubAccess.DEFAULT);
     }
 
     /** The choice parsed as the server parses it, or null for the server's default. */
@@ -259,6 +262,7 @@ public final class PublishViewModel {
 
     public StringProperty apiKeySecretProperty() { return apiKeySecret; }
     public BooleanProperty gatewayProperty() { return gateway; }
+    public StringProperty gatewayHostsProperty() { return gatewayHosts; }
     public BooleanProperty nativeRuntimeProperty() { return nativeRuntime; }
     public BooleanProperty createNamespaceProperty() { return createNamespace; }
     public BooleanProperty buildImageProperty() { return buildImage; }

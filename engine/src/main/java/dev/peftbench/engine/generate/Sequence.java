@@ -199,6 +199,7 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
             firstTokenNanos = System.nanoTime();
         }
         generated.add(token);
+        tokenizer.generated(token);
         String delta = decoder.next(token);
         FinishReason reason = stop.check(generated, delta);
         if (reason == null && choice != null) {

@@ -4,6 +4,8 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.EngineException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
@@ -25,17 +28,22 @@ public final class Tokenizer implements TextEncoder, AutoCloseable {
 
     private static final Pattern BYTE_TOKEN = Pattern.compile("<0x[0-9A-Fa-f]{2}>");
 
+    private static final Logger LOG = LoggerFactory.getLogger(Tokenizer.class);
+
     private final HuggingFaceTokenizer hf;
     private final BitSet byteTokens;
     /** How a Llama-style tokenizer frames a text, or null to let tokenizer.json's post-processor add special tokens. */
     private final LlamaSpecialTokens llama;
     /** {@link #tokenText} of the ids asked so far: a few hundred distinct ones in a long generation with alternatives. */
     private final Map<Integer, String> tokenTexts = new ConcurrentHashMap<>();
+    private final int size;
+    private final AtomicBoolean warnedOutside = new AtomicBoolean();
 
-    private Tokenizer(HuggingFaceTokenizer hf, BitSet byteTokens, LlamaSpecialTokens llama) {
+    private Tokenizer(HuggingFaceTokenizer hf, BitSet byteTokens, LlamaSpecialTokens llama, int size) {
         this.hf = hf;
         this.byteTokens = byteTokens;
         this.llama = llama;
+        this.size = size;
     }
 
     public static Tokenizer load(Path dir) {
@@ -51,7 +59,8 @@ public final class Tokenizer implements TextEncoder, AutoCloseable {
                     "truncation", "false",
                     "padding", "false",
                     "modelMaxLength", String.valueOf(Integer.MAX_VALUE)));
-            return new Tokenizer(hf, byteTokens(file), LlamaSpecialTokens.read(dir, hf));
+            JsonNode json = new ObjectMapper().readTree(file.toFile());
+            return new Tokenizer(hf, byteTokens(json), LlamaSpecialTokens.read(dir, hf), size(json));
         } catch (IOException | RuntimeException e) {
             if (hf != null) {
                 hf.close();
@@ -84,8 +93,8 @@ public final class Tokenizer implements TextEncoder, AutoCloseable {
      * The {@code <0xHH>} tokens of a byte-fallback model (Llama 2 and Mistral tokenizers): the decoder turns a
      * run of them into its UTF-8 text, or into one U+FFFD per token when the run is not valid UTF-8.
      */
-    private static BitSet byteTokens(Path file) throws IOException {
-        JsonNode model = new ObjectMapper().readTree(file.toFile()).path("model");
+    private static BitSet byteTokens(JsonNode json) {
+        JsonNode model = json.path("model");
         BitSet ids = new BitSet();
         if (model.path("byte_fallback").asBoolean(false)) {
             model.path("vocab").properties().forEach(e -> {
@@ -103,6 +112,38 @@ public final class Tokenizer implements TextEncoder, AutoCloseable {
      */
     public boolean isByteFallback(int id) {
         return id >= 0 && byteTokens.get(id);
+    }
+
+    /** Ids up to the highest of its vocabulary and added tokens (a Unigram vocabulary is a list: its length). */
+    private static int size(JsonNode json) {
+        JsonNode vocab = json.path("model").path("vocab");
+        int max = vocab.isArray() ? vocab.size() - 1 : -1;
+        if (vocab.isObject()) {
+            for (var e : vocab.properties()) {
+                max = Math.max(max, e.getValue().asInt(-1));
+            }
+        }
+        for (JsonNode added : json.path("added_tokens")) {
+            max = Math.max(max, added.path("id").asInt(-1));
+        }
+        return max + 1;
+    }
+
+    /** The ids it has a token for: 0 to {@code size() - 1}. */
+    public int size() {
+        return size;
+    }
+
+    /**
+     * Hears of an id a model generated: the first one this tokenizer has no token for is logged, once. It
+     * decodes to nothing, so a model whose vocabulary outgrows its tokenizer (a tokenizer borrowed from
+     * another model) would otherwise answer empty text without a word.
+     */
+    public void generated(int id) {
+        if (id >= size && warnedOutside.compareAndSet(false, true)) {
+            LOG.warn("generated id {}, which the tokenizer ({} ids) has no token for: it decodes to nothing. The model's "
+                    + "vocabulary is larger than its tokenizer's; if every answer is empty, the tokenizer is not the model's", id, size);
+        }
     }
 
     /** Ids the tokenizer does not know (a padded embedding's spare rows) decode to nothing, as in transformers. */

@@ -3,7 +3,9 @@ package dev.peftbench.engine.train;
 import dev.peftbench.engine.EngineException;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -15,6 +17,20 @@ public sealed interface Optimizer permits Optimizer.AdamW, Optimizer.Sgd {
 
     /** One step with learning rate {@code lr}: {@code gradients.get(i)} belongs to {@code parameters.get(i)}. */
     void step(List<Parameter> parameters, List<float[]> gradients, double lr);
+
+    /**
+     * What the next steps depend on besides the parameters, for a checkpoint: each tensor under
+     * {@code <parameter>.<torch's state key>} ({@code exp_avg}, {@code exp_avg_sq} for AdamW; nothing for SGD).
+     */
+    Map<String, float[]> state(List<Parameter> parameters);
+
+    /**
+     * Continues after {@code steps} steps from a saved {@link #state}, so the next step is the one an
+     * uninterrupted run takes.
+     *
+     * @throws EngineException naming a tensor the state lacks or whose size differs
+     */
+    void restore(List<Parameter> parameters, Map<String, float[]> state, int steps);
 
     /** The optimizers by their command-line names, with torch's default weight decay. */
     enum Kind {
@@ -72,6 +88,36 @@ public sealed interface Optimizer permits Optimizer.AdamW, Optimizer.Sgd {
         }
 
         @Override
+        public Map<String, float[]> state(List<Parameter> parameters) {
+            Map<String, float[]> out = new LinkedHashMap<>();
+            for (int i = 0; i < m.size(); i++) {
+                out.put(parameters.get(i).name() + ".exp_avg", m.get(i));
+                out.put(parameters.get(i).name() + ".exp_avg_sq", v.get(i));
+            }
+            return out;
+        }
+
+        @Override
+        public void restore(List<Parameter> parameters, Map<String, float[]> state, int steps) {
+            m.clear();
+            v.clear();
+            for (Parameter p : parameters) {
+                m.add(saved(state, p, ".exp_avg"));
+                v.add(saved(state, p, ".exp_avg_sq"));
+            }
+            t = steps;
+        }
+
+        private static float[] saved(Map<String, float[]> state, Parameter p, String key) {
+            float[] values = state.get(p.name() + key);
+            if (values == null || values.length != p.values().length) {
+                throw EngineException.invalid("the checkpoint's optimizer state has no " + p.name() + key + " of "
+                        + p.values().length + " values");
+            }
+            return values.clone();
+        }
+
+        @Override
         public void step(List<Parameter> parameters, List<float[]> gradients, double lr) {
             if (m.isEmpty()) {
                 parameters.forEach(p -> {
@@ -104,6 +150,16 @@ public sealed interface Optimizer permits Optimizer.AdamW, Optimizer.Sgd {
 
         public Sgd(double weightDecay) {
             this.weightDecay = weightDecay;
+        }
+
+        @Override
+        public Map<String, float[]> state(List<Parameter> parameters) {
+            return Map.of();
+        }
+
+        @Override
+        public void restore(List<Parameter> parameters, Map<String, float[]> state, int steps) {
+            // plain SGD keeps nothing between steps
         }
 
         @Override

@@ -35,6 +35,7 @@ import java.util.function.BooleanSupplier;
 public final class Trainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper RECORD_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     /** config.json keys that bound a model's positions, in the order transformers' configs use them. */
     private static final List<String> POSITION_LIMITS = List.of("max_position_embeddings", "n_positions", "seq_length",
             "max_sequence_length");
@@ -48,6 +49,8 @@ public final class Trainer {
     /** Runs {@code job}; {@code cancelled} is asked before every step (then the adapter so far is written). */
     public TuningResult run(TuningJob job, TuningListener listener, BooleanSupplier cancelled) {
         long start = System.nanoTime();
+        Checkpoint resumed = job.checkpointing().resume() == null ? null : Checkpoint.read(job.checkpointing().resume());
+        OutputFolder.prepare(job, resumed);
         TuningData data = job.data();
         listener.preparing("reading " + data.file(), -1);
         DataFile file = DataFile.read(data.file());
@@ -64,8 +67,11 @@ public final class Trainer {
         AdapterChoice choice = AdapterChoice.of(job.method(), continued, plan);
 
         try (Tokenizer tokenizer = Tokenizer.load(modelDir)) {
-            int endId = EndToken.resolve(data.endTokenId(), adapterDir == null ? null : EndToken.trainedWith(adapterDir),
-                    modelDir, tokenizer, config.raw().path("vocab_size").asInt(Integer.MAX_VALUE));
+            Integer trainedWith = adapterDir == null ? null : EndToken.trainedWith(adapterDir);
+            int endId = EndToken.resolve(data.endTokenId(), trainedWith, modelDir, tokenizer,
+                    config.raw().path("vocab_size").asInt(Integer.MAX_VALUE));
+            String endFrom = data.endTokenId() != null ? "--eos-token-id"
+                    : trainedWith != null ? "the id the continued adapter was trained with" : "the tokenizer's eos";
             ExampleEncoder encoder = new ExampleEncoder(tokenizer, template, endId, data.promptSpecialTokens());
             int limit = data.maxLength() != null ? data.maxLength() : modelLimit(config.raw());
             String limitSource = data.maxLength() != null ? "--max-length" : "the model's limit";
@@ -86,14 +92,21 @@ public final class Trainer {
             try (CausalLm model = loaded) {
                 int longest = set.train().stream().mapToInt(EncodedExample::length).max().orElse(0);
                 model.checkSequenceLength(choice.virtualTokens() + longest);
+                warnIfNoStop(endId, endFrom, model, listener);
                 TrainableAdapter adapter = adapterDir == null
                         ? choice.fresh(model, tokenizer, job.model(), PromptLearningShape.of(config.raw()), job.optimization().seed())
                         : choice.continued(AdapterLoader.load(adapterDir, model), model, PromptLearningShape.of(config.raw()));
                 Map<Integer, String> labels = new HashMap<>();
                 examples.forEach(e -> labels.put(e.row(), e.label()));
-                Run run = new Run(job, model, ops, adapter, set, choice.dropout(), listener, cancelled);
-                TrainingRecord record = new TrainingRecord(job.model(), job.adapter(), adapter.method(),
-                        dataFacts(file, data, set, endId, limit), settings(job, adapter, run.plan(), choice));
+                Map<String, Object> facts = dataFacts(file, data, set, endId, limit);
+                Map<String, Object> settings = settings(job, adapter, choice);
+                JsonNode sameRun = sameRun(job, adapter, facts, settings);
+                if (resumed != null) {
+                    resumed.requireSameRun(sameRun);
+                }
+                Run run = new Run(job, model, ops, adapter, set, choice.dropout(), listener, cancelled, resumed, sameRun);
+                TrainingRecord record = new TrainingRecord(job.model(), job.adapter(), adapter.method(), facts, settings,
+                        resumed == null ? null : resumed.dir());
                 run.train(record);
                 PeftAdapterFiles.write(job.out(), adapter, job.model());
                 Evaluation evaluation = null;
@@ -113,6 +126,41 @@ public final class Trainer {
                         evaluation, seconds);
             }
         }
+    }
+
+    /**
+     * What a run resuming from a checkpoint must share with the run that saved it: the base model, the
+     * adapter continued, the data (by content: its sha256, not its path) and every setting.
+     */
+    private static JsonNode sameRun(TuningJob job, TrainableAdapter adapter, Map<String, Object> facts,
+                                    Map<String, Object> settings) {
+        Map<String, Object> data = new LinkedHashMap<>(facts);
+        data.remove("file");
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("base_model", job.model());
+        run.put("continued_from", job.adapter());
+        run.put("method", adapter.method().label());
+        run.put("data", data);
+        run.put("settings", settings);
+        return RECORD_JSON.valueToTree(run);
+    }
+
+    /**
+     * Warns when the id ending every label is none of the ids generation stops at: served, the adapter then
+     * writes its label and runs on to the token limit.
+     */
+    private static void warnIfNoStop(int endId, String endFrom, CausalLm model, TuningListener listener) {
+        List<Integer> stops = model.info().eosTokenIds();
+        if (stops.contains(endId)) {
+            return;
+        }
+        String warning = "the labels end with id " + endId + " (" + endFrom + ")"
+                + ", which is not one of the ids " + model.info().architecture() + " stops at " + stops + ": served, the "
+                + "adapter will run on after its label to the token limit. Tune with --eos-token-id "
+                + (stops.isEmpty() ? "ID" : stops.getFirst()) + ", or have requests stop at " + endId
+                + " (--eos-token-id " + endId + ", a request's stop_token_ids)";
+        LOG.warn(warning);
+        listener.warning(warning);
     }
 
     /** config.json's bound on positions, else the engine's prompt limit (BLOOM's ALiBi has none). */
@@ -144,7 +192,7 @@ public final class Trainer {
         return facts;
     }
 
-    private static Map<String, Object> settings(TuningJob job, TrainableAdapter adapter, TuningPlan plan, AdapterChoice choice) {
+    private static Map<String, Object> settings(TuningJob job, TrainableAdapter adapter, AdapterChoice choice) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("method", adapter.method().label());
         if (adapter instanceof PromptTuningParameters p) {
@@ -162,14 +210,14 @@ public final class Trainer {
         s.put("epochs", o.epochs());
         s.put("batch_size", o.batchSize());
         s.put("gradient_accumulation_steps", o.gradientAccumulationSteps());
-        s.put("learning_rate", plan.learningRate());
+        s.put("learning_rate", o.learningRate(adapter.method()));
         s.put("optimizer", o.optimizer().label());
         s.put("weight_decay", o.weightDecayOrDefault());
         s.put("warmup_steps", o.warmupSteps());
         s.put("max_steps", o.maxSteps());
         s.put("seed", o.seed());
         s.put("shuffle", o.shuffle());
-        s.put("device", plan.device());
+        s.put("device", job.device().name().toLowerCase(java.util.Locale.ROOT));
         s.put("dtype", "float32");
         return s;
     }

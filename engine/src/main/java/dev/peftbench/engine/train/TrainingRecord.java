@@ -32,13 +32,15 @@ public final class TrainingRecord {
     private final List<StepReport> steps = new ArrayList<>();
 
     /**
-     * @param data     the data file's facts ({@code file}, {@code sha256}, {@code format}, rows...)
-     * @param settings every setting the run used, defaults resolved
+     * @param data        the data file's facts ({@code file}, {@code sha256}, {@code format}, rows...)
+     * @param settings    every setting the run used, defaults resolved
+     * @param resumedFrom the checkpoint the run continued, or null
      */
     TrainingRecord(String baseModel, String continuedFrom, TuningMethod method, Map<String, Object> data,
-                   Map<String, Object> settings) {
+                   Map<String, Object> settings, Path resumedFrom) {
         root.put("base_model", baseModel);
         root.put("continued_from", continuedFrom);
+        root.put("resumed_from", resumedFrom == null ? null : resumedFrom.toString());
         root.put("method", method.label());
         root.set("data", JSON.valueToTree(data));
         root.set("settings", JSON.valueToTree(settings));

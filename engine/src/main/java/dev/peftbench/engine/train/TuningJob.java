@@ -10,11 +10,18 @@ import java.util.Objects;
  * One tuning run: the base model (a folder or Hub id), optionally an adapter to continue from, the data,
  * the method, the optimisation, and the folder the adapter is written to.
  *
- * @param adapter null: a fresh adapter
- * @param device  where PyTorch computes (float32 either way)
+ * @param adapter       null: a fresh adapter
+ * @param device        where PyTorch computes (float32 either way)
+ * @param checkpointing overwriting the output folder, checkpoints, resuming
  */
 public record TuningJob(String model, String adapter, Device device, TuningData data, MethodSettings method,
-                        OptimizationSettings optimization, Path out) {
+                        OptimizationSettings optimization, Path out, Checkpointing checkpointing) {
+
+    /** A run into an empty (or new) folder, without checkpoints. */
+    public TuningJob(String model, String adapter, Device device, TuningData data, MethodSettings method,
+                     OptimizationSettings optimization, Path out) {
+        this(model, adapter, device, data, method, optimization, out, Checkpointing.NONE);
+    }
 
     public TuningJob {
         if (model == null || model.isBlank()) {
@@ -28,5 +35,6 @@ public record TuningJob(String model, String adapter, Device device, TuningData 
         if (out == null) {
             throw EngineException.invalid("no output folder given: pass --out DIR");
         }
+        checkpointing = checkpointing == null ? Checkpointing.NONE : checkpointing;
     }
 }

@@ -24,4 +24,8 @@ public interface TuningListener {
 
     default void evaluated(Evaluation evaluation) {
     }
+
+    /** Something the user should know about the adapter this run writes (it still runs). */
+    default void warning(String message) {
+    }
 }

@@ -3,7 +3,13 @@ package dev.peftbench.engine.tokenize;
 import dev.peftbench.engine.Golden;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -16,6 +22,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Ids and texts equal those of the Rust tokenizers library (the goldens), streamed or not: plain prompts with the
@@ -96,6 +103,27 @@ class TokenizerTest {
             // tiny-bloom's embedding has 520 rows, its tokenizer 512 tokens (as bloomz-560m pads 250680 to 250880).
             String plain = tokenizer.decode(new int[] {ids.getFirst()}, true);
             assertEquals(plain, tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true));
+        }
+    }
+
+    @Test
+    void aGeneratedIdPastTheTokenizerIsLoggedOnceAsAMismatch() {
+        Logger logger = (Logger) LoggerFactory.getLogger(Tokenizer.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try (Tokenizer tokenizer = Tokenizer.load(Golden.FIXTURES.resolve("tiny-bloom"))) {
+            assertEquals(512, tokenizer.size());
+            tokenizer.generated(511);
+            assertEquals(List.of(), logged.list, "an id the tokenizer has");
+            tokenizer.generated(515);
+            tokenizer.generated(519);
+            assertEquals(1, logged.list.size(), "once, however many follow");
+            assertEquals(Level.WARN, logged.list.getFirst().getLevel());
+            assertTrue(logged.list.getFirst().getFormattedMessage().startsWith("generated id 515, which the tokenizer (512 ids) "
+                    + "has no token for: it decodes to nothing"), logged.list.getFirst().getFormattedMessage());
+        } finally {
+            logger.detachAppender(logged);
         }
     }
 

@@ -20,7 +20,9 @@ public final class ImageCommand implements Callable<Integer> {
 
     @Option(names = "--to", required = true, description = "Image reference, e.g. registry.example/peft-workbench:0.1")
     String to;
-    @Option(names = "--base", description = "Base image with a JRE 22+ (default " + ImageSpec.DEFAULT_BASE + ").")
+    @Option(names = "--base", paramLabel = "IMAGE|FILE|DIR", description = "Base image with a Java 22+ runtime on its PATH "
+            + "(default " + ImageSpec.DEFAULT_BASE + "): a registry reference, or one here to build offline: a 'docker save' "
+            + "tarball or an OCI image layout folder (skopeo copy docker://IMAGE oci:DIR). Checked for its Java before building.")
     String base;
     @Option(names = "--tar", description = "Write an image tarball here instead of pushing.")
     Path tar;

@@ -51,8 +51,19 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = "--storage-path", description = "Model path in that storage (default sklearn/mnist-svm.joblib, as the reference).")
     String storagePath;
     @Option(names = "--gateway", description = "Also create an Istio Gateway (port " + Manifests.MODELMESH_REST_PORT
-            + ") and VirtualService for the ASM ingress.")
+            + ") and VirtualService for the ASM ingress, routing /v2/ to ModelMesh's REST proxy and /v1/ (OpenAI) to the "
+            + "runtime pods; needs --gateway-host.")
     boolean gateway;
+    @Option(names = "--gateway-host", paramLabel = "HOST", description = "A host name the gateway accepts, e.g. "
+            + "peft.example.com or *.example.com; repeatable; '*' accepts every host. Implies --gateway.")
+    java.util.List<String> gatewayHosts;
+    @Option(names = "--hf-token-secret", paramLabel = "SECRET[:KEY]", description = "The runtime's HF_TOKEN (gated or "
+            + "private Hub models) from this Secret's key (default key " + PublishPlan.SecretKeyRef.HF_TOKEN
+            + "): kubectl create secret generic SECRET --from-literal=" + PublishPlan.SecretKeyRef.HF_TOKEN + "=hf_...")
+    String hfTokenSecret;
+    @Option(names = "--hf-cache-claim", paramLabel = "PVC", description = "Mount this PersistentVolumeClaim as the runtime's "
+            + "Hugging Face cache, so downloads outlive the pods (default: an emptyDir, which outlives container restarts).")
+    String hfCacheClaim;
     @Option(names = "--dry-run", description = "Print the YAML and touch nothing.")
     boolean dryRun;
     @Option(names = "--wait", description = "Seconds to wait for Ready (default 300; 0 = do not wait).")
@@ -64,7 +75,8 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = "--build-image", description = "Build the runtime image first (Jib), push it to --image, and publish its digest.")
     boolean buildImage;
     @Option(names = "--model-source", description = "storage (ModelMesh pulls from --storage-key/--storage-path; default) "
-            + "or baked (the model is copied into the image: needs --bake-model; for air-gapped clusters).")
+            + "or baked (the model is copied into the image: needs --bake-model; for air-gapped clusters; the runtime is "
+            + "then the native one, which loads the image's folder without pulling).")
     String modelSource = "storage";
     @Option(names = "--bake-model", description = "Base model folder to copy into the image (with --model-source baked).")
     java.nio.file.Path bakeModel;
@@ -77,7 +89,8 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = "--native-runtime", description = "The server speaks ModelMesh's runtime SPI itself on 8085: no builtInAdapter sidecar, no dummy model name.")
     boolean nativeRuntime;
     @Option(names = "--dtype", description = "The runtime's dtype: float32, bfloat16, int8 or q4 (cpu backend; bfloat16 is "
-            + "about twice as fast in half the memory, int8 and q4 quantize at load), float16 (djl backend) (default: the server's, float32).")
+            + "about twice as fast in half the memory, int8 and q4 quantize at load), float16 (djl backend) (default: bfloat16; "
+            + "with --backend djl or --device gpu the server's).")
     String dtype;
     @Option(names = "--backend", description = "The runtime's backend: auto, cpu or djl (default: the server's, auto).")
     String backend;
@@ -105,6 +118,9 @@ public final class PublishCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--model-source must be storage or baked, got " + modelSource);
         };
         PublishPlan plan = plan();
+        PrintWriter err = spec.commandLine().getErr();
+        plan.warnings().forEach(w -> err.println("warning: " + w));
+        err.flush();
         if (!dryRun && (buildImage || baked)) {
             String digest = dev.peftbench.publish.image.RuntimeImageBuilder.build(new dev.peftbench.publish.image.ImageSpec(
                     plan.image(), null, null, null, ImageCommand.serverClasspath(), bakeModel, bakeAdapter, ImageCommand.version()),
@@ -134,11 +150,21 @@ public final class PublishCommand implements Callable<Integer> {
         }
     }
 
-    /** The plan the flags describe; with {@code --model-source baked}, the runtime runs the folders baked into the image. */
+    /**
+     * The plan the flags describe; with {@code --model-source baked}, the native runtime runs the folders baked
+     * into the image, and the InferenceService names the image's model folder instead of a storage path.
+     */
     PublishPlan plan() {
         boolean baked = "baked".equals(modelSource);
         if (baked && bakeModel == null) {
             throw new IllegalArgumentException("--model-source baked needs --bake-model DIR (and optionally --bake-adapter DIR)");
+        }
+        if (baked && storageKey != null) {
+            throw new IllegalArgumentException("--model-source baked pulls nothing: leave out --storage-key and --storage-path");
+        }
+        if (gateway && (gatewayHosts == null || gatewayHosts.isEmpty())) {
+            throw new IllegalArgumentException("--gateway needs the host names it accepts: --gateway-host peft.example.com "
+                    + "(repeatable; '*' accepts every host)");
         }
         ModelFields flags = baked ? ModelFields.of(RuntimeContract.BAKED_MODEL_DIR, bakeAdapter == null ? null : RuntimeContract.BAKED_ADAPTER_DIR)
                 : ModelFields.of(model, adapter);
@@ -151,12 +177,17 @@ public final class PublishCommand implements Callable<Integer> {
             }
             img = "unused-for-delete";
         }
-        PublishPlan.Storage storage = storageKey == null ? PublishPlan.Storage.REFERENCE : new PublishPlan.Storage(storageKey, storagePath);
-        PublishPlan.Compute compute = new PublishPlan.Compute(ModelFields.parse(dtype, Setting.DTYPE, null),
+        PublishPlan.Storage storage = baked ? PublishPlan.Storage.IN_IMAGE
+                : storageKey == null ? PublishPlan.Storage.REFERENCE : new PublishPlan.Storage(storageKey, storagePath);
+        PublishPlan.Compute compute = PublishPlan.Compute.publishDefault(ModelFields.parse(dtype, Setting.DTYPE, null),
                 ModelFields.parse(backend, Setting.BACKEND, null), ModelFields.parse(device, Setting.DEVICE, null));
+        PublishPlan.Ingress ingress = gatewayHosts == null || gatewayHosts.isEmpty() ? null : new PublishPlan.Ingress(gatewayHosts);
+        PublishPlan.HubAccess hub = new PublishPlan.HubAccess(true, hfCacheClaim,
+                PublishPlan.SecretKeyRef.parse(hfTokenSecret, PublishPlan.SecretKeyRef.HF_TOKEN, "Hugging Face token"));
         return new PublishPlan(context, namespace, runtimeName, name, img, PublishPlan.ModelFormat.PEFT, chosen.baseModel(),
                 chosen.adapterToLoad(), textColumn, compute,
                 PublishPlan.ServerSettings.REFERENCE, PublishPlan.Resources.DEFAULT, PublishPlan.AdapterSettings.DEFAULT,
-                storage, gateway, nativeRuntime, PublishPlan.ApiKeySecret.parse(apiKeySecret));
+                storage, ingress, nativeRuntime || baked, PublishPlan.SecretKeyRef.parse(apiKeySecret, PublishPlan.SecretKeyRef.API_KEY, "API key"),
+                hub);
     }
 }

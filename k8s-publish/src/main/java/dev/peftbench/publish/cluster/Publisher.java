@@ -210,16 +210,18 @@ public final class Publisher {
     private String endpoint(PublishPlan plan) {
         String path = "/v2/models/" + plan.serviceName() + "/infer";
         if (plan.gateway()) {
+            // the gateway answers only for its hosts: a client names one in its Host header
+            String host = plan.ingress().hosts().contains("*") ? "" : " with Host: " + plan.ingress().hosts().getFirst();
             Service ingress = guarded("read the Istio ingress gateway",
                     () -> client.services().inNamespace("istio-system").withName("istio-ingressgateway").get());
             if (ingress != null && ingress.getStatus() != null && ingress.getStatus().getLoadBalancer() != null
                     && ingress.getStatus().getLoadBalancer().getIngress() != null
                     && !ingress.getStatus().getLoadBalancer().getIngress().isEmpty()) {
                 LoadBalancerIngress lb = ingress.getStatus().getLoadBalancer().getIngress().getFirst();
-                String host = lb.getIp() != null ? lb.getIp() : lb.getHostname();
-                return "http://" + host + ":" + Manifests.MODELMESH_REST_PORT + path;
+                String address = lb.getIp() != null ? lb.getIp() : lb.getHostname();
+                return "http://" + address + ":" + Manifests.MODELMESH_REST_PORT + path + host;
             }
-            return "http://<ingress gateway address>:" + Manifests.MODELMESH_REST_PORT + path
+            return "http://<ingress gateway address>:" + Manifests.MODELMESH_REST_PORT + path + host
                     + " (no external address on istio-system/istio-ingressgateway yet: check the gateway's IP and port "
                     + Manifests.MODELMESH_REST_PORT + ")";
         }

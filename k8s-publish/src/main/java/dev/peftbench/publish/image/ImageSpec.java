@@ -8,10 +8,11 @@ import java.util.regex.Pattern;
 /**
  * What goes into the runtime image: the server's runtime classpath, an optional baked-in model and
  * adapter (for air-gapped clusters), where it goes (a registry reference, or a tarball), and from which
- * base (a registry image with a JRE 21, or {@code scratch} for tests).
+ * base: a registry image with a Java runtime, or one on this machine ({@code docker save} tarball or OCI
+ * layout folder), which the build checks for its Java.
  *
  * @param target     image reference, e.g. registry.example/peft-workbench:0.1
- * @param base       base image reference, or "scratch"
+ * @param base       base image reference, or a base image's tarball or OCI layout folder here
  * @param tar        write an image tarball here instead of pushing; null = push to the registry
  * @param platform   os/architecture, e.g. linux/amd64
  * @param classpath  the serve module's runtime classpath (jars and class folders)

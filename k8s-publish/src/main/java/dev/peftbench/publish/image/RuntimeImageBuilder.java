@@ -32,6 +32,12 @@ import java.util.stream.Stream;
  * PyTorch natives jar (its own layer, so code changes never re-push it), the project's own jars and
  * classes, and optionally a baked-in model. The entrypoint, environment, ports and model folders are
  * the server's {@link RuntimeContract}; the process runs as a non-root user.
+ *
+ * <p>The base is a registry image or one on this machine ({@link LocalBaseImage}: a {@code docker save}
+ * tarball or an OCI layout, for building offline); a registry's host that does not resolve fails in
+ * seconds ({@link RegistryHost}). Before anything is built, the base must hold the Java the entrypoint
+ * starts ({@link JavaInImage}): a registry base is first pulled into a local tarball (Jib keeps its layers
+ * in its cache, so the build does not download them again) and checked as a local one.
  */
 public final class RuntimeImageBuilder {
 
@@ -43,9 +49,26 @@ public final class RuntimeImageBuilder {
 
     /** Builds and pushes (or writes the tarball); returns the image digest. */
     public static String build(ImageSpec spec, Consumer<ImageEvent> events) {
+        Path work = null;
         try {
-            JibContainerBuilder image = spec.base().equals("scratch") ? Jib.fromScratch()
-                    : Jib.from(registry(spec.base()));
+            boolean localBase = LocalBaseImage.isLocal(spec.base());
+            if (spec.base().equals("scratch")) {
+                throw new IllegalArgumentException("--base scratch holds no Java: the runtime image starts the server with java, "
+                        + "so the base needs a Java " + RuntimeContract.MIN_JAVA_FEATURE + "+ runtime, e.g. " + ImageSpec.DEFAULT_BASE);
+            }
+            if (!localBase) {
+                RegistryHost.requireResolvable(spec.base(), "the base image");
+            }
+            if (spec.tar() == null) {
+                RegistryHost.requireResolvable(spec.target(), "the target");
+            }
+            work = Files.createTempDirectory("peftbench-image-");
+            LocalBaseImage base = localBase ? LocalBaseImage.read(Path.of(spec.base()), spec.platform(), work)
+                    : LocalBaseImage.read(pull(spec, work, events), spec.platform(), work);
+            JavaInImage java = JavaInImage.of(base, spec.base());
+            events.accept(new ImageEvent(0, "base " + spec.base() + ": java at " + java.java()
+                    + java.feature().map(f -> " (Java " + f + ")").orElse(" (its release file names no version)")));
+            JibContainerBuilder image = Jib.from(TarImage.at(base.jibTarball(work)));
             List<Path> natives = new ArrayList<>();
             List<Path> libraries = new ArrayList<>();
             List<Path> project = new ArrayList<>();
@@ -119,13 +142,40 @@ public final class RuntimeImageBuilder {
                     + " (" + digest + ")"));
             return digest;
         } catch (InvalidImageReferenceException e) {
-            throw new IllegalArgumentException("not an image reference: " + e.getInvalidReference());
+            throw new IllegalArgumentException("not an image reference nor a file or folder here: " + e.getInvalidReference());
         } catch (IOException | ExecutionException | com.google.cloud.tools.jib.api.RegistryException
                  | com.google.cloud.tools.jib.api.CacheDirectoryCreationException e) {
             throw new IllegalStateException("image build failed: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("image build interrupted");
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    /** The registry base for {@code spec.platform()}, written as a tarball into {@code work}. */
+    private static Path pull(ImageSpec spec, Path work, Consumer<ImageEvent> events) throws InvalidImageReferenceException,
+            IOException, InterruptedException, ExecutionException, com.google.cloud.tools.jib.api.RegistryException,
+            com.google.cloud.tools.jib.api.CacheDirectoryCreationException {
+        Path tar = work.resolve("base-pulled.tar");
+        events.accept(new ImageEvent(0, "pulling the base " + spec.base() + " to check its Java"));
+        String[] os = spec.platform().split("/");
+        Jib.from(registry(spec.base())).setPlatforms(Set.of(new Platform(os[1], os[0])))
+                .containerize(Containerizer.to(TarImage.at(tar).named("base")).setToolName("peft-workbench"));
+        return tar;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // a temporary folder left behind is no reason to fail the build
         }
     }
 

@@ -12,6 +12,8 @@ public final class ResourceKinds {
     public static final ResourceDefinitionContext INFERENCE_SERVICE = kind("serving.kserve.io", "v1beta1", "InferenceService", "inferenceservices");
     public static final ResourceDefinitionContext GATEWAY = kind("networking.istio.io", "v1beta1", "Gateway", "gateways");
     public static final ResourceDefinitionContext VIRTUAL_SERVICE = kind("networking.istio.io", "v1beta1", "VirtualService", "virtualservices");
+    /** Core v1 (the empty group): the Service in front of the runtime pods' HTTP port. */
+    public static final ResourceDefinitionContext SERVICE = kind("", "v1", "Service", "services");
 
     /** The CRD whose absence means KServe / ModelMesh is not installed. */
     public static final String SERVING_RUNTIME_CRD = "servingruntimes.serving.kserve.io";
@@ -30,6 +32,7 @@ public final class ResourceKinds {
             case "InferenceService" -> INFERENCE_SERVICE;
             case "Gateway" -> GATEWAY;
             case "VirtualService" -> VIRTUAL_SERVICE;
+            case "Service" -> SERVICE;
             default -> throw new IllegalArgumentException("not a kind publish creates: " + kind);
         };
     }

@@ -7,6 +7,13 @@ import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.RuntimeContract;
 import dev.peftbench.contract.Setting;
 
+import dev.peftbench.engine.hub.RepoId;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -20,12 +27,14 @@ import java.util.regex.Pattern;
  * @param textColumn the runtime's text column ({@link Setting#TEXT_COLUMN}); null leaves the variable out (server default)
  * @param nativeRuntime the server answers ModelMesh's runtime SPI itself on {@value RuntimeContract#MMESH_PORT}: no
  *                      builtInAdapter sidecar, no dummy model name (else the reference's MLServer adapter layout)
+ * @param ingress       the Istio Gateway + VirtualService and the hosts they accept; null = none
  * @param apiKey        the Secret key holding the runtime's API key; null = the runtime wants none
+ * @param hub           the runtime's Hugging Face cache volume and token; {@link HubAccess#NONE} = neither
  */
 public record PublishPlan(String context, String namespace, String runtimeName, String serviceName, String image,
                           ModelFormat modelFormat, String baseModel, String adapter, String textColumn, Compute compute,
                           ServerSettings server, Resources resources, AdapterSettings adapterSettings, Storage storage,
-                          boolean gateway, boolean nativeRuntime, ApiKeySecret apiKey) {
+                          Ingress ingress, boolean nativeRuntime, SecretKeyRef apiKey, HubAccess hub) {
 
     /** DNS-1123 label: what Kubernetes accepts for namespaces and what KServe accepts for names. */
     private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -55,6 +64,16 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
      */
     public record Compute(ComputeType dtype, Backend backend, Device device) {
         public static final Compute SERVER_DEFAULT = new Compute(null, null, null);
+
+        /**
+         * What {@code publish} runs when not told: bfloat16 on the CPU backend (about twice float32's speed in
+         * half the memory, docs/performance.md); a dtype left out where djl or a GPU is asked for, as bfloat16
+         * is the cpu backend's. Given values stay as given.
+         */
+        public static Compute publishDefault(ComputeType dtype, Backend backend, Device device) {
+            boolean cpuBackend = backend != Backend.DJL && device != Device.GPU;
+            return new Compute(dtype == null && cpuBackend ? ComputeType.BFLOAT16 : dtype, backend, device);
+        }
     }
 
     /** The server's ports and MLServer-compatible settings in the runtime container (the reference runtime's env). */
@@ -113,43 +132,113 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
     }
 
     /**
-     * The Secret (and the key in it) whose value becomes the runtime's {@link Setting#API_KEY} through a
-     * {@code secretKeyRef}, so the key is in no manifest: {@code kubectl create secret generic NAME --from-literal=KEY=...}.
+     * A key of a Secret whose value becomes one of the runtime's variables through a {@code secretKeyRef}, so
+     * the value is in no manifest: {@code kubectl create secret generic NAME --from-literal=KEY=...}.
      */
-    public record ApiKeySecret(String name, String key) {
-        public static final String DEFAULT_KEY = "api-key";
+    public record SecretKeyRef(String name, String key) {
+        /** The key of the API key's Secret unless named. */
+        public static final String API_KEY = "api-key";
+        /** The key of the Hugging Face token's Secret unless named (huggingface_hub's variable). */
+        public static final String HF_TOKEN = "token";
         private static final Pattern SECRET_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
 
-        public ApiKeySecret {
-            subdomain("API key Secret name", name);
-            if (key == null || key.isBlank()) {
-                key = DEFAULT_KEY;
-            }
-            if (key.length() > 253 || !SECRET_KEY.matcher(key).matches()) {
-                throw new IllegalArgumentException("API key Secret key '" + key + "' must be letters, digits, '-', '_' or '.'");
+        public SecretKeyRef {
+            subdomain("Secret name", name);
+            if (key == null || key.isBlank() || key.length() > 253 || !SECRET_KEY.matcher(key).matches()) {
+                throw new IllegalArgumentException("Secret key '" + key + "' must be letters, digits, '-', '_' or '.'");
             }
         }
 
-        /** {@code NAME} or {@code NAME:KEY}; null or blank = none. */
-        public static ApiKeySecret parse(String text) {
+        /**
+         * {@code NAME} (then {@code defaultKey}) or {@code NAME:KEY}; null or blank = none. A refusal names
+         * {@code what} the Secret holds ("API key").
+         */
+        public static SecretKeyRef parse(String text, String defaultKey, String what) {
             if (text == null || text.isBlank()) {
                 return null;
             }
             int colon = text.indexOf(':');
-            return colon < 0 ? new ApiKeySecret(text.trim(), null)
-                    : new ApiKeySecret(text.substring(0, colon).trim(), text.substring(colon + 1).trim());
+            try {
+                return colon < 0 ? new SecretKeyRef(text.trim(), defaultKey)
+                        : new SecretKeyRef(text.substring(0, colon).trim(), text.substring(colon + 1).trim());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(what + " " + e.getMessage());
+            }
         }
     }
 
-    /** Where ModelMesh pulls the model from: a key of the storage-config Secret and a path. */
+    /**
+     * The runtime's Hugging Face cache as a volume mounted at the image's {@code HF_HOME} (an emptyDir, so a
+     * restarted container finds what it downloaded; or a PersistentVolumeClaim, which every pod of the runtime
+     * shares across restarts), and the token for gated or private models from a Secret.
+     *
+     * @param cache      false: no volume (the container's own file system)
+     * @param cacheClaim a PersistentVolumeClaim's name; null = an emptyDir
+     * @param token      null = no token
+     */
+    public record HubAccess(boolean cache, String cacheClaim, SecretKeyRef token) {
+        public static final HubAccess NONE = new HubAccess(false, null, null);
+        /** What {@code publish} writes unless told otherwise: an emptyDir cache, no token. */
+        public static final HubAccess DEFAULT = new HubAccess(true, null, null);
+
+        public HubAccess {
+            if (cacheClaim != null && cacheClaim.isBlank()) {
+                cacheClaim = null;
+            }
+            if (cacheClaim != null) {
+                subdomain("Hugging Face cache PersistentVolumeClaim", cacheClaim);
+                cache = true;
+            }
+        }
+    }
+
+    /**
+     * The Istio Gateway and VirtualService of the ASM ingress, accepting only {@code hosts}: DNS names, a
+     * wildcard's {@code *.example.com}, or {@code *} (every host) when asked for by name.
+     */
+    public record Ingress(List<String> hosts) {
+        /** The Service in front of the runtime pods' HTTP port (the OpenAI routes) is the InferenceService's name with this. */
+        public static final String SERVICE_SUFFIX = "-v1";
+        private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+        public Ingress {
+            hosts = hosts == null ? List.of() : hosts.stream().map(String::trim).filter(h -> !h.isEmpty()).distinct().toList();
+            if (hosts.isEmpty()) {
+                throw new IllegalArgumentException("the ingress gateway needs the host names it accepts (--gateway-host "
+                        + "peft.example.com, repeatable; '*' accepts every host)");
+            }
+            for (String h : hosts) {
+                if (!h.equals("*") && (h.length() > 253 || !HOST.matcher(h).matches())) {
+                    throw new IllegalArgumentException("gateway host '" + h + "' must be a DNS name (peft.example.com), "
+                            + "a wildcard (*.example.com) or '*'");
+                }
+            }
+        }
+    }
+
+    /**
+     * Where ModelMesh finds the model: a key of the storage-config Secret and a path there; or, with no key, a
+     * path in the runtime's own image ({@link #inImage}), which nothing pulls.
+     */
     public record Storage(String key, String path) {
         public Storage {
-            if (key == null || key.isBlank() || path == null || path.isBlank()) {
+            if (key != null && key.isBlank()) {
+                key = null;
+            }
+            if (path == null || path.isBlank()) {
                 throw new IllegalArgumentException("--storage-key and --storage-path go together and must not be empty");
             }
         }
 
         public static final Storage REFERENCE = new Storage("localMinIO", "sklearn/mnist-svm.joblib");
+
+        /** The model baked into the image at {@value RuntimeContract#BAKED_MODEL_DIR}: ModelMesh passes this path to loadModel. */
+        public static final Storage IN_IMAGE = new Storage(null, RuntimeContract.BAKED_MODEL_DIR);
+
+        /** Nothing is pulled: the path is in the runtime's image. */
+        public boolean inImage() {
+            return key == null;
+        }
     }
 
     public PublishPlan {
@@ -176,22 +265,87 @@ public record PublishPlan(String context, String namespace, String runtimeName, 
             context = null;
         }
         compute = compute == null ? Compute.SERVER_DEFAULT : compute;
+        hub = hub == null ? HubAccess.NONE : hub;
         if (modelFormat == null || server == null || resources == null || adapterSettings == null || storage == null) {
             throw new IllegalArgumentException("model format, server settings, resources, adapter settings and storage are required");
+        }
+        if (ingress != null && serviceName.length() > 63 - Ingress.SERVICE_SUFFIX.length()) {
+            throw new IllegalArgumentException("service name '" + serviceName + "' is too long for the ingress's Service "
+                    + serviceName + Ingress.SERVICE_SUFFIX + ": at most " + (63 - Ingress.SERVICE_SUFFIX.length()) + " characters");
+        }
+        if (storage.inImage() && !nativeRuntime) {
+            // ModelMesh's built-in adapter pulls every model from storage before loading it.
+            throw new IllegalArgumentException("a model baked into the image needs the native runtime (--native-runtime): "
+                    + "ModelMesh's built-in adapter pulls each model from storage, and there is none to pull");
+        }
+    }
+
+    /** The Istio ingress is part of the plan. */
+    public boolean gateway() {
+        return ingress != null;
+    }
+
+    /**
+     * What the operator should know before applying: a base model or adapter named by a path (or a folder of
+     * this machine) goes into the runtime's variables as a path inside its container, where it exists only if
+     * the image holds it or a volume mounts it.
+     */
+    public List<String> warnings() {
+        List<String> out = new ArrayList<>();
+        warnIfLocal(out, Setting.BASE_MODEL, baseModel, RuntimeContract.BAKED_MODEL_DIR, "--bake-model");
+        warnIfLocal(out, Setting.ADAPTER, adapter, RuntimeContract.BAKED_ADAPTER_DIR, "--bake-adapter");
+        if (ingress != null && apiKey == null) {
+            out.add("the ingress gateway lets whoever reaches " + String.join(", ", ingress.hosts()) + " run the models "
+                    + "(/v2/ and /v1/) without a key: name an API key Secret (--api-key-secret SECRET)");
+        }
+        return out;
+    }
+
+    private static void warnIfLocal(List<String> out, Setting<String> setting, String value, String baked, String bakeFlag) {
+        if (value == null || value.equals(baked) || value.startsWith(baked + "/")) {
+            return;
+        }
+        boolean hereToo = isLocalFolder(value);
+        if (RepoId.isValid(value) && !hereToo) {
+            return;
+        }
+        out.add(setting.env() + "=" + value + " is a path in the runtime's container" + (hereToo ? " (a folder of this machine)" : "")
+                + ": the pod finds it only if the image holds it or a volume mounts it there. To publish a local folder, "
+                + "bake it into the image (--model-source baked " + bakeFlag + " " + value + ") or upload it to the "
+                + "Hugging Face Hub and name its id (ORG/NAME)");
+    }
+
+    private static boolean isLocalFolder(String value) {
+        try {
+            return Files.isDirectory(Path.of(value));
+        } catch (InvalidPathException e) {
+            return false;
         }
     }
 
     /** The same plan running another image (e.g. the digest of a fresh build). */
     public PublishPlan withImage(String newImage) {
         return new PublishPlan(context, namespace, runtimeName, serviceName, newImage, modelFormat, baseModel, adapter,
-                textColumn, compute, server, resources, adapterSettings, storage, gateway, nativeRuntime, apiKey);
+                textColumn, compute, server, resources, adapterSettings, storage, ingress, nativeRuntime, apiKey, hub);
+    }
+
+    /** The same plan with an Istio ingress (null: none). */
+    public PublishPlan withIngress(Ingress newIngress) {
+        return new PublishPlan(context, namespace, runtimeName, serviceName, image, modelFormat, baseModel, adapter,
+                textColumn, compute, server, resources, adapterSettings, storage, newIngress, nativeRuntime, apiKey, hub);
+    }
+
+    /** The same plan with another Hugging Face cache volume and token. */
+    public PublishPlan withHub(HubAccess newHub) {
+        return new PublishPlan(context, namespace, runtimeName, serviceName, image, modelFormat, baseModel, adapter,
+                textColumn, compute, server, resources, adapterSettings, storage, ingress, nativeRuntime, apiKey, newHub);
     }
 
     /** The reference deployment's values with the given image. */
     public static PublishPlan reference(String image) {
         return new PublishPlan(null, DEFAULT_NAMESPACE, DEFAULT_RUNTIME, DEFAULT_SERVICE, image, ModelFormat.PEFT,
                 ModelChoice.EntryPoint.PUBLISH.defaults().baseModel(), ModelChoice.EntryPoint.PUBLISH.defaults().adapter(), null, Compute.SERVER_DEFAULT, ServerSettings.REFERENCE, Resources.DEFAULT,
-                AdapterSettings.DEFAULT, Storage.REFERENCE, false, false, null);
+                AdapterSettings.DEFAULT, Storage.REFERENCE, null, false, null, HubAccess.NONE);
     }
 
     private static void label(String what, String value) {

@@ -138,6 +138,21 @@ class PublisherTest {
     }
 
     @Test
+    void theIngressIsAppliedAndDeletedWithTheRestIncludingTheRuntimesHttpService() {
+        PublishPlan gated = plan.withIngress(new PublishPlan.Ingress(List.of("peft.example.com")));
+        Publisher publisher = new Publisher(client);
+        publisher.apply(gated, false, events::add);
+        assertNotNull(client.services().inNamespace(plan.namespace()).withName(plan.serviceName() + "-v1").get());
+        GenericKubernetesResource gateway = client.genericKubernetesResources(ResourceKinds.GATEWAY).inNamespace(plan.namespace())
+                .withName(plan.serviceName() + "-gateway").get();
+        Map<?, ?> server = (Map<?, ?>) ((List<?>) ((Map<?, ?>) gateway.getAdditionalProperties().get("spec")).get("servers")).getFirst();
+        assertEquals(List.of("peft.example.com"), server.get("hosts"));
+        publisher.delete(gated, events::add);
+        assertNull(client.services().inNamespace(plan.namespace()).withName(plan.serviceName() + "-v1").get());
+        assertTrue(events.stream().anyMatch(e -> e.message().startsWith("deleted Service")), events.toString());
+    }
+
+    @Test
     void missingKServeIsReportedBeforeAnythingIsWritten() {
         client.apiextensions().v1().customResourceDefinitions().withName(ResourceKinds.SERVING_RUNTIME_CRD).delete();
         PublishException e = assertThrows(PublishException.class, () -> new Publisher(client).apply(plan, false, events::add));

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ManifestsTest {
@@ -63,18 +64,74 @@ class ManifestsTest {
                 PublishPlan.ModelFormat.PEFT, "/models/bloomz", null, "text",
                 new PublishPlan.Compute(ComputeType.BFLOAT16, Backend.CPU, Device.CPU), PublishPlan.ServerSettings.REFERENCE,
                 new PublishPlan.Resources("1", "2Gi", "2", "3Gi"), PublishPlan.AdapterSettings.DEFAULT,
-                new PublishPlan.Storage("s3", "models/bloomz"), true, false, null);
+                new PublishPlan.Storage("s3", "models/bloomz"), new PublishPlan.Ingress(List.of("peft.example.com")), false,
+                new PublishPlan.SecretKeyRef("peft-key", "api-key"),
+                new PublishPlan.HubAccess(true, "hf-cache-claim", new PublishPlan.SecretKeyRef("hf", "token")));
         List<JsonNode> docs = documents(Manifests.yaml(plan));
-        assertEquals(4, docs.size());
+        assertEquals(5, docs.size());
         Set<ValidationMessage> runtime = crdSchema("serving.kserve.io_servingruntimes.yaml", "v1alpha1").validate(docs.get(0));
         assertTrue(runtime.isEmpty(), runtime.toString());
         Set<ValidationMessage> isvc = crdSchema("serving.kserve.io_inferenceservices.yaml", "v1beta1").validate(docs.get(1));
         assertTrue(isvc.isEmpty(), isvc.toString());
         assertTrue(docs.get(0).at("/spec/containers/0/env").toString().contains("{\"name\":\"PEFTBENCH_DTYPE\",\"value\":\"bfloat16\"}"),
                 docs.get(0).toString());
-        assertEquals("my-service-gateway", docs.get(3).path("spec").path("gateways").get(0).asText());
+        assertEquals("my-service-gateway", docs.get(4).path("spec").path("gateways").get(0).asText());
         assertEquals("modelmesh-serving.team-a.svc.cluster.local",
-                docs.get(3).at("/spec/http/0/route/0/destination/host").asText());
+                docs.get(4).at("/spec/http/0/route/0/destination/host").asText());
+    }
+
+    @Test
+    void theGatewayAcceptsItsHostsOnlyAndRoutesOpenAiToTheRuntimePods() throws IOException {
+        PublishPlan plan = PublishPlan.reference(REFERENCE_IMAGE).withIngress(new PublishPlan.Ingress(List.of("peft.example.com")));
+        List<JsonNode> docs = documents(Manifests.yaml(plan));
+        JsonNode service = docs.get(2);
+        JsonNode gateway = docs.get(3);
+        JsonNode routes = docs.get(4);
+        assertEquals("[\"peft.example.com\"]", gateway.at("/spec/servers/0/hosts").toString());
+        assertEquals("[\"peft.example.com\"]", routes.at("/spec/hosts").toString());
+        assertEquals("/v2/", routes.at("/spec/http/0/match/0/uri/prefix").asText());
+        assertEquals("modelmesh-serving.modelmesh-serving.svc.cluster.local", routes.at("/spec/http/0/route/0/destination/host").asText());
+        assertEquals("/v1/", routes.at("/spec/http/1/match/0/uri/prefix").asText());
+        assertEquals("peft-demo-v1.modelmesh-serving.svc.cluster.local", routes.at("/spec/http/1/route/0/destination/host").asText());
+        assertEquals(8002, routes.at("/spec/http/1/route/0/destination/port/number").asInt());
+        // the /v1/ Service selects the runtime's pods (ModelMesh labels them name=modelmesh-serving-<runtime>) on the HTTP port
+        assertEquals("Service", service.path("kind").asText());
+        assertEquals("peft-demo-v1", service.at("/metadata/name").asText());
+        assertEquals("modelmesh-serving-peft-model-server", service.at("/spec/selector/name").asText());
+        assertEquals(8002, service.at("/spec/ports/0/targetPort").asInt());
+        // and the server listens beyond the pod's loopback for it
+        assertTrue(docs.get(0).at("/spec/containers/0/env").toString().contains("{\"name\":\"MLSERVER_HOST\",\"value\":\"0.0.0.0\"}"),
+                docs.get(0).toString());
+    }
+
+    @Test
+    void aModelBakedIntoTheImageIsNamedByItsFolderAndPulledFromNowhere() throws IOException {
+        PublishPlan r = PublishPlan.reference(REFERENCE_IMAGE);
+        PublishPlan plan = new PublishPlan(null, r.namespace(), r.runtimeName(), r.serviceName(), r.image(), r.modelFormat(),
+                "/models/base", null, null, r.compute(), r.server(), r.resources(), r.adapterSettings(),
+                PublishPlan.Storage.IN_IMAGE, null, true, null, null);
+        String yaml = Manifests.yaml(plan);
+        assertFalse(yaml.contains(PublishPlan.Storage.REFERENCE.path()), yaml);
+        List<JsonNode> docs = documents(yaml);
+        assertEquals("{\"path\":\"/models/base\"}", docs.get(1).at("/spec/predictor/model/storage").toString());
+        assertTrue(docs.get(0).at("/spec/storageHelper/disabled").asBoolean(), docs.get(0).toString());
+        assertTrue(crdSchema("serving.kserve.io_servingruntimes.yaml", "v1alpha1").validate(docs.get(0)).isEmpty());
+        assertTrue(crdSchema("serving.kserve.io_inferenceservices.yaml", "v1beta1").validate(docs.get(1)).isEmpty());
+    }
+
+    @Test
+    void theHubCacheIsAVolumeAtTheRuntimesHfHomeAndTheTokenASecretReference() throws IOException {
+        PublishPlan plan = PublishPlan.reference(REFERENCE_IMAGE)
+                .withHub(new PublishPlan.HubAccess(true, null, new PublishPlan.SecretKeyRef("hf-secret", "token")));
+        JsonNode runtime = documents(Manifests.yaml(plan)).getFirst();
+        assertEquals("{\"name\":\"hf-cache\",\"emptyDir\":{}}", runtime.at("/spec/volumes/0").toString());
+        assertEquals("{\"name\":\"hf-cache\",\"mountPath\":\"/tmp/huggingface\"}",
+                runtime.at("/spec/containers/0/volumeMounts/0").toString());
+        String env = runtime.at("/spec/containers/0/env").toString();
+        assertTrue(env.contains("{\"name\":\"HF_HOME\",\"value\":\"/tmp/huggingface\"}"), env);
+        assertTrue(env.contains("{\"name\":\"HF_TOKEN\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"hf-secret\",\"key\":\"token\"}}}"), env);
+        Set<ValidationMessage> errors = crdSchema("serving.kserve.io_servingruntimes.yaml", "v1alpha1").validate(runtime);
+        assertTrue(errors.isEmpty(), errors.toString());
     }
 
     @Test
@@ -89,7 +146,7 @@ class ManifestsTest {
     void nativeRuntimeHasNoAdapterSidecarAndStillValidates() throws IOException {
         PublishPlan r = PublishPlan.reference("example.registry/peft:1");
         PublishPlan plan = new PublishPlan(null, r.namespace(), r.runtimeName(), r.serviceName(), r.image(), r.modelFormat(),
-                r.baseModel(), null, null, r.compute(), r.server(), r.resources(), r.adapterSettings(), r.storage(), false, true, null);
+                r.baseModel(), null, null, r.compute(), r.server(), r.resources(), r.adapterSettings(), r.storage(), null, true, null, null);
         JsonNode runtime = documents(Manifests.yaml(plan)).getFirst();
         assertTrue(runtime.path("spec").path("builtInAdapter").isMissingNode(), runtime.toString());
         assertEquals("port:8085", runtime.path("spec").path("grpcEndpoint").asText());

@@ -1,17 +1,10 @@
 package dev.peftbench.engine.tensor.djl;
 
 import dev.peftbench.engine.EngineException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -23,16 +16,6 @@ import java.util.Properties;
  * launcher alike (./peftbench, the installed app, the runtime image, the tests).
  */
 public final class PyTorchNatives {
-    private static final Logger LOG = LoggerFactory.getLogger(PyTorchNatives.class);
-
-    /**
-     * oneMKL (inside PyTorch) may round a product differently with its arrays' memory alignment; its conditional
-     * numerical reproducibility mode ({@code MKL_CBWR}) keeps a seeded training run bit for bit the same in any
-     * process. oneMKL reads the variable when PyTorch loads; a value the user set wins.
-     */
-    public static final String MKL_CBWR = "MKL_CBWR";
-    public static final String MKL_CBWR_MODE = "AUTO";
-
     /** The platforms DJL publishes {@code pytorch-native-cpu} 2.7.1 for, in its classifiers' words. */
     public static final List<String> PUBLISHED = List.of("linux-x86_64", "linux-aarch64", "osx-aarch64", "win-x86_64");
     /** What DJL's native jar carries to say which platform its library is for. */
@@ -43,14 +26,17 @@ public final class PyTorchNatives {
     private PyTorchNatives() {
     }
 
-    /** DJL's PyTorch engine, its native library loaded with the environment above; one sentence when it cannot be. */
+    /**
+     * DJL's PyTorch engine, its native library loaded with the environment {@link PyTorchEnvironment} chooses; one
+     * sentence when it cannot be.
+     */
     public static synchronized ai.djl.engine.Engine engine() {
         if (!prepared) {
             String problem = problem(marker(), platform(System.getProperty("os.name", ""), System.getProperty("os.arch", "")));
             if (problem != null) {
                 throw EngineException.invalid(problem);
             }
-            setIfUnset(MKL_CBWR, MKL_CBWR_MODE);
+            PyTorchEnvironment.apply();
             prepared = true;
         }
         try {
@@ -102,35 +88,6 @@ public final class PyTorchNatives {
             return p;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + MARKER, e);
-        }
-    }
-
-    /**
-     * Sets {@code name} in the C library's environment, which native libraries read (Java's {@link System#getenv}
-     * is a copy taken at start and offers no way to set one).
-     */
-    static void setIfUnset(String name, String value) {
-        if (System.getenv(name) != null) {
-            return;
-        }
-        boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
-        Linker linker = Linker.nativeLinker();
-        try (Arena arena = Arena.ofConfined()) {
-            int status;
-            if (windows) {
-                MethodHandle putenv = linker.downcallHandle(linker.defaultLookup().find("_putenv_s").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-                status = (int) putenv.invokeExact(arena.allocateFrom(name), arena.allocateFrom(value));
-            } else {
-                MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-                status = (int) setenv.invokeExact(arena.allocateFrom(name), arena.allocateFrom(value), 0);
-            }
-            if (status != 0) {
-                LOG.warn("could not set {}={} for PyTorch (status {}); set it in the environment for reproducible training", name, value, status);
-            }
-        } catch (Throwable e) {
-            LOG.warn("could not set {}={} for PyTorch ({}); set it in the environment for reproducible training", name, value, e.toString());
         }
     }
 }
