@@ -155,8 +155,9 @@ public final class EvalRun {
         } catch (EngineException e) {
             cancel();
             result.completeExceptionally(e);
-        } catch (RuntimeException e) {
-            // a listener that failed, or our own fault: the run ends, and so does its work on the engine
+        } catch (RuntimeException | Error e) {
+            // A listener that failed, or our own fault (out of memory, a class gone missing): the run ends, and so does
+            // its work on the engine; whoever waits for the report hears why instead of waiting forever.
             cancel();
             result.completeExceptionally(new EngineException(EngineException.Kind.INTERNAL, "evaluation failed: " + e, e));
         }
