@@ -83,6 +83,21 @@ text = answer_text(response)
 assert response.id == "py-1" and text.startswith("Tweet text : Every day is a new day Label : "), response
 assert list(response.outputs[0].shape) == [1, 1], response
 ok("ModelInfer bytes_contents")
+# A second BYTES input named "labels" turns ModelInfer into label scoring.
+scoring = infer_request(model, "My order never arrived and support ignores me")
+labels = scoring.inputs.add(name="labels", datatype="BYTES", shape=[2])
+labels.contents.bytes_contents.extend([b"complaint", b"no complaint"])
+scored = data.ModelInfer(scoring, timeout=TIMEOUT)
+outputs = {o.name: o for o in scored.outputs}
+assert list(outputs["label_logprobs"].shape) == [1, 2] and outputs["label_logprobs"].datatype == "FP32", scored
+probabilities = outputs["probabilities"].contents.fp32_contents
+assert abs(sum(probabilities) - 1) < 1e-5 and all(x < 0 for x in outputs["label_logprobs"].contents.fp32_contents), scored
+best = outputs["label"].contents.bytes_contents[0].decode("utf-8")
+assert best == ["complaint", "no complaint"][0 if probabilities[0] >= probabilities[1] else 1], scored
+labels.contents.bytes_contents[1] = b"complaint"
+labels_details = expect_code(grpc.StatusCode.INVALID_ARGUMENT, data.ModelInfer, scoring)
+assert "labels" in labels_details and "twice" in labels_details, labels_details
+ok("ModelInfer label scoring")
 expect_code(grpc.StatusCode.NOT_FOUND, data.ModelMetadata, v2.ModelMetadataRequest(name="no-such-model"))
 details = expect_code(grpc.StatusCode.INVALID_ARGUMENT, data.ModelInfer, infer_request(model, "", datatype="INT32"))
 assert "BYTES" in details, details

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
                 UiCommand.class,
                 PullCommand.class,
                 TuneCommand.class,
+                EvalCommand.class,
         })
 public final class PeftbenchCli implements Runnable {
 

@@ -7,6 +7,7 @@ import dev.peftbench.contract.Setting;
 import dev.peftbench.contract.SettingOptions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.Device;
+import dev.peftbench.engine.eval.ClassificationMetrics;
 import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.engine.train.Checkpointing;
 import dev.peftbench.engine.train.Evaluation;
@@ -215,6 +216,10 @@ public final class TuneCommand implements Callable<Integer> {
             if (e != null) {
                 out.printf("held-out evaluation: %d of %d exact matches (%.1f%%), loss %.4f%n", e.exactMatches(), e.rows(),
                         100 * e.accuracy(), e.loss());
+                ClassificationMetrics m = e.scores().metrics();
+                out.printf("held-out label scores: accuracy %.4f, macro F1 %.4f, mean true-label log-prob %.4f, ECE %.4f "
+                        + "(eval --adapter %s gives every figure)%n", m.accuracy(), m.macroF1(), m.meanTrueLabelLogProbability(),
+                        m.ece(), result.out());
             }
         }
         out.flush();

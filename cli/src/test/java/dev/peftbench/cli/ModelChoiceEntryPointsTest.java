@@ -84,4 +84,17 @@ class ModelChoiceEntryPointsTest {
             assertEquals(expected(EntryPoint.TUNE, c), chosen, c.toString());
         }
     }
+
+    @Test
+    void eval() throws IOException {
+        String adapter = ModelChoiceCases.adapterWithBase(dir).toString();
+        for (Case c : ModelChoiceCases.cases(EntryPoint.EVAL)) {
+            EvalCommand eval = new EvalCommand();
+            List<String> args = new ArrayList<>(List.of("--data", "rows.csv"));
+            args.addAll(flags(c, adapter));
+            CommandLines.of(eval).parseArgs(args.toArray(String[]::new));
+            String chosen = eval.modelFields(env(c, adapter), new PrintWriter(new StringWriter())).baseModel();
+            assertEquals(expected(EntryPoint.EVAL, c), chosen, c.toString());
+        }
+    }
 }

@@ -136,7 +136,10 @@ class EngineScoreTest {
 
     @Test
     void aCancelledRequestEndsWithTheRowsScoredSoFar() {
-        List<String> texts = Collections.nCopies(300, "The same complaint, again and again, every single day of the week");
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            texts.add("Complaint number " + i + ", again and again, every single day of the week");
+        }
         ScoringHandle[] handle = new ScoringHandle[1];
         handle[0] = engine.submitScores(ScoreRequest.of("lora", texts, LABELS), row -> handle[0].cancel());
 

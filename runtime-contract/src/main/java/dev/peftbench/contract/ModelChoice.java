@@ -23,6 +23,7 @@ import java.util.function.Supplier;
  *   <tr><th>entry point</th><th>order</th></tr>
  *   <tr><td>{@code generate}, {@code bench}</td><td>flags, environment, adapter's base, the bundled sample</td></tr>
  *   <tr><td>{@code tune}</td><td>flags, the base model's variable, adapter's base, the bundled sample model</td></tr>
+ *   <tr><td>{@code eval}</td><td>flags (the first adapter other than none), environment, adapter's base, the bundled sample</td></tr>
  *   <tr><td>{@code serve}, its one model</td><td>flags, environment, adapter's base; no default</td></tr>
  *   <tr><td>{@code serve}, each model of the models dir</td><td>flags, environment, model-settings.json, adapter's base</td></tr>
  *   <tr><td>repository load</td><td>request, flags, environment, model-settings.json (or the model's current settings), adapter's base</td></tr>
@@ -77,6 +78,8 @@ public final class ModelChoice {
         GENERATE(List.of(Source.FLAGS, Source.ENVIRONMENT, Source.ADAPTER_BASE, Source.DEFAULT), BundledSample::fields),
         TUNE(List.of(Source.FLAGS, Source.ENVIRONMENT_BASE_MODEL, Source.ADAPTER_BASE, Source.DEFAULT),
                 () -> BundledSample.fields().withModel(BundledSample.fields().baseModel(), null)),
+        /** As generate: {@code eval} compares adapters on the model generate would run (its first adapter decides). */
+        EVAL(List.of(Source.FLAGS, Source.ENVIRONMENT, Source.ADAPTER_BASE, Source.DEFAULT), BundledSample::fields),
         SERVE(List.of(Source.FLAGS, Source.ENVIRONMENT, Source.ADAPTER_BASE), () -> ModelFields.NONE),
         SERVE_MODELS_DIR(List.of(Source.FLAGS, Source.ENVIRONMENT, Source.MODEL_SETTINGS, Source.ADAPTER_BASE),
                 () -> ModelFields.NONE),

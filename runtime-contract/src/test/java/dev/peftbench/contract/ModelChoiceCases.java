@@ -32,6 +32,7 @@ public final class ModelChoiceCases {
     public static final Map<EntryPoint, List<String>> TABLE = Map.ofEntries(
             entry(EntryPoint.GENERATE, List.of("flags", "environment", "adapter", "default")),
             entry(EntryPoint.TUNE, List.of("flags", "environment-base", "adapter", "default")),
+            entry(EntryPoint.EVAL, List.of("flags", "environment", "adapter", "default")),
             entry(EntryPoint.SERVE, List.of("flags", "environment", "adapter")),
             entry(EntryPoint.SERVE_MODELS_DIR, List.of("flags", "environment", "model_settings", "adapter")),
             entry(EntryPoint.REPOSITORY_LOAD, List.of("request", "flags", "environment", "model_settings", "adapter")),

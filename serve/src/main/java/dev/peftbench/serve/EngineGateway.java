@@ -8,6 +8,9 @@ import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.PrefixCacheStats;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.score.ScoreListener;
+import dev.peftbench.engine.score.ScoreRequest;
+import dev.peftbench.engine.score.ScoringHandle;
 
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +23,9 @@ import java.util.Optional;
 public interface EngineGateway {
 
     GenerationHandle submit(GenerationRequest request, TokenListener listener);
+
+    /** Label scoring ({@link Engine#submitScores}). */
+    ScoringHandle submitScores(ScoreRequest request, ScoreListener listener);
 
     void load(String name, ModelSpec spec);
 
@@ -48,6 +54,11 @@ public interface EngineGateway {
             @Override
             public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
                 return engine.submit(request, listener);
+            }
+
+            @Override
+            public ScoringHandle submitScores(ScoreRequest request, ScoreListener listener) {
+                return engine.submitScores(request, listener);
             }
 
             @Override

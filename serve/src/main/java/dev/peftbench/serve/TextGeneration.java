@@ -8,6 +8,11 @@ import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.SamplingParams;
+import dev.peftbench.engine.score.LabelScores;
+import dev.peftbench.engine.score.RowScore;
+import dev.peftbench.engine.score.ScoreListener;
+import dev.peftbench.engine.score.ScoreRequest;
+import dev.peftbench.engine.score.ScoringHandle;
 import dev.peftbench.serve.metrics.ServeMetrics;
 import dev.peftbench.serve.repository.ModelRepository;
 
@@ -118,6 +123,67 @@ public final class TextGeneration {
     }
 
     /**
+     * Scores each input against {@code labels} (issue 26's label log-likelihoods, as {@code eval} computes them) with the
+     * model's template and adapter, the labels ending with parameter {@code eos_token_id} where given (else the adapter's
+     * training record's id, else the tokenizer's eos token); cancelled as soon as {@code callerGone} says the caller went
+     * away, or at the request timeout. An input that cannot be scored (empty or too long a prompt) fails the request,
+     * naming it.
+     */
+    public LabelScores scoreAll(String model, String version, List<String> inputs, List<String> labels,
+                                Map<String, ?> parameters, BooleanSupplier callerGone) {
+        inFlight.enter();
+        long start = System.nanoTime();
+        ScoringHandle handle = null;
+        try {
+            repository.requireReady(model, version);
+            ScoreRequest request = new ScoreRequest(model, inputs, labels, null, endTokenId(parameters), false, true);
+            try {
+                handle = engine.submitScores(request, ScoreListener.NONE);
+            } catch (EngineException e) {
+                served(model, start, e.kind().name(), 0);
+                throw e;
+            }
+            awaitAll(handle.result().thenApply(r -> null), callerGone);
+            LabelScores scores = handle.result().join();
+            for (RowScore row : scores.rows()) {
+                if (!row.scored()) {
+                    throw ServeException.badRequest("input " + row.row() + " cannot be scored: " + row.skipped());
+                }
+            }
+            served(model, start, "ok (scored)", 0);
+            return scores;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel(handle);
+            throw new ServeException(Failure.CANCELLED, "the request was cancelled");
+        } catch (TimeoutException | ExecutionException | RuntimeException e) {
+            cancel(handle);
+            throw ServeException.from(e);
+        } finally {
+            inFlight.exit();
+        }
+    }
+
+    private static void cancel(ScoringHandle handle) {
+        if (handle != null) {
+            handle.cancel();
+        }
+    }
+
+    /** Parameter {@code eos_token_id}: one id (a number, or over gRPC a string of one), or null when absent. */
+    private static Integer endTokenId(Map<String, ?> parameters) {
+        Object v = parameters.get("eos_token_id");
+        if (v == null) {
+            return null;
+        }
+        String text = v.toString().trim();
+        if (!(v instanceof Number || v instanceof String) || !text.matches("\\d{1,9}")) {
+            throw ServeException.badRequest("parameter eos_token_id must be one token id >= 0 when scoring labels, got " + v);
+        }
+        return Integer.parseInt(text);
+    }
+
+    /**
      * Starts one streamed generation. The caller must eventually call {@link Stream#close()}, which
      * cancels generation if it is still running (client gone).
      */
@@ -176,7 +242,7 @@ public final class TextGeneration {
         listener.accept(new ServedRequest(Instant.now(), model, (System.nanoTime() - startNanos) / 1e6, status, tokens));
     }
 
-    private void awaitAll(CompletableFuture<Void> all, BooleanSupplier callerGone)
+    private void awaitAll(CompletableFuture<?> all, BooleanSupplier callerGone)
             throws InterruptedException, ExecutionException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {

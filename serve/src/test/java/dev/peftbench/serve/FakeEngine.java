@@ -107,4 +107,11 @@ final class FakeEngine implements EngineGateway {
     public int queued() {
         return 0;
     }
+
+    /** Scoring is the real engine's (ServerIntegrationTest, V2ScoringTest): the protocol tests send none. */
+    @Override
+    public dev.peftbench.engine.score.ScoringHandle submitScores(dev.peftbench.engine.score.ScoreRequest request,
+                                                                 dev.peftbench.engine.score.ScoreListener listener) {
+        throw new UnsupportedOperationException("the fake engine scores no labels");
+    }
 }

@@ -37,7 +37,7 @@ class GrpcCCoreClientTest {
     private static final Path SCRIPT = Path.of("src", "test", "python", "grpc_c_core_client.py").toAbsolutePath();
     private static final String KEY = "py-key-0123456789";
     private static final List<String> CHECKS = List.of("UNAUTHENTICATED without the key on both ports", "ServerLive", "ModelMetadata", "ModelInfer bytes_contents",
-            "error codes NOT_FOUND and INVALID_ARGUMENT", "runtimeStatus", "loadModel",
+            "ModelInfer label scoring", "error codes NOT_FOUND and INVALID_ARGUMENT", "runtimeStatus", "loadModel",
             "ModelInfer through ModelMesh's model id",
             "ModelReady and ModelMetadata through ModelMesh's model id", "unloadModel");
 

@@ -15,12 +15,16 @@ import java.util.List;
  * cache holds of it) and scores each label's first target id from the context's last position; then each label's
  * other target ids are fed, batched, in a {@linkplain KvCache#fork fork} of the context's cache (full blocks shared,
  * the partial last one copied), each position scoring the next id. So a row forwards its context once and, per label,
- * its target length minus one: the last target id is scored, never fed. Runs on the scheduler thread.
+ * its target length minus one: the last target id is scored, never fed. Runs on the thread that owns the model: the
+ * scheduler's, or the trainer's for tune's held-out rows (the adapter being trained, frozen).
  */
-final class LabelScorer {
+public final class LabelScorer {
 
-    /** Logits positions per forward at most: {@code [positions, vocab]} float32 is 1 MB a position for bloomz's vocabulary. */
-    static final int MAX_LOGITS_POSITIONS = 64;
+    /**
+     * Logits positions per forward at most: {@code [positions, vocab]} float32 is 1 MB a position for bloomz's vocabulary.
+     * So also the contexts one {@link #score} call takes at most.
+     */
+    public static final int MAX_LOGITS_POSITIONS = 64;
 
     private final CausalLm model;
     private final Tensor prefix;
@@ -33,7 +37,7 @@ final class LabelScorer {
      * @param scope   the adapter's identity in the prefix cache
      * @param targets each label's target ids (its tokens, then the end id)
      */
-    LabelScorer(CausalLm model, Tensor prefix, LoraAdapter lora, long scope, List<int[]> targets) {
+    public LabelScorer(CausalLm model, Tensor prefix, LoraAdapter lora, long scope, List<int[]> targets) {
         this.model = model;
         this.prefix = prefix;
         this.lora = lora;
@@ -46,7 +50,7 @@ final class LabelScorer {
     }
 
     /** {@code [context][label]}: log P(label's target | virtual tokens + context). */
-    double[][] score(List<int[]> contexts) {
+    public double[][] score(List<int[]> contexts) {
         int labels = targets.size();
         double[][] scores = new double[contexts.size()][labels];
         List<KvCache> caches = new ArrayList<>(contexts.size());

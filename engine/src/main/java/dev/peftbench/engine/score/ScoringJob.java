@@ -8,12 +8,16 @@ import dev.peftbench.engine.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * A scoring request on its model's scheduler: rows in order, a slice of them (their contexts within the step's
- * prefill budget, batched) per scheduler turn, each row's scores handed to the listener as they come. Rows refused
+ * prefill budget, batched) per scheduler turn, each row's scores handed to the listener as they come. A context seen
+ * before in the request (a row repeated in the data) is not forwarded again: its scores are a function of its ids, so
+ * the first one's are handed over (lm-evaluation-harness groups its requests by context for the same reason). Rows refused
  * before (prompt empty or too long) are reported in their place. Mutated by the scheduler thread only, except
  * {@link #cancel}.
  */
@@ -34,6 +38,8 @@ public final class ScoringJob implements BatchJob, ScoringHandle {
     private final int endTokenId;
     private final ScoreListener listener;
     private final List<RowScore> done = new ArrayList<>();
+    /** Each distinct context's scores so far: a row repeated in the data is scored once (its ids decide its scores). */
+    private final Map<Context, double[]> scored = new HashMap<>();
     private final CompletableFuture<LabelScores> result = new CompletableFuture<>();
     private int next;
     private volatile boolean cancelled;
@@ -69,37 +75,59 @@ public final class ScoringJob implements BatchJob, ScoringHandle {
             finish(true);
             return true;
         }
+        // This turn's rows in order; only the first of each context not scored before is forwarded.
+        List<Row> turn = new ArrayList<>();
         List<Row> slice = new ArrayList<>();
+        Map<Context, Integer> inSlice = new HashMap<>();
         int positions = 0;
         while (next < rows.size()) {
             Row row = rows.get(next);
             if (row.skipped() != null) {
-                if (!slice.isEmpty()) {
+                if (!turn.isEmpty()) {
                     break;
                 }
                 emit(RowScore.skipped(row.index(), row.context().length, row.skipped()));
                 next++;
                 continue;
             }
-            int cost = virtualTokens + row.context().length;
-            if (!slice.isEmpty() && (positions + cost > promptPositions || slice.size() == MAX_ROWS_PER_SLICE)) {
-                break;
+            Context context = new Context(row.context());
+            if (!scored.containsKey(context) && !inSlice.containsKey(context)) {
+                int cost = virtualTokens + row.context().length;
+                if (!slice.isEmpty() && (positions + cost > promptPositions || slice.size() == MAX_ROWS_PER_SLICE)) {
+                    break;
+                }
+                inSlice.put(context, slice.size());
+                slice.add(row);
+                positions += cost;
             }
-            slice.add(row);
-            positions += cost;
+            turn.add(row);
             next++;
         }
         if (!slice.isEmpty()) {
             double[][] scores = scorer.score(slice.stream().map(Row::context).toList());
-            for (int i = 0; i < slice.size(); i++) {
-                emit(new RowScore(slice.get(i).index(), slice.get(i).context().length, scores[i], null));
-            }
+            inSlice.forEach((context, i) -> scored.put(context, scores[i]));
+        }
+        for (Row row : turn) {
+            emit(new RowScore(row.index(), row.context().length, scored.get(new Context(row.context())), null));
         }
         if (next == rows.size()) {
             finish(false);
             return true;
         }
         return false;
+    }
+
+    /** A context's ids as a map key: rows with the same ids get the same scores, computed once. */
+    private record Context(int[] ids) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Context c && Arrays.equals(ids, c.ids);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(ids);
+        }
     }
 
     private void emit(RowScore row) {

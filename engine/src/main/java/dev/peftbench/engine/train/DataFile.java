@@ -202,12 +202,8 @@ public record DataFile(Path path, Format format, List<String> columns, List<Map<
      *                         have no text or an empty label (their row numbers, 1 = the first row after a header)
      */
     public List<Example> examples(String textColumn, String labelColumn) {
-        for (String column : List.of(textColumn, labelColumn)) {
-            if (!columns.contains(column)) {
-                throw EngineException.invalid("data file " + path + " has no column '" + column + "'; its columns: "
-                        + columns.stream().map(c -> "'" + c + "'").collect(Collectors.joining(", ")));
-            }
-        }
+        column(textColumn);
+        column(labelColumn);
         List<Integer> noText = new ArrayList<>();
         List<Integer> noLabel = new ArrayList<>();
         List<Example> examples = new ArrayList<>(rows.size());
@@ -231,6 +227,21 @@ public record DataFile(Path path, Format format, List<String> columns, List<Map<
                     + "' value: " + listed(noText));
         }
         return List.copyOf(examples);
+    }
+
+    /**
+     * The values of {@code column}, in file order (null where a row has none).
+     *
+     * @throws EngineException INVALID_INPUT when the file has no such column (its columns are listed)
+     */
+    public List<String> column(String column) {
+        if (!columns.contains(column)) {
+            throw EngineException.invalid("data file " + path + " has no column '" + column + "'; its columns: "
+                    + columns.stream().map(c -> "'" + c + "'").collect(Collectors.joining(", ")));
+        }
+        List<String> values = new ArrayList<>(rows.size());
+        rows.forEach(row -> values.add(row.get(column)));
+        return Collections.unmodifiableList(values);
     }
 
     /** "1 row has" / "3 rows have". */

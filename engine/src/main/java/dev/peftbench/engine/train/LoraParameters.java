@@ -3,7 +3,6 @@ package dev.peftbench.engine.train;
 import dev.peftbench.engine.AdapterInfo;
 import dev.peftbench.engine.adapter.LoraAdapter;
 import dev.peftbench.engine.adapter.LoraTargets;
-import dev.peftbench.engine.arch.ForwardRow;
 import dev.peftbench.engine.tensor.Tensor;
 
 import java.nio.file.Path;
@@ -91,7 +90,7 @@ public record LoraParameters(LoraTargets targets, List<Module> modules, int r, d
             weights[m.layer()][m.target()] = new LoraAdapter.LoraWeights(tensors.get(2 * i), tensors.get(2 * i + 1));
         }
         LoraAdapter adapter = new LoraAdapter("tuning", scale(), weights, new AdapterInfo(Path.of("."), "LORA", Map.of()));
-        return (cache, ids) -> new ForwardRow(cache, ids, null, adapter);
+        return new RowMaker(null, adapter);
     }
 
     @Override

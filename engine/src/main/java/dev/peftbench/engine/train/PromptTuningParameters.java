@@ -1,6 +1,5 @@
 package dev.peftbench.engine.train;
 
-import dev.peftbench.engine.arch.ForwardRow;
 import dev.peftbench.engine.tensor.Tensor;
 
 import java.util.LinkedHashMap;
@@ -72,9 +71,7 @@ public record PromptTuningParameters(Parameter embeddings, String init, String i
 
     @Override
     public RowMaker rows(List<Tensor> tensors) {
-        Tensor prefix = tensors.getFirst();
-        // The virtual tokens open a sequence; the steps after the first feed only the new ids.
-        return (cache, ids) -> new ForwardRow(cache, ids, cache.length() == 0 ? prefix : null, null);
+        return new RowMaker(tensors.getFirst(), null);
     }
 
     @Override

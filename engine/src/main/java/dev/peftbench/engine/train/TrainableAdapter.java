@@ -1,5 +1,6 @@
 package dev.peftbench.engine.train;
 
+import dev.peftbench.engine.adapter.LoraAdapter;
 import dev.peftbench.engine.arch.ForwardRow;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
@@ -32,9 +33,15 @@ public sealed interface TrainableAdapter permits PromptTuningParameters, LoraPar
      */
     Map<String, Object> peftConfig(String baseModel);
 
-    /** What a row of a forward is made of, given its cache and ids. */
-    @FunctionalInterface
-    interface RowMaker {
-        ForwardRow row(KvCache cache, int[] ids);
+    /**
+     * What a forward row carries of the adapter: prompt tuning's virtual tokens ({@code prefix}) or LoRA's weights
+     * ({@code lora}), the other null. Label scoring takes both as they are; training and generation make rows with
+     * {@link #row}.
+     */
+    record RowMaker(Tensor prefix, LoraAdapter lora) {
+        /** A row of {@code ids} in {@code cache}: the virtual tokens open a sequence, later steps feed only the new ids. */
+        public ForwardRow row(KvCache cache, int[] ids) {
+            return new ForwardRow(cache, ids, prefix != null && cache.length() == 0 ? prefix : null, lora);
+        }
     }
 }

@@ -6,6 +6,8 @@ import dev.peftbench.engine.adapter.AdapterConfig;
 import dev.peftbench.engine.adapter.AdapterLoader;
 import dev.peftbench.engine.arch.Architectures;
 import dev.peftbench.engine.arch.CausalLm;
+import dev.peftbench.engine.eval.EvalRow;
+import dev.peftbench.engine.eval.LabelSet;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.hub.DownloadListener;
 import dev.peftbench.engine.hub.HubSettings;
@@ -96,8 +98,8 @@ public final class Trainer {
                 TrainableAdapter adapter = adapterDir == null
                         ? choice.fresh(model, tokenizer, job.model(), PromptLearningShape.of(config.raw()), job.optimization().seed())
                         : choice.continued(AdapterLoader.load(adapterDir, model), model, PromptLearningShape.of(config.raw()));
-                Map<Integer, String> labels = new HashMap<>();
-                examples.forEach(e -> labels.put(e.row(), e.label()));
+                Map<Integer, Example> byRow = new HashMap<>();
+                examples.forEach(e -> byRow.put(e.row(), e));
                 Map<String, Object> facts = dataFacts(file, data, set, endId, limit);
                 Map<String, Object> settings = settings(job, adapter, choice);
                 JsonNode sameRun = sameRun(job, adapter, facts, settings);
@@ -113,8 +115,10 @@ public final class Trainer {
                 if (!run.interrupted() && !set.eval().isEmpty()) {
                     listener.evaluating(set.eval().size());
                     ops.loraDropout(0, 0);
-                    evaluation = new Evaluator(model, ops, tokenizer, endId)
-                            .evaluate(adapter, set.eval(), labels, job.optimization().batchSize(), cancelled);
+                    LabelSet labelSet = LabelSet.ofRows(examples.stream().map(e -> new EvalRow(e.row() - 1, e.text(), e.label())).toList());
+                    List<int[]> targets = labelSet.labels().stream().map(encoder::target).toList();
+                    evaluation = new Evaluator(model, ops, tokenizer, endId).evaluate(adapter, set.eval(), byRow, labelSet, targets,
+                            endId, job.out().toString(), job.optimization().batchSize(), cancelled);
                     if (evaluation != null) {
                         listener.evaluated(evaluation);
                     }

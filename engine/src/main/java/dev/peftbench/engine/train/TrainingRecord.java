@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.eval.EvalReportJson;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,6 +71,12 @@ public final class TrainingRecord {
             ArrayNode predictions = e.putArray("predictions");
             evaluation.predictions().forEach(p -> predictions.addObject().put("row", p.row()).put("label", p.label())
                     .put("generated", p.generated()).put("exact_match", p.matches()));
+            // The label scores of the held-out rows, as eval reports them for this adapter (its rows counted from 0).
+            ObjectNode scores = EvalReportJson.result(evaluation.scores());
+            ArrayNode labels = JSON.createArrayNode();
+            evaluation.scores().labels().labels().forEach(labels::add);
+            e.set("labels", labels);
+            e.set("scores", scores);
         }
         return root.deepCopy();
     }

@@ -101,6 +101,60 @@ public final class InferJson {
         return out;
     }
 
+    /** A scoring answer in the request's form: {@link ScoreResponse}'s three outputs. */
+    public ObjectNode encode(ScoreResponse r, WireForm form) {
+        boolean protobuf = form == WireForm.PROTOBUF_JSON;
+        ObjectNode out = json.createObjectNode();
+        out.put(protobuf ? "modelName" : "model_name", r.modelName());
+        if (r.modelVersion() != null) {
+            out.put(protobuf ? "modelVersion" : "model_version", r.modelVersion());
+        }
+        if (r.id() != null) {
+            out.put("id", r.id());
+        }
+        ArrayNode outputs = out.putArray("outputs");
+        floats(outputs.addObject(), ScoreResponse.LOGPROBS, r.matrixShape(), r.logProbabilities(), protobuf);
+        floats(outputs.addObject(), ScoreResponse.PROBABILITIES, r.matrixShape(), r.probabilities(), protobuf);
+        ObjectNode label = outputs.addObject();
+        label.put("name", ScoreResponse.LABEL);
+        if (protobuf) {
+            label.put("datatype", InferInput.BYTES);
+            label.putArray("shape").add(Long.toString(r.rows()));
+            label.putObject("parameters").putObject(InferResponse.CONTENT_TYPE).put("stringParam", InferResponse.CONTENT_TYPE_STR);
+            ArrayNode bytes = label.putObject("contents").putArray("bytesContents");
+            r.best().forEach(s -> bytes.add(Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8))));
+        } else {
+            label.putArray("shape").add(r.rows());
+            label.put("datatype", InferInput.BYTES);
+            label.putObject("parameters").put(InferResponse.CONTENT_TYPE, InferResponse.CONTENT_TYPE_STR);
+            ArrayNode data = label.putArray("data");
+            r.best().forEach(data::add);
+        }
+        return out;
+    }
+
+    /** An FP32 output: OIP's flat {@code data}, or protobuf JSON's {@code contents.fp32Contents}. */
+    private static void floats(ObjectNode t, String name, List<Long> shape, float[] values, boolean protobuf) {
+        t.put("name", name);
+        if (protobuf) {
+            t.put("datatype", ScoreResponse.FP32);
+            ArrayNode dims = t.putArray("shape");
+            shape.forEach(d -> dims.add(Long.toString(d)));
+            ArrayNode contents = t.putObject("contents").putArray("fp32Contents");
+            for (float v : values) {
+                contents.add(v);
+            }
+        } else {
+            ArrayNode dims = t.putArray("shape");
+            shape.forEach(dims::add);
+            t.put("datatype", ScoreResponse.FP32);
+            ArrayNode data = t.putArray("data");
+            for (float v : values) {
+                data.add(v);
+            }
+        }
+    }
+
     private InferInput decodeInput(JsonNode in) {
         String name = optionalText(in, "name");
         String datatype = optionalText(in, "datatype");

@@ -63,6 +63,12 @@ class UnloadDuringLoadTest {
         }
 
         @Override
+        public dev.peftbench.engine.score.ScoringHandle submitScores(dev.peftbench.engine.score.ScoreRequest request,
+                                                                     dev.peftbench.engine.score.ScoreListener listener) {
+            throw new UnsupportedOperationException("no inference in this test");
+        }
+
+        @Override
         public int queued() {
             return 0;
         }

@@ -111,6 +111,29 @@ abstract sealed class DjlKvCache extends BoundedKvCache permits DjlKvCache.Preal
             return new NDArray[] {joined(keys.get(layer), step), joined(values.get(layer), step)};
         }
 
+        /** A cache holding the same keys and values (copies on the device), for label scoring's continuations. */
+        @Override
+        public KvCache fork(int capacity) {
+            if (capacity < length()) {
+                throw new IllegalArgumentException("a fork of " + length() + " positions cannot hold only " + capacity);
+            }
+            Appended fork = new Appended(manager.getParentManager(), keys.size(), capacity);
+            for (int layer = 0; layer < keys.size(); layer++) {
+                for (int i = 0; i < keys.get(layer).size(); i++) {
+                    NDArray k = keys.get(layer).get(i).duplicate();
+                    NDArray v = values.get(layer).get(i).duplicate();
+                    k.attach(fork.manager);
+                    v.attach(fork.manager);
+                    fork.keys.get(layer).add(k);
+                    fork.values.get(layer).add(v);
+                }
+            }
+            if (length() > 0) {
+                fork.advance(length());
+            }
+            return fork;
+        }
+
         private static NDArray joined(List<NDArray> parts, NDManager step) {
             if (parts.size() == 1) {
                 return parts.getFirst();

@@ -397,9 +397,11 @@ class DjlTensorOpsTest {
     }
 
     /**
-     * Log-softmax entries, several per row, on both backends within 1e-5 of float64, over bloomz's 250,880 logits (where
-     * a float32 running sum of the exponentials would drift) and a row length no vector width divides; logits far from
-     * zero, so a softmax not shifted by its maximum would overflow.
+     * Log-softmax entries, several per row, on both backends close to float64, over bloomz's 250,880 logits (where
+     * a float32 running sum of the exponentials would drift by ~1e-2) and a row length no vector width divides; logits
+     * far from zero, so a softmax not shifted by its maximum would overflow. The Vector API backend sums in double:
+     * 1e-5. PyTorch's float32 log_softmax answers within a few float32 ulps of a value near -22 (ulp 1.9e-6), and which
+     * few depends on the CPU's kernel (ATen's AVX2 and AVX-512 paths differ; 1.06e-5 seen on a Xeon): 5e-5.
      */
     @ParameterizedTest(name = "vocab {0}")
     @ValueSource(ints = {250_880, 37})
@@ -422,7 +424,7 @@ class DjlTensorOpsTest {
                     sum += Math.exp(values[from + v] - max);
                 }
                 double expected = values[from + targets[i]] - max - Math.log(sum);
-                assertEquals(expected, actual[i], 1e-5, backend.name() + " pair " + i);
+                assertEquals(expected, actual[i], backend == cpu ? 1e-5 : 5e-5, backend.name() + " pair " + i);
             }
         }
         assertThrows(IndexOutOfBoundsException.class,

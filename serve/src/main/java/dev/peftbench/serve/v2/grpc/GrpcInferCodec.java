@@ -5,6 +5,7 @@ import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.v2.InferInput;
 import dev.peftbench.serve.v2.InferRequest;
 import dev.peftbench.serve.v2.InferResponse;
+import dev.peftbench.serve.v2.ScoreResponse;
 import dev.peftbench.serve.v2.WireForm;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferParameter;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferTensorContents;
@@ -74,6 +75,47 @@ public final class GrpcInferCodec {
             InferTensorContents.Builder c = InferTensorContents.newBuilder();
             r.texts().forEach(s -> c.addBytesContents(ByteString.copyFromUtf8(s)));
             b.addOutputs(t.setContents(c));
+        }
+        return b.build();
+    }
+
+    /** A scoring answer: {@link ScoreResponse}'s three outputs, in raw_output_contents when the request's tensors were raw. */
+    public static ModelInferResponse encode(ScoreResponse r, boolean raw) {
+        ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(r.modelName());
+        if (r.modelVersion() != null) {
+            b.setModelVersion(r.modelVersion());
+        }
+        if (r.id() != null) {
+            b.setId(r.id());
+        }
+        for (String name : List.of(ScoreResponse.LOGPROBS, ScoreResponse.PROBABILITIES)) {
+            float[] values = name.equals(ScoreResponse.LOGPROBS) ? r.logProbabilities() : r.probabilities();
+            ModelInferResponse.InferOutputTensor.Builder t = ModelInferResponse.InferOutputTensor.newBuilder()
+                    .setName(name).setDatatype(ScoreResponse.FP32).addAllShape(r.matrixShape());
+            if (raw) {
+                ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+                for (float v : values) {
+                    bytes.putFloat(v);
+                }
+                b.addOutputs(t).addRawOutputContents(ByteString.copyFrom(bytes.array()));
+            } else {
+                InferTensorContents.Builder c = InferTensorContents.newBuilder();
+                for (float v : values) {
+                    c.addFp32Contents(v);
+                }
+                b.addOutputs(t.setContents(c));
+            }
+        }
+        ModelInferResponse.InferOutputTensor.Builder label = ModelInferResponse.InferOutputTensor.newBuilder()
+                .setName(ScoreResponse.LABEL).setDatatype(InferInput.BYTES).addShape(r.rows())
+                .putParameters(InferResponse.CONTENT_TYPE,
+                        InferParameter.newBuilder().setStringParam(InferResponse.CONTENT_TYPE_STR).build());
+        if (raw) {
+            b.addOutputs(label).addRawOutputContents(rawBytes(r.best()));
+        } else {
+            InferTensorContents.Builder c = InferTensorContents.newBuilder();
+            r.best().forEach(s -> c.addBytesContents(ByteString.copyFromUtf8(s)));
+            b.addOutputs(label.setContents(c));
         }
         return b.build();
     }

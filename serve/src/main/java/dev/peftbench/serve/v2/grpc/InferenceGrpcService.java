@@ -12,6 +12,8 @@ import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelStatus;
 import dev.peftbench.serve.v2.InferResponse;
 import dev.peftbench.serve.v2.ModelMetadata;
+import dev.peftbench.serve.v2.ScoreResponse;
+import dev.peftbench.engine.score.LabelScores;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferRequest;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferResponse;
@@ -103,6 +105,11 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
             GrpcInferCodec.Decoded decoded = GrpcInferCodec.decode(request);
             // a client that cancels, or whose deadline passes, stops generation
             BooleanSupplier callerGone = callerGone(out, Context.current());
+            if (decoded.request().scoring()) {
+                LabelScores scores = generation.scoreAll(model, version, decoded.request().texts(), decoded.request().labels(),
+                        decoded.request().parameters(), callerGone);
+                return GrpcInferCodec.encode(ScoreResponse.of(model, version, decoded.request().id(), scores), decoded.raw());
+            }
             List<GenerationResult> results = generation.generateAll(model, version, decoded.request().texts(),
                     decoded.request().parameters(), callerGone);
             InferResponse answer = new InferResponse(model, version, decoded.request().id(),

@@ -11,6 +11,8 @@ import dev.peftbench.serve.v2.InferJson;
 import dev.peftbench.serve.v2.InferRequest;
 import dev.peftbench.serve.v2.InferResponse;
 import dev.peftbench.serve.v2.ModelMetadata;
+import dev.peftbench.serve.v2.ScoreResponse;
+import dev.peftbench.engine.score.LabelScores;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -68,6 +70,12 @@ public final class V2Routes implements HttpService {
         String version = version(req);
         repository.requireKnown(model, version);
         InferRequest request = codec.decode(http.bodies().require(req));
+        if (request.scoring()) {
+            LabelScores scores = generation.scoreAll(model, version, request.texts(), request.labels(), request.parameters(),
+                    http.hangUp(req));
+            http.answers().ok(res, codec.encode(ScoreResponse.of(model, version, request.id(), scores), request.form()));
+            return;
+        }
         List<GenerationResult> results = generation.generateAll(model, version, request.texts(), request.parameters(),
                 http.hangUp(req));
         InferResponse answer = new InferResponse(model, version, request.id(),
