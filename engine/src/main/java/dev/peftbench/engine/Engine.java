@@ -397,11 +397,6 @@ public final class Engine implements AutoCloseable {
         return served(name).base.chatTemplate.render(chat);
     }
 
-    /** Whether {@code name}'s base model has a chat template (chat requests work). */
-    public boolean hasChatTemplate(String name) {
-        return served(name).base.chatTemplate.source().isPresent();
-    }
-
     /** Tokenizes with {@code name}'s tokenizer (template not applied). */
     public List<Integer> tokenize(String name, String text) {
         int[] ids = served(name).base.tokenizer.encode(text);

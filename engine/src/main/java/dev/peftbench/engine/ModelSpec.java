@@ -50,10 +50,6 @@ public record ModelSpec(String baseModel, String adapter, PromptTemplate templat
                 DEFAULT_MAX_PROMPT_TOKENS);
     }
 
-    public ModelSpec withAdapter(String newAdapter) {
-        return new ModelSpec(baseModel, newAdapter, template, device, dtype, backend, maxPromptTokens);
-    }
-
     public ModelSpec withTemplate(PromptTemplate t) {
         return new ModelSpec(baseModel, adapter, t, device, dtype, backend, maxPromptTokens);
     }

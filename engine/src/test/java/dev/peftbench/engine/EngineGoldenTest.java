@@ -46,9 +46,14 @@ class EngineGoldenTest {
         return SamplingParams.DEFAULT.withMaxNewTokens(g.maxNewTokens()).withEosTokenIds(g.eosTokenId());
     }
 
+    /**
+     * Every family end to end: the tokenizer adds each model's special tokens (Llama 3's and Mistral's BOS, nothing for
+     * BLOOM and Qwen), and a request naming no eos ids stops where the family's eos policy says (BLOOM at 3, the
+     * others at generation_config.json's): every golden whose ids are those is sent without any, the others with theirs.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.peftbench.engine.Golden#names")
-    void concurrentRequestsReturnTheReferenceIdsAndTexts(String name) {
+    void concurrentRequestsReturnTheReferenceIdsAndTextsWithTheModelsEosIds(String name) {
         returnsTheReferenceIdsAndTexts(engine, name);
     }
 
@@ -60,43 +65,6 @@ class EngineGoldenTest {
     }
 
     private static void returnsTheReferenceIdsAndTexts(Engine engine, String name) {
-        Golden g = Golden.read(name);
-        engine.load(name, spec(g, g.model(), g.adapter()), LoadProgress.NONE);
-        List<GenerationHandle> handles = new ArrayList<>();
-        for (Golden.Row row : g.rows()) {
-            handles.add(engine.submit(GenerationRequest.of(name, row.input(), params(g)), TokenListener.NONE));
-        }
-        for (int i = 0; i < g.rows().size(); i++) {
-            Golden.Row row = g.rows().get(i);
-            GenerationResult result = handles.get(i).result().join();
-            assertEquals(row.prompt(), result.prompt(), name + " row " + i + " prompt");
-            assertEquals(row.promptTokenIds(), result.promptTokenIds(), name + " row " + i + " prompt ids");
-            assertEquals(row.generatedTokenIds(), result.generatedTokenIds(), name + " row " + i + " generated ids");
-            assertEquals(row.text(), result.text(), name + " row " + i + " text");
-            assertEquals(row.generatedText(), result.generatedText(), name + " row " + i + " generated text");
-        }
-        engine.unload(name);
-    }
-
-    /**
-     * Llama, Mistral, Qwen2 and Qwen3 end to end: the tokenizer adds each model's special tokens (Llama 3's and
-     * Mistral's BOS, nothing for Qwen), and a request naming no eos ids stops at generation_config.json's (every
-     * golden but the two whose description sets other ids).
-     */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.peftbench.engine.Golden#llamaNames")
-    void llamaFamilyRequestsReturnTheReferenceIdsAndTextsWithTheModelsEosIds(String name) {
-        llamaFamilyReturnsTheReferenceIdsAndTexts(engine, name);
-    }
-
-    /** The same with every prompt (and Mistral's and Llama's prompt-tuning prefixes) prefilled three positions per step. */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.peftbench.engine.Golden#llamaNames")
-    void llamaFamilyPromptsPrefilledInChunksReturnTheReferenceIdsAndTexts(String name) {
-        llamaFamilyReturnsTheReferenceIdsAndTexts(chunking, name);
-    }
-
-    private static void llamaFamilyReturnsTheReferenceIdsAndTexts(Engine engine, String name) {
         Golden g = Golden.read(name);
         engine.load(name, spec(g, g.model(), g.adapter()), LoadProgress.NONE);
         boolean modelsEos = g.eosTokenId().equals(engine.find(name).orElseThrow().base().eosTokenIds());
@@ -114,7 +82,7 @@ class EngineGoldenTest {
      * (the template writes its BOS and turn markers), as transformers' apply_chat_template + generate do.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.peftbench.engine.Golden#llamaChatNames")
+    @MethodSource("dev.peftbench.engine.Golden#chatNames")
     void chatRequestsReturnTheReferencePromptIdsAndTexts(String name) {
         Golden g = Golden.read(name);
         engine.load(name, ModelSpec.of(g.modelDir().toString(), null, null), LoadProgress.NONE);

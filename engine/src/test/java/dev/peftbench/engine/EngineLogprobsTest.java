@@ -47,7 +47,7 @@ class EngineLogprobsTest {
 
     /** Every golden of plain prompts, BLOOM and the Llama family, in float32 (bf16/f16 weights excluded: reduced precision). */
     static Stream<String> float32Goldens() {
-        return Stream.concat(Golden.names(), Golden.llamaNames()).filter(n -> !n.contains("bf16") && !n.contains("f16"));
+        return Golden.names().filter(n -> !n.contains("bf16") && !n.contains("f16"));
     }
 
     /** The goldens with {@code prompt_logits}. */

@@ -43,7 +43,7 @@ class EnginePrefixCacheTest {
             e.load("lora", spec(BLOOM, LORA), LoadProgress.NONE);
             e.load("lora-again", spec(BLOOM, LORA), LoadProgress.NONE);
             e.load("prompt-tuning", spec(BLOOM, PROMPT_TUNING), LoadProgress.NONE);
-            e.load("qwen", ModelSpec.of(Golden.LLAMA_FIXTURES.resolve("tiny-qwen2").toString(), null, null), LoadProgress.NONE);
+            e.load("qwen", ModelSpec.of(Golden.folder("tiny-qwen2").toString(), null, null), LoadProgress.NONE);
         }
     }
 

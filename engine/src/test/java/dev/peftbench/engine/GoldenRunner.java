@@ -8,6 +8,7 @@ import dev.peftbench.engine.adapter.PromptTuningAdapter;
 import dev.peftbench.engine.arch.Architectures;
 import dev.peftbench.engine.arch.CausalLm;
 import dev.peftbench.engine.arch.ForwardRow;
+import dev.peftbench.engine.arch.Logits;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.Tensor;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,7 +88,7 @@ public final class GoldenRunner {
         for (Golden.Row row : g.rows()) {
             rows.add(new ForwardRow(model.newCache(64 + row.promptTokenIds().size()), row.promptIds(), prefix, lora));
         }
-        List<float[]> logits = model.forward(rows).copyRows();
+        List<float[]> logits = rows(model.forward(rows));
         for (int r = 0; r < g.rows().size(); r++) {
             Golden.Row row = g.rows().get(r);
             double err = Golden.relativeL2(logits.get(r), 0, row.stepLogits().getFirst());
@@ -116,7 +118,7 @@ public final class GoldenRunner {
             rows.add(new ForwardRow(cache, row.promptIds(), prefix, lora));
         }
         boolean withPromptLogits = g.rows().getFirst().promptLogits() != null;
-        List<float[]> logits = withPromptLogits ? allPositionLogits(model, rows) : model.forward(rows).copyRows();
+        List<float[]> logits = withPromptLogits ? allPositionLogits(model, rows) : rows(model.forward(rows));
         int mismatches = 0;
         for (int step = 0; ; step++) {
             List<ForwardRow> next = new ArrayList<>();
@@ -149,7 +151,7 @@ public final class GoldenRunner {
             if (next.isEmpty()) {
                 return allIds ? mismatches : 0;
             }
-            logits = model.forward(next).copyRows();
+            logits = rows(model.forward(next));
         }
     }
 
@@ -189,7 +191,7 @@ public final class GoldenRunner {
             }
             pending = !rows.isEmpty();
             if (pending) {
-                List<float[]> logits = model.forward(rows).copyRows();
+                List<float[]> logits = rows(model.forward(rows));
                 for (int i = 0; i < ending.size(); i++) {
                     out.get(ending.get(i)).add(logits.get(i));
                 }
@@ -209,11 +211,20 @@ public final class GoldenRunner {
                 caches.forEach(KvCache::close);
                 return out;
             }
-            List<float[]> logits = model.forward(rows).copyRows();
+            List<float[]> logits = rows(model.forward(rows));
             for (int i = 0; i < running.size(); i++) {
                 out.get(running.get(i)).add(logits.get(i));
             }
         }
+    }
+
+    /** Copies of every row of a forward's logits, kept past the next forward (which overwrites the model's buffer). */
+    public static List<float[]> rows(Logits logits) {
+        List<float[]> out = new ArrayList<>(logits.rows());
+        for (int r = 0; r < logits.rows(); r++) {
+            out.add(Arrays.copyOfRange(logits.values(), logits.offset(r), logits.offset(r) + logits.vocab()));
+        }
+        return out;
     }
 
     /** {@code |actual - expected| / |expected|} over whole vectors. */

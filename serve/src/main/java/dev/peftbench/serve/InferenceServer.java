@@ -52,7 +52,6 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -110,11 +109,6 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     public static Builder builder(ServeConfig config, Engine engine) {
-        return new Builder(config, EngineGateway.of(engine));
-    }
-
-    /** As {@link #builder(ServeConfig, Engine)}; protocol-layer tests pass a fake engine. */
-    public static Builder builder(ServeConfig config, EngineGateway engine) {
         return new Builder(config, engine);
     }
 
@@ -130,11 +124,11 @@ public final class InferenceServer implements AutoCloseable {
     /** A server to start: the configuration, the engine, and what an embedding adds. */
     public static final class Builder {
         private final ServeConfig config;
-        private final EngineGateway engine;
+        private final Engine engine;
         private final List<ServedModel> adopted = new ArrayList<>();
         private Consumer<ServedRequest> requestListener = r -> { };
 
-        private Builder(ServeConfig config, EngineGateway engine) {
+        private Builder(ServeConfig config, Engine engine) {
             this.config = config;
             this.engine = engine;
         }
@@ -167,7 +161,8 @@ public final class InferenceServer implements AutoCloseable {
         b.adopted.forEach(repository::adopt);
         models.forEach(repository::register);
 
-        ServeMetrics metrics = new ServeMetrics(b.engine::queued, repository::readyCount, b.engine::prefixCache);
+        ServeMetrics metrics = new ServeMetrics(() -> b.engine.stats().queued(), repository::readyCount,
+                () -> b.engine.stats().prefixCache());
         InFlight inFlight = new InFlight();
         ServerHealth health = new ServerHealth(repository);
         TextGeneration generation = new TextGeneration(b.engine, repository, config.requestTimeout(), config.queueCapacity(),
@@ -469,16 +464,6 @@ public final class InferenceServer implements AutoCloseable {
     private static String namedModel(ServeConfig config, Optional<ModelsDirectory> modelsDir, List<ModelSettings> models) {
         boolean fromModelsDir = modelsDir.map(d -> !d.scan().isEmpty()).orElse(false);
         return !fromModelsDir && models.size() == 1 && models.getFirst().name().equals(config.modelName()) ? config.modelName() : null;
-    }
-
-    /** Waits until every registered model left LOADING (tests, and the CLI's startup log). */
-    public List<ModelStatus> awaitLoaded(Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < deadline
-                && repository.index().stream().anyMatch(s -> s.state() == ModelState.LOADING)) {
-            Thread.sleep(20);
-        }
-        return repository.index();
     }
 
     /**

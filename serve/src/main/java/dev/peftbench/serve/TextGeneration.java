@@ -1,6 +1,7 @@
 package dev.peftbench.serve;
 
 import dev.peftbench.contract.Setting;
+import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;
@@ -40,7 +41,7 @@ public final class TextGeneration {
 
     private static final long CALLER_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private final EngineGateway engine;
+    private final Engine engine;
     private final ModelRepository repository;
     private final Duration timeout;
     private final int queueCapacity;
@@ -49,7 +50,7 @@ public final class TextGeneration {
     private final Consumer<ServedRequest> listener;
 
     /** @param queueCapacity prompts the engine's queue holds: a request with more can never be taken whole */
-    public TextGeneration(EngineGateway engine, ModelRepository repository, Duration timeout, int queueCapacity,
+    public TextGeneration(Engine engine, ModelRepository repository, Duration timeout, int queueCapacity,
                           ServeMetrics metrics, InFlight inFlight, Consumer<ServedRequest> listener) {
         this.engine = engine;
         this.repository = repository;

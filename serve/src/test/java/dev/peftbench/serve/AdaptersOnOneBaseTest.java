@@ -56,7 +56,7 @@ class AdaptersOnOneBaseTest {
         ServeConfig config = ServeConfig.resolve(Map.of(Setting.BASE_MODEL, base.toString(), Setting.HTTP_PORT, "0",
                 Setting.GRPC_PORT, "0", Setting.ADAPTERS, "tweets=" + tweets + ",lora=" + lora), Map.of());
         server = InferenceServer.start(config, engine);
-        List<ModelStatus> models = server.awaitLoaded(Duration.ofMinutes(2));
+        List<ModelStatus> models = TestEngines.awaitLoaded(server, Duration.ofMinutes(2));
         assertTrue(models.stream().allMatch(m -> m.state() == ModelState.READY), models.toString());
     }
 

@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.Engine;
 import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.serve.auth.ApiKey;
 import dev.peftbench.serve.mmesh.proto.ModelRuntimeGrpc;
@@ -34,15 +35,19 @@ class ApiKeyTest {
 
     private static final String KEY = "test-key-0123456789";
     private static final String INFER = "{\"inputs\":[{\"name\":\"content\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"hi\"]}]}";
+    /** One engine per server: a server's models are its engine's names. */
+    private static final List<Engine> ENGINES = new java.util.concurrent.CopyOnWriteArrayList<>();
     private static InferenceServer server;
     private static InferenceServer probesProtected;
     private final HttpClient http = HttpClient.newHttpClient();
 
     private static InferenceServer start(AccessPolicy access) {
-        InferenceServer s = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of("base", null))
-                .withPorts(0, 0).withMmeshPort(0).withAccess(access), new FakeEngine()).start();
+        Engine engine = TestEngines.engine();
+        ENGINES.add(engine);
+        InferenceServer s = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of(TestEngines.TINY_BLOOM.toString(), null))
+                .withPorts(0, 0).withMmeshPort(0).withAccess(access), engine).start();
         try {
-            s.awaitLoaded(Duration.ofSeconds(5));
+            TestEngines.awaitLoaded(s, Duration.ofSeconds(30));
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
@@ -59,6 +64,7 @@ class ApiKeyTest {
     static void stop() {
         server.close();
         probesProtected.close();
+        ENGINES.forEach(Engine::close);
     }
 
     private HttpResponse<String> call(InferenceServer s, String method, String path, String authorization) throws Exception {

@@ -50,7 +50,7 @@ class BoundedWorkTest {
         server = InferenceServer.start(ServeConfig.defaults()
                 .withModel("m", ModelFields.of(SAMPLE.resolve("models/tiny-bloom").toString(), null))
                 .withPorts(0, 0).withMaxRequestBytes(32L << 20), engine);
-        server.awaitLoaded(Duration.ofMinutes(1));
+        TestEngines.awaitLoaded(server, Duration.ofMinutes(1));
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.Engine;
 import dev.peftbench.serve.http.HttpLimits;
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
@@ -24,18 +25,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The gRPC ports' connections: a cap, a handshake deadline and an idle timeout, as the REST port has (1 s and 2 s here). */
 class GrpcConnectionLimitsTest {
 
+    private static final Engine ENGINE = TestEngines.engine();
     private static InferenceServer server;
 
     @BeforeAll
     static void start() throws Exception {
-        server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of("base", null)).withPorts(0, 0)
-                .withHttpLimits(new HttpLimits(2, Duration.ofSeconds(1), Duration.ofSeconds(2))), new FakeEngine()).start();
-        server.awaitLoaded(Duration.ofSeconds(5));
+        server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of(TestEngines.TINY_BLOOM.toString(), null))
+                .withPorts(0, 0).withHttpLimits(new HttpLimits(2, Duration.ofSeconds(1), Duration.ofSeconds(2))), ENGINE).start();
+        TestEngines.awaitLoaded(server, Duration.ofSeconds(30));
     }
 
     @AfterAll
     static void stop() {
         server.close();
+        ENGINE.close();
     }
 
     private static ManagedChannel channel() {

@@ -3,6 +3,9 @@ package dev.peftbench.serve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.serve.http.HttpLimits;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.LoadProgress;
+import dev.peftbench.engine.ModelSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HttpLayerTest {
 
-    private static final FakeEngine ENGINE = new FakeEngine();
+    private static final Engine ENGINE = TestEngines.engine();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String INFER = "{\"inputs\":[{\"name\":\"content\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"hi\"]}]}";
     private static final Duration WAIT = Duration.ofSeconds(3);
@@ -31,15 +34,33 @@ class HttpLayerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of("base", null))
+        ENGINE.load("slow", ModelSpec.of(TestEngines.talking().toString(), null, null), LoadProgress.NONE);
+        ENGINE.load("silent", ModelSpec.of(TestEngines.silent().toString(), null, null), LoadProgress.NONE);
+        server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of(TestEngines.TINY_BLOOM.toString(), null))
                 .withPorts(0, 0).withHealthPort(0).withRequestTimeout(Duration.ofSeconds(5))
-                .withHttpLimits(new HttpLimits(4, Duration.ofSeconds(1), Duration.ofSeconds(2))), ENGINE).start();
-        server.awaitLoaded(Duration.ofSeconds(5));
+                .withHttpLimits(new HttpLimits(4, Duration.ofSeconds(1), Duration.ofSeconds(2))), ENGINE)
+                .adopt(ENGINE.find("slow").orElseThrow()).adopt(ENGINE.find("silent").orElseThrow()).start();
+        TestEngines.awaitLoaded(server, Duration.ofSeconds(30));
     }
 
     @AfterAll
     static void stop() {
         server.close();
+        ENGINE.close();
+    }
+
+    /** Whether the engine is generating anything (the slow model's generations outlast every wait here). */
+    private static boolean generating() {
+        return ENGINE.stats().running() + ENGINE.stats().queued() > 0;
+    }
+
+    /** Waits at most {@code seconds} for {@code condition}; whether it came. */
+    private static boolean within(double seconds, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return condition.getAsBoolean();
     }
 
     private static RawHttp.Reply send(String request) throws Exception {
@@ -65,7 +86,7 @@ class HttpLayerTest {
         RawHttp.Reply infer = send("POST /v2/models/m/infer HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: "
                 + INFER.length() + "\r\n\r\n" + INFER);
         assertEquals(200, infer.status(), infer.text());
-        assertTrue(infer.body().contains("ok!"), infer.text());
+        assertTrue(infer.body().contains("\"outputs\""), infer.text());
     }
 
     @Test
@@ -97,31 +118,26 @@ class HttpLayerTest {
     }
 
     private static String inferRequest() {
-        return "POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                + INFER.length() + "\r\n\r\n" + INFER;
+        return inferRequest("m", INFER);
+    }
+
+    private static String inferRequest(String model, String body) {
+        return "POST /v2/models/" + model + "/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length() + "\r\n\r\n" + body;
+    }
+
+    /** An infer of the slow model for {@code tokens} tokens. */
+    private static String slowInfer(int tokens) {
+        return inferRequest("slow", INFER.replace("]}]}", "]}],\"parameters\":{\"max_new_tokens\":" + tokens + "}}"));
     }
 
     @Test
     void aClientThatHangsUpCancelsItsGeneration() throws Exception {
-        ENGINE.hang = true;
-        try {
-            int submitted = ENGINE.submitted.get();
-            int cancelled = ENGINE.cancelled.get();
-            try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
-                s.getOutputStream().write(inferRequest().getBytes(StandardCharsets.US_ASCII));
-                long start = System.nanoTime();
-                while (ENGINE.submitted.get() == submitted && System.nanoTime() - start < 3_000_000_000L) {
-                    Thread.sleep(10);
-                }
-            }
-            long start = System.nanoTime();
-            while (ENGINE.cancelled.get() == cancelled && System.nanoTime() - start < 3_000_000_000L) {
-                Thread.sleep(10);
-            }
-            assertEquals(cancelled + 1, ENGINE.cancelled.get(), "cancelled before the 5 s request timeout");
-        } finally {
-            ENGINE.hang = false;
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            s.getOutputStream().write(slowInfer(TestEngines.LONG).getBytes(StandardCharsets.US_ASCII));
+            assertTrue(within(10, HttpLayerTest::generating), "the request never reached the engine");
         }
+        assertTrue(within(3, () -> !generating()), "still generating 3 s after the client hung up (the request timeout is 5 s)");
     }
 
     private static String metrics() throws Exception {
@@ -138,25 +154,20 @@ class HttpLayerTest {
 
     @Test
     void aClientThatHangsUpIsCountedAsACancelAndLoggedWithoutAStackTrace() throws Exception {
-        ENGINE.delayMillis = 400;
         String before = metrics();
         try (ServerLog log = new ServerLog()) {
             for (int i = 0; i < 3; i++) {
-                int submitted = ENGINE.submitted.get();
                 try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
-                    s.getOutputStream().write(inferRequest().getBytes(StandardCharsets.US_ASCII));
-                    long start = System.nanoTime();
-                    while (ENGINE.submitted.get() == submitted && System.nanoTime() - start < 3_000_000_000L) {
-                        Thread.sleep(5);
-                    }
+                    s.getOutputStream().write(slowInfer(TestEngines.LONG).getBytes(StandardCharsets.US_ASCII));
+                    assertTrue(within(10, HttpLayerTest::generating), "the request never reached the engine");
                     // a reset, as a client killed mid-request leaves it
                     s.setSoLinger(true, 0);
                 }
+                assertTrue(within(3, () -> !generating()), "still generating after the reset");
             }
-            ENGINE.hang = true;
-            ENGINE.trickle = true;
-            for (String path : List.of("/v2/models/m/generate_stream", "/v1/completions")) {
-                String body = path.startsWith("/v1") ? "{\"prompt\":\"hi\",\"stream\":true}" : "{\"text_input\":\"hi\"}";
+            for (String path : List.of("/v2/models/slow/generate_stream", "/v1/completions")) {
+                String body = path.startsWith("/v1") ? "{\"model\":\"slow\",\"prompt\":\"hi\",\"stream\":true,\"max_tokens\":" + TestEngines.LONG + "}"
+                        : "{\"text_input\":\"hi\",\"parameters\":{\"max_new_tokens\":" + TestEngines.LONG + "}}";
                 try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
                     s.getOutputStream().write(post(path, "application/json", body).replace("Connection: close\r\n", "")
                             .getBytes(StandardCharsets.US_ASCII));
@@ -164,10 +175,9 @@ class HttpLayerTest {
                     Thread.sleep(100);
                     s.setSoLinger(true, 0);
                 }
+                assertTrue(within(3, () -> !generating()), path + ": still generating after the reset");
             }
-            Thread.sleep(1000);
-            ENGINE.hang = false;
-            ENGINE.trickle = false;
+            Thread.sleep(200);
             String scrape = metrics();
             assertFalse(scrape.contains("status=\"500\"") || scrape.contains("status=\"499\""), scrape);
             double[] expected = {3, 1, 1};
@@ -176,51 +186,34 @@ class HttpLayerTest {
                 assertEquals(expected[i], sample(scrape, series) - sample(before, series), series + "\n" + scrape);
             }
             assertEquals(List.of(), log.warningsAndTraces());
-        } finally {
-            ENGINE.delayMillis = 0;
         }
     }
 
     @Test
     void anOpenAiStreamWhoseClientLeftIsCancelledThoughNothingIsWritten() throws Exception {
-        ENGINE.hang = true;
-        ENGINE.trickle = true;
-        ENGINE.silent = true;
-        try {
-            int cancelled = ENGINE.cancelled.get();
-            String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}";
-            try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
-                s.getOutputStream().write(post("/v1/chat/completions", "application/json", body)
-                        .getBytes(StandardCharsets.US_ASCII));
-                // the role chunk comes first; then only empty deltas, which OpenAI's stream never writes
-                assertTrue(s.getInputStream().read() > 0);
-            }
-            long start = System.nanoTime();
-            while (ENGINE.cancelled.get() == cancelled && System.nanoTime() - start < 3_000_000_000L) {
-                Thread.sleep(10);
-            }
-            assertEquals(cancelled + 1, ENGINE.cancelled.get(), "cancelled before the 5 s request timeout");
-            assertTrue(System.nanoTime() - start < 1_000_000_000L, "cancelled within a second of the hang-up");
-        } finally {
-            ENGINE.hang = false;
-            ENGINE.trickle = false;
-            ENGINE.silent = false;
+        // the silent model's every token is <s>, which decodes to no text
+        String body = "{\"model\":\"silent\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true,\"max_tokens\":"
+                + TestEngines.LONG + "}";
+        try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
+            s.getOutputStream().write(post("/v1/chat/completions", "application/json", body)
+                    .getBytes(StandardCharsets.US_ASCII));
+            // the role chunk comes first; then only empty deltas, which OpenAI's stream never writes
+            assertTrue(s.getInputStream().read() > 0);
+            assertTrue(within(10, HttpLayerTest::generating), "the request never reached the engine");
         }
+        assertTrue(within(1, () -> !generating()), "still generating a second after the hang-up (the request timeout is 5 s)");
     }
 
     @Test
     void aRequestSentWhileTheFirstIsAnsweredIsAnsweredNext() throws Exception {
-        ENGINE.delayMillis = 300;
         try (Socket s = new Socket("127.0.0.1", server.httpPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(inferRequest().getBytes(StandardCharsets.US_ASCII));
-            Thread.sleep(100);
+            out.write(slowInfer(100).getBytes(StandardCharsets.US_ASCII));
+            assertTrue(within(10, HttpLayerTest::generating), "the request never reached the engine");
             out.write(inferRequest().replace("Host: x", "Host: x\r\nConnection: close").getBytes(StandardCharsets.US_ASCII));
-            RawHttp.Reply r = RawHttp.read(s, Duration.ofSeconds(3));
+            RawHttp.Reply r = RawHttp.read(s, Duration.ofSeconds(30));
             assertEquals(2, r.text().split("HTTP/1.1 200 OK", -1).length - 1, r.text());
             assertTrue(r.closed(), "the second asked to close");
-        } finally {
-            ENGINE.delayMillis = 0;
         }
     }
 
@@ -358,7 +351,7 @@ class HttpLayerTest {
                 + "\r\n" + Integer.toHexString(rest.length()).toUpperCase() + "\r\n" + rest + "\r\n0\r\nX-Checksum: 1\r\n\r\n")
                 .replace("Host: x", "Host: x\r\nConnection: close"));
         assertEquals(200, r.status(), r.text());
-        assertTrue(r.body().contains("ok!"), r.text());
+        assertTrue(r.body().contains("\"outputs\""), r.text());
     }
 
     @Test
@@ -405,7 +398,7 @@ class HttpLayerTest {
 
     @Test
     void aChatBeyondWhatAPromptHoldsIsRefusedBeforeItIsBuilt() throws Exception {
-        int submitted = ENGINE.submitted.get();
+        long generated = ENGINE.stats().generatedTokens();
         RawHttp.Reply many = chat("[" + String.join(",", java.util.Collections.nCopies(3000, "{\"role\":\"user\",\"content\":\"x\"}"))
                 + "]");
         assertEquals(413, many.status(), many.text());
@@ -421,7 +414,7 @@ class HttpLayerTest {
                 + "w".repeat(1_100_000) + "\"}");
         assertEquals(413, huge.status(), huge.text());
         assertTrue(huge.body().contains("chat body"), huge.body());
-        assertEquals(submitted, ENGINE.submitted.get(), "nothing reached the engine");
+        assertEquals(generated, ENGINE.stats().generatedTokens(), "nothing was generated");
         assertEquals(200, chat("[{\"role\":\"user\",\"content\":\"hi\"}]").status());
     }
 

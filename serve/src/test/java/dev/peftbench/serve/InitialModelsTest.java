@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.Engine;
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelSettings;
 import dev.peftbench.serve.repository.ModelsDirectory;
@@ -47,11 +48,12 @@ class InitialModelsTest {
     @Test
     void aNamedModelThatFailsToLoadIsReportedUnlessModelMeshLoads() throws Exception {
         ServeConfig config = ServeConfig.defaults().withModel("m", ModelFields.of("missing-base", null)).withPorts(0, 0);
-        try (InferenceServer server = InferenceServer.builder(config, new FakeEngine()).start()) {
+        try (Engine engine = TestEngines.engine(); InferenceServer server = InferenceServer.builder(config, engine).start()) {
             IllegalStateException e = assertThrows(IllegalStateException.class, server::awaitNamedModel);
             assertTrue(e.getMessage().contains("model 'm'") && e.getMessage().contains("missing-base"), e.getMessage());
         }
-        try (InferenceServer server = InferenceServer.builder(config.withLoadModelsAtStartup(false), new FakeEngine()).start()) {
+        try (Engine engine = TestEngines.engine();
+             InferenceServer server = InferenceServer.builder(config.withLoadModelsAtStartup(false), engine).start()) {
             server.awaitNamedModel();
         }
     }

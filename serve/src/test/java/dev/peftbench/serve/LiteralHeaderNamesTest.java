@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.Engine;
 import dev.peftbench.serve.mmesh.proto.RuntimeStatusResponse;
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerLiveResponse;
@@ -35,17 +36,20 @@ class LiteralHeaderNamesTest {
     private static final int END_HEADERS = 0x4;
     private static final int ACK = 0x1;
 
+    private static final Engine ENGINE = TestEngines.engine();
     private static InferenceServer server;
 
     @BeforeAll
-    static void start() {
-        server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of("base", null))
-                .withHost("127.0.0.1").withPorts(0, 0).withMmeshPort(0), new FakeEngine()).start();
+    static void start() throws InterruptedException {
+        server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of(TestEngines.TINY_BLOOM.toString(), null))
+                .withHost("127.0.0.1").withPorts(0, 0).withMmeshPort(0), ENGINE).start();
+        TestEngines.awaitLoaded(server, Duration.ofSeconds(30));
     }
 
     @AfterAll
     static void stop() {
         server.close();
+        ENGINE.close();
     }
 
     /** The response message of a unary call sent with literal header names. */

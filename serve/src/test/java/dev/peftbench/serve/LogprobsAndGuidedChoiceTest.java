@@ -68,7 +68,7 @@ class LogprobsAndGuidedChoiceTest {
                 .withLoads(LoadPolicy.DEFAULT.withRoots(List.of(SAMPLE)))
                 .withShutdownGrace(Duration.ofSeconds(10));
         server = InferenceServer.start(config, engine);
-        List<ModelStatus> models = server.awaitLoaded(Duration.ofMinutes(2));
+        List<ModelStatus> models = TestEngines.awaitLoaded(server, Duration.ofMinutes(2));
         assertEquals(ModelState.READY, models.getFirst().state(), "sample model did not load: " + models);
     }
 

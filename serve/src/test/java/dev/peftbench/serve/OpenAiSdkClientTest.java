@@ -75,7 +75,7 @@ class OpenAiSdkClientTest {
                 .withHost("127.0.0.1").withPorts(0, 0).withShutdownGrace(Duration.ofSeconds(5));
         try (Engine engine = new Engine(EngineOptions.defaults());
              InferenceServer server = InferenceServer.start(config, engine)) {
-            assertEquals(ModelState.READY, server.awaitLoaded(Duration.ofMinutes(2)).getFirst().state());
+            assertEquals(ModelState.READY, TestEngines.awaitLoaded(server, Duration.ofMinutes(2)).getFirst().state());
             Run client = run(List.of("node", SCRIPT.toString(), SDK.toString(),
                     "http://127.0.0.1:" + server.httpPort() + "/v1", "peft-demo"));
             assertEquals(0, client.code(), client.output());

@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.Engine;
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.cli.CommandLines;
 import dev.peftbench.serve.cli.ServeCommand;
@@ -21,15 +22,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PortInUseTest {
 
     private static ServeConfig config() {
-        return ServeConfig.defaults().withModel("m", ModelFields.of("base", null)).withHost("127.0.0.1").withPorts(0, 0);
+        return ServeConfig.defaults().withModel("m", ModelFields.of(TestEngines.TINY_BLOOM.toString(), null)).withHost("127.0.0.1").withPorts(0, 0);
     }
 
     private static String startFails(ServeConfig config) {
-        FakeEngine engine = new FakeEngine();
-        String message = assertThrows(IllegalStateException.class, () -> InferenceServer.builder(config, engine).start())
-                .getMessage();
-        assertEquals(0, engine.loads.get(), "no model loads when a port cannot be bound");
-        return message;
+        try (Engine engine = TestEngines.engine()) {
+            String message = assertThrows(IllegalStateException.class, () -> InferenceServer.builder(config, engine).start())
+                    .getMessage();
+            assertEquals(List.of(), engine.models(), "no model loads when a port cannot be bound");
+            return message;
+        }
     }
 
     @Test

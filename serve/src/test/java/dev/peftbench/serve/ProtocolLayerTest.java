@@ -3,7 +3,12 @@ package dev.peftbench.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.engine.LoadProgress;
+import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferTensorContents;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferRequest;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerLiveRequest;
@@ -12,7 +17,6 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,43 +33,68 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The protocol layer's paths that the real engine reaches only under load (queue full, timeout),
- * over real HTTP and gRPC clients, with {@link FakeEngine} behind the server.
+ * The protocol layer over real HTTP and gRPC clients, on a real engine: "m" is the bundled tiny BLOOM, "slow" a model
+ * whose {@value TestEngines#LONG} tokens outlast every wait here (timeouts, clients that leave), and a second server's
+ * engine holds no waiting request at all (queue full).
  */
 class ProtocolLayerTest {
 
     private static final String INFER = "{\"inputs\":[{\"name\":\"content\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"hi\"]}]}";
-    private static final FakeEngine ENGINE = new FakeEngine();
+    /** A v2 infer of "hi" on the slow model, for as long as the engine allows. */
+    private static final String SLOW_INFER = INFER.replace("]}]}", "]}],\"parameters\":{\"max_new_tokens\":" + TestEngines.LONG + "}}");
+    private static final String SLOW_STREAM = "{\"text_input\": \"hi\", \"parameters\": {\"max_new_tokens\": " + TestEngines.LONG + "}}";
+    private static final Engine ENGINE = TestEngines.engine();
+    /** Takes no request beyond those running, of which it has none: every request finds the queue full. */
+    private static final Engine FULL = TestEngines.engine(new EngineOptions(0, 1, 1));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static InferenceServer server;
+    private static InferenceServer full;
     private static ManagedChannel channel;
+    private static ManagedChannel fullChannel;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
-        ServeConfig config = ServeConfig.defaults().withModel("m", ModelFields.of("base", null)).withHost("127.0.0.1")
-                .withPorts(0, 0).withGrpcMaxMessageBytes(1024).withRequestTimeout(Duration.ofSeconds(2))
+        ServeConfig config = ServeConfig.defaults().withModel("m", ModelFields.of(TestEngines.TINY_BLOOM.toString(), null))
+                .withHost("127.0.0.1").withPorts(0, 0).withGrpcMaxMessageBytes(1024).withRequestTimeout(Duration.ofSeconds(2))
                 .withMaxRequestBytes(4096).withQueueCapacity(1).withShutdownGrace(Duration.ofSeconds(5));
-        server = InferenceServer.builder(config, ENGINE).start();
-        server.awaitLoaded(Duration.ofSeconds(10));
+        ENGINE.load("slow", ModelSpec.of(TestEngines.talking().toString(), null, null), LoadProgress.NONE);
+        server = InferenceServer.builder(config, ENGINE).adopt(ENGINE.find("slow").orElseThrow()).start();
+        TestEngines.awaitLoaded(server, Duration.ofSeconds(30));
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+        full = InferenceServer.builder(config, FULL).start();
+        TestEngines.awaitLoaded(full, Duration.ofSeconds(30));
+        fullChannel = ManagedChannelBuilder.forAddress("127.0.0.1", full.grpcPort()).usePlaintext().build();
     }
 
     @AfterAll
     static void stop() {
         channel.shutdownNow();
+        fullChannel.shutdownNow();
         server.close();
+        full.close();
+        ENGINE.close();
+        FULL.close();
     }
 
-    @AfterEach
-    void reset() {
-        ENGINE.queueFull = false;
-        ENGINE.hang = false;
-        ENGINE.trickle = false;
+    /**
+     * Whether the engine stops generating within {@code seconds}: a generation the server cancelled ends at the next
+     * step, one left running would take {@value TestEngines#LONG} tokens of the slow model.
+     */
+    private static boolean stopsGeneratingWithin(double seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        while (ENGINE.stats().running() + ENGINE.stats().queued() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return ENGINE.stats().running() + ENGINE.stats().queued() == 0;
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path))
+        return post(server, path, body);
+    }
+
+    private HttpResponse<String> post(InferenceServer to, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + to.httpPort() + path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -77,7 +106,9 @@ class ProtocolLayerTest {
 
     @Test
     void openAiListsAndRetrievesTheModelsThatAnswerAndForgetsUnloadedOnes() throws Exception {
-        assertEquals(200, post("/v2/repository/models/extra/load", "{\"parameters\":{\"base_model\":\"org/base\"}}").statusCode());
+        HttpResponse<String> loaded = post("/v2/repository/models/extra/load",
+                "{\"parameters\":{\"base_model\":\"" + TestEngines.TINY_BLOOM + "\"}}");
+        assertEquals(200, loaded.statusCode(), loaded.body());
         assertTrue(get("/v1/models").body().contains("\"id\":\"extra\""));
         JsonNode one = JSON.readTree(get("/v1/models/extra").body());
         assertEquals("extra", one.get("id").asText());
@@ -93,7 +124,7 @@ class ProtocolLayerTest {
 
     @Test
     void tooManyOrTooLongStopStringsAre400BeforeGenerating() throws Exception {
-        int submitted = ENGINE.submitted.get();
+        long generated = ENGINE.stats().generatedTokens();
         String many = "[" + String.join(",", java.util.Collections.nCopies(17, "\"x\"")) + "]";
         HttpResponse<String> r = post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"hi\",\"stop\":" + many + "}");
         assertEquals(400, r.statusCode(), r.body());
@@ -101,13 +132,12 @@ class ProtocolLayerTest {
         HttpResponse<String> longOne = post("/v2/models/m/generate", "{\"text_input\":\"hi\",\"parameters\":{\"stop\":\""
                 + "x".repeat(257) + "\"}}");
         assertEquals(400, longOne.statusCode(), longOne.body());
-        assertEquals(submitted, ENGINE.submitted.get(), "nothing was generated");
+        assertEquals(generated, ENGINE.stats().generatedTokens(), "nothing was generated");
     }
 
     @Test
     void fullQueueAnswers503AtOnceWithRetryAfter() throws Exception {
-        ENGINE.queueFull = true;
-        HttpResponse<String> r = post("/v2/models/m/infer", INFER);
+        HttpResponse<String> r = post(full, "/v2/models/m/infer", INFER);
         assertEquals(503, r.statusCode());
         assertEquals("1", r.headers().firstValue("Retry-After").orElseThrow());
         assertTrue(JSON.readTree(r.body()).get("error").asText().contains("queue is full"), r.body());
@@ -115,48 +145,40 @@ class ProtocolLayerTest {
 
     @Test
     void fullQueueIsResourceExhaustedOverGrpc() {
-        ENGINE.queueFull = true;
         ModelInferRequest req = ModelInferRequest.newBuilder().setModelName("m")
                 .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("content").setDatatype("BYTES")
                         .addShape(1).setContents(InferTensorContents.newBuilder()
                                 .addBytesContents(com.google.protobuf.ByteString.copyFromUtf8("hi"))))
                 .build();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> GRPCInferenceServiceGrpc.newBlockingStub(channel).modelInfer(req));
+                () -> GRPCInferenceServiceGrpc.newBlockingStub(fullChannel).modelInfer(req));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
     }
 
     @Test
     void requestTimeoutAnswers504AndCancelsGeneration() throws Exception {
-        ENGINE.hang = true;
-        int before = ENGINE.cancelled.get();
-        HttpResponse<String> r = post("/v2/models/m/infer", INFER);
-        assertEquals(504, r.statusCode());
-        assertEquals(before + 1, ENGINE.cancelled.get());
+        HttpResponse<String> r = post("/v2/models/slow/infer", SLOW_INFER);
+        assertEquals(504, r.statusCode(), r.body());
+        assertTrue(stopsGeneratingWithin(1), "still generating after the timeout");
     }
 
     @Test
     void grpcClientThatGivesUpCancelsGeneration() throws Exception {
         GRPCInferenceServiceGrpc.newBlockingStub(channel).serverLive(ServerLiveRequest.getDefaultInstance());
-        ENGINE.hang = true;
-        int before = ENGINE.cancelled.get();
-        long start = System.nanoTime();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> GRPCInferenceServiceGrpc
                 .newBlockingStub(channel).withDeadlineAfter(300, java.util.concurrent.TimeUnit.MILLISECONDS)
-                .modelInfer(inferRequest("hi")));
+                .modelInfer(slowInferRequest()));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
-        // the server's own timeout is 2 s: a cancel well before it came from the client going away
-        while (ENGINE.cancelled.get() == before && System.nanoTime() - start < 1_500_000_000L) {
-            Thread.sleep(10);
-        }
-        assertEquals(before + 1, ENGINE.cancelled.get());
+        // the server's own timeout is 2 s: a stop well before it came from the client going away
+        assertTrue(stopsGeneratingWithin(1.2), "still generating after the client left");
     }
 
-    private static ModelInferRequest inferRequest(String text) {
-        return ModelInferRequest.newBuilder().setModelName("m")
+    private static ModelInferRequest slowInferRequest() {
+        return ModelInferRequest.newBuilder().setModelName("slow")
+                .putParameters("max_new_tokens", GrpcPredictV2.InferParameter.newBuilder().setInt64Param(TestEngines.LONG).build())
                 .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("content").setDatatype("BYTES")
                         .addShape(1).setContents(InferTensorContents.newBuilder()
-                                .addBytesContents(com.google.protobuf.ByteString.copyFromUtf8(text))))
+                                .addBytesContents(com.google.protobuf.ByteString.copyFromUtf8("hi"))))
                 .build();
     }
 
@@ -181,35 +203,28 @@ class ProtocolLayerTest {
 
     @Test
     void streamedGenerationSendsOneEventPerTokenThenTheFinish() throws Exception {
-        HttpResponse<String> r = post("/v2/models/m/generate_stream", "{\"text_input\": \"hi\"}");
+        HttpResponse<String> r = post("/v2/models/slow/generate_stream", "{\"text_input\": \"hi\", \"parameters\": {\"max_new_tokens\": 3}}");
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("Content-Type").orElseThrow().startsWith("text/event-stream"));
         String[] events = r.body().split("\n\n");
         assertEquals(4, events.length, r.body());
         JsonNode first = JSON.readTree(events[0].substring("data: ".length()));
-        assertEquals(" o", first.get("text_output").asText());
+        assertEquals(TestEngines.talkingWord(), first.get("text_output").asText());
         assertEquals("length", JSON.readTree(events[3].substring("data: ".length())).at("/details/finish_reason").asText());
     }
 
     @Test
     void streamClientThatDisconnectsCancelsGeneration() throws Exception {
-        ENGINE.hang = true;
-        ENGINE.trickle = true;
-        int before = ENGINE.cancelled.get();
         HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/m/generate_stream"))
+                        URI.create("http://127.0.0.1:" + server.httpPort() + "/v2/models/slow/generate_stream"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"text_input\": \"hi\"}")).build(),
+                .POST(HttpRequest.BodyPublishers.ofString(SLOW_STREAM)).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(r.body()))) {
             assertTrue(lines.readLine().startsWith("data: "));
         }
-        long start = System.nanoTime();
-        // the server timeout is 2 s: a cancel well before it came from the failed write to the gone client
-        while (ENGINE.cancelled.get() == before && System.nanoTime() - start < 1_500_000_000L) {
-            Thread.sleep(10);
-        }
-        assertEquals(before + 1, ENGINE.cancelled.get());
+        // the server timeout is 2 s: a stop well before it came from the failed write to the gone client
+        assertTrue(stopsGeneratingWithin(1.2), "still generating after the client left");
     }
 
     @Test
@@ -255,8 +270,8 @@ class ProtocolLayerTest {
         assertTrue(r.body().contains("out of range"), r.body());
         assertEquals(400, post("/v2/models/m/generate",
                 "{\"text_input\":\"hi\",\"parameters\":{\"max_new_tokens\":\"18446744073709551621\"}}").statusCode());
-        assertEquals(400, post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":1e30}").statusCode());
-        assertEquals(400, post("/v1/completions", "{\"prompt\":\"hi\",\"n\":4294967297}").statusCode());
+        assertEquals(400, post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"hi\",\"max_tokens\":1e30}").statusCode());
+        assertEquals(400, post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"hi\",\"n\":4294967297}").statusCode());
     }
 
     @Test
@@ -289,15 +304,14 @@ class ProtocolLayerTest {
 
     @Test
     void aStreamWhoseTokensKeepComingEndsAtTheRequestTimeout() throws Exception {
-        ENGINE.hang = true;
-        ENGINE.trickle = true;
         long start = System.nanoTime();
-        HttpResponse<String> r = post("/v2/models/m/generate_stream", "{\"text_input\": \"hi\"}");
+        HttpResponse<String> r = post("/v2/models/slow/generate_stream", SLOW_STREAM);
         double seconds = (System.nanoTime() - start) / 1e9;
         assertEquals(200, r.statusCode());
         assertTrue(seconds > 1.8 && seconds < 3.5, "the stream ran " + seconds + " s with a 2 s timeout");
         String[] events = r.body().strip().split("\n\n");
-        assertTrue(events.length > 20, "tokens kept coming: " + events.length);
+        assertTrue(events.length > 5, "tokens kept coming: " + events.length);
         assertTrue(events[events.length - 1].contains("timed out"), events[events.length - 1]);
+        assertTrue(stopsGeneratingWithin(1), "still generating after the timeout");
     }
 }

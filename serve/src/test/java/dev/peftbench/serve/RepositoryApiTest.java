@@ -1,12 +1,21 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.engine.ModelSpec;
+import dev.peftbench.engine.hub.FakeHub;
+import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.serve.repository.LoadPolicy;
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelSettings;
 import dev.peftbench.serve.repository.ModelState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,10 +23,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The repository API's loads against an engine that records them: limits, failures that change nothing, the off switch. */
+/**
+ * The repository API's loads on a real engine, whose Hub (a local one) holds org/base, org/other and org/adapter, not
+ * org/missing: limits, failures that change nothing, the off switch.
+ */
 class RepositoryApiTest {
 
-    private static ModelRepository repository(EngineGateway engine, LoadPolicy policy) {
+    private static FakeHub hub;
+    private static Engine engine;
+
+    @BeforeAll
+    static void start() throws IOException {
+        hub = FakeHub.start().serve("org/base", TestEngines.TINY_BLOOM).serve("org/other", TestEngines.TINY_BLOOM)
+                .serve("org/adapter", TestEngines.SAMPLE.resolve("tiny-bloom-prompt-tuning"));
+        engine = new Engine(new EngineOptions(8, 4, 1),
+                new HubSettings(hub.endpoint(), null, List.of(Files.createTempDirectory("peftbench-hub-cache")), false));
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+        hub.close();
+    }
+
+    private static ModelRepository repository(Engine engine, LoadPolicy policy) {
         ModelRepository r = new ModelRepository(engine, ModelFields.NONE, Optional.empty(), policy);
         r.register(new ModelSettings("served", ModelFields.of("org/base", "org/adapter")));
         r.loadInBackground("served");
@@ -25,14 +54,13 @@ class RepositoryApiTest {
     }
 
     private static void awaitReady(ModelRepository r) throws InterruptedException {
-        for (int i = 0; i < 200 && !r.allReady(); i++) {
+        for (int i = 0; i < 3000 && !r.allReady(); i++) {
             Thread.sleep(10);
         }
     }
 
     @Test
     void theNumberOfNamesIsBounded() throws Exception {
-        FakeEngine engine = new FakeEngine();
         try (ModelRepository r = repository(engine, new LoadPolicy(true, List.of(), true, 2))) {
             awaitReady(r);
             r.load("second", ModelFields.of("org/base", null));
@@ -46,7 +74,7 @@ class RepositoryApiTest {
 
     @Test
     void unloadingANameLoadedAtRunTimeFreesItsPlace() throws Exception {
-        try (ModelRepository r = repository(new FakeEngine(), new LoadPolicy(true, List.of(), true, 2))) {
+        try (ModelRepository r = repository(engine, new LoadPolicy(true, List.of(), true, 2))) {
             awaitReady(r);
             for (int i = 0; i < 10; i++) {
                 r.load("extra-" + i, ModelFields.of("org/base", null));
@@ -62,7 +90,6 @@ class RepositoryApiTest {
 
     @Test
     void aFailedReloadLeavesTheModelItsSettingsAndReadiness() throws Exception {
-        FakeEngine engine = new FakeEngine();
         try (ModelRepository r = repository(engine, LoadPolicy.DEFAULT)) {
             awaitReady(r);
             ServeException e = assertThrows(ServeException.class, () -> r.load("served", ModelFields.of(null, "org/missing")));
@@ -70,13 +97,14 @@ class RepositoryApiTest {
             assertTrue(r.allReady());
             assertTrue(r.requireReady("served", null).ready());
             r.load("served", ModelFields.NONE);
-            assertEquals("served=org/base+org/adapter", engine.lastLoaded, "a later plain load reloads what served");
+            ModelSpec served = engine.find("served").orElseThrow().spec();
+            assertEquals("org/base+org/adapter", served.baseModel() + "+" + served.adapter(), "a later plain load reloads what served");
         }
     }
 
     @Test
     void aFailedNewNameIsNotRegistered() throws Exception {
-        try (ModelRepository r = repository(new FakeEngine(), LoadPolicy.DEFAULT)) {
+        try (ModelRepository r = repository(engine, LoadPolicy.DEFAULT)) {
             awaitReady(r);
             for (int i = 0; i < 100; i++) {
                 int n = i;
@@ -91,7 +119,7 @@ class RepositoryApiTest {
 
     @Test
     void aSwitchedOffRepositoryApiRefusesLoadAndUnloadButServes() throws Exception {
-        try (ModelRepository r = repository(new FakeEngine(), new LoadPolicy(false, List.of(), true, 8))) {
+        try (ModelRepository r = repository(engine, new LoadPolicy(false, List.of(), true, 8))) {
             awaitReady(r);
             assertEquals(Failure.FORBIDDEN, assertThrows(ServeException.class,
                     () -> r.load("served", ModelFields.NONE)).failure());

@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.Engine;
 import dev.peftbench.serve.mmesh.proto.LoadModelRequest;
 import dev.peftbench.serve.mmesh.proto.ModelRuntimeGrpc;
 import dev.peftbench.serve.mmesh.proto.RuntimeStatusRequest;
@@ -25,11 +26,16 @@ class RuntimeStatusTest {
 
     @Test
     void runtimeStatusPurgesWhatModelMeshPlacedAndKeepsTheStartupModel() throws Exception {
-        Files.writeString(pulled.resolve("config.json"), "{}");
-        ServeConfig config = ServeConfig.defaults().withModel("startup", ModelFields.of("base", null)).withPorts(0, 0)
-                .withMmeshPort(0);
-        try (InferenceServer server = InferenceServer.builder(config, new FakeEngine()).start()) {
-            server.awaitLoaded(Duration.ofSeconds(5));
+        // a model snapshot, as the puller leaves one
+        try (var files = Files.list(TestEngines.TINY_BLOOM)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, pulled.resolve(f.getFileName()));
+            }
+        }
+        ServeConfig config = ServeConfig.defaults().withModel("startup", ModelFields.of(TestEngines.TINY_BLOOM.toString(), null))
+                .withPorts(0, 0).withMmeshPort(0);
+        try (Engine engine = TestEngines.engine(); InferenceServer server = InferenceServer.builder(config, engine).start()) {
+            TestEngines.awaitLoaded(server, Duration.ofSeconds(30));
             ManagedChannel mmesh = ManagedChannelBuilder.forAddress("127.0.0.1", server.mmeshPort()).usePlaintext().build();
             try {
                 var runtime = ModelRuntimeGrpc.newBlockingStub(mmesh);

@@ -1,5 +1,6 @@
 package dev.peftbench.serve;
 
+import dev.peftbench.engine.Engine;
 import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
@@ -34,11 +35,12 @@ class TlsTest {
 
     @Test
     void restAndGrpcAnswerOverTlsWithAPemPair() throws Exception {
-        InferenceServer server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of("base", null))
-                .withPorts(0, 0).withTls(new TlsFiles(CERT, KEY)).withAccess(AccessPolicy.OPEN), new FakeEngine()).start();
+        Engine engine = TestEngines.engine();
+        InferenceServer server = InferenceServer.builder(ServeConfig.defaults().withModel("m", ModelFields.of(TestEngines.TINY_BLOOM.toString(), null))
+                .withPorts(0, 0).withTls(new TlsFiles(CERT, KEY)).withAccess(AccessPolicy.OPEN), engine).start();
         ManagedChannel channel = null;
         try {
-            server.awaitLoaded(Duration.ofSeconds(5));
+            TestEngines.awaitLoaded(server, Duration.ofSeconds(30));
             KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
             trust.load(null, null);
             try (InputStream in = Files.newInputStream(CERT)) {
@@ -67,6 +69,7 @@ class TlsTest {
                 channel.shutdownNow();
             }
             server.close();
+            engine.close();
         }
     }
 

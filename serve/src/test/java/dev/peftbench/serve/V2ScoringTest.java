@@ -65,7 +65,7 @@ class V2ScoringTest {
                         SAMPLE.resolve("models/tiny-bloom-prompt-tuning").toString()))
                 .withHost("127.0.0.1").withPorts(0, 0).withShutdownGrace(Duration.ofSeconds(5));
         server = InferenceServer.start(config, engine);
-        assertEquals(ModelState.READY, server.awaitLoaded(Duration.ofMinutes(2)).getFirst().state());
+        assertEquals(ModelState.READY, TestEngines.awaitLoaded(server, Duration.ofMinutes(2)).getFirst().state());
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
         expected = engine.score(ScoreRequest.of(MODEL, TEXTS, LABELS), null);
     }

@@ -255,7 +255,6 @@ public final class ServeViewModel {
     public StringProperty httpPortProperty() { return httpPort; }
     public StringProperty grpcPortProperty() { return grpcPort; }
     public ReadOnlyObjectProperty<ServerState> stateProperty() { return state; }
-    public IntegerProperty boundHttpPortProperty() { return boundHttpPort; }
     public ReadOnlyStringProperty statusProperty() { return status; }
     public ReadOnlyStringProperty errorProperty() { return error; }
     public ReadOnlyStringProperty metricsProperty() { return metrics; }

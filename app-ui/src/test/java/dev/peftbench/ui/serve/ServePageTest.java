@@ -103,7 +103,7 @@ class ServePageTest {
         assertTrue(window.serve().metricsProperty().get().contains("errors 1"), window.serve().metricsProperty().get());
         assertSame(loaded, TestWindows.engine().find(sample.name()).orElseThrow(), "the server serves the model as loaded");
 
-        int port = window.serve().boundHttpPortProperty().get();
+        int port = URI.create(parts.group(1)).getPort();
         robot.clickOn("#stopServerButton");
         TestWindows.waitUntil(() -> window.serve().stateProperty().get() == ServerState.STOPPED);
         assertThrows(ConnectException.class, () -> get("http://localhost:" + port + "/v2/health/live"));

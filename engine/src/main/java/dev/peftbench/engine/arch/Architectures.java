@@ -5,11 +5,8 @@ import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelInfo;
 import dev.peftbench.engine.adapter.LoraTargets;
-import dev.peftbench.engine.arch.bloom.BloomConfig;
-import dev.peftbench.engine.arch.bloom.BloomModel;
-import dev.peftbench.engine.arch.llama.LlamaConfig;
-import dev.peftbench.engine.arch.llama.LlamaModel;
-import dev.peftbench.engine.load.GenerationConfig;
+import dev.peftbench.engine.arch.bloom.BloomFamily;
+import dev.peftbench.engine.arch.llama.LlamaFamily;
 import dev.peftbench.engine.load.TensorInfo;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.TensorOps;
@@ -20,31 +17,28 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Maps config.json's {@code architectures} to the implementations this engine has and checks the
- * config before any weight is read: other architectures, mixture-of-experts configs and settings an
- * implementation does not compute (e.g. an unknown RoPE scaling) are refused by name.
+ * The model families this engine runs, and the one way in: config.json's {@code architectures} picks the family,
+ * which reads and checks the config before any weight is read. Other architectures, mixture-of-experts configs and
+ * settings a family does not compute (e.g. an unknown RoPE scaling) are refused by name. A new family is its own
+ * package (a {@link ModelFamily}, its config, weights and model) and one entry of {@link #FAMILIES}.
  */
 public final class Architectures {
 
+    private static final List<ModelFamily<?>> FAMILIES = List.of(new BloomFamily(), new LlamaFamily());
+
     /** A config this engine can run, checked; {@link #load} builds the model once the weights are open. */
     public interface Plan {
+        /** The transformers class, e.g. {@code LlamaForCausalLM}. */
         String architecture();
 
         /** The projections a LoRA adapter may adapt, known from config.json alone (as the loaded model's). */
         LoraTargets loraTargets();
 
+        /** What peft adapts when a LoRA run names no target modules (its table's row for this model type). */
+        List<String> defaultLoraTargetModules();
+
         CausalLm load(Path dir, WeightSource weights, TensorOps ops, LoadProgress progress);
     }
-
-    private static final List<String> LLAMA_FAMILY = List.of(
-            "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM");
-
-    @FunctionalInterface
-    private interface Planner {
-        Plan plan(String architecture, JsonNode config, Path dir);
-    }
-
-    private static final Map<String, Planner> PLANNERS = planners();
 
     /** Keys that only mixture-of-experts configs carry (Mixtral, Qwen2-MoE, Qwen3-MoE, DeepSeek). */
     private static final List<String> EXPERT_KEYS = List.of("num_local_experts", "num_experts", "n_routed_experts",
@@ -53,15 +47,14 @@ public final class Architectures {
     private Architectures() {
     }
 
-    private static Map<String, Planner> planners() {
-        Map<String, Planner> planners = new TreeMap<>();
-        planners.put("BloomForCausalLM", Architectures::bloom);
-        LLAMA_FAMILY.forEach(name -> planners.put(name, Architectures::llama));
-        return Map.copyOf(planners);
+    /** Every family, in the order they are asked. */
+    static List<ModelFamily<?>> families() {
+        return FAMILIES;
     }
 
+    /** The class names of every family's architectures, sorted. */
     public static List<String> supported() {
-        return PLANNERS.keySet().stream().sorted().toList();
+        return families().stream().flatMap(f -> f.architectures().stream()).map(ModelFamily.Architecture::className).sorted().toList();
     }
 
     /**
@@ -81,49 +74,46 @@ public final class Architectures {
             }
         }
         for (JsonNode a : list) {
-            Planner planner = PLANNERS.get(a.asText());
-            if (planner != null) {
-                return planner.plan(a.asText(), config, dir);
+            for (ModelFamily<?> family : families()) {
+                for (ModelFamily.Architecture architecture : family.architectures()) {
+                    if (architecture.className().equals(a.asText())) {
+                        return plan(family, architecture, config, dir);
+                    }
+                }
             }
         }
         throw EngineException.loadFailed("architecture " + list + " in " + dir + " is not supported; supported: "
                 + String.join(", ", supported()));
     }
 
-    private record Checked<C>(String architecture, C config, LoraTargets loraTargets, Loader<C> loader) implements Plan {
-        @Override
-        public CausalLm load(Path dir, WeightSource weights, TensorOps ops, LoadProgress progress) {
-            return loader.load(config, dir, weights, ops, progress);
-        }
-    }
+    private static <C extends ModelFamily.Shape> Plan plan(ModelFamily<C> family, ModelFamily.Architecture architecture,
+                                                          JsonNode json, Path folder) {
+        C config = family.config(architecture, json);
+        LoraTargets targets = family.loraTargets(config);
+        List<Integer> eos = family.eosTokenIds(folder, json);
+        return new Plan() {
+            @Override
+            public String architecture() {
+                return architecture.className();
+            }
 
-    @FunctionalInterface
-    private interface Loader<C> {
-        CausalLm load(C config, Path dir, WeightSource weights, TensorOps ops, LoadProgress progress);
-    }
+            @Override
+            public LoraTargets loraTargets() {
+                return targets;
+            }
 
-    /**
-     * BLOOM stops at id 3 unless a request names other ids: the reference scenario's {@code eos_token_id=3}
-     * (its runtime passes it to every {@code generate()}), kept as this engine's BLOOM default.
-     */
-    private static Plan bloom(String architecture, JsonNode json, Path folder) {
-        BloomConfig config = BloomConfig.from(json);
-        return new Checked<>(architecture, config, BloomModel.loraTargets(config), (c, dir, weights, ops, progress) -> new BloomModel(c, ops, weights,
-                info(dir, architecture, weights, c.vocabSize(), c.hiddenSize(), c.layers(), c.heads(), List.of(3)), progress));
-    }
+            @Override
+            public List<String> defaultLoraTargetModules() {
+                return architecture.defaultLoraTargetModules();
+            }
 
-    /** The Llama family stops where transformers' {@code generate()} does: {@code generation_config.json}'s eos ids. */
-    private static Plan llama(String architecture, JsonNode json, Path folder) {
-        List<Integer> eos = GenerationConfig.eosTokenIds(folder, json);
-        LlamaConfig config = LlamaConfig.from(json, architecture);
-        return new Checked<>(architecture, config, LlamaModel.loraTargets(config), (c, dir, weights, ops, progress) -> new LlamaModel(c, ops,
-                weights, info(dir, architecture, weights, c.vocabSize(), c.hiddenSize(), c.layers(), c.heads(), eos), progress));
-    }
-
-    private static ModelInfo info(Path dir, String architecture, WeightSource weights, int vocab, int hidden, int layers, int heads,
-                                  List<Integer> eosTokenIds) {
-        return new ModelInfo(dir, architecture, parameterCount(weights), storedType(weights), vocab, hidden, layers, heads,
-                eosTokenIds);
+            @Override
+            public CausalLm load(Path dir, WeightSource weights, TensorOps ops, LoadProgress progress) {
+                ModelInfo info = new ModelInfo(dir, architecture.className(), parameterCount(weights), storedType(weights),
+                        config.vocabSize(), config.hiddenSize(), config.layers(), config.heads(), eos);
+                return family.load(config, weights, ops, info, progress);
+            }
+        };
     }
 
     private static long parameterCount(WeightSource w) {

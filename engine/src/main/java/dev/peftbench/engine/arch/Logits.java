@@ -1,8 +1,5 @@
 package dev.peftbench.engine.arch;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -23,14 +20,5 @@ public record Logits(float[] values, int rows, int vocab) {
     /** Where row {@code row} starts in {@link #values}. */
     public int offset(int row) {
         return Objects.checkIndex(row, rows) * vocab;
-    }
-
-    /** Copies of every row, for callers that keep them past the next forward. */
-    public List<float[]> copyRows() {
-        List<float[]> out = new ArrayList<>(rows);
-        for (int r = 0; r < rows; r++) {
-            out.add(Arrays.copyOfRange(values, offset(r), offset(r) + vocab));
-        }
-        return out;
     }
 }

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A model's own chat template with the special tokens it may print, rendered as transformers'
@@ -26,33 +25,21 @@ public final class ChatTemplate {
     private final String source;
     private final String unavailable;
     private final Map<String, Object> specialTokens;
-    private final Clock clock;
 
-    private ChatTemplate(String source, String unavailable, Map<String, Object> specialTokens, Clock clock) {
+    private ChatTemplate(String source, String unavailable, Map<String, Object> specialTokens) {
         this.source = source;
         this.unavailable = unavailable;
         this.specialTokens = Map.copyOf(specialTokens);
-        this.clock = clock;
     }
 
     /** A template given as text, with the special-token variables it may print. */
     public static ChatTemplate of(String source, Map<String, Object> specialTokens) {
-        return new ChatTemplate(Objects.requireNonNull(source, "source"), null, specialTokens, Clock.systemDefaultZone());
+        return new ChatTemplate(Objects.requireNonNull(source, "source"), null, specialTokens);
     }
 
     /** No template: chat requests are refused with {@code why}. */
     public static ChatTemplate unavailable(String why) {
-        return new ChatTemplate(null, why, Map.of(), Clock.systemDefaultZone());
-    }
-
-    /** The same template reading {@code clock} for {@code strftime_now} (tests). */
-    public ChatTemplate withClock(Clock c) {
-        return new ChatTemplate(source, unavailable, specialTokens, c);
-    }
-
-    /** The template's text, when the model has one. */
-    public Optional<String> source() {
-        return Optional.ofNullable(source);
+        return new ChatTemplate(null, why, Map.of());
     }
 
     /**
@@ -73,7 +60,8 @@ public final class ChatTemplate {
         variables.put("tools", null);
         variables.put("documents", null);
         try {
-            return JINJA.render(source, variables, clock);
+            // strftime_now reads the local date and time, as transformers' does.
+            return JINJA.render(source, variables, Clock.systemDefaultZone());
         } catch (HfJinjaEnvironment.TemplateFailure e) {
             throw EngineException.invalid(e.raisedByTemplate()
                     ? "chat template: " + e.getMessage()

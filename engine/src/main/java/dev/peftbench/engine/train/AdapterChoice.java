@@ -24,11 +24,6 @@ import java.util.SplittableRandom;
 record AdapterChoice(TuningMethod method, MethodSettings settings, AdapterConfig continued, LoraTargets targets,
                      List<Integer> selected) {
 
-    /** peft's {@code TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING} for the families this engine runs. */
-    private static List<String> defaultTargetModules(String architecture) {
-        return architecture.equals("BloomForCausalLM") ? List.of("query_key_value") : List.of("q_proj", "v_proj");
-    }
-
     static AdapterChoice of(MethodSettings settings, AdapterConfig continued, Architectures.Plan plan) {
         TuningMethod method = settings.method() != null ? settings.method() : TuningMethod.PROMPT_TUNING;
         if (continued != null) {
@@ -49,7 +44,7 @@ record AdapterChoice(TuningMethod method, MethodSettings settings, AdapterConfig
             }
             if (continued == null) {
                 List<String> modules = settings.targetModules() != null ? settings.targetModules()
-                        : defaultTargetModules(plan.architecture());
+                        : plan.defaultLoraTargetModules();
                 selected = select(modules, targets);
             }
         }

@@ -97,7 +97,7 @@ class ModelGoldenTest {
     }
 
     static Stream<String> goldens() {
-        return Stream.concat(Golden.names(), Golden.llamaNames());
+        return Golden.names();
     }
 
     static Stream<Arguments> cases() {

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,18 +22,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 class ChatTemplateGoldenTest {
 
-    static final Path CHAT = Golden.LLAMA_FIXTURES;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TestFactory
     Stream<DynamicTest> rendersEveryGoldenPromptExactly() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral")) {
-            JsonNode golden = JSON.readTree(CHAT.resolve("goldens/" + family + "-chat.json").toFile());
-            ChatTemplate template = ChatTemplateFiles.load(CHAT.resolve(golden.get("model").asText()));
+        for (String name : Golden.chatNames().toList()) {
+            JsonNode golden = JSON.readTree(Golden.file(name).toFile());
+            ChatTemplate template = ChatTemplateFiles.load(Golden.folder(golden.get("model").asText()));
             int i = 0;
             for (JsonNode row : golden.get("rows")) {
-                tests.add(DynamicTest.dynamicTest(family + " row " + i++, () ->
+                tests.add(DynamicTest.dynamicTest(name + " row " + i++, () ->
                         assertEquals(row.get("prompt").asText(), template.render(conversation(golden, row)))));
             }
         }
@@ -44,11 +42,11 @@ class ChatTemplateGoldenTest {
     @TestFactory
     Stream<DynamicTest> refusesWithTheTemplatesOwnMessage() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
-        for (String family : List.of("llama", "qwen2", "mistral")) {
-            JsonNode golden = JSON.readTree(CHAT.resolve("goldens/" + family + "-chat-errors.json").toFile());
-            ChatTemplate template = ChatTemplateFiles.load(CHAT.resolve(golden.get("model").asText()));
+        for (String name : Golden.chatErrorNames().toList()) {
+            JsonNode golden = JSON.readTree(Golden.file(name).toFile());
+            ChatTemplate template = ChatTemplateFiles.load(Golden.folder(golden.get("model").asText()));
             for (JsonNode row : golden.get("rows")) {
-                tests.add(DynamicTest.dynamicTest(family + ": " + row.get("error").asText(), () -> {
+                tests.add(DynamicTest.dynamicTest(name + ": " + row.get("error").asText(), () -> {
                     EngineException e = assertThrows(EngineException.class, () -> template.render(conversation(golden, row)));
                     assertEquals(EngineException.Kind.INVALID_INPUT, e.kind());
                     assertEquals("chat template: " + row.get("error").asText(), e.getMessage());

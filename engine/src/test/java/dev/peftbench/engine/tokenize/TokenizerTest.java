@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,12 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TokenizerTest {
 
-    static Stream<String> plainPromptGoldens() {
-        return Stream.concat(Golden.names(), Golden.llamaNames());
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("plainPromptGoldens")
+    @MethodSource("dev.peftbench.engine.Golden#names")
     void encodesAndDecodesLikeTransformers(String name) {
         Golden g = Golden.read(name);
         try (Tokenizer tokenizer = Tokenizer.load(g.modelDir())) {
@@ -62,7 +57,7 @@ class TokenizerTest {
 
     /** A rendered chat template holds its own BOS: encoding it with special tokens would add a second one (Llama, Mistral). */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.peftbench.engine.Golden#llamaChatNames")
+    @MethodSource("dev.peftbench.engine.Golden#chatNames")
     void renderedPromptsEncodeWithoutAddingSpecialTokens(String name) {
         Golden g = Golden.read(name);
         try (Tokenizer tokenizer = Tokenizer.load(g.modelDir())) {

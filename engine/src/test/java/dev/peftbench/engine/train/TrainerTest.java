@@ -1,5 +1,6 @@
 package dev.peftbench.engine.train;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineException;
@@ -90,6 +91,20 @@ class TrainerTest {
         assertEquals(16, losses.size());
         double last = losses.subList(losses.size() - 4, losses.size()).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         assertTrue(last < 0.75 * losses.getFirst(), model + " " + method + " losses " + losses);
+    }
+
+    /** peft's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING (peft/utils/constants.py), by config.json's model_type. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {"tiny-bloom | query_key_value", "tiny-llama | q_proj,v_proj", "tiny-mistral | q_proj,v_proj",
+            "tiny-qwen2 | q_proj,v_proj", "tiny-qwen3 | q_proj,v_proj"})
+    void aLoraRunNamingNoTargetModulesAdaptsWhatPeftAdaptsForTheModelType(String model, String expected) throws IOException {
+        Path out = tmp.resolve(model + "-defaults");
+        run(job(model, MethodSettings.lora(null, null, 0.0, null, null),
+                new OptimizationSettings(1, 4, 1e-2, Optimizer.Kind.ADAMW, null, 0, 1, 1, 7, true), out));
+        var config = new ObjectMapper().readTree(out.resolve(PeftAdapterFiles.CONFIG).toFile());
+        List<String> modules = new ArrayList<>();
+        config.get("target_modules").forEach(m -> modules.add(m.asText()));
+        assertEquals(List.of(expected.split(",")), modules.stream().sorted().toList());
     }
 
     @Test

@@ -2,9 +2,9 @@ package dev.peftbench.serve.mmesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.ServedModel;
-import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.mmesh.proto.LoadModelRequest;
 import dev.peftbench.serve.mmesh.proto.LoadModelResponse;
@@ -48,7 +48,7 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
     static final long DEFAULT_MODEL_SIZE = 256L << 20;
     static final int LOADING_TIMEOUT_MS = 10 * 60 * 1000;
 
-    private final EngineGateway engine;
+    private final Engine engine;
     private final ModelRepository repository;
     private final ModelFields runtimeDefaults;
     /**
@@ -61,7 +61,7 @@ public final class ModelMeshRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBas
     private final ReentrantLock[] idLocks = new ReentrantLock[64];
 
     /** @param runtimeDefaults the runtime's own flags and environment (its base model, template...) under each load's */
-    public ModelMeshRuntime(EngineGateway engine, ModelRepository repository, ModelFields runtimeDefaults) {
+    public ModelMeshRuntime(Engine engine, ModelRepository repository, ModelFields runtimeDefaults) {
         this.engine = engine;
         this.repository = repository;
         this.runtimeDefaults = runtimeDefaults;

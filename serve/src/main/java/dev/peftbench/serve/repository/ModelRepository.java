@@ -2,8 +2,9 @@ package dev.peftbench.serve.repository;
 
 import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ServedModel;
-import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.Failure;
 import dev.peftbench.contract.Setting;
 import dev.peftbench.serve.ServeException;
@@ -34,7 +35,7 @@ public final class ModelRepository implements AutoCloseable {
 
     private static final int NAMES_IN_MESSAGES = 10;
 
-    private final EngineGateway engine;
+    private final Engine engine;
     private final ModelFields overrides;
     private final Optional<ModelsDirectory> modelsDir;
     private final LoadPolicy policy;
@@ -48,7 +49,7 @@ public final class ModelRepository implements AutoCloseable {
      * @param modelsDir where load requests look up names not registered yet
      * @param policy    what the repository API may load, and how many names
      */
-    public ModelRepository(EngineGateway engine, ModelFields overrides, Optional<ModelsDirectory> modelsDir,
+    public ModelRepository(Engine engine, ModelFields overrides, Optional<ModelsDirectory> modelsDir,
                            LoadPolicy policy) {
         this.engine = engine;
         this.overrides = overrides;
@@ -126,7 +127,7 @@ public final class ModelRepository implements AutoCloseable {
             reserveName(name);
         }
         try {
-            engine.load(name, settings.fields().toSpec(name));
+            engine.load(name, settings.fields().toSpec(name), LoadProgress.NONE);
         } catch (RuntimeException ex) {
             // nothing changed: a previous model under this name serves on with its settings
             throw failure(name, ex, requested);
@@ -251,7 +252,7 @@ public final class ModelRepository implements AutoCloseable {
     private void doLoad(Entry e) {
         String name = e.settings.name();
         try {
-            engine.load(name, e.settings.fields().toSpec(name));
+            engine.load(name, e.settings.fields().toSpec(name), LoadProgress.NONE);
             setState(e, ModelState.READY, "");
             LOG.info("model '{}' ready (base {}, adapter {})", name, e.settings.fields().baseModel(),
                     e.settings.fields().adapter());

@@ -4,7 +4,6 @@ import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.engine.hub.FakeHub;
 import dev.peftbench.engine.hub.HubSettings;
-import dev.peftbench.serve.EngineGateway;
 import dev.peftbench.serve.mmesh.proto.LoadModelRequest;
 import dev.peftbench.serve.mmesh.proto.LoadModelResponse;
 import dev.peftbench.serve.repository.LoadPolicy;
@@ -45,9 +44,9 @@ class ModelMeshHubLoadTest {
         hub.close();
     }
 
-    private EngineGateway gateway() {
+    private Engine engine() {
         engine = new Engine(new EngineOptions(8, 4, 2), new HubSettings(hub.endpoint(), null, List.of(tmp.resolve("cache")), false));
-        return EngineGateway.of(engine);
+        return engine;
     }
 
     private static long load(ModelMeshRuntime runtime, String id, Path path) throws Exception {
@@ -59,13 +58,13 @@ class ModelMeshHubLoadTest {
 
     @Test
     void theRuntimesHubIdBaseIsDownloadedForAnAdapter() throws Exception {
-        EngineGateway gateway = gateway();
+        Engine engine = engine();
         ModelFields runtimeDefaults = ModelFields.of("bigscience/tiny-bloom", null);
-        ModelMeshRuntime runtime = new ModelMeshRuntime(gateway, new ModelRepository(gateway, runtimeDefaults, Optional.empty(), LoadPolicy.DEFAULT), runtimeDefaults);
+        ModelMeshRuntime runtime = new ModelMeshRuntime(engine, new ModelRepository(engine, runtimeDefaults, Optional.empty(), LoadPolicy.DEFAULT), runtimeDefaults);
 
         assertTrue(load(runtime, "peft-demo__isvc-1", SAMPLE.resolve("tiny-bloom-prompt-tuning")) > 0);
 
-        assertTrue(gateway.find("peft-demo__isvc-1").orElseThrow().base().dir().startsWith(tmp.resolve("cache")));
+        assertTrue(engine.find("peft-demo__isvc-1").orElseThrow().base().dir().startsWith(tmp.resolve("cache")));
     }
 
     @Test
@@ -74,12 +73,12 @@ class ModelMeshHubLoadTest {
         Files.copy(SAMPLE.resolve("tiny-bloom-lora/adapter_model.safetensors"), adapter.resolve("adapter_model.safetensors"));
         Files.writeString(adapter.resolve("adapter_config.json"), Files.readString(SAMPLE.resolve("tiny-bloom-lora/adapter_config.json"))
                 .replaceAll("\"base_model_name_or_path\": *\"[^\"]*\"", "\"base_model_name_or_path\": \"bigscience/tiny-bloom\""));
-        EngineGateway gateway = gateway();
-        ModelMeshRuntime runtime = new ModelMeshRuntime(gateway, new ModelRepository(gateway, ModelFields.NONE, Optional.empty(), LoadPolicy.DEFAULT), ModelFields.NONE);
+        Engine engine = engine();
+        ModelMeshRuntime runtime = new ModelMeshRuntime(engine, new ModelRepository(engine, ModelFields.NONE, Optional.empty(), LoadPolicy.DEFAULT), ModelFields.NONE);
 
         load(runtime, "lora__isvc-2", adapter);
 
-        assertEquals("LORA", gateway.find("lora__isvc-2").orElseThrow().adapter().orElseThrow().peftType());
+        assertEquals("LORA", engine.find("lora__isvc-2").orElseThrow().adapter().orElseThrow().peftType());
         assertTrue(hub.requests().stream().anyMatch(r -> r.path().contains("/api/models/bigscience/tiny-bloom/")));
     }
 }

@@ -1,10 +1,9 @@
 package dev.peftbench.serve.mmesh;
 
-import dev.peftbench.engine.GenerationHandle;
-import dev.peftbench.engine.GenerationRequest;
-import dev.peftbench.engine.ModelSpec;
-import dev.peftbench.engine.TokenListener;
-import dev.peftbench.serve.EngineGateway;
+import dev.peftbench.engine.Engine;
+import dev.peftbench.engine.EngineOptions;
+import dev.peftbench.engine.hub.FakeHub;
+import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.serve.mmesh.proto.LoadModelRequest;
 import dev.peftbench.serve.mmesh.proto.LoadModelResponse;
 import dev.peftbench.serve.mmesh.proto.UnloadModelRequest;
@@ -14,15 +13,16 @@ import dev.peftbench.contract.ModelFields;
 import dev.peftbench.serve.repository.ModelRepository;
 import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,51 +33,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class UnloadDuringLoadTest {
 
-    private static final Path TINY_BLOOM = Path.of("../sample-data/models/tiny-bloom").toAbsolutePath().normalize();
+    private static final Path SAMPLE = Path.of("../sample-data/models").toAbsolutePath().normalize();
 
-    /** An engine whose load of any model blocks until the test releases it. */
-    private static final class SlowLoadingEngine implements EngineGateway {
-        final Set<String> loaded = ConcurrentHashMap.newKeySet();
-        final CountDownLatch loadStarted = new CountDownLatch(1);
-        final CountDownLatch releaseLoad = new CountDownLatch(1);
-
-        @Override
-        public void load(String name, ModelSpec spec) {
-            loadStarted.countDown();
-            try {
-                releaseLoad.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            loaded.add(name);
-        }
-
-        @Override
-        public boolean unload(String name) {
-            return loaded.remove(name);
-        }
-
-        @Override
-        public GenerationHandle submit(GenerationRequest request, TokenListener listener) {
-            throw new UnsupportedOperationException("no inference in this test");
-        }
-
-        @Override
-        public dev.peftbench.engine.score.ScoringHandle submitScores(dev.peftbench.engine.score.ScoreRequest request,
-                                                                     dev.peftbench.engine.score.ScoreListener listener) {
-            throw new UnsupportedOperationException("no inference in this test");
-        }
-
-        @Override
-        public int queued() {
-            return 0;
-        }
-
-        @Override
-        public Optional<dev.peftbench.engine.ServedModel> find(String name) {
-            return Optional.empty();
-        }
-    }
+    @TempDir
+    Path tmp;
 
     /** Completes a future with the answer or the error, as a gRPC client would see it. */
     static <T> StreamObserver<T> into(CompletableFuture<T> answer) {
@@ -98,26 +57,39 @@ class UnloadDuringLoadTest {
         };
     }
 
+    /** The runtime's base is a Hub id whose weights the (local) Hub holds back until the test lets them go. */
     @Test
     void unloadWaitsForTheLoadInFlightThenLeavesNothingLoaded() throws Exception {
-        SlowLoadingEngine engine = new SlowLoadingEngine();
-        try (ModelRepository repository = new ModelRepository(engine, ModelFields.NONE, Optional.empty(), LoadPolicy.DEFAULT)) {
-            ModelMeshRuntime runtime = new ModelMeshRuntime(engine, repository, ModelFields.NONE);
-            CompletableFuture<LoadModelResponse> load = new CompletableFuture<>();
-            CompletableFuture<UnloadModelResponse> unload = new CompletableFuture<>();
-            Thread.ofVirtual().start(() -> runtime.loadModel(LoadModelRequest.newBuilder().setModelId("m__isvc-1")
-                    .setModelPath(TINY_BLOOM.toString()).build(), into(load)));
-            assertTrue(engine.loadStarted.await(10, TimeUnit.SECONDS), "the load never reached the engine");
+        try (FakeHub hub = FakeHub.start().serve("bigscience/tiny-bloom", SAMPLE.resolve("tiny-bloom"));
+             Engine engine = new Engine(new EngineOptions(8, 4, 1),
+                     new HubSettings(hub.endpoint(), null, List.of(tmp.resolve("cache")), false))) {
+            CountDownLatch releaseLoad = hub.holdAfter("model.safetensors", 1000);
+            ModelFields runtimeDefaults = ModelFields.of("bigscience/tiny-bloom", null);
+            try (ModelRepository repository = new ModelRepository(engine, runtimeDefaults, Optional.empty(), LoadPolicy.DEFAULT)) {
+                ModelMeshRuntime runtime = new ModelMeshRuntime(engine, repository, runtimeDefaults);
+                CompletableFuture<LoadModelResponse> load = new CompletableFuture<>();
+                CompletableFuture<UnloadModelResponse> unload = new CompletableFuture<>();
+                Thread.ofVirtual().start(() -> runtime.loadModel(LoadModelRequest.newBuilder().setModelId("m__isvc-1")
+                        .setModelPath(SAMPLE.resolve("tiny-bloom-prompt-tuning").toString()).build(), into(load)));
+                long start = System.nanoTime();
+                // the weights' metadata asked for (a request is listed once answered: the held GET comes after)
+                while (hub.requests().stream().noneMatch(r -> r.path().endsWith("/model.safetensors"))
+                        && System.nanoTime() - start < 10_000_000_000L) {
+                    Thread.sleep(10);
+                }
+                assertTrue(hub.requests().stream().anyMatch(r -> r.path().endsWith("/model.safetensors")),
+                        "the load never reached the weights: " + hub.requests());
 
-            Thread.ofVirtual().start(() -> runtime.unloadModel(UnloadModelRequest.newBuilder().setModelId("m__isvc-1").build(),
-                    into(unload)));
-            Thread.sleep(200);
-            assertFalse(unload.isDone(), "the unload answered while the load of the same id was still running");
+                Thread.ofVirtual().start(() -> runtime.unloadModel(UnloadModelRequest.newBuilder().setModelId("m__isvc-1").build(),
+                        into(unload)));
+                Thread.sleep(200);
+                assertFalse(unload.isDone(), "the unload answered while the load of the same id was still running");
 
-            engine.releaseLoad.countDown();
-            load.get(10, TimeUnit.SECONDS);
-            unload.get(10, TimeUnit.SECONDS);
-            assertTrue(engine.loaded.isEmpty(), "weights left in the engine after the unload: " + engine.loaded);
+                releaseLoad.countDown();
+                load.get(30, TimeUnit.SECONDS);
+                unload.get(30, TimeUnit.SECONDS);
+                assertEquals(List.of(), engine.models(), "weights left in the engine after the unload");
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.peftbench.engine.arch.bloom;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.arch.ConfigFields;
+import dev.peftbench.engine.arch.ModelFamily;
 
 /**
  * The fields of transformers' {@code BloomConfig} the forward pass needs, read from config.json
@@ -10,7 +11,7 @@ import dev.peftbench.engine.arch.ConfigFields;
  * n_head / num_attention_heads).
  */
 public record BloomConfig(int vocabSize, int hiddenSize, int layers, int heads, float layerNormEpsilon,
-                          boolean residualPostLayerNorm, boolean tieWordEmbeddings) {
+                          boolean residualPostLayerNorm, boolean tieWordEmbeddings) implements ModelFamily.Shape {
 
     public BloomConfig {
         if (vocabSize < 1 || hiddenSize < 1 || layers < 1 || heads < 1) {
@@ -25,7 +26,7 @@ public record BloomConfig(int vocabSize, int hiddenSize, int layers, int heads, 
         return hiddenSize / heads;
     }
 
-    public static BloomConfig from(JsonNode config) {
+    static BloomConfig from(JsonNode config) {
         ConfigFields f = new ConfigFields(config, "BLOOM");
         return new BloomConfig(
                 f.requireInt("vocab_size"),

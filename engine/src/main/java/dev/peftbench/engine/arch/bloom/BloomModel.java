@@ -31,7 +31,7 @@ public final class BloomModel extends DecoderModel {
     private final PositionScheme alibi;
     private final LoraTargets loraTargets;
 
-    public BloomModel(BloomConfig config, TensorOps ops, WeightSource source, ModelInfo info, LoadProgress progress) {
+    BloomModel(BloomConfig config, TensorOps ops, WeightSource source, ModelInfo info, LoadProgress progress) {
         super(ops, info, config.heads(), config.headDim());
         this.config = config;
         this.layout = QkvLayout.perHeadInterleaved(config.heads(), config.headDim());
@@ -41,9 +41,9 @@ public final class BloomModel extends DecoderModel {
     }
 
     /** The projections of a block LoRA may adapt, as {@code save_pretrained} names them, and their shapes. */
-    public static LoraTargets loraTargets(BloomConfig config) {
+    static LoraTargets loraTargets(BloomConfig config) {
         int h = config.hiddenSize();
-        return new LoraTargets("BloomForCausalLM", List.of("transformer.h.", "h."), config.layers(), List.of(
+        return new LoraTargets(BloomFamily.BLOOM.className(), List.of("transformer.h.", "h."), config.layers(), List.of(
                 new LoraTargets.Target("self_attention.query_key_value", h, 3 * h),
                 new LoraTargets.Target("self_attention.dense", h, h),
                 new LoraTargets.Target("mlp.dense_h_to_4h", h, 4 * h),

@@ -37,7 +37,7 @@ public final class LlamaModel extends DecoderModel {
     private final PositionScheme rotary;
     private final LoraTargets loraTargets;
 
-    public LlamaModel(LlamaConfig config, TensorOps ops, WeightSource source, ModelInfo info, LoadProgress progress) {
+    LlamaModel(LlamaConfig config, TensorOps ops, WeightSource source, ModelInfo info, LoadProgress progress) {
         super(ops, info, config.kvHeads(), config.headDim());
         this.config = config;
         this.layout = QkvLayout.stacked(config.heads(), config.kvHeads(), config.headDim());
@@ -47,7 +47,7 @@ public final class LlamaModel extends DecoderModel {
     }
 
     /** The projections of a layer LoRA may adapt, as {@code save_pretrained} names them, and their shapes. */
-    public static LoraTargets loraTargets(LlamaConfig config) {
+    static LoraTargets loraTargets(LlamaConfig config) {
         int hidden = config.hiddenSize();
         int kv = config.kvHeads() * config.headDim();
         int inter = config.intermediateSize();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
+import dev.peftbench.engine.GoldenRunner;
 import dev.peftbench.engine.Golden;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.adapter.AdapterLoader;
@@ -49,11 +50,11 @@ class DjlDecodeMemoryTest {
                 LoraAdapter rowLora = sequence % 3 == 1 ? lora : null;
                 try (KvCache cache = model.newCache(CAPACITY)) {
                     ForwardRow prompt = new ForwardRow(cache, new int[] {5, 17, 42, 9}, sequence % 3 == 2 ? prefix : null, rowLora);
-                    float[] logits = model.forward(List.of(prompt)).copyRows().getFirst();
+                    float[] logits = GoldenRunner.rows(model.forward(List.of(prompt))).getFirst();
                     steps++;
                     while (cache.length() < CAPACITY) {
                         ForwardRow next = new ForwardRow(cache, new int[] {argmax(logits)}, null, rowLora);
-                        logits = model.forward(List.of(next)).copyRows().getFirst();
+                        logits = GoldenRunner.rows(model.forward(List.of(next))).getFirst();
                         steps++;
                         assertEquals(resident + 2, ops.liveArrays(), "arrays alive after step " + steps + " (weights + one cache)");
                     }
