@@ -60,7 +60,20 @@ public record HubSettings(URI endpoint, String token, List<Path> caches, boolean
     }
 
     public static HubSettings fromEnvironment() {
-        return fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")));
+        Map<String, String> env = System.getenv();
+        return fromEnvironment(env, home(env, System.getProperty("os.name", ""), Path.of(System.getProperty("user.home"))));
+    }
+
+    /**
+     * The {@code ~} of huggingface_hub's defaults as Python's {@code os.path.expanduser} reads it: {@code $HOME} where set
+     * (POSIX; a relative one is ignored), else the account's home (Java's user.home comes from the password file, so a
+     * {@code HOME=/tmp/x python ...} and a {@code HOME=/tmp/x peftbench ...} would otherwise use different caches).
+     * Windows' Python reads USERPROFILE, which user.home already is.
+     */
+    static Path home(Map<String, String> env, String osName, Path accountHome) {
+        String home = env.get("HOME");
+        boolean windows = osName.toLowerCase(Locale.ROOT).startsWith("windows");
+        return windows || home == null || home.isBlank() || !Path.of(home).isAbsolute() ? accountHome : Path.of(home);
     }
 
     public static HubSettings fromEnvironment(Map<String, String> env, Path home) {

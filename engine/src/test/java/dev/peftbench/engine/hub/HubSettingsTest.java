@@ -43,6 +43,17 @@ class HubSettingsTest {
     }
 
     @Test
+    void homeIsDollarHomeAsPythonExpandsTildeElseTheAccountsHome() {
+        Path account = Path.of("/account");
+        assertEquals(Path.of("/set/home"), HubSettings.home(Map.of("HOME", "/set/home"), "Linux", account));
+        assertEquals(Path.of("/set/home"), HubSettings.home(Map.of("HOME", "/set/home"), "Mac OS X", account));
+        assertEquals(account, HubSettings.home(Map.of(), "Linux", account));
+        assertEquals(account, HubSettings.home(Map.of("HOME", "relative"), "Linux", account));
+        assertEquals(account, HubSettings.home(Map.of("HOME", ""), "Linux", account));
+        assertEquals(account, HubSettings.home(Map.of("HOME", "/set/home"), "Windows 11", account));
+    }
+
+    @Test
     void theTokenComesFromHfTokenElseTheTokenFile() throws Exception {
         assertEquals("hf_env", HubSettings.fromEnvironment(Map.of("HF_TOKEN", "hf_env"), home).token());
         assertEquals("hf_old", HubSettings.fromEnvironment(Map.of("HUGGING_FACE_HUB_TOKEN", "hf_old"), home).token());
