@@ -5,9 +5,10 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The reference pages cannot drift from the code: docs/cli.md's option tables are picocli's model of every
@@ -34,6 +35,22 @@ class CliReferenceTest {
         }
         String part = CliReference.generatedPart(Files.readString(page));
         assertNotNull(part, page + " lost its generated part's markers");
-        assertEquals(rendered.strip() + "\n", part, page + " differs from the code; regenerate it with\n  " + CliReference.HOW_TO_REGENERATE + "\n");
+        String expected = rendered.strip() + "\n";
+        if (!expected.equals(part)) {
+            fail(page + " differs from the code at " + firstDifference(expected, part) + "\nregenerate it with\n  "
+                    + CliReference.HOW_TO_REGENERATE);
+        }
+    }
+
+    /** The first line where the page's part and the rendering part ways, both sides, so the failure reads at a glance. */
+    private static String firstDifference(String expected, String actual) {
+        List<String> want = expected.lines().toList();
+        List<String> have = actual.lines().toList();
+        int i = 0;
+        while (i < want.size() && i < have.size() && want.get(i).equals(have.get(i))) {
+            i++;
+        }
+        return "line " + (i + 1) + " of its generated part:\n  code: " + (i < want.size() ? want.get(i) : "(end)")
+                + "\n  page: " + (i < have.size() ? have.get(i) : "(end)");
     }
 }
