@@ -1,5 +1,8 @@
 package dev.peftbench.cli;
 
+import dev.peftbench.contract.ModelChoice;
+import dev.peftbench.contract.ModelChoice.EntryPoint;
+import dev.peftbench.contract.ModelChoice.Source;
 import dev.peftbench.contract.Setting;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,11 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The reference pages' generated parts, rendered from what the code declares: every command's options from
  * picocli's model of {@link PeftbenchCli} ({@code docs/cli.md}) and every server setting from
- * {@link Setting#all()} ({@code docs/settings.md}). Each page holds its part between two marker comments;
+ * {@link Setting#all()} ({@code docs/settings.md}), and the README's model-choice table from {@link ModelChoice}'s
+ * entry points. Each page holds its part between two marker comments;
  * {@link CliReferenceTest} fails when a page's part differs from the rendering.
  */
 final class CliReference {
@@ -99,6 +105,49 @@ final class CliReference {
                     .append(" | ").append(cell(s.help())).append(" |\n");
         }
         return md.toString();
+    }
+
+    /** How the README names each entry point; a new one fails {@link #modelChoice()} until it is named here. */
+    private static final Map<EntryPoint, String> ENTRY_POINTS = Map.ofEntries(
+            Map.entry(EntryPoint.GENERATE, "`generate`, `bench`"),
+            Map.entry(EntryPoint.TUNE, "`tune`"),
+            Map.entry(EntryPoint.EVAL, "`eval` (its first adapter other than `none` decides)"),
+            Map.entry(EntryPoint.SERVE, "`serve`, its one model"),
+            Map.entry(EntryPoint.SERVE_MODELS_DIR, "`serve`, each model of `--models-dir`"),
+            Map.entry(EntryPoint.REPOSITORY_LOAD, "repository load (REST / gRPC)"),
+            Map.entry(EntryPoint.MODELMESH_LOAD, "ModelMesh `loadModel`"),
+            Map.entry(EntryPoint.UI_FIRST_RUN, "workbench, first run"),
+            Map.entry(EntryPoint.UI_LOAD, "workbench, Load"),
+            Map.entry(EntryPoint.PUBLISH, "`publish`"));
+    private static final Map<Source, String> SOURCES = Map.of(
+            Source.REQUEST, "the request's own fields",
+            Source.MODEL_SETTINGS, "`model-settings.json`",
+            Source.FLAGS, "flags",
+            Source.ENVIRONMENT, "environment",
+            Source.ENVIRONMENT_BASE_MODEL, "`PRETRAINED_MODEL_PATH` alone",
+            Source.ADAPTER_BASE, "the adapter's own base model");
+
+    /** {@link ModelChoice}'s table: each entry point's sources, highest first, its default named. */
+    static String modelChoice() {
+        StringBuilder md = new StringBuilder("| entry point | sources, highest first |\n|---|---|\n");
+        for (EntryPoint e : EntryPoint.values()) {
+            String name = ENTRY_POINTS.get(e);
+            if (name == null) {
+                throw new IllegalStateException("name the entry point " + e + " in CliReference.ENTRY_POINTS");
+            }
+            String sources = e.order().stream().map(source -> source == Source.DEFAULT ? defaultOf(e) : SOURCES.get(source))
+                    .collect(Collectors.joining(", "));
+            md.append("| ").append(name).append(" | ").append(sources)
+                    .append(e.order().contains(Source.DEFAULT) ? "" : "; no default").append(" |\n");
+        }
+        return md.toString();
+    }
+
+    private static String defaultOf(EntryPoint e) {
+        String base = e.shownDefault(Setting.BASE_MODEL);
+        String adapter = e.defaults().adapterToLoad();
+        return base.startsWith("the bundled sample") ? "the bundled sample" + (adapter == null ? " model" : "")
+                : "`" + base + "`" + (adapter == null ? "" : " with `" + adapter + "`");
     }
 
     /** Table cell text: no pipes, no HTML (angle brackets), one line. */

@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The reference pages cannot drift from the code: docs/cli.md's option tables are picocli's model of every
- * command, docs/settings.md's table is every {@code Setting} declaration. A new or changed option or setting
+ * command, docs/settings.md's table is every {@code Setting} declaration, the README's model-choice table is
+ * {@code ModelChoice}'s entry points. A new or changed option or setting
  * fails here until the page is regenerated ({@link CliReference#HOW_TO_REGENERATE}).
  */
 class CliReferenceTest {
@@ -27,6 +28,11 @@ class CliReferenceTest {
     @Test
     void settingsPageListsEveryServerSettingAsDeclared() throws IOException {
         check(DOCS.resolve("settings.md"), CliReference.settings());
+    }
+
+    @Test
+    void readmeShowsModelChoicesTableAsTheCodeOrdersIt() throws IOException {
+        check(DOCS.resolveSibling("README.md"), CliReference.modelChoice());
     }
 
     private static void check(Path page, String rendered) throws IOException {
