@@ -220,6 +220,94 @@ class EvaluatePageTest {
     }
 
     @Test
+    void generateModeCountsAnswersOutsideTheLabelsInAnOtherColumn(FxRobot robot) {
+        chooseData(robot, DATA);
+        robot.interact(() -> {
+            evaluate.modeProperty().set(EvalMode.GENERATE);
+            evaluate.targets().setAll(EvalTarget.BASE);
+        });
+        runAndWait(robot);
+
+        List<EvalRow> rows = EvalRow.of(DataFile.read(DATA), "Tweet text", "text_label", 0);
+        EvalReport want = EvalRun.start(TestWindows.engine(), new EvalRequest(sample.name(), false, rows, LabelSet.ofRows(rows), SEED,
+                null, false, EvalMode.GENERATE, EvalRequest.DEFAULT_MAX_NEW_TOKENS), null).await();
+        EvalReport got = evaluate.reports().getFirst();
+        assertEquals(want.metrics().columns(), got.metrics().columns());
+        assertEquals("(other)", got.metrics().columns().getLast());
+        assertArrayEquals(want.metrics().confusion(), got.metrics().confusion());
+        assertEquals(want.rows().stream().map(RowOutcome::predicted).toList(), got.rows().stream().map(RowOutcome::predicted).toList());
+        Node map = robot.lookup("#confusionMaps").queryAs(javafx.scene.layout.FlowPane.class).getChildren().getFirst();
+        int[][] confusion = want.metrics().confusion();
+        assertEquals(Integer.toString(confusion[0][2]), ((Label) map.lookup("#cell-0-2")).getText(), "the (other) column's count");
+        assertFalse(robot.lookup("#reliabilityChart").query().isVisible(), "no probabilities, no reliability diagram");
+        assertEquals("n/a", value(robot.lookup("#metricsTable").<MetricsTable.Line>queryTableView().getItems(), "ECE", 0));
+    }
+
+    /**
+     * An adapter from disk other than the loaded one is loaded beside it for its run, scores as that adapter loaded on
+     * its own does, is unloaded after, and its row opens on the Prompt page with that adapter loaded.
+     */
+    @Test
+    void anotherAdaptersRowsAreItsOwnAndItsRowOpensWithItLoaded(FxRobot robot) {
+        ServedModel own = ownLoadedModel(robot, "evaluate-page-other");
+        String lora = TestWindows.sampleModels().resolve("tiny-bloom-lora").toString();
+        chooseData(robot, DATA);
+        robot.interact(() -> evaluate.targets().clear());
+        robot.interact(() -> evaluate.addAdapter(lora));
+        assertEquals(List.of(new EvalTarget(lora)), List.copyOf(evaluate.targets()));
+        runAndWait(robot);
+
+        ServedModel loraAlone = TestWindows.engine().load("evaluate-page-lora", ModelSpec.of(own.spec().baseModel(), lora, null), (f, m) -> { });
+        List<EvalRow> rows = EvalRow.of(DataFile.read(DATA), "Tweet text", "text_label", 0);
+        EvalReport want = EvalRun.start(TestWindows.engine(), new EvalRequest(loraAlone.name(), true, rows, LabelSet.ofRows(rows), SEED,
+                null, false, EvalMode.SCORE, EvalRequest.DEFAULT_MAX_NEW_TOKENS), null).await();
+        TestWindows.engine().unload(loraAlone.name());
+        EvalReport got = evaluate.reports().getFirst();
+        assertEquals(lora, got.adapter());
+        assertArrayEquals(want.metrics().confusion(), got.metrics().confusion());
+        assertEquals(want.metrics().meanTrueLabelLogProbability(), got.metrics().meanTrueLabelLogProbability(), 1e-4);
+        assertTrue(TestWindows.engine().models().stream().noneMatch(m -> m.name().matches("evaluate-\\d+")),
+                "the adapter loaded for the run is unloaded after it: " + TestWindows.engine().models());
+
+        showRowsTab(robot);
+        robot.clickOn(robot.lookup("#rowsTable .table-row-cell").nth(2).queryAs(Node.class));
+        robot.clickOn("#openInPromptButton");
+        TestWindows.waitUntil(() -> !window.model().loadingProperty().get()
+                && window.workbench().loadedModelProperty().get() != own);
+        assertEquals(lora, window.workbench().loadedModelProperty().get().spec().adapter());
+        assertTrue(robot.lookup("#promptRoot").query().isVisible());
+        assertEquals(got.rows().get(2).text(), window.prompt().inputProperty().get());
+        TestWindows.engine().unload(window.workbench().loadedModelProperty().get().name());
+    }
+
+    @Test
+    void loadingAnotherModelCancelsARunningEvaluation(FxRobot robot, @TempDir Path dir) throws Exception {
+        ServedModel own = ownLoadedModel(robot, "evaluate-page-switched");
+        chooseData(robot, manyRows(dir));
+        robot.clickOn("#evaluateButton");
+        TestWindows.waitUntil(() -> evaluate.progressProperty().get() > 0);
+        robot.interact(() -> {
+            window.model().baseModelProperty().set(own.spec().baseModel());
+            window.model().adapterProperty().set(TestWindows.sampleModels().resolve("tiny-bloom-lora").toString());
+            window.model().load();
+        });
+        TestWindows.waitUntil(() -> !evaluate.runningProperty().get() && !window.model().loadingProperty().get());
+
+        assertEquals("", evaluate.errorProperty().get(), "stopped before the model it used went");
+        assertTrue(evaluate.partialProperty().get());
+        assertTrue(evaluate.statusProperty().get().contains("another model is loading"), evaluate.statusProperty().get());
+        assertTrue(evaluate.reports().getFirst().cancelled());
+        TestWindows.engine().unload(window.workbench().loadedModelProperty().get().name());
+    }
+
+    /** A model of this test's own as the loaded one, for tests that load another (the Model page unloads the one before). */
+    private ServedModel ownLoadedModel(FxRobot robot, String name) {
+        ServedModel own = TestWindows.engine().load(name, sample.spec(), (f, m) -> { });
+        robot.interact(() -> window.workbench().loadedModelProperty().set(own));
+        return own;
+    }
+
+    @Test
     void eachBadInputIsExplainedAndNothingRuns(FxRobot robot, @TempDir Path dir) throws Exception {
         robot.interact(() -> evaluate.dataFileProperty().set(""));
         assertRefused(robot, "Choose a data file");
