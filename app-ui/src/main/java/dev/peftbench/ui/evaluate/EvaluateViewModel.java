@@ -13,6 +13,8 @@ import dev.peftbench.engine.eval.PredictionsCsv;
 import dev.peftbench.engine.eval.RowOutcome;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.train.DataFile;
+import dev.peftbench.ui.Activity;
+import dev.peftbench.ui.ColumnGuess;
 import dev.peftbench.ui.UserMessage;
 import dev.peftbench.ui.Workbench;
 import dev.peftbench.ui.model.HubCache;
@@ -165,16 +167,12 @@ public final class EvaluateViewModel {
         columns.setAll(data.columns());
         dataSummary.set(data.rows().size() + " rows, " + data.format().name() + ", columns " + data.columns());
         if (!columns.contains(textColumn.get())) {
-            textColumn.set(pick(data.columns(), List.of("Tweet text", "text", "input", "sentence", "prompt"), 0));
+            textColumn.set(ColumnGuess.text(data.columns()));
         }
         if (!columns.contains(labelColumn.get())) {
-            labelColumn.set(pick(data.columns(), List.of("text_label", "label", "output", "target", "answer"), data.columns().size() - 1));
+            labelColumn.set(ColumnGuess.label(data.columns()));
         }
         defaultLabels();
-    }
-
-    private static String pick(List<String> columns, List<String> likely, int fallback) {
-        return likely.stream().filter(columns::contains).findFirst().orElse(columns.get(Math.max(0, fallback)));
     }
 
     /** The label set as eval defaults it: the label column's distinct values, sorted (one per line, editable). */
@@ -429,9 +427,12 @@ public final class EvaluateViewModel {
             this.parts = parts;
         }
 
-        void stop(String why) {
-            stopReason = why;
-            stopped = true;
+        /** Stops after the rows under way; the first reason given is the one told. */
+        synchronized void stop(String why) {
+            if (!stopped) {
+                stopReason = why;
+                stopped = true;
+            }
             EvalRun run = current;
             if (run != null) {
                 run.cancel();
@@ -468,7 +469,7 @@ public final class EvaluateViewModel {
                         updateProgress(before + p.done(), total);
                         updateMessage(String.format(Locale.ROOT, "Evaluating %s (%d of %d): %d/%d rows, %.1f rows/s, %s left",
                                 adapterName, targets.indexOf(target) + 1, targets.size(), p.done(), p.total(), p.rowsPerSecond(),
-                                Double.isNaN(p.etaSeconds()) ? "?" : clock(p.etaSeconds())));
+                                Double.isNaN(p.etaSeconds()) ? "?" : Activity.clock(p.etaSeconds())));
                     });
                     current = run;
                     if (stopped) {
@@ -494,11 +495,6 @@ public final class EvaluateViewModel {
             return "Evaluated " + parts.rows().size() + " rows with " + targets.size() + " adapter"
                     + (targets.size() == 1 ? "" : "s") + " (" + parts.mode().label() + " mode)";
         }
-    }
-
-    private static String clock(double seconds) {
-        long s = Math.round(seconds);
-        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 
     public StringProperty dataFileProperty() { return dataFile; }
