@@ -11,6 +11,8 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.concurrent.Worker;
 
+import java.util.Locale;
+
 /**
  * The long action the status bar shows: its message, progress and a way to cancel it. The latest
  * action started wins the bar; every page still shows its own state. FX thread only.
@@ -60,6 +62,12 @@ public final class Activity {
         progress.unbind();
         current = null;
         cancel = () -> { };
+    }
+
+    /** Time left as the status bar shows it: minutes and seconds, {@code m:ss}. */
+    public static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 
     public ReadOnlyStringProperty messageProperty() {

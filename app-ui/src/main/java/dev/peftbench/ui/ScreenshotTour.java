@@ -1,6 +1,8 @@
 package dev.peftbench.ui;
 
 import dev.peftbench.ui.ShellController.Page;
+import dev.peftbench.ui.evaluate.EvalTarget;
+import dev.peftbench.ui.evaluate.EvaluateViewModel;
 import dev.peftbench.ui.prompt.PromptMode;
 import dev.peftbench.ui.prompt.PromptViewModel;
 import dev.peftbench.ui.serve.CurlCommand;
@@ -12,14 +14,11 @@ import javafx.application.Platform;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.value.ChangeListener;
 import javafx.beans.value.ObservableValue;
-import javafx.embed.swing.SwingFXUtils;
 import javafx.scene.Scene;
-import javafx.scene.image.WritableImage;
 import javafx.util.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.imageio.ImageIO;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +33,8 @@ import java.util.Locale;
 
 /**
  * The README's screenshots: loads the sample, runs the sample prompt, starts the server and
- * sends it one request, tunes a small adapter on the sample data, then shows each page and writes
+ * sends it one request, tunes a small adapter on the sample data, evaluates the sample's adapter, the
+ * one just tuned and the base model on the sample data, then shows each page and writes
  * {@code <page>.png} into the folder, and exits. Driven by events, never by sleeping on the FX thread.
  */
 final class ScreenshotTour {
@@ -101,9 +101,10 @@ final class ScreenshotTour {
         });
     }
 
+    /** Compare with and without the adapter: the tuned answer's tokens near-certain, the base model's not. */
     private void runPrompt() {
         window.shell().show(Page.PROMPT);
-        afterward(window.prompt().runningProperty(), window.prompt()::run, this::startServer);
+        afterward(window.prompt().runningProperty(), window.prompt()::compare, this::startServer);
     }
 
     /** Starts the server and sends it the page's own curl request, so the Serve page shows a logged request. */
@@ -145,7 +146,8 @@ final class ScreenshotTour {
     private void tuneSample() {
         TuneViewModel tune = window.tune();
         try {
-            tune.outProperty().set(Files.createTempDirectory("peftbench-tour-adapter").toString());
+            // A short folder name: the Evaluate page names adapters by their folder.
+            tune.outProperty().set(Files.createTempDirectory("peftbench-tour").resolve("tour-tuned-adapter").toString());
         } catch (IOException e) {
             log.warn("no temporary folder for the tour's adapter: {}", e.getMessage());
             shootAll();
@@ -156,7 +158,24 @@ final class ScreenshotTour {
         tune.learningRateProperty().set("0.3");
         tune.epochsProperty().set("10");
         tune.endTokenIdProperty().set("3");
-        afterward(tune.runningProperty(), tune::start, this::shootAll);
+        afterward(tune.runningProperty(), tune::start, this::evaluateSample);
+    }
+
+    /**
+     * Evaluates the loaded sample adapter, the adapter the tour just tuned and the base model on the sample data, so
+     * the Evaluate page shows three adapters' metrics, heat maps and reliability side by side.
+     */
+    private void evaluateSample() {
+        EvaluateViewModel evaluate = window.evaluate();
+        evaluate.dataFileProperty().set(window.tune().dataFileProperty().get());
+        evaluate.readData();
+        var tuned = window.tune().resultProperty().get();
+        if (tuned != null) {
+            evaluate.targets().remove(EvalTarget.BASE);
+            evaluate.addAdapter(tuned.out().toAbsolutePath().toString());
+            evaluate.addBase();
+        }
+        afterward(evaluate.runningProperty(), evaluate::run, this::shootAll);
     }
 
     private void shootAll() {
@@ -192,8 +211,7 @@ final class ScreenshotTour {
         Path file = folder.resolve(name + ".png");
         try {
             Files.createDirectories(folder);
-            WritableImage image = scene.snapshot(null);
-            ImageIO.write(SwingFXUtils.fromFXImage(image, null), "png", file.toFile());
+            PngSnapshot.write(scene.snapshot(null), file);
             log.info("Wrote {}", file);
         } catch (IOException e) {
             log.error("Could not write screenshot {}: {}", file, e.getMessage());

@@ -33,11 +33,13 @@ public final class ShellController {
     @FXML private ToggleButton serveTab;
     @FXML private ToggleButton publishTab;
     @FXML private ToggleButton tuneTab;
+    @FXML private ToggleButton evaluateTab;
     @FXML private Node modelPage;
     @FXML private Node promptPage;
     @FXML private Node servePage;
     @FXML private Node publishPage;
     @FXML private Node tunePage;
+    @FXML private Node evaluatePage;
     @FXML private Label loadedModelLabel;
     @FXML private Label statusMessage;
     @FXML private ProgressBar statusProgress;
@@ -52,7 +54,8 @@ public final class ShellController {
 
     @FXML
     private void initialize() {
-        pages = Map.of(modelTab, modelPage, promptTab, promptPage, serveTab, servePage, publishTab, publishPage, tuneTab, tunePage);
+        pages = Map.of(modelTab, modelPage, promptTab, promptPage, serveTab, servePage, publishTab, publishPage, tuneTab, tunePage,
+                evaluateTab, evaluatePage);
         pageGroup.selectedToggleProperty().addListener((o, previous, selected) -> {
             if (selected == null) {
                 // A page switcher always shows one page: clicking the selected tab again keeps it.
@@ -78,6 +81,7 @@ public final class ShellController {
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT3, KeyCombination.SHORTCUT_DOWN), () -> show(Page.SERVE));
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT4, KeyCombination.SHORTCUT_DOWN), () -> show(Page.PUBLISH));
                 scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT5, KeyCombination.SHORTCUT_DOWN), () -> show(Page.TUNE));
+                scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT6, KeyCombination.SHORTCUT_DOWN), () -> show(Page.EVALUATE));
             }
         });
     }
@@ -93,6 +97,7 @@ public final class ShellController {
             case SERVE -> serveTab;
             case PUBLISH -> publishTab;
             case TUNE -> tuneTab;
+            case EVALUATE -> evaluateTab;
         });
     }
 
@@ -119,5 +124,5 @@ public final class ShellController {
     }
 
     /** The pages of the window, in switcher order. */
-    public enum Page { MODEL, PROMPT, SERVE, PUBLISH, TUNE }
+    public enum Page { MODEL, PROMPT, SERVE, PUBLISH, TUNE, EVALUATE }
 }

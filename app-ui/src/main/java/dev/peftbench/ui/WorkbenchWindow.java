@@ -1,5 +1,7 @@
 package dev.peftbench.ui;
 
+import dev.peftbench.ui.evaluate.EvaluatePageController;
+import dev.peftbench.ui.evaluate.EvaluateViewModel;
 import dev.peftbench.ui.model.HubCache;
 import dev.peftbench.ui.model.ModelPageController;
 import dev.peftbench.ui.model.ModelViewModel;
@@ -32,6 +34,7 @@ public final class WorkbenchWindow {
     private final ServeViewModel serve;
     private final PublishViewModel publish;
     private final TuneViewModel tune;
+    private final EvaluateViewModel evaluate;
     private final Parent root;
     private final ShellController shell;
     private final About about;
@@ -50,6 +53,7 @@ public final class WorkbenchWindow {
         this.serve = new ServeViewModel(workbench, prompt.inputProperty());
         this.publish = new PublishViewModel(workbench, cluster);
         this.tune = new TuneViewModel(workbench, model, prompt, publish, hubCache.settings());
+        this.evaluate = new EvaluateViewModel(workbench, model, prompt, hubCache);
         FXMLLoader loader = new FXMLLoader(WorkbenchWindow.class.getResource("MainWindow.fxml"));
         loader.setControllerFactory(this::controllerFor);
         try {
@@ -59,6 +63,7 @@ public final class WorkbenchWindow {
         }
         shell = loader.getController();
         tune.onShowPrompt(() -> shell.show(ShellController.Page.PROMPT));
+        evaluate.onShowPrompt(() -> shell.show(ShellController.Page.PROMPT));
     }
 
     private Object controllerFor(Class<?> type) {
@@ -68,6 +73,7 @@ public final class WorkbenchWindow {
         if (type == ServePageController.class) return new ServePageController(serve);
         if (type == PublishPageController.class) return new PublishPageController(publish);
         if (type == TunePageController.class) return new TunePageController(tune);
+        if (type == EvaluatePageController.class) return new EvaluatePageController(evaluate);
         throw new IllegalArgumentException("no controller wiring for " + type.getName());
     }
 
@@ -83,10 +89,14 @@ public final class WorkbenchWindow {
                 .withServe(serve.choice()).withPublish(publish.choice());
     }
 
-    /** Stops what the window started that outlives it (the embedded server, a tuning run, which writes its adapter first). */
+    /**
+     * Stops what the window started that outlives it (the embedded server, a tuning run, which writes its adapter
+     * first, an evaluation).
+     */
     public void close() {
         serve.shutdown();
         tune.shutdown();
+        evaluate.shutdown();
     }
 
     public Workbench workbench() {
@@ -115,5 +125,9 @@ public final class WorkbenchWindow {
 
     public TuneViewModel tune() {
         return tune;
+    }
+
+    public EvaluateViewModel evaluate() {
+        return evaluate;
     }
 }

@@ -23,6 +23,7 @@ import javafx.scene.input.KeyCombination;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.input.MouseButton;
 import javafx.scene.layout.VBox;
+import javafx.scene.text.TextFlow;
 
 import java.util.List;
 
@@ -71,6 +72,8 @@ public final class PromptPageController {
     @FXML private Label outputTitle;
     @FXML private TextArea outputArea;
     @FXML private Label statsLabel;
+    @FXML private TextFlow tokenFlow;
+    @FXML private TextFlow baseTokenFlow;
     @FXML private VBox basePane;
     @FXML private TextArea baseOutputArea;
     @FXML private Label baseStatsLabel;
@@ -117,6 +120,8 @@ public final class PromptPageController {
         baseOutputArea.textProperty().bind(Bindings.createStringBinding(
                 () -> VisibleText.of(prompt.baseOutputProperty().get()), prompt.baseOutputProperty()));
         baseStatsLabel.textProperty().bind(prompt.baseStatsProperty());
+        TokenShading.follow(prompt.outputTokens(), tokenFlow);
+        TokenShading.follow(prompt.baseOutputTokens(), baseTokenFlow);
         basePane.visibleProperty().bind(prompt.comparingProperty());
         basePane.managedProperty().bind(prompt.comparingProperty());
         var chat = prompt.modeProperty().isEqualTo(PromptMode.CHAT);

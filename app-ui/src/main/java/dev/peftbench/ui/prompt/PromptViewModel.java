@@ -4,6 +4,7 @@ import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.ServedModel;
+import dev.peftbench.engine.TokenLogprobs;
 import dev.peftbench.engine.chat.ChatMessage;
 import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.PromptTemplate;
@@ -35,9 +36,13 @@ import java.util.stream.Collectors;
  * same request twice, with and without the adapter, side by side. In chat mode the input is the next
  * user message of a conversation (an optional system prompt, then the turns so far) that the model's
  * own chat template renders; the preview is that rendering, and a finished answer joins the
- * conversation as the assistant's turn.
+ * conversation as the assistant's turn. Every run asks the engine for each generated token's log-probability
+ * and its {@value #TOP_ALTERNATIVES} most likely alternatives, which the page shades the answer's tokens with.
  */
 public final class PromptViewModel {
+    /** Alternatives shown per token (the engine's top log-probabilities asked for). */
+    static final int TOP_ALTERNATIVES = 5;
+
     private final Workbench workbench;
     private final ObjectProperty<PromptMode> mode = new SimpleObjectProperty<>(PromptMode.PROMPT);
     private final StringProperty systemPrompt = new SimpleStringProperty("");
@@ -60,6 +65,8 @@ public final class PromptViewModel {
     private final StringProperty stats = new SimpleStringProperty("");
     private final StringProperty baseOutput = new SimpleStringProperty("");
     private final StringProperty baseStats = new SimpleStringProperty("");
+    private final ObservableList<TokenLogprobs> outputTokens = FXCollections.observableArrayList();
+    private final ObservableList<TokenLogprobs> baseOutputTokens = FXCollections.observableArrayList();
     private final BooleanProperty comparing = new SimpleBooleanProperty(false);
     private final BooleanProperty running = new SimpleBooleanProperty(false);
     private final StringProperty error = new SimpleStringProperty("");
@@ -220,10 +227,14 @@ public final class PromptViewModel {
         stats.set("");
         baseOutput.set("");
         baseStats.set("");
+        outputTokens.clear();
+        baseOutputTokens.clear();
         comparing.set(compare);
         running.set(true);
 
-        PromptRun main = launch(request(model, text, template, conversation, params, true), output, stats);
+        // Log-probabilities only for what the page shows; the history keeps the settings as the user gave them.
+        SamplingParams withLogprobs = params.withLogprobs(new SamplingParams.Logprobs(TOP_ALTERNATIVES, false));
+        PromptRun main = launch(request(model, text, template, conversation, withLogprobs, true), output, stats, outputTokens);
         workbench.activity().track(main, this::stop);
         main.setOnSucceeded(e -> {
             if (chat) {
@@ -234,7 +245,8 @@ public final class PromptViewModel {
             history.addFirst(new RunRecord(LocalTime.now(), text, template, conversation, params, compare, output.get(), s));
         });
         if (compare) {
-            PromptRun base = launch(request(model, text, template, conversation, params, false), baseOutput, baseStats);
+            PromptRun base = launch(request(model, text, template, conversation, withLogprobs, false), baseOutput, baseStats,
+                    baseOutputTokens);
             base.setOnSucceeded(e -> finish(base, baseStats));
         }
     }
@@ -245,8 +257,9 @@ public final class PromptViewModel {
                 : new GenerationRequest(model.name(), text, template, params, useAdapter);
     }
 
-    private PromptRun launch(GenerationRequest request, StringProperty target, StringProperty runStats) {
-        TokenStream stream = new TokenStream(target);
+    private PromptRun launch(GenerationRequest request, StringProperty target, StringProperty runStats,
+                             ObservableList<TokenLogprobs> tokens) {
+        TokenStream stream = new TokenStream(target, tokens);
         stream.tokensProperty().addListener((o, a, n) -> runStats.set("generating… " + n + " tokens"));
         PromptRun run = new PromptRun(workbench.engine(), request, stream);
         run.setOnFailed(e -> {
@@ -360,6 +373,9 @@ public final class PromptViewModel {
     public ReadOnlyStringProperty statsProperty() { return stats; }
     public ReadOnlyStringProperty baseOutputProperty() { return baseOutput; }
     public ReadOnlyStringProperty baseStatsProperty() { return baseStats; }
+    /** The answer's tokens with their log-probabilities and top alternatives, as they stream. */
+    public ObservableList<TokenLogprobs> outputTokens() { return outputTokens; }
+    public ObservableList<TokenLogprobs> baseOutputTokens() { return baseOutputTokens; }
     public ReadOnlyBooleanProperty comparingProperty() { return comparing; }
     public ReadOnlyBooleanProperty runningProperty() { return running; }
     public ReadOnlyStringProperty errorProperty() { return error; }

@@ -18,6 +18,8 @@ import dev.peftbench.engine.train.TuningMethod;
 import dev.peftbench.engine.train.TuningPlan;
 import dev.peftbench.engine.train.TuningResult;
 import dev.peftbench.contract.BundledSample;
+import dev.peftbench.ui.Activity;
+import dev.peftbench.ui.ColumnGuess;
 import dev.peftbench.ui.UserMessage;
 import dev.peftbench.ui.Workbench;
 import dev.peftbench.ui.model.ModelViewModel;
@@ -49,7 +51,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -163,15 +164,11 @@ public final class TuneViewModel {
         dataSummary.set(data.rows().size() + " rows, " + data.format().name() + (data.rows().size() > PREVIEW_ROWS
                 ? " (the first " + PREVIEW_ROWS + " shown)" : ""));
         if (!columns.contains(textColumn.get())) {
-            textColumn.set(pick(data.columns(), List.of("Tweet text", "text", "input", "sentence", "prompt"), 0));
+            textColumn.set(ColumnGuess.text(data.columns()));
         }
         if (!columns.contains(labelColumn.get())) {
-            labelColumn.set(pick(data.columns(), List.of("text_label", "label", "output", "target", "answer"), data.columns().size() - 1));
+            labelColumn.set(ColumnGuess.label(data.columns()));
         }
-    }
-
-    private static String pick(List<String> columns, List<String> likely, int fallback) {
-        return likely.stream().filter(columns::contains).findFirst().orElse(columns.get(Math.max(0, fallback)));
     }
 
     TuneForm form() {
@@ -224,7 +221,7 @@ public final class TuneViewModel {
                     public void step(StepReport s) {
                         updateProgress(s.step(), s.totalSteps());
                         updateMessage(String.format("Step %d of %d, loss %.4f, %.0f tokens/s, %s left", s.step(), s.totalSteps(),
-                                s.loss(), s.tokensPerSecond(), clock(s.etaSeconds())));
+                                s.loss(), s.tokensPerSecond(), Activity.clock(s.etaSeconds())));
                         Platform.runLater(() -> losses.add(new XYChart.Data<>(s.step(), s.loss())));
                     }
 
@@ -267,11 +264,6 @@ public final class TuneViewModel {
     private static String describe(TuningPlan plan) {
         return "Tuning " + plan.method().label() + ": " + plan.trainRows() + " rows, " + plan.evalRows() + " held out, "
                 + plan.totalSteps() + " steps, " + plan.trainableParameters() + " trainable parameters";
-    }
-
-    private static String clock(double seconds) {
-        long s = Math.round(seconds);
-        return String.format("%d:%02d", s / 60, s % 60);
     }
 
     private void finish(Task<?> run, String text) {

@@ -6,6 +6,9 @@ import dev.peftbench.engine.GenerationResult;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.TokenListener;
+import dev.peftbench.engine.TokenLogprob;
+import dev.peftbench.engine.TokenLogprobs;
+import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.train.DataFile;
 import dev.peftbench.ui.ShellController;
@@ -16,6 +19,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
 import javafx.scene.control.TextArea;
 import javafx.scene.input.KeyCode;
+import javafx.scene.text.TextFlow;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +28,10 @@ import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -83,6 +90,49 @@ class PromptPageTest {
                 .filter(e -> e.text().equals(input)).findFirst().orElseThrow().label();
         assertEquals(label, prompt.outputProperty().get());
         assertEquals("Tweet text : " + input + " Label : " + label, prompt.previewProperty().get() + prompt.outputProperty().get());
+    }
+
+    /**
+     * The answer's tokens, one node each, shaded by probability, each with a tooltip giving the log-probabilities the
+     * engine reports for the same request (5 alternatives).
+     */
+    @Test
+    void eachGeneratedTokenIsShownWithItsProbabilityAndTopAlternatives(FxRobot robot) {
+        typeInput(robot, "@MetroBusLines my bus never came and I was late again");
+        robot.clickOn("#runButton");
+        awaitRunEnd();
+
+        GenerationResult expected = TestWindows.engine().generate(new GenerationRequest(sample.name(), prompt.inputProperty().get(),
+                prompt.template(), prompt.samplingParams().withLogprobs(new SamplingParams.Logprobs(5, false)), true), TokenListener.NONE);
+        assertEquals(expected.generatedTokenIds().size(), expected.logprobs().size());
+        TextFlow flow = robot.lookup("#tokenFlow").queryAs(TextFlow.class);
+        assertEquals(expected.logprobs().size(), flow.getChildren().size(), "one node per generated token");
+        Set<String> shades = new HashSet<>();
+        for (int i = 0; i < expected.logprobs().size(); i++) {
+            TokenLogprobs want = expected.logprobs().get(i);
+            Label node = (Label) flow.getChildren().get(i);
+            String tip = node.getTooltip().getText();
+            assertTrue(tip.startsWith("'" + visible(want.token()) + "'  p = " + percent(want.logprob())), tip);
+            assertEquals(5, want.top().size());
+            for (TokenLogprob alternative : want.top()) {
+                assertTrue(tip.contains("'" + visible(alternative.token()) + "'  " + percent(alternative.logprob())), tip);
+            }
+            shades.add(node.getStyle());
+        }
+        assertTrue(expected.logprobs().stream().map(TokenLogprobs::logprob).distinct().count() <= 1 || shades.size() > 1,
+                "tokens of different probability are shaded differently");
+    }
+
+    /** Control characters as their pictures (U+2400...), a line break as ⏎: how the page shows a token. */
+    private static String visible(String token) {
+        StringBuilder out = new StringBuilder();
+        token.chars().forEach(c -> out.append(c == '\n' ? "⏎" : c == '\t' ? "⇥" : c < 0x20 ? String.valueOf((char) (0x2400 + c))
+                : c == 0x7f ? "\u2421" : String.valueOf((char) c)));
+        return out.toString();
+    }
+
+    private static String percent(double logprob) {
+        return String.format(Locale.ROOT, "%.2f%%", 100 * Math.exp(logprob));
     }
 
     @Test

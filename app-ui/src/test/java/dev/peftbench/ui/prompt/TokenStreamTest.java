@@ -3,6 +3,7 @@ package dev.peftbench.ui.prompt;
 import javafx.application.Platform;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.testfx.framework.junit5.ApplicationExtension;
@@ -29,7 +30,7 @@ class TokenStreamTest {
             updates.incrementAndGet();
             offFxThread.compareAndSet(false, !Platform.isFxApplicationThread());
         });
-        TokenStream stream = new TokenStream(target);
+        TokenStream stream = new TokenStream(target, FXCollections.observableArrayList());
         StringBuilder expected = new StringBuilder();
         for (int i = 0; i < tokens; i++) {
             expected.append("t").append(i).append(' ');
