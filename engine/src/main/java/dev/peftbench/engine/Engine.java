@@ -16,15 +16,15 @@ import dev.peftbench.engine.generate.Sampler;
 import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.engine.generate.Scheduler;
 import dev.peftbench.engine.hub.DownloadListener;
+import dev.peftbench.engine.hub.HubSettings;
+import dev.peftbench.engine.load.HfConfig;
+import dev.peftbench.engine.load.HfSnapshot;
+import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.score.LabelScores;
 import dev.peftbench.engine.score.ScoreListener;
 import dev.peftbench.engine.score.ScoreRequest;
 import dev.peftbench.engine.score.ScoringHandle;
 import dev.peftbench.engine.score.ScoringJob;
-import dev.peftbench.engine.hub.HubSettings;
-import dev.peftbench.engine.load.HfConfig;
-import dev.peftbench.engine.load.HfSnapshot;
-import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.ProfiledTensorOps;
 import dev.peftbench.engine.tensor.Tensor;
@@ -530,7 +530,7 @@ public final class Engine implements AutoCloseable {
 
     private TensorOps newOps(BaseKey key) {
         if (key.device() == Device.GPU && key.backend() == Backend.CPU) {
-            throw EngineException.invalid("the cpu backend runs on the CPU; for --device gpu use --backend djl (or auto)");
+            throw EngineException.invalid("the cpu backend runs on the CPU; for {0} gpu use {1} djl (or auto)", InputField.DEVICE, InputField.BACKEND);
         }
         TensorOps ops = switch (key.backend()) {
             case CPU -> new CpuTensorOps(key.dtype(), options.threads());

@@ -1,12 +1,14 @@
 package dev.peftbench.serve;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,15 @@ public final class ServeException extends RuntimeException {
      * are logged here with an id the body repeats, so the body never carries a stack trace.
      */
     public static ServeException from(Throwable error) {
+        return from(error, InputField::neutralName);
+    }
+
+    /**
+     * As {@link #from(Throwable)}, an engine error naming each field as {@code names} does: a request's protocol names
+     * ({@link SamplingFields#refer}); elsewhere (a repository load, a model-settings.json) the engine's snake_case names
+     * are the JSON fields'.
+     */
+    public static ServeException from(Throwable error, Function<InputField, String> names) {
         Throwable t = unwrap(error);
         if (t instanceof ServeException se) {
             return se;
@@ -47,7 +58,7 @@ public final class ServeException extends RuntimeException {
         if (t instanceof EngineException ee) {
             Failure failure = Failure.of(ee.kind());
             if (failure != Failure.INTERNAL) {
-                return new ServeException(failure, ee.getMessage());
+                return new ServeException(failure, ee.message(names));
             }
         }
         if (t instanceof TimeoutException) {

@@ -6,6 +6,7 @@ import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.SamplingParams;
@@ -21,15 +22,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * What every protocol does with text: check the model is ready, apply the request's parameters, submit
@@ -69,7 +69,7 @@ public final class TextGeneration {
      * Generates the assistant's turn of one conversation with the model's chat template, cancelling it
      * as soon as {@code callerGone} says the caller went away.
      */
-    public GenerationResult generateChat(String model, Conversation chat, Map<String, ?> parameters,
+    public GenerationResult generateChat(String model, Conversation chat, SamplingFields parameters,
                                          BooleanSupplier callerGone) {
         return run(model, null, parameters, callerGone,
                 List.of(params -> GenerationRequest.chat(model, chat, params, true))).getFirst();
@@ -80,13 +80,13 @@ public final class TextGeneration {
      * says the caller went away (a gRPC call cancelled by its client, a REST client that hung up).
      */
     public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
-                                              Map<String, ?> parameters, BooleanSupplier callerGone) {
+                                              SamplingFields parameters, BooleanSupplier callerGone) {
         return run(model, version, parameters, callerGone, inputs.stream()
                 .<Function<SamplingParams, GenerationRequest>>map(input -> params -> GenerationRequest.of(model, input, params))
                 .toList());
     }
 
-    private List<GenerationResult> run(String model, String version, Map<String, ?> parameters, BooleanSupplier callerGone,
+    private List<GenerationResult> run(String model, String version, SamplingFields parameters, BooleanSupplier callerGone,
                                        List<Function<SamplingParams, GenerationRequest>> requests) {
         if (requests.size() > queueCapacity) {
             throw new ServeException(Failure.TOO_LARGE, "the request holds " + requests.size() + " prompts, more than the queue "
@@ -116,7 +116,7 @@ public final class TextGeneration {
                 throw new ServeException(Failure.CANCELLED, "the request was cancelled");
             } catch (TimeoutException | ExecutionException | RuntimeException e) {
                 handles.forEach(GenerationHandle::cancel);
-                throw ServeException.from(e);
+                throw ServeException.from(e, parameters::refer);
             }
         } finally {
             inFlight.exit();
@@ -131,7 +131,7 @@ public final class TextGeneration {
      * naming it.
      */
     public LabelScores scoreAll(String model, String version, List<String> inputs, List<String> labels,
-                                Map<String, ?> parameters, BooleanSupplier callerGone) {
+                                SamplingFields parameters, BooleanSupplier callerGone) {
         inFlight.enter();
         long start = System.nanoTime();
         ScoringHandle handle = null;
@@ -159,7 +159,7 @@ public final class TextGeneration {
             throw new ServeException(Failure.CANCELLED, "the request was cancelled");
         } catch (TimeoutException | ExecutionException | RuntimeException e) {
             cancel(handle);
-            throw ServeException.from(e);
+            throw ServeException.from(e, parameters::refer);
         } finally {
             inFlight.exit();
         }
@@ -171,15 +171,16 @@ public final class TextGeneration {
         }
     }
 
-    /** Parameter {@code eos_token_id}: one id (a number, or over gRPC a string of one), or null when absent. */
-    private static Integer endTokenId(Map<String, ?> parameters) {
-        Object v = parameters.get("eos_token_id");
+    /** The eos token id: one id (a number, or over gRPC a string of one), or null when absent. */
+    private static Integer endTokenId(SamplingFields parameters) {
+        Object v = parameters.get(InputField.EOS_TOKEN_ID);
         if (v == null) {
             return null;
         }
         String text = v.toString().trim();
         if (!(v instanceof Number || v instanceof String) || !text.matches("\\d{1,9}")) {
-            throw ServeException.badRequest("parameter eos_token_id must be one token id >= 0 when scoring labels, got " + v);
+            throw ServeException.badRequest(parameters.refer(InputField.EOS_TOKEN_ID)
+                    + " must be one token id >= 0 when scoring labels, got " + v);
         }
         return Integer.parseInt(text);
     }
@@ -188,17 +189,17 @@ public final class TextGeneration {
      * Starts one streamed generation. The caller must eventually call {@link Stream#close()}, which
      * cancels generation if it is still running (client gone).
      */
-    public Stream stream(String model, String version, String input, Map<String, ?> parameters,
+    public Stream stream(String model, String version, String input, SamplingFields parameters,
                          TokenListener tokens) {
         return stream(model, version, parameters, params -> GenerationRequest.of(model, input, params), tokens);
     }
 
     /** Starts one streamed chat turn; as {@link #stream(String, String, String, Map, TokenListener)}. */
-    public Stream streamChat(String model, Conversation chat, Map<String, ?> parameters, TokenListener tokens) {
+    public Stream streamChat(String model, Conversation chat, SamplingFields parameters, TokenListener tokens) {
         return stream(model, null, parameters, params -> GenerationRequest.chat(model, chat, params, true), tokens);
     }
 
-    private Stream stream(String model, String version, Map<String, ?> parameters,
+    private Stream stream(String model, String version, SamplingFields parameters,
                           Function<SamplingParams, GenerationRequest> request, TokenListener tokens) {
         inFlight.enter();
         try {
@@ -208,7 +209,7 @@ public final class TextGeneration {
             return new Stream(model, handle);
         } catch (RuntimeException e) {
             inFlight.exit();
-            throw ServeException.from(e);
+            throw ServeException.from(e, parameters::refer);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.peftbench.serve.TextGeneration;
 import dev.peftbench.serve.http.RouteContext;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.v2.InferJson;
+import dev.peftbench.serve.v2.V2Parameters;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -81,7 +82,7 @@ public final class GenerateRoutes implements HttpService {
         String version = req.path().pathParameters().first("v").orElse(null);
         repository.requireKnown(model, version);
         GenerateRequest g = GenerateRequest.of(http.bodies().require(req));
-        GenerationResult r = generation.generateAll(model, version, List.of(g.textInput()), g.parameters(),
+        GenerationResult r = generation.generateAll(model, version, List.of(g.textInput()), V2Parameters.of(g.parameters()),
                 http.hangUp(req)).getFirst();
         ObjectNode out = header(g.id(), model, version);
         out.put("text_output", r.generatedText());
@@ -98,7 +99,7 @@ public final class GenerateRoutes implements HttpService {
         SseGeneration.requireHttp11(req);
         TokenStream tokens = new TokenStream();
         BooleanSupplier clientGone = http.hangUp(req);
-        TextGeneration.Stream stream = generation.stream(model, version, g.textInput(), g.parameters(), tokens);
+        TextGeneration.Stream stream = generation.stream(model, version, g.textInput(), V2Parameters.of(g.parameters()), tokens);
         SseGeneration.run(res, stream, tokens, new StreamEvents() {
             @Override
             public String token(StreamedToken token) {

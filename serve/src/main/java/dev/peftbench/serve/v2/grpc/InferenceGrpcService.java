@@ -1,19 +1,20 @@
 package dev.peftbench.serve.v2.grpc;
 
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.score.LabelScores;
 import dev.peftbench.serve.Failure;
 import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.TextGeneration;
 import dev.peftbench.serve.health.ServerHealth;
-import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.metrics.ServeMetrics;
-import dev.peftbench.contract.ModelFields;
+import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelStatus;
 import dev.peftbench.serve.v2.InferResponse;
 import dev.peftbench.serve.v2.ModelMetadata;
 import dev.peftbench.serve.v2.ScoreResponse;
-import dev.peftbench.engine.score.LabelScores;
+import dev.peftbench.serve.v2.V2Parameters;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferRequest;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferResponse;
@@ -107,11 +108,11 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
             BooleanSupplier callerGone = callerGone(out, Context.current());
             if (decoded.request().scoring()) {
                 LabelScores scores = generation.scoreAll(model, version, decoded.request().texts(), decoded.request().labels(),
-                        decoded.request().parameters(), callerGone);
+                        V2Parameters.of(decoded.request().parameters()), callerGone);
                 return GrpcInferCodec.encode(ScoreResponse.of(model, version, decoded.request().id(), scores), decoded.raw());
             }
             List<GenerationResult> results = generation.generateAll(model, version, decoded.request().texts(),
-                    decoded.request().parameters(), callerGone);
+                    V2Parameters.of(decoded.request().parameters()), callerGone);
             InferResponse answer = new InferResponse(model, version, decoded.request().id(),
                     results.stream().map(GenerationResult::text).toList());
             return GrpcInferCodec.encode(answer, decoded.raw());

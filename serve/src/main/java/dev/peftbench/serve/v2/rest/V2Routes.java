@@ -2,6 +2,7 @@ package dev.peftbench.serve.v2.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.score.LabelScores;
 import dev.peftbench.serve.TextGeneration;
 import dev.peftbench.serve.health.ServerHealth;
 import dev.peftbench.serve.http.RouteContext;
@@ -12,7 +13,7 @@ import dev.peftbench.serve.v2.InferRequest;
 import dev.peftbench.serve.v2.InferResponse;
 import dev.peftbench.serve.v2.ModelMetadata;
 import dev.peftbench.serve.v2.ScoreResponse;
-import dev.peftbench.engine.score.LabelScores;
+import dev.peftbench.serve.v2.V2Parameters;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -71,12 +72,12 @@ public final class V2Routes implements HttpService {
         repository.requireKnown(model, version);
         InferRequest request = codec.decode(http.bodies().require(req));
         if (request.scoring()) {
-            LabelScores scores = generation.scoreAll(model, version, request.texts(), request.labels(), request.parameters(),
+            LabelScores scores = generation.scoreAll(model, version, request.texts(), request.labels(), V2Parameters.of(request.parameters()),
                     http.hangUp(req));
             http.answers().ok(res, codec.encode(ScoreResponse.of(model, version, request.id(), scores), request.form()));
             return;
         }
-        List<GenerationResult> results = generation.generateAll(model, version, request.texts(), request.parameters(),
+        List<GenerationResult> results = generation.generateAll(model, version, request.texts(), V2Parameters.of(request.parameters()),
                 http.hangUp(req));
         InferResponse answer = new InferResponse(model, version, request.id(),
                 results.stream().map(GenerationResult::text).toList());
