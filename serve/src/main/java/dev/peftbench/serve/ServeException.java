@@ -42,13 +42,12 @@ public final class ServeException extends RuntimeException {
      * are logged here with an id the body repeats, so the body never carries a stack trace.
      */
     public static ServeException from(Throwable error) {
-        return from(error, InputField::neutralName);
+        return from(error, ServeException::jsonField);
     }
 
     /**
      * As {@link #from(Throwable)}, an engine error naming each field as {@code names} does: a request's protocol names
-     * ({@link SamplingFields#refer}); elsewhere (a repository load, a model-settings.json) the engine's snake_case names
-     * are the JSON fields'.
+     * ({@link SamplingFields#refer}).
      */
     public static ServeException from(Throwable error, Function<InputField, String> names) {
         Throwable t = unwrap(error);
@@ -70,6 +69,14 @@ public final class ServeException extends RuntimeException {
         String id = UUID.randomUUID().toString();
         LOG.error("internal error {}", id, t);
         return new ServeException(Failure.INTERNAL, "internal server error (id " + id + ", see the server log)");
+    }
+
+    /**
+     * A field outside a request's sampling settings, as the repository API's load parameters and a model-settings.json
+     * name it: the engine's snake_case name, but the base model's {@code base_model}.
+     */
+    private static String jsonField(InputField field) {
+        return field == InputField.MODEL ? "base_model" : field.neutralName();
     }
 
     private static Throwable unwrap(Throwable t) {
