@@ -7,7 +7,10 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
-/** Turns a failure into one sentence the user can act on; stack traces go to the log only. */
+/**
+ * Turns a failure into one sentence the user can act on, an engine error naming each field by its label
+ * ({@link FieldLabels}); stack traces go to the log only.
+ */
 public final class UserMessage {
     private static final Logger log = LoggerFactory.getLogger(UserMessage.class);
 
@@ -17,7 +20,7 @@ public final class UserMessage {
     public static String of(String action, Throwable error) {
         Throwable cause = unwrap(error);
         if (cause instanceof EngineException e) {
-            return action + ": " + e.getMessage() + hint(e.kind());
+            return action + ": " + e.message(FieldLabels::of) + hint(e.kind());
         }
         if (cause instanceof IllegalArgumentException || cause instanceof java.io.IOException
                 || cause instanceof dev.peftbench.publish.cluster.PublishException) {

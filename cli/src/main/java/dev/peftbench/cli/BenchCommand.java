@@ -3,6 +3,7 @@ package dev.peftbench.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peftbench.contract.Setting;
 import dev.peftbench.engine.CpuInfo;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
@@ -56,26 +57,17 @@ public final class BenchCommand implements Callable<Integer> {
     boolean sequential;
     @Option(names = "--profile", description = "Add each operation's share of a decode step at batch 1 and 8, and of the prefill of 8 prompts.")
     boolean profile;
-    @Option(names = "--max-prefill-tokens", description = "Prompt positions prefilled per step; longer prompts go in chunks "
-            + "between decode steps (default " + EngineOptions.DEFAULT_MAX_PREFILL_TOKENS + ").")
-    int maxPrefillTokens = EngineOptions.DEFAULT_MAX_PREFILL_TOKENS;
-
-    @Option(names = "--step-target-ms", description = "While streams decode, size prompt chunks so that a step takes about this "
-            + "long: the streams' longest wait for a token while a prompt prefills; 0 = chunks of --max-prefill-tokens "
-            + "(default " + EngineOptions.DEFAULT_STEP_TARGET_MS + ").")
-    int stepTargetMs = EngineOptions.DEFAULT_STEP_TARGET_MS;
     @Option(names = "--long-prompt-tokens", description = "Once each run's streams are decoding, submit one more request with a "
             + "prompt of this many tokens (one new token) and report its time to first token, alone and beside the streams.")
     int longPromptTokens;
-    @Option(names = "--prefix-cache-mib", description = "KV cache memory kept for later prompts that start the same way; "
-            + "0 = off (default " + (EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20) + ").")
-    long prefixCacheMib = EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20;
     @Option(names = "--shared-prefix-tokens", description = "Also measure prompts that share a prefix of this many tokens: "
             + SHARED_PREFIX_ROUNDS + " rounds of a new prefix with a --prompt-tokens question, then the same prefix with another "
             + "question; each one's time to first token (the second reuses the first's cached blocks).")
     int sharedPrefixTokens;
     @Option(names = "--json", description = "Print exactly one JSON object.")
     boolean json;
+    /** The engine's options as given ({@link Setting#engine()}'s flags and variables): what the figures were taken with. */
+    private EngineOptions engineOptions;
 
     /** Rounds of the shared-prefix measurement: a range, not one figure. */
     static final int SHARED_PREFIX_ROUNDS = 3;
@@ -127,8 +119,9 @@ public final class BenchCommand implements Callable<Integer> {
         ModelSpec modelSpec = ModelOptions.spec(spec, System.getenv(), err::println).withTemplate(new PromptTemplate.Raw());
         int maxBatch = Math.max(16, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1));
         EngineOptions defaults = EngineOptions.defaults();
-        try (Engine engine = new Engine(new EngineOptions(Math.max(64, maxBatch), maxBatch, defaults.threads(), profile,
-                maxPrefillTokens, stepTargetMs, ModelOptions.prefixCacheBytes(prefixCacheMib)))) {
+        engineOptions = ModelOptions.engineOptions(spec, System.getenv(), new EngineOptions(Math.max(64, maxBatch), maxBatch,
+                defaults.threads(), profile, defaults.maxPrefillTokens(), defaults.stepTargetMs(), defaults.prefixCacheBytes()));
+        try (Engine engine = new Engine(engineOptions)) {
             long loadStart = System.nanoTime();
             engine.load("bench", modelSpec, ModelOptions.progressTo(err));
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
@@ -195,7 +188,7 @@ public final class BenchCommand implements Callable<Integer> {
         int tokens = engine.tokenize("bench", warm).size();
         // With the cache off nothing is looked up, so nothing is counted: every position is prefilled.
         return new SharedPrefixRound(cold, warmMs, tokens,
-                prefixCacheMib == 0 ? tokens : engine.stats().prefixCache().missedPositions() - before);
+                engineOptions.prefixCacheBytes() == 0 ? tokens : engine.stats().prefixCache().missedPositions() - before);
     }
 
     /** A raw prompt of exactly {@code tokens} tokens no earlier one starts like (its first word numbers it). */
@@ -352,9 +345,9 @@ public final class BenchCommand implements Callable<Integer> {
         root.put("threads", EngineOptions.defaults().threads());
         root.put("prompt_tokens", promptTokens);
         root.put("new_tokens", newTokens);
-        root.put("max_prefill_tokens", maxPrefillTokens);
-        root.put("step_target_ms", stepTargetMs);
-        root.put("prefix_cache_mib", prefixCacheMib);
+        root.put("max_prefill_tokens", engineOptions.maxPrefillTokens());
+        root.put("step_target_ms", engineOptions.stepTargetMs());
+        root.put("prefix_cache_mib", engineOptions.prefixCacheBytes() >> 20);
         if (longPromptTokens > 0) {
             root.put("long_prompt_tokens", longPromptTokens);
             root.put("long_prompt_time_to_first_token_ms_alone", longPromptAloneMs);
@@ -418,7 +411,7 @@ public final class BenchCommand implements Callable<Integer> {
                 cpu.vectorBits(), String.join(" ", cpu.instructionSets()), weightBytes / 1e6);
         out.printf("model %s%s, %s, %d prompt tokens, %d new tokens, %d prefill tokens per step; load %.2f s; peak RSS %.0f MiB%n",
                 spec.baseModel(), spec.adapter() == null ? "" : " + " + spec.adapter(), spec.dtype().label(),
-                promptTokens, newTokens, maxPrefillTokens, loadSeconds, peakKb / 1024.0);
+                promptTokens, newTokens, engineOptions.maxPrefillTokens(), loadSeconds, peakKb / 1024.0);
         out.printf("%-14s %7s %12s %12s %13s %13s %15s %13s %12s %11s%n", "mode", "streams", "ttft mean ms", "ttft max ms",
                 "tok/s/stream", "decode tok/s", "aggregate tok/s", "prompt tok/s", "max gap ms", "weight GB/s");
         for (Run r : runs) {

@@ -24,12 +24,12 @@ import dev.peftbench.engine.eval.PredictionsCsv;
 import dev.peftbench.engine.eval.RowOutcome;
 import dev.peftbench.engine.generate.PromptTemplate;
 import dev.peftbench.engine.train.DataFile;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -89,12 +89,6 @@ public final class EvalCommand implements Callable<Integer> {
     int maxNewTokens = EvalRequest.DEFAULT_MAX_NEW_TOKENS;
     @Option(names = "--limit", description = "Evaluate the first N rows only (default: all).")
     int limit;
-    @Option(names = "--max-prefill-tokens", description = "Prompt positions prefilled per step (default "
-            + EngineOptions.DEFAULT_MAX_PREFILL_TOKENS + ").")
-    int maxPrefillTokens = EngineOptions.DEFAULT_MAX_PREFILL_TOKENS;
-    @Option(names = "--prefix-cache-mib", description = "KV cache memory kept for later prompts that start the same way "
-            + "(repeated rows, shared virtual tokens); 0 = off (default " + (EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20) + ").")
-    long prefixCacheMib = EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20;
     @Option(names = "--out", paramLabel = "DIR", description = "Also write report.json (as --json) and predictions.csv (every row) here.")
     Path out;
     @Option(names = "--json", description = "Print exactly one JSON object: {data, mode, rows, labels, results: [...]}.")
@@ -110,7 +104,8 @@ public final class EvalCommand implements Callable<Integer> {
     static final class ModelFlags implements IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            return SettingOptions.add(spec, MODEL_FLAGS, ModelChoice.EntryPoint.EVAL::shownDefault);
+            SettingOptions.add(spec, MODEL_FLAGS, ModelChoice.EntryPoint.EVAL::shownDefault);
+            return SettingOptions.add(spec, Setting.engine(), Setting::shownDefault);
         }
     }
 
@@ -136,8 +131,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<EvalReport> reports = new ArrayList<>();
         Interrupt interrupt = new Interrupt();
         Runtime.getRuntime().addShutdownHook(interrupt);
-        try (Engine engine = new Engine(EngineOptions.defaults().withMaxPrefillTokens(maxPrefillTokens)
-                .withPrefixCacheBytes(ModelOptions.prefixCacheBytes(prefixCacheMib)))) {
+        try (Engine engine = new Engine(ModelOptions.engineOptions(spec, System.getenv(), EngineOptions.defaults()))) {
             for (int i = 0; i < evaluated.size(); i++) {
                 ModelSpec modelSpec = model.withModel(model.baseModel(), evaluated.get(i)).spec();
                 engine.load(NAME + i, modelSpec, ModelOptions.progressTo(err));

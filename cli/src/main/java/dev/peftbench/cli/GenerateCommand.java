@@ -14,10 +14,10 @@ import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.serve.openai.ChatMessagesJson;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -63,12 +63,6 @@ public final class GenerateCommand implements Callable<Integer> {
     Long seed;
     @Option(names = "--stop", description = "Stop string (repeatable).")
     List<String> stop = List.of();
-    @Option(names = "--max-prefill-tokens", description = "Prompt positions prefilled per step; a longer prompt goes in chunks "
-            + "(default " + EngineOptions.DEFAULT_MAX_PREFILL_TOKENS + ").")
-    int maxPrefillTokens = EngineOptions.DEFAULT_MAX_PREFILL_TOKENS;
-    @Option(names = "--prefix-cache-mib", description = "KV cache memory kept for later prompts that start the same way; "
-            + "0 = off (default " + (EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20) + ").")
-    long prefixCacheMib = EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20;
     @Option(names = "--json", description = "Print exactly one JSON object instead of streaming.")
     boolean json;
 
@@ -90,8 +84,7 @@ public final class GenerateCommand implements Callable<Integer> {
         SamplingParams params = new SamplingParams(maxNewTokens, eosTokenIds, temperature, topK, topP, repetitionPenalty,
                 seed, stop);
         ModelSpec modelSpec = ModelOptions.spec(spec, System.getenv(), err::println);
-        try (Engine engine = new Engine(EngineOptions.defaults().withMaxPrefillTokens(maxPrefillTokens)
-                .withPrefixCacheBytes(ModelOptions.prefixCacheBytes(prefixCacheMib)))) {
+        try (Engine engine = new Engine(ModelOptions.engineOptions(spec, System.getenv(), EngineOptions.defaults()))) {
             engine.load("cli", modelSpec, ModelOptions.progressTo(err));
             TokenListener listener = json ? TokenListener.NONE : (id, delta) -> {
                 out.print(delta);

@@ -1,9 +1,9 @@
 package dev.peftbench.cli;
 
+import dev.peftbench.contract.BundledSample;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.SafetensorsWriter;
-import dev.peftbench.contract.BundledSample;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

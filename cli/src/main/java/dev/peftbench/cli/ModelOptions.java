@@ -3,6 +3,8 @@ package dev.peftbench.cli;
 import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.Setting;
 import dev.peftbench.contract.SettingOptions;
+import dev.peftbench.contract.SettingValues;
+import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.hub.DownloadProgress;
@@ -14,15 +16,17 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The model options of {@code generate} and {@code bench}: {@link Setting#model()}'s declarations, so
- * they have the names, variables and validation of {@code serve}'s, with this entry point's defaults
- * ({@link ModelChoice.EntryPoint#GENERATE}: the bundled sample) in their help.
+ * The model and engine options of {@code generate} and {@code bench}: {@link Setting#model()}'s and
+ * {@link Setting#engine()}'s declarations, so they have the names, variables, defaults, help and validation of
+ * {@code serve}'s, with this entry point's defaults ({@link ModelChoice.EntryPoint#GENERATE}: the bundled sample) in
+ * their help.
  */
 final class ModelOptions implements IModelTransformer {
 
     @Override
     public CommandSpec transform(CommandSpec spec) {
-        return SettingOptions.add(spec, Setting.model(), ModelChoice.EntryPoint.GENERATE::shownDefault);
+        SettingOptions.add(spec, Setting.model(), ModelChoice.EntryPoint.GENERATE::shownDefault);
+        return SettingOptions.add(spec, Setting.engine(), Setting::shownDefault);
     }
 
     /** What {@code command}'s flags and the environment choose; {@code notices} hears when a default or the adapter's base was taken. */
@@ -40,9 +44,12 @@ final class ModelOptions implements IModelTransformer {
         return choice.fields().spec();
     }
 
-    /** {@code --prefix-cache-mib} in bytes, refused out of range with {@code serve}'s message (one declaration). */
-    static long prefixCacheBytes(long mib) {
-        return Setting.PREFIX_CACHE_MIB.parse(Long.toString(mib), Setting.PREFIX_CACHE_MIB.flag()) << 20;
+    /** {@code base} with {@link Setting#engine()}'s values: each flag as typed, else its variable in {@code env}, else its default. */
+    static EngineOptions engineOptions(CommandSpec command, Map<String, String> env, EngineOptions base) {
+        SettingValues values = new SettingValues(SettingOptions.flags(command, Setting.engine()), env);
+        return base.withMaxPrefillTokens(values.get(Setting.MAX_PREFILL_TOKENS))
+                .withStepTargetMs(values.get(Setting.STEP_TARGET_MS))
+                .withPrefixCacheBytes(values.get(Setting.PREFIX_CACHE_MIB) << 20);
     }
 
     /**

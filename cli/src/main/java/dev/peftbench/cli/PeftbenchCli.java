@@ -6,8 +6,8 @@ import dev.peftbench.publish.cli.PublishCommand;
 import dev.peftbench.serve.cli.CommandLines;
 import dev.peftbench.serve.cli.ServeCommand;
 import dev.peftbench.ui.UiCommand;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * {@code ./peftbench}: every command from one root, with one way of printing errors

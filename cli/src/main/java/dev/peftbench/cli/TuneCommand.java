@@ -1,12 +1,14 @@
 package dev.peftbench.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peftbench.contract.FieldFlags;
 import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.ModelFields;
 import dev.peftbench.contract.Setting;
 import dev.peftbench.contract.SettingOptions;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.Device;
+import dev.peftbench.engine.FieldMessage;
 import dev.peftbench.engine.eval.ClassificationMetrics;
 import dev.peftbench.engine.hub.HubSettings;
 import dev.peftbench.engine.train.Checkpointing;
@@ -23,12 +25,12 @@ import dev.peftbench.engine.train.TuningListener;
 import dev.peftbench.engine.train.TuningMethod;
 import dev.peftbench.engine.train.TuningPlan;
 import dev.peftbench.engine.train.TuningResult;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -246,9 +248,9 @@ public final class TuneCommand implements Callable<Integer> {
         }
 
         @Override
-        public void warning(String message) {
+        public void warning(FieldMessage message) {
             line.finish();
-            err.println("warning: " + message);
+            err.println("warning: " + message.text(FieldFlags::of));
             err.flush();
         }
 

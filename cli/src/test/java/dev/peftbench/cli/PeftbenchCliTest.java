@@ -1,6 +1,10 @@
 package dev.peftbench.cli;
 
+import dev.peftbench.contract.Setting;
+import dev.peftbench.serve.cli.CommandLines;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 import java.util.List;
 
@@ -19,6 +23,23 @@ class PeftbenchCliTest {
             assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith(command + " ")), command + " missing:\n" + r.out());
         }
         assertTrue(r.out().contains("./peftbench test"), r.out());
+    }
+
+    @Test
+    void engineOptionsAreTheServersSettingsInEveryCommand() {
+        CommandLine root = CommandLines.of(new PeftbenchCli());
+        for (Setting<?> setting : Setting.engine()) {
+            String serves = root.getSubcommands().get("serve").getCommandSpec().findOption(setting.flag()).description()[0];
+            assertTrue(serves.contains("env " + setting.env()) && serves.contains("default " + setting.shownDefault()), serves);
+            for (String command : List.of("generate", "bench", "eval")) {
+                OptionSpec option = root.getSubcommands().get(command).getCommandSpec().findOption(setting.flag());
+                assertEquals(serves, option == null ? command + " lacks " + setting.flag() : option.description()[0], command);
+            }
+        }
+        CliRun help = CliRun.inProcess("bench", "--help");
+        assertTrue(help.out().contains("--step-target-ms") && help.out().contains("PEFTBENCH_STEP_TARGET_MS"), help.out());
+        CliRun zero = CliRun.inProcess("generate", "--prompt", "x", "--max-prefill-tokens", "0");
+        assertEquals("error: --max-prefill-tokens must be >= 1, got 0", zero.err().strip().lines().toList().getLast(), zero.err());
     }
 
     @Test

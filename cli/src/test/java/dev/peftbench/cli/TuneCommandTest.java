@@ -104,7 +104,7 @@ class TuneCommandTest {
 
         CliRun again = CliRun.inProcess(args);
         assertEquals(1, again.code());
-        assertEquals("error: --out " + out + " is not empty (it holds an adapter): pass --overwrite to replace what it holds, "
+        assertEquals("error: --out " + out + " is not empty (it holds an adapter): use --overwrite to replace what it holds, "
                 + "or name another folder", again.err().strip());
         assertArrayEquals(adapter, Files.readAllBytes(out.resolve("adapter_model.safetensors")));
 

@@ -16,15 +16,15 @@ import dev.peftbench.engine.generate.Sampler;
 import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.engine.generate.Scheduler;
 import dev.peftbench.engine.hub.DownloadListener;
+import dev.peftbench.engine.hub.HubSettings;
+import dev.peftbench.engine.load.HfConfig;
+import dev.peftbench.engine.load.HfSnapshot;
+import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.score.LabelScores;
 import dev.peftbench.engine.score.ScoreListener;
 import dev.peftbench.engine.score.ScoreRequest;
 import dev.peftbench.engine.score.ScoringHandle;
 import dev.peftbench.engine.score.ScoringJob;
-import dev.peftbench.engine.hub.HubSettings;
-import dev.peftbench.engine.load.HfConfig;
-import dev.peftbench.engine.load.HfSnapshot;
-import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.KvCache;
 import dev.peftbench.engine.tensor.ProfiledTensorOps;
 import dev.peftbench.engine.tensor.Tensor;
@@ -72,17 +72,20 @@ public final class Engine implements AutoCloseable {
     private static final class Base {
         final BaseKey key;
         final CausalLm model;
-        final Tokenizer tokenizer;
         final ChatTemplate chatTemplate;
         final Scheduler scheduler;
         int users;
 
-        Base(BaseKey key, CausalLm model, Tokenizer tokenizer, ChatTemplate chatTemplate, Scheduler scheduler) {
+        Base(BaseKey key, CausalLm model, ChatTemplate chatTemplate, Scheduler scheduler) {
             this.key = key;
             this.model = model;
-            this.tokenizer = tokenizer;
             this.chatTemplate = chatTemplate;
             this.scheduler = scheduler;
+        }
+
+        /** The scheduler's: one per base model. */
+        Tokenizer tokenizer() {
+            return scheduler.tokenizer();
         }
     }
 
@@ -221,11 +224,11 @@ public final class Engine implements AutoCloseable {
         long maxBytes = s.model.spec().maxPromptBytes();
         if (request.isChat()) {
             prompt = s.base.chatTemplate.render(request.chat());
-            ids = encoder.encode(s.base.tokenizer, prompt, false, maxBytes);
+            ids = encoder.encode(s.base.tokenizer(), prompt, false, maxBytes);
         } else {
             PromptTemplate template = request.template() != null ? request.template() : s.model.spec().template();
             prompt = template.apply(request.input());
-            ids = encoder.encode(s.base.tokenizer, prompt, true, maxBytes);
+            ids = encoder.encode(s.base.tokenizer(), prompt, true, maxBytes);
         }
         if (ids.length == 0) {
             throw EngineException.invalid("the prompt is empty after applying the template");
@@ -244,7 +247,7 @@ public final class Engine implements AutoCloseable {
         }
         List<int[]> choices = choiceIds(s, params, maxBytes);
         return s.base.scheduler.submit(prompt, ids, params, prefix, adapter instanceof LoraAdapter l ? l : null,
-                adapter == null ? NO_ADAPTER : s.scope, s.base.tokenizer, listener, choices);
+                adapter == null ? NO_ADAPTER : s.scope, listener, choices);
     }
 
     /**
@@ -256,7 +259,7 @@ public final class Engine implements AutoCloseable {
     private List<int[]> choiceIds(Served s, SamplingParams params, long maxBytes) {
         List<int[]> out = new ArrayList<>(params.choices().size());
         for (String choice : params.choices()) {
-            int[] choiceIds = encoder.encode(s.base.tokenizer, choice, false, maxBytes);
+            int[] choiceIds = encoder.encode(s.base.tokenizer(), choice, false, maxBytes);
             if (choiceIds.length == 0) {
                 throw EngineException.invalid("the choice '" + choice + "' has no tokens");
             }
@@ -285,7 +288,7 @@ public final class Engine implements AutoCloseable {
         Tensor prefix = adapter instanceof PromptTuningAdapter p ? p.virtualTokens() : null;
         int virtual = prefix == null ? 0 : prefix.rows();
         CausalLm model = s.base.model;
-        Tokenizer tokenizer = s.base.tokenizer;
+        Tokenizer tokenizer = s.base.tokenizer();
         long maxBytes = s.model.spec().maxPromptBytes();
         TextEncoder bounded = (text, special) -> encoder.encode(tokenizer, text, special, maxBytes);
         int endId = EndToken.resolve(request.endTokenId(), adapter == null ? null : s.trainedEndId, s.base.key.dir(),
@@ -399,7 +402,7 @@ public final class Engine implements AutoCloseable {
 
     /** Tokenizes with {@code name}'s tokenizer (template not applied). */
     public List<Integer> tokenize(String name, String text) {
-        int[] ids = served(name).base.tokenizer.encode(text);
+        int[] ids = served(name).base.tokenizer().encode(text);
         List<Integer> list = new ArrayList<>(ids.length);
         for (int id : ids) {
             list.add(id);
@@ -463,7 +466,7 @@ public final class Engine implements AutoCloseable {
             // not by the first young collection in the middle of generation. Steps allocate next to nothing after
             // the warm-up, so the next collection is minutes away.
             System.gc();
-            scheduler = new Scheduler(model, options.maxBatch(), options.maxPrefillTokens(), options.stepTargetMs(),
+            scheduler = new Scheduler(model, tokenizer, options.maxBatch(), options.maxPrefillTokens(), options.stepTargetMs(),
                     options.queueCapacity(),
                     key.dir().getFileName().toString());
         } catch (RuntimeException | OutOfMemoryError e) {
@@ -473,7 +476,7 @@ public final class Engine implements AutoCloseable {
         }
         LOG.info("loaded {} ({}, {} backend, {}) in {} ms", key.dir(), plan.architecture(), ops.name(), key.dtype().label(),
                 (System.nanoTime() - start) / 1_000_000);
-        return new Base(key, model, tokenizer, chatTemplate, scheduler);
+        return new Base(key, model, chatTemplate, scheduler);
     }
 
     /**
@@ -530,7 +533,7 @@ public final class Engine implements AutoCloseable {
 
     private TensorOps newOps(BaseKey key) {
         if (key.device() == Device.GPU && key.backend() == Backend.CPU) {
-            throw EngineException.invalid("the cpu backend runs on the CPU; for --device gpu use --backend djl (or auto)");
+            throw EngineException.invalid("the cpu backend runs on the CPU; for {0} gpu use {1} djl (or auto)", InputField.DEVICE, InputField.BACKEND);
         }
         TensorOps ops = switch (key.backend()) {
             case CPU -> new CpuTensorOps(key.dtype(), options.threads());
@@ -591,7 +594,6 @@ public final class Engine implements AutoCloseable {
         base.scheduler.close();
         closedPrefixCaches.accumulateAndGet(base.model.ops().prefixCacheStats().counts(), PrefixCacheStats::plus);
         base.model.close();
-        base.tokenizer.close();
     }
 
     private static Path realPath(Path dir) {

@@ -1,8 +1,14 @@
 package dev.peftbench.engine;
 
+import java.util.List;
+import java.util.function.Function;
+
 /**
  * The one error type the engine throws. {@link Kind} is what callers map to protocol answers
  * (HTTP status, gRPC code, UI message); the message is written for the user and names what to fix.
+ * An error about fields of the input carries them as {@link InputField}s, with the message written as a template
+ * ({@link FieldMessage}) that each front end fills with its own name for each field ({@link #message(Function)});
+ * {@link #getMessage()} fills it with the engine's names.
  */
 public class EngineException extends RuntimeException {
 
@@ -26,15 +32,23 @@ public class EngineException extends RuntimeException {
     }
 
     private final Kind kind;
+    private final FieldMessage fieldMessage;
 
     public EngineException(Kind kind, String message) {
-        super(message);
-        this.kind = kind;
+        this(kind, message, (Throwable) null);
     }
 
     public EngineException(Kind kind, String message, Throwable cause) {
         super(message, cause);
         this.kind = kind;
+        this.fieldMessage = null;
+    }
+
+    /** An error about fields of the input, the message naming each as its reader knows it. */
+    public EngineException(Kind kind, FieldMessage message) {
+        super(message.toString());
+        this.kind = kind;
+        this.fieldMessage = message;
     }
 
     public Kind kind() {
@@ -47,6 +61,24 @@ public class EngineException extends RuntimeException {
 
     public static EngineException invalid(String message) {
         return new EngineException(Kind.INVALID_INPUT, message);
+    }
+
+    /**
+     * An input the user can correct, about {@code fields}: {@code template} names field {@code i} as {@code {i}}
+     * ({@code invalid("{0} must be >= 1, got " + n, InputField.EPOCHS)}).
+     */
+    public static EngineException invalid(String template, InputField... fields) {
+        return new EngineException(Kind.INVALID_INPUT, FieldMessage.of(template, fields));
+    }
+
+    /** The fields the error is about, first the one to fix; empty for an error about no field. */
+    public List<InputField> fields() {
+        return fieldMessage == null ? List.of() : fieldMessage.fields();
+    }
+
+    /** The message with each field named by {@code names}: a flag, a JSON field, a label. */
+    public String message(Function<InputField, String> names) {
+        return fieldMessage == null ? getMessage() : fieldMessage.text(names);
     }
 
     public static EngineException loadFailed(String message) {

@@ -45,17 +45,18 @@ public record EngineOptions(int queueCapacity, int maxBatch, int threads, boolea
     public static final long DEFAULT_PREFIX_CACHE_BYTES = 256L << 20;
 
     public EngineOptions {
-        if (queueCapacity < 0) throw EngineException.invalid("queue capacity must be >= 0, got " + queueCapacity);
-        if (maxBatch < 1) throw EngineException.invalid("max batch must be >= 1, got " + maxBatch);
-        if (threads < 1) throw EngineException.invalid("threads must be >= 1, got " + threads);
+        if (queueCapacity < 0) throw EngineException.invalid("{0} must be >= 0, got " + queueCapacity, InputField.QUEUE_CAPACITY);
+        if (maxBatch < 1) throw EngineException.invalid("{0} must be >= 1, got " + maxBatch, InputField.MAX_BATCH);
+        if (threads < 1) throw EngineException.invalid("{0} must be >= 1, got " + threads, InputField.THREADS);
         if (maxPrefillTokens < 1) {
-            throw EngineException.invalid("max prefill tokens per step must be >= 1, got " + maxPrefillTokens);
+            throw EngineException.invalid("{0} must be >= 1, got " + maxPrefillTokens, InputField.MAX_PREFILL_TOKENS);
         }
         if (stepTargetMs < 0) {
-            throw EngineException.invalid("the step time target must be >= 0 ms (0 = off), got " + stepTargetMs);
+            throw EngineException.invalid("{0} must be >= 0 (0 = off), got " + stepTargetMs, InputField.STEP_TARGET_MS);
         }
         if (prefixCacheBytes < 0) {
-            throw EngineException.invalid("the prefix cache size must be >= 0 (0 = off), got " + prefixCacheBytes);
+            throw EngineException.invalid("{0} must be >= 0 (0 = off), got " + prefixCacheBytes + " bytes",
+                    InputField.PREFIX_CACHE_SIZE);
         }
     }
 

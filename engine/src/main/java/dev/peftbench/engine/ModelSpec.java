@@ -25,7 +25,7 @@ public record ModelSpec(String baseModel, String adapter, PromptTemplate templat
 
     public ModelSpec {
         if (baseModel == null || baseModel.isBlank()) {
-            throw EngineException.invalid("no base model given");
+            throw EngineException.invalid("no base model given: set {0}", InputField.MODEL);
         }
         if (adapter != null && adapter.isBlank()) {
             adapter = null;

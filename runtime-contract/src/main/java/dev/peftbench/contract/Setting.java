@@ -18,7 +18,7 @@ import java.util.Locale;
  * One setting of the server, declared once: its flag, the environment variable that stands in for it
  * (the reference runtime's MLServer names plus ours; null for a flag-only setting), its type, its default
  * and its help. Everything else derives from these declarations: the options of {@code serve} (and the
- * model options of {@code generate} and {@code bench}) with their help ({@link SettingOptions}), the
+ * model and engine options of {@code generate}, {@code bench} and {@code eval}) with their help ({@link SettingOptions}), the
  * resolution flags over environment over default ({@link SettingValues}), the runtime image's environment
  * and the published ServingRuntime ({@link RuntimeContract}). Adding a setting is one declaration here
  * and the code that reads it ({@code config.get(Setting.X)} or a {@code ServeConfig} component).
@@ -31,6 +31,7 @@ public final class Setting<T> {
 
     private static final List<Setting<?>> ALL = new ArrayList<>();
     private static final List<Setting<?>> MODEL = new ArrayList<>();
+    private static final List<Setting<?>> ENGINE = new ArrayList<>();
 
     // Which model, and how it runs (ModelFields). The base model and adapter have no default here: each
     // entry point has its own (ModelChoice.EntryPoint).
@@ -102,17 +103,17 @@ public final class Setting<T> {
                     + "is refused with 503 / RESOURCE_EXHAUSTED.");
     public static final Setting<Integer> QUEUE_CAPACITY = server("--queue-capacity", "PEFTBENCH_QUEUE_CAPACITY",
             SettingType.INTEGER, EngineOptions.DEFAULT_QUEUE_CAPACITY, "Requests waiting in the engine queue before 503.");
-    public static final Setting<Integer> MAX_PREFILL_TOKENS = server("--max-prefill-tokens", "PEFTBENCH_MAX_PREFILL_TOKENS",
+    public static final Setting<Integer> MAX_PREFILL_TOKENS = engine("--max-prefill-tokens", "PEFTBENCH_MAX_PREFILL_TOKENS",
             SettingType.INTEGER, EngineOptions.DEFAULT_MAX_PREFILL_TOKENS,
             "Prompt positions prefilled per step; longer prompts are prefilled in chunks between decode steps, "
                     + "so running streams keep getting tokens.");
-    public static final Setting<Integer> STEP_TARGET_MS = server("--step-target-ms", "PEFTBENCH_STEP_TARGET_MS",
+    public static final Setting<Integer> STEP_TARGET_MS = engine("--step-target-ms", "PEFTBENCH_STEP_TARGET_MS",
             SettingType.INTEGER, EngineOptions.DEFAULT_STEP_TARGET_MS,
             "While streams decode, size prompt chunks so that a step takes about this long, the streams' longest wait "
                     + "for a token while a prompt prefills; 0 = chunks of --max-prefill-tokens.");
     /** A tebibyte: more than any machine here would give the prefix cache, and far from overflowing in bytes. */
     public static final long MAX_PREFIX_CACHE_MIB = 1L << 20;
-    public static final Setting<Long> PREFIX_CACHE_MIB = server("--prefix-cache-mib", "PEFTBENCH_PREFIX_CACHE_MIB",
+    public static final Setting<Long> PREFIX_CACHE_MIB = engine("--prefix-cache-mib", "PEFTBENCH_PREFIX_CACHE_MIB",
             SettingType.range(0, MAX_PREFIX_CACHE_MIB, "0 (off) to " + MAX_PREFIX_CACHE_MIB),
             EngineOptions.DEFAULT_PREFIX_CACHE_BYTES >> 20,
             "KV cache memory (MiB) kept for later prompts that start the same way (a system prompt, an adapter's virtual "
@@ -173,6 +174,12 @@ public final class Setting<T> {
         return s;
     }
 
+    private static <T> Setting<T> engine(String flag, String env, SettingType<T> type, T defaultValue, String help) {
+        Setting<T> s = new Setting<>(flag, env, type, defaultValue, null, help);
+        ENGINE.add(s);
+        return s;
+    }
+
     private static <T> Setting<T> server(String flag, String env, SettingType<T> type, T defaultValue, String help) {
         return new Setting<>(flag, env, type, defaultValue, null, help);
     }
@@ -190,6 +197,11 @@ public final class Setting<T> {
     /** The settings that say which model runs and how: what {@code generate} and {@code bench} take too. */
     public static List<Setting<?>> model() {
         return Collections.unmodifiableList(MODEL);
+    }
+
+    /** How the engine schedules prompts and keeps their caches: what {@code generate}, {@code bench} and {@code eval} take too. */
+    public static List<Setting<?>> engine() {
+        return Collections.unmodifiableList(ENGINE);
     }
 
     public String flag() {

@@ -1,24 +1,28 @@
 package dev.peftbench.serve;
 
-import dev.peftbench.contract.RuntimeContract;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peftbench.contract.ModelChoice;
+import dev.peftbench.contract.ModelFields;
+import dev.peftbench.contract.NamedAdapter;
+import dev.peftbench.contract.RuntimeContract;
+import dev.peftbench.contract.Setting;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.engine.hub.HubSettings;
-import dev.peftbench.serve.generate.GenerateRoutes;
-import dev.peftbench.serve.health.HealthRoutes;
-import dev.peftbench.serve.health.ServerHealth;
 import dev.peftbench.serve.auth.AccessPolicy;
 import dev.peftbench.serve.auth.ApiKeyFilter;
 import dev.peftbench.serve.auth.ApiKeyInterceptor;
 import dev.peftbench.serve.auth.ForeignOriginFilter;
+import dev.peftbench.serve.generate.GenerateRoutes;
+import dev.peftbench.serve.health.HealthRoutes;
+import dev.peftbench.serve.health.ServerHealth;
 import dev.peftbench.serve.http.HttpConnections;
 import dev.peftbench.serve.http.HttpLimits;
 import dev.peftbench.serve.http.JsonAnswers;
-import dev.peftbench.serve.http.ProtocolErrors;
-import dev.peftbench.serve.http.RouteTable;
 import dev.peftbench.serve.http.JsonBodies;
+import dev.peftbench.serve.http.ProtocolErrors;
 import dev.peftbench.serve.http.RouteContext;
+import dev.peftbench.serve.http.RouteTable;
 import dev.peftbench.serve.metrics.MetricsRoutes;
 import dev.peftbench.serve.metrics.MetricsSnapshot;
 import dev.peftbench.serve.metrics.ServeMetrics;
@@ -26,10 +30,6 @@ import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.mmesh.ModelMeshRuntime;
 import dev.peftbench.serve.openai.OpenAiRoutes;
 import dev.peftbench.serve.repository.LoadPolicy;
-import dev.peftbench.contract.ModelChoice;
-import dev.peftbench.contract.ModelFields;
-import dev.peftbench.contract.NamedAdapter;
-import dev.peftbench.contract.Setting;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelSettings;
 import dev.peftbench.serve.repository.ModelState;
@@ -165,7 +165,7 @@ public final class InferenceServer implements AutoCloseable {
                 () -> b.engine.stats().prefixCache());
         InFlight inFlight = new InFlight();
         ServerHealth health = new ServerHealth(repository);
-        TextGeneration generation = new TextGeneration(b.engine, repository, config.requestTimeout(), config.queueCapacity(),
+        TextGeneration generation = new TextGeneration(b.engine, config.requestTimeout(), config.queueCapacity(),
                 metrics, inFlight, b.requestListener);
         ObjectMapper json = new ObjectMapper();
         JsonAnswers answers = new JsonAnswers(json);

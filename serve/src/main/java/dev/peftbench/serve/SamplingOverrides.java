@@ -2,6 +2,7 @@ package dev.peftbench.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.generate.SamplingParams;
 
 import java.io.IOException;
@@ -15,15 +16,14 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Request {@code parameters} that override generation settings (the OIP generate extension names
- * {@code max_tokens}). Other keys (e.g. {@code content_type}) belong to the protocol and are ignored.
- * Values arrive as JSON/InferParameter values: strings, numbers or booleans; {@code stop} may be a list.
- * The ids that end generation: {@code eos_token_id} (one id or a list; transformers' GenerationConfig
- * field) takes the place of the model's own, and {@code stop_token_ids} (vLLM's) are added to them;
- * over gRPC, whose parameters hold no lists, either may be a string of comma-separated ids.
- * vLLM's names where the OIP has none: {@code logprobs} (alternatives per generated token, 0-20),
- * {@code prompt_logprobs} (true: the prompt's tokens too), {@code guided_choice} (a list of strings, or a JSON array
- * of strings in one string, as an InferParameter can only carry).
+ * A request's sampling fields ({@link SamplingFields}, each protocol's names already mapped onto the engine's) applied
+ * over the defaults. Values arrive as JSON/InferParameter values: strings, numbers or booleans; {@code stop} may be a
+ * list. The ids that end generation: {@link InputField#EOS_TOKEN_ID} (one id or a list) takes the place of the model's
+ * own, and {@link InputField#STOP_TOKEN_IDS} (vLLM's) are added to them; over gRPC, whose parameters hold no lists,
+ * either may be a string of comma-separated ids. {@link InputField#LOGPROBS} (alternatives per generated token, 0-20),
+ * {@link InputField#PROMPT_LOGPROBS} (true: the prompt's tokens too), {@link InputField#CHOICES} (a list of strings, or a
+ * JSON array of strings in one string, as an InferParameter can only carry). Every refusal names the field as the
+ * request's protocol calls it.
  */
 public final class SamplingOverrides {
 
@@ -34,193 +34,168 @@ public final class SamplingOverrides {
     private SamplingOverrides() {
     }
 
-    /** As {@link #apply(SamplingParams, Map, Supplier)} for a request that names no end ids. */
-    public static SamplingParams apply(SamplingParams base, Map<String, ?> parameters) {
-        return apply(base, parameters, List::of);
+    /** As {@link #apply(SamplingParams, SamplingFields, Supplier)} for a request that names no end ids. */
+    public static SamplingParams apply(SamplingParams base, SamplingFields fields) {
+        return apply(base, fields, List::of);
     }
 
     /** @param modelEndIds the model's own end ids, which {@code stop_token_ids} adds to */
-    public static SamplingParams apply(SamplingParams base, Map<String, ?> parameters, Supplier<List<Integer>> modelEndIds) {
+    public static SamplingParams apply(SamplingParams base, SamplingFields fields, Supplier<List<Integer>> modelEndIds) {
         SamplingParams p = base;
         try {
-            for (Map.Entry<String, ?> e : parameters.entrySet()) {
-                Object v = e.getValue();
-                if (v == null) {
-                    continue;
-                }
+            for (Map.Entry<InputField, Object> e : fields.values().entrySet()) {
+                Value v = new Value(fields.refer(e.getKey()), e.getValue());
                 p = switch (e.getKey()) {
-                    case "max_new_tokens", "max_tokens" -> p.withMaxNewTokens(maxNewTokens(e.getKey(), v));
-                    case "temperature" -> p.withTemperature(doubleValue(e.getKey(), v));
-                    case "top_p" -> p.withTopP(doubleValue(e.getKey(), v));
-                    case "top_k" -> p.withTopK(intValue(e.getKey(), v));
-                    case "repetition_penalty" -> p.withRepetitionPenalty(doubleValue(e.getKey(), v));
-                    case "seed" -> p.withSeed(longValue(e.getKey(), v));
-                    case "stop" -> p.withStop(stopStrings(v));
-                    case "logprobs" -> p.withLogprobs(new SamplingParams.Logprobs(topLogprobs(e.getKey(), v),
+                    case MAX_NEW_TOKENS -> p.withMaxNewTokens(v.intValue());
+                    case TEMPERATURE -> p.withTemperature(v.doubleValue());
+                    case TOP_P -> p.withTopP(v.doubleValue());
+                    case TOP_K -> p.withTopK(v.intValue());
+                    case REPETITION_PENALTY -> p.withRepetitionPenalty(v.doubleValue());
+                    case SEED -> p.withSeed(v.longValue());
+                    case STOP -> p.withStop(v.stopStrings());
+                    case LOGPROBS -> p.withLogprobs(new SamplingParams.Logprobs(v.intValue(),
                             p.logprobs() != null && p.logprobs().prompt()));
-                    case "prompt_logprobs" -> promptLogprobs(p, e.getKey(), v);
-                    case "guided_choice" -> p.withChoices(choices(e.getKey(), v));
+                    case PROMPT_LOGPROBS -> promptLogprobs(p, v);
+                    case CHOICES -> p.withChoices(v.choices());
                     default -> p;
                 };
             }
-            List<Integer> eos = ids(parameters, "eos_token_id");
-            List<Integer> stopIds = ids(parameters, "stop_token_ids");
+            List<Integer> eos = ids(fields, InputField.EOS_TOKEN_ID);
+            List<Integer> stopIds = ids(fields, InputField.STOP_TOKEN_IDS);
             if (eos != null || stopIds != null) {
                 Set<Integer> end = new LinkedHashSet<>(eos != null ? eos : p.eosTokenIds() != null ? p.eosTokenIds() : modelEndIds.get());
                 if (stopIds != null) {
                     end.addAll(stopIds);
                 }
                 if (end.size() > MAX_END_IDS) {
-                    throw ServeException.badRequest("parameters eos_token_id and stop_token_ids name " + end.size()
-                            + " ids together; at most " + MAX_END_IDS + " are taken");
+                    throw ServeException.badRequest(fields.refer(InputField.EOS_TOKEN_ID) + " and "
+                            + fields.refer(InputField.STOP_TOKEN_IDS) + " name " + end.size() + " ids together; at most "
+                            + MAX_END_IDS + " are taken");
                 }
                 p = p.withEosTokenIds(List.copyOf(end));
             }
         } catch (EngineException e) {
-            throw ServeException.badRequest("invalid parameter: " + e.getMessage());
+            throw ServeException.badRequest(e.message(fields::refer));
         }
         return p;
     }
 
-    /** Checked here, not only by SamplingParams, so that an OpenAI client reads its own field's name: max_tokens. */
-    private static int maxNewTokens(String key, Object v) {
-        int n = intValue(key, v);
-        if (n < 1 || n > SamplingParams.MAX_NEW_TOKENS_LIMIT) {
-            throw ServeException.badRequest("parameter " + key + " must be between 1 and " + SamplingParams.MAX_NEW_TOKENS_LIMIT
-                    + ", got " + n);
-        }
-        return n;
-    }
-
-    private static int topLogprobs(String key, Object v) {
-        int n = intValue(key, v);
-        if (n < 0 || n > SamplingParams.Logprobs.MAX_TOP) {
-            throw ServeException.badRequest("parameter " + key + " must be between 0 and " + SamplingParams.Logprobs.MAX_TOP
-                    + ", got " + n);
-        }
-        return n;
-    }
-
-    private static SamplingParams promptLogprobs(SamplingParams p, String key, Object v) {
-        if (!(v instanceof Boolean b)) {
-            throw ServeException.badRequest("parameter " + key + " must be true or false, got " + v);
+    private static SamplingParams promptLogprobs(SamplingParams p, Value v) {
+        if (!(v.value() instanceof Boolean b)) {
+            throw v.refused("must be true or false, got " + v.value());
         }
         int top = p.logprobs() == null ? 0 : p.logprobs().top();
         return b ? p.withLogprobs(new SamplingParams.Logprobs(top, true))
                 : p.withLogprobs(p.logprobs() == null ? null : new SamplingParams.Logprobs(top, false));
     }
 
-    /** A list of 1 to {@link SamplingParams#MAX_CHOICES} non-empty strings, checked here to name the client's field. */
-    private static List<String> choices(String key, Object v) {
-        Object list = v;
-        if (v instanceof String s) {
-            try {
-                list = JSON.readValue(s, List.class);
-            } catch (IOException e) {
-                throw ServeException.badRequest("parameter " + key + " must be a JSON array of strings, got " + abbreviated(s));
-            }
-        }
-        if (!(list instanceof List<?> items) || items.isEmpty()) {
-            throw ServeException.badRequest("parameter " + key + " must be a non-empty list of strings");
-        }
-        if (items.size() > SamplingParams.MAX_CHOICES) {
-            throw ServeException.badRequest("parameter " + key + " holds " + items.size() + " choices, more than "
-                    + SamplingParams.MAX_CHOICES);
-        }
-        List<String> out = new ArrayList<>(items.size());
-        for (Object o : items) {
-            if (!(o instanceof String s) || s.isEmpty() || s.length() > SamplingParams.MAX_CHOICE_CHARS) {
-                throw ServeException.badRequest("parameter " + key + " must hold strings of 1 to "
-                        + SamplingParams.MAX_CHOICE_CHARS + " characters, got " + abbreviated(String.valueOf(o)));
-            }
-            out.add(s);
-        }
-        return out;
-    }
-
-    private static String abbreviated(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
-    }
-
-    private static int intValue(String key, Object v) {
-        long l = longValue(key, v);
-        if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
-            throw ServeException.badRequest("parameter " + key + " is out of range: " + v);
-        }
-        return (int) l;
-    }
-
-    /** A whole number within 64 bits; one beyond is refused, never wrapped. */
-    private static long longValue(String key, Object v) {
-        BigDecimal exact = null;
-        if (v instanceof Number n && !(v instanceof Double d && (d.isNaN() || d.isInfinite()))
-                && !(v instanceof Float f && (f.isNaN() || f.isInfinite()))) {
-            exact = n instanceof BigDecimal b ? b : n instanceof BigInteger i ? new BigDecimal(i)
-                    : n instanceof Double || n instanceof Float ? BigDecimal.valueOf(n.doubleValue()) : BigDecimal.valueOf(n.longValue());
-        } else if (v instanceof String s && s.trim().matches("[-+]?\\d+")) {
-            exact = new BigDecimal(s.trim());
-        }
-        if (exact == null || exact.stripTrailingZeros().scale() > 0) {
-            throw ServeException.badRequest("parameter " + key + " must be an integer, got " + v);
-        }
-        try {
-            return exact.longValueExact();
-        } catch (ArithmeticException e) {
-            throw ServeException.badRequest("parameter " + key + " is out of range: " + v);
-        }
-    }
-
-    private static double doubleValue(String key, Object v) {
-        if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        if (v instanceof String s) {
-            try {
-                return Double.parseDouble(s.trim());
-            } catch (NumberFormatException ignored) {
-                // falls through to the message below
-            }
-        }
-        throw ServeException.badRequest("parameter " + key + " must be a number, got " + v);
-    }
-
-    /** Token ids under {@code key}: one id, a list of them, or (gRPC) a string of comma-separated ids; null when absent. */
-    private static List<Integer> ids(Map<String, ?> parameters, String key) {
-        Object v = parameters.get(key);
+    /** Token ids of {@code field}: one id, a list of them, or (gRPC) a string of comma-separated ids; null when absent. */
+    private static List<Integer> ids(SamplingFields fields, InputField field) {
+        Object v = fields.get(field);
         if (v == null) {
             return null;
         }
+        String name = fields.refer(field);
         List<?> items = v instanceof List<?> list ? list
                 : v instanceof String s && s.contains(",") ? List.of(s.split(",")) : List.of(v);
         if (items.size() > MAX_END_IDS) {
-            throw ServeException.badRequest("parameter " + key + " names " + items.size() + " ids; at most " + MAX_END_IDS
-                    + " are taken");
+            throw ServeException.badRequest(name + " names " + items.size() + " ids; at most " + MAX_END_IDS + " are taken");
         }
         List<Integer> out = new ArrayList<>(items.size());
         for (Object item : items) {
-            int id = intValue(key, item instanceof String s ? s.trim() : item);
+            int id = new Value(name, item instanceof String s ? s.trim() : item).intValue();
             if (id < 0) {
-                throw ServeException.badRequest("parameter " + key + " must hold token ids >= 0, got " + id);
+                throw ServeException.badRequest(name + " must hold token ids >= 0, got " + id);
             }
             out.add(id);
         }
         return out;
     }
 
-    private static List<String> stopStrings(Object v) {
-        if (v instanceof String s) {
-            return List.of(s);
+    /** One field's value as sent, {@code name} as its protocol refers to it. */
+    private record Value(String name, Object value) {
+
+        ServeException refused(String why) {
+            return ServeException.badRequest(name + " " + why);
         }
-        if (v instanceof List<?> list) {
-            List<String> out = new ArrayList<>();
-            for (Object o : list) {
-                if (!(o instanceof String s)) {
-                    throw ServeException.badRequest("parameter stop must be a string or a list of strings, got " + v);
-                }
-                out.add(s);
+
+        int intValue() {
+            long l = longValue();
+            if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+                throw refused("is out of range: " + value);
             }
-            return out;
+            return (int) l;
         }
-        throw ServeException.badRequest("parameter stop must be a string or a list of strings, got " + v);
+
+        /** A whole number within 64 bits; one beyond is refused, never wrapped. */
+        long longValue() {
+            BigDecimal exact = null;
+            if (value instanceof Number n && !(value instanceof Double d && (d.isNaN() || d.isInfinite()))
+                    && !(value instanceof Float f && (f.isNaN() || f.isInfinite()))) {
+                exact = n instanceof BigDecimal b ? b : n instanceof BigInteger i ? new BigDecimal(i)
+                        : n instanceof Double || n instanceof Float ? BigDecimal.valueOf(n.doubleValue()) : BigDecimal.valueOf(n.longValue());
+            } else if (value instanceof String s && s.trim().matches("[-+]?\\d+")) {
+                exact = new BigDecimal(s.trim());
+            }
+            if (exact == null || exact.stripTrailingZeros().scale() > 0) {
+                throw refused("must be an integer, got " + value);
+            }
+            try {
+                return exact.longValueExact();
+            } catch (ArithmeticException e) {
+                throw refused("is out of range: " + value);
+            }
+        }
+
+        double doubleValue() {
+            if (value instanceof Number n) {
+                return n.doubleValue();
+            }
+            if (value instanceof String s) {
+                try {
+                    return Double.parseDouble(s.trim());
+                } catch (NumberFormatException ignored) {
+                    // falls through to the message below
+                }
+            }
+            throw refused("must be a number, got " + value);
+        }
+
+        List<String> stopStrings() {
+            if (value instanceof String s) {
+                return List.of(s);
+            }
+            if (value instanceof List<?> list) {
+                List<String> out = new ArrayList<>();
+                for (Object o : list) {
+                    if (!(o instanceof String s)) {
+                        throw refused("must be a string or a list of strings, got " + value);
+                    }
+                    out.add(s);
+                }
+                return out;
+            }
+            throw refused("must be a string or a list of strings, got " + value);
+        }
+
+        /** A list of strings, or a JSON array of strings in one string; its bounds are the engine's (SamplingParams). */
+        List<String> choices() {
+            Object list = value;
+            if (value instanceof String s) {
+                try {
+                    list = JSON.readValue(s, List.class);
+                } catch (IOException e) {
+                    throw refused("must be a JSON array of strings, got " + abbreviated(s));
+                }
+            }
+            if (!(list instanceof List<?> items) || items.isEmpty() || !items.stream().allMatch(String.class::isInstance)) {
+                throw refused("must be a non-empty list of strings");
+            }
+            return items.stream().map(String.class::cast).toList();
+        }
+
+        private static String abbreviated(String s) {
+            return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.GenerationRequest;
 import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.chat.Conversation;
 import dev.peftbench.engine.generate.SamplingParams;
@@ -15,24 +16,23 @@ import dev.peftbench.engine.score.ScoreListener;
 import dev.peftbench.engine.score.ScoreRequest;
 import dev.peftbench.engine.score.ScoringHandle;
 import dev.peftbench.serve.metrics.ServeMetrics;
-import dev.peftbench.serve.repository.ModelRepository;
+import dev.peftbench.serve.repository.ModelStatus;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * What every protocol does with text: check the model is ready, apply the request's parameters, submit
+ * What every protocol does with text, for a model its route has looked up once in the repository: check it is ready, apply the request's parameters, submit
  * each input to the engine's shared queue, wait at most the request timeout, and cancel generation
  * when the caller is gone or the time ran out. Every generation is reported to the request listener.
  * Callers block on virtual threads.
@@ -42,7 +42,6 @@ public final class TextGeneration {
     private static final long CALLER_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final Engine engine;
-    private final ModelRepository repository;
     private final Duration timeout;
     private final int queueCapacity;
     private final ServeMetrics metrics;
@@ -50,10 +49,9 @@ public final class TextGeneration {
     private final Consumer<ServedRequest> listener;
 
     /** @param queueCapacity prompts the engine's queue holds: a request with more can never be taken whole */
-    public TextGeneration(Engine engine, ModelRepository repository, Duration timeout, int queueCapacity,
+    public TextGeneration(Engine engine, Duration timeout, int queueCapacity,
                           ServeMetrics metrics, InFlight inFlight, Consumer<ServedRequest> listener) {
         this.engine = engine;
-        this.repository = repository;
         this.timeout = timeout;
         this.queueCapacity = queueCapacity;
         this.metrics = metrics;
@@ -69,25 +67,26 @@ public final class TextGeneration {
      * Generates the assistant's turn of one conversation with the model's chat template, cancelling it
      * as soon as {@code callerGone} says the caller went away.
      */
-    public GenerationResult generateChat(String model, Conversation chat, Map<String, ?> parameters,
+    public GenerationResult generateChat(ModelStatus model, Conversation chat, SamplingFields parameters,
                                          BooleanSupplier callerGone) {
-        return run(model, null, parameters, callerGone,
-                List.of(params -> GenerationRequest.chat(model, chat, params, true))).getFirst();
+        return run(model, parameters, callerGone,
+                List.of(params -> GenerationRequest.chat(model.name(), chat, params, true))).getFirst();
     }
 
     /**
      * Generates one text per input, in input order, cancelling generation as soon as {@code callerGone}
      * says the caller went away (a gRPC call cancelled by its client, a REST client that hung up).
      */
-    public List<GenerationResult> generateAll(String model, String version, List<String> inputs,
-                                              Map<String, ?> parameters, BooleanSupplier callerGone) {
-        return run(model, version, parameters, callerGone, inputs.stream()
-                .<Function<SamplingParams, GenerationRequest>>map(input -> params -> GenerationRequest.of(model, input, params))
+    public List<GenerationResult> generateAll(ModelStatus model, List<String> inputs,
+                                              SamplingFields parameters, BooleanSupplier callerGone) {
+        return run(model, parameters, callerGone, inputs.stream()
+                .<Function<SamplingParams, GenerationRequest>>map(input -> params -> GenerationRequest.of(model.name(), input, params))
                 .toList());
     }
 
-    private List<GenerationResult> run(String model, String version, Map<String, ?> parameters, BooleanSupplier callerGone,
+    private List<GenerationResult> run(ModelStatus found, SamplingFields parameters, BooleanSupplier callerGone,
                                        List<Function<SamplingParams, GenerationRequest>> requests) {
+        String model = found.name();
         if (requests.size() > queueCapacity) {
             throw new ServeException(Failure.TOO_LARGE, "the request holds " + requests.size() + " prompts, more than the queue "
                     + "can ever hold (" + queueCapacity + ", " + Setting.QUEUE_CAPACITY.label()
@@ -95,7 +94,7 @@ public final class TextGeneration {
         }
         inFlight.enter();
         try {
-            repository.requireReady(model, version);
+            found.requireReady();
             SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters, () -> endIds(model));
             List<GenerationHandle> handles = new ArrayList<>(requests.size());
             try {
@@ -116,7 +115,7 @@ public final class TextGeneration {
                 throw new ServeException(Failure.CANCELLED, "the request was cancelled");
             } catch (TimeoutException | ExecutionException | RuntimeException e) {
                 handles.forEach(GenerationHandle::cancel);
-                throw ServeException.from(e);
+                throw ServeException.from(e, parameters::refer);
             }
         } finally {
             inFlight.exit();
@@ -130,13 +129,14 @@ public final class TextGeneration {
      * away, or at the request timeout. An input that cannot be scored (empty or too long a prompt) fails the request,
      * naming it.
      */
-    public LabelScores scoreAll(String model, String version, List<String> inputs, List<String> labels,
-                                Map<String, ?> parameters, BooleanSupplier callerGone) {
+    public LabelScores scoreAll(ModelStatus found, List<String> inputs, List<String> labels,
+                                SamplingFields parameters, BooleanSupplier callerGone) {
+        String model = found.name();
         inFlight.enter();
         long start = System.nanoTime();
         ScoringHandle handle = null;
         try {
-            repository.requireReady(model, version);
+            found.requireReady();
             ScoreRequest request = new ScoreRequest(model, inputs, labels, null, endTokenId(parameters), false, true);
             try {
                 handle = engine.submitScores(request, ScoreListener.NONE);
@@ -159,7 +159,7 @@ public final class TextGeneration {
             throw new ServeException(Failure.CANCELLED, "the request was cancelled");
         } catch (TimeoutException | ExecutionException | RuntimeException e) {
             cancel(handle);
-            throw ServeException.from(e);
+            throw ServeException.from(e, parameters::refer);
         } finally {
             inFlight.exit();
         }
@@ -171,15 +171,16 @@ public final class TextGeneration {
         }
     }
 
-    /** Parameter {@code eos_token_id}: one id (a number, or over gRPC a string of one), or null when absent. */
-    private static Integer endTokenId(Map<String, ?> parameters) {
-        Object v = parameters.get("eos_token_id");
+    /** The eos token id: one id (a number, or over gRPC a string of one), or null when absent. */
+    private static Integer endTokenId(SamplingFields parameters) {
+        Object v = parameters.get(InputField.EOS_TOKEN_ID);
         if (v == null) {
             return null;
         }
         String text = v.toString().trim();
         if (!(v instanceof Number || v instanceof String) || !text.matches("\\d{1,9}")) {
-            throw ServeException.badRequest("parameter eos_token_id must be one token id >= 0 when scoring labels, got " + v);
+            throw ServeException.badRequest(parameters.refer(InputField.EOS_TOKEN_ID)
+                    + " must be one token id >= 0 when scoring labels, got " + v);
         }
         return Integer.parseInt(text);
     }
@@ -188,27 +189,27 @@ public final class TextGeneration {
      * Starts one streamed generation. The caller must eventually call {@link Stream#close()}, which
      * cancels generation if it is still running (client gone).
      */
-    public Stream stream(String model, String version, String input, Map<String, ?> parameters,
-                         TokenListener tokens) {
-        return stream(model, version, parameters, params -> GenerationRequest.of(model, input, params), tokens);
+    public Stream stream(ModelStatus model, String input, SamplingFields parameters, TokenListener tokens) {
+        return stream(model, parameters, params -> GenerationRequest.of(model.name(), input, params), tokens);
     }
 
-    /** Starts one streamed chat turn; as {@link #stream(String, String, String, Map, TokenListener)}. */
-    public Stream streamChat(String model, Conversation chat, Map<String, ?> parameters, TokenListener tokens) {
-        return stream(model, null, parameters, params -> GenerationRequest.chat(model, chat, params, true), tokens);
+    /** Starts one streamed chat turn; as {@link #stream(ModelStatus, String, SamplingFields, TokenListener)}. */
+    public Stream streamChat(ModelStatus model, Conversation chat, SamplingFields parameters, TokenListener tokens) {
+        return stream(model, parameters, params -> GenerationRequest.chat(model.name(), chat, params, true), tokens);
     }
 
-    private Stream stream(String model, String version, Map<String, ?> parameters,
+    private Stream stream(ModelStatus found, SamplingFields parameters,
                           Function<SamplingParams, GenerationRequest> request, TokenListener tokens) {
+        String model = found.name();
         inFlight.enter();
         try {
-            repository.requireReady(model, version);
+            found.requireReady();
             SamplingParams params = SamplingOverrides.apply(SamplingParams.DEFAULT, parameters, () -> endIds(model));
             GenerationHandle handle = submit(request.apply(params), tokens);
             return new Stream(model, handle);
         } catch (RuntimeException e) {
             inFlight.exit();
-            throw ServeException.from(e);
+            throw ServeException.from(e, parameters::refer);
         }
     }
 

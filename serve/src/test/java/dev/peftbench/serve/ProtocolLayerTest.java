@@ -7,11 +7,12 @@ import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.EngineOptions;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ModelSpec;
+import dev.peftbench.engine.generate.SamplingParams;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
-import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.InferTensorContents;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferRequest;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ServerLiveRequest;
+import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -123,12 +124,30 @@ class ProtocolLayerTest {
     }
 
     @Test
+    void anEngineBoundIsNamedByEachProtocolsOwnField() throws Exception {
+        HttpResponse<String> v2 = post("/v2/models/m/generate", "{\"text_input\":\"hi\",\"parameters\":{\"max_tokens\":5000}}");
+        assertEquals(400, v2.statusCode(), v2.body());
+        assertEquals("parameter max_tokens must be between 1 and 4096, got 5000", JSON.readTree(v2.body()).path("error").asText());
+        HttpResponse<String> topP = post("/v2/models/m/generate", "{\"text_input\":\"hi\",\"parameters\":{\"top_p\":2.0}}");
+        assertEquals("parameter top_p must be in (0, 1], got 2.0", JSON.readTree(topP.body()).path("error").asText());
+        HttpResponse<String> chat = post("/v1/chat/completions", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hi\"}],\"max_completion_tokens\":5000}");
+        assertEquals(400, chat.statusCode(), chat.body());
+        assertEquals("\"max_completion_tokens\" must be between 1 and 4096, got 5000",
+                JSON.readTree(chat.body()).at("/error/message").asText());
+        HttpResponse<String> choice = post("/v1/chat/completions", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hi\"}],\"guided_choice\":[\"" + "y".repeat(SamplingParams.MAX_CHOICE_CHARS + 1) + "\"]}");
+        assertTrue(JSON.readTree(choice.body()).at("/error/message").asText().startsWith("\"guided_choice\" must hold strings"),
+                choice.body());
+    }
+
+    @Test
     void tooManyOrTooLongStopStringsAre400BeforeGenerating() throws Exception {
         long generated = ENGINE.stats().generatedTokens();
         String many = "[" + String.join(",", java.util.Collections.nCopies(17, "\"x\"")) + "]";
         HttpResponse<String> r = post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"hi\",\"stop\":" + many + "}");
         assertEquals(400, r.statusCode(), r.body());
-        assertTrue(r.body().contains("at most 16 stop strings"), r.body());
+        assertTrue(r.body().contains("\\\"stop\\\" takes at most 16 strings"), r.body());
         HttpResponse<String> longOne = post("/v2/models/m/generate", "{\"text_input\":\"hi\",\"parameters\":{\"stop\":\""
                 + "x".repeat(257) + "\"}}");
         assertEquals(400, longOne.statusCode(), longOne.body());

@@ -95,7 +95,7 @@ class RepositoryApiTest {
             ServeException e = assertThrows(ServeException.class, () -> r.load("served", ModelFields.of(null, "org/missing")));
             assertEquals(Failure.LOAD_FAILED, e.failure());
             assertTrue(r.allReady());
-            assertTrue(r.requireReady("served", null).ready());
+            assertTrue(r.requireKnown("served", null).ready());
             r.load("served", ModelFields.NONE);
             ModelSpec served = engine.find("served").orElseThrow().spec();
             assertEquals("org/base+org/adapter", served.baseModel() + "+" + served.adapter(), "a later plain load reloads what served");
@@ -124,7 +124,7 @@ class RepositoryApiTest {
             assertEquals(Failure.FORBIDDEN, assertThrows(ServeException.class,
                     () -> r.load("served", ModelFields.NONE)).failure());
             assertEquals(Failure.FORBIDDEN, assertThrows(ServeException.class, () -> r.unload("served")).failure());
-            assertTrue(r.requireReady("served", null).ready());
+            assertTrue(r.requireKnown("served", null).ready());
         }
     }
 }

@@ -196,7 +196,7 @@ class PromptPageTest {
         robot.clickOn("#runButton");
 
         String error = robot.lookup("#promptErrorLabel").queryAs(Label.class).getText();
-        assertTrue(error.contains("top_p must be in (0, 1], got 1.5"), error);
+        assertTrue(error.contains("Top-p must be in (0, 1], got 1.5"), error);
         assertTrue(prompt.history().isEmpty());
         assertFalse(prompt.runningProperty().get());
     }

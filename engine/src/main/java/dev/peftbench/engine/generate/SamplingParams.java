@@ -1,6 +1,7 @@
 package dev.peftbench.engine.generate;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 
 import java.util.List;
 
@@ -58,7 +59,7 @@ public record SamplingParams(int maxNewTokens, List<Integer> eosTokenIds, double
 
         public Logprobs {
             if (top < 0 || top > MAX_TOP) {
-                throw EngineException.invalid("the number of top log-probabilities must be between 0 and " + MAX_TOP + ", got " + top);
+                throw EngineException.invalid("{0} must be between 0 and " + MAX_TOP + ", got " + top, InputField.LOGPROBS);
             }
         }
     }
@@ -70,49 +71,50 @@ public record SamplingParams(int maxNewTokens, List<Integer> eosTokenIds, double
 
     public SamplingParams {
         if (maxNewTokens < 1 || maxNewTokens > MAX_NEW_TOKENS_LIMIT) {
-            throw EngineException.invalid("max_new_tokens must be between 1 and " + MAX_NEW_TOKENS_LIMIT + ", got " + maxNewTokens);
+            throw EngineException.invalid("{0} must be between 1 and " + MAX_NEW_TOKENS_LIMIT + ", got " + maxNewTokens,
+                    InputField.MAX_NEW_TOKENS);
         }
         if (eosTokenIds != null) {
             eosTokenIds = List.copyOf(eosTokenIds);
             for (int id : eosTokenIds) {
                 if (id < 0) {
-                    throw EngineException.invalid("eos token ids must be >= 0, got " + id);
+                    throw EngineException.invalid("{0} must hold token ids >= 0, got " + id, InputField.EOS_TOKEN_ID);
                 }
             }
         }
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw EngineException.invalid("temperature must be >= 0 (0 = greedy), got " + temperature);
+            throw EngineException.invalid("{0} must be >= 0 (0 = greedy), got " + temperature, InputField.TEMPERATURE);
         }
         if (topK < 0) {
-            throw EngineException.invalid("top_k must be >= 0 (0 = off), got " + topK);
+            throw EngineException.invalid("{0} must be >= 0 (0 = off), got " + topK, InputField.TOP_K);
         }
         if (!(topP > 0 && topP <= 1)) {
-            throw EngineException.invalid("top_p must be in (0, 1], got " + topP);
+            throw EngineException.invalid("{0} must be in (0, 1], got " + topP, InputField.TOP_P);
         }
         if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
-            throw EngineException.invalid("repetition_penalty must be > 0 (1 = off), got " + repetitionPenalty);
+            throw EngineException.invalid("{0} must be > 0 (1 = off), got " + repetitionPenalty, InputField.REPETITION_PENALTY);
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
         if (stop.size() > MAX_STOP_STRINGS) {
-            throw EngineException.invalid("at most " + MAX_STOP_STRINGS + " stop strings are taken, got " + stop.size());
+            throw EngineException.invalid("{0} takes at most " + MAX_STOP_STRINGS + " strings, got " + stop.size(), InputField.STOP);
         }
         for (String s : stop) {
             if (s.isEmpty()) {
-                throw EngineException.invalid("stop strings must not be empty");
+                throw EngineException.invalid("{0} strings must not be empty", InputField.STOP);
             }
             if (s.length() > MAX_STOP_LENGTH) {
-                throw EngineException.invalid("a stop string may hold at most " + MAX_STOP_LENGTH + " characters, got one of "
-                        + s.length());
+                throw EngineException.invalid("a string of {0} may hold at most " + MAX_STOP_LENGTH + " characters, got one of "
+                        + s.length(), InputField.STOP);
             }
         }
         choices = choices == null ? List.of() : List.copyOf(choices);
         if (choices.size() > MAX_CHOICES) {
-            throw EngineException.invalid("at most " + MAX_CHOICES + " choices are allowed, got " + choices.size());
+            throw EngineException.invalid("{0} holds " + choices.size() + " choices, more than " + MAX_CHOICES, InputField.CHOICES);
         }
         for (String c : choices) {
             if (c.isEmpty() || c.length() > MAX_CHOICE_CHARS) {
-                throw EngineException.invalid("each choice must have 1 to " + MAX_CHOICE_CHARS + " characters, got "
-                        + c.length());
+                throw EngineException.invalid("{0} must hold strings of 1 to " + MAX_CHOICE_CHARS + " characters, got one of "
+                        + c.length(), InputField.CHOICES);
             }
         }
     }

@@ -5,11 +5,11 @@ import dev.peftbench.engine.FinishReason;
 import dev.peftbench.engine.GenerationHandle;
 import dev.peftbench.engine.TokenListener;
 import dev.peftbench.engine.adapter.LoraAdapter;
-import dev.peftbench.engine.tensor.Tensor;
-import dev.peftbench.engine.tokenize.Tokenizer;
 import dev.peftbench.engine.arch.CausalLm;
 import dev.peftbench.engine.arch.ForwardRow;
 import dev.peftbench.engine.arch.Logits;
+import dev.peftbench.engine.tensor.Tensor;
+import dev.peftbench.engine.tokenize.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +48,7 @@ public final class Scheduler implements AutoCloseable {
     static final int MAX_PROMPT_LOGITS_POSITIONS = 16;
 
     private final CausalLm model;
+    private final Tokenizer tokenizer;
     private final int maxBatch;
     private final PrefillBudget prefillBudget;
     private final int queueCapacity;
@@ -60,8 +61,11 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean draining;
     private volatile boolean stopped;
 
-    public Scheduler(CausalLm model, int maxBatch, int maxPrefillTokens, int stepTargetMs, int queueCapacity, String name) {
+    /** @param tokenizer the model's, which decodes every sequence's tokens; the scheduler closes it when it stops */
+    public Scheduler(CausalLm model, Tokenizer tokenizer, int maxBatch, int maxPrefillTokens, int stepTargetMs, int queueCapacity,
+                     String name) {
         this.model = model;
+        this.tokenizer = tokenizer;
         this.maxBatch = maxBatch;
         this.prefillBudget = new PrefillBudget(maxPrefillTokens, stepTargetMs * 1_000_000L);
         this.queueCapacity = queueCapacity;
@@ -77,21 +81,26 @@ public final class Scheduler implements AutoCloseable {
      *               share cached blocks only within a scope
      */
     public GenerationHandle submit(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora,
-                                   long scope, Tokenizer tokenizer, TokenListener listener) {
-        return submit(prompt, promptIds, params, prefix, lora, scope, tokenizer, listener, List.of());
+                                   long scope, TokenListener listener) {
+        return submit(prompt, promptIds, params, prefix, lora, scope, listener, List.of());
     }
 
     /**
-     * As {@link #submit(String, int[], SamplingParams, Tensor, LoraAdapter, long, Tokenizer, TokenListener)}, the answer
+     * As {@link #submit(String, int[], SamplingParams, Tensor, LoraAdapter, long, TokenListener)}, the answer
      * held to one of {@code choices} (each one's ids, none empty; empty = free text) when {@code params} has choices.
      * {@code params}' eos ids must be resolved.
      */
     public GenerationHandle submit(String prompt, int[] promptIds, SamplingParams params, Tensor prefix, LoraAdapter lora,
-                                   long scope, Tokenizer tokenizer, TokenListener listener, List<int[]> choices) {
+                                   long scope, TokenListener listener, List<int[]> choices) {
         ChoiceTrie trie = choices.isEmpty() ? null : ChoiceTrie.of(choices, params.eosTokenIds());
         Sequence sequence = new Sequence(prompt, promptIds, params, prefix, lora, scope, tokenizer, listener, trie);
         enqueue(sequence);
         return sequence;
+    }
+
+    /** The model's tokenizer: what every caller encodes prompts with and every sequence is decoded with. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     /**
@@ -303,5 +312,6 @@ public final class Scheduler implements AutoCloseable {
         }
         stopped = true;
         thread.interrupt();
+        tokenizer.close();
     }
 }

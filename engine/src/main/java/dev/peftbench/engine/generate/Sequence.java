@@ -249,9 +249,14 @@ final class Sequence implements GenerationHandle, Scheduler.Pending {
     void complete(FinishReason reason) {
         int[] all = new int[promptIds.length + generated.size()];
         System.arraycopy(promptIds, 0, all, 0, promptIds.length);
-        int[] gen = generated.stream().mapToInt(Integer::intValue).toArray();
-        System.arraycopy(gen, 0, all, promptIds.length, gen.length);
-        String generatedText = tokenizer.decode(gen, true);
+        for (int i = 0; i < generated.size(); i++) {
+            all[promptIds.length + i] = generated.get(i);
+        }
+        // The answer as streamed: the deltas add up to decode(generated) (StreamingDecoder), so it is not decoded again.
+        // A cancelled sequence's held-back tail is flushed here. The whole text is decoded once, with the prompt: a
+        // SentencePiece decode drops the leading space of its first token, so it cannot be put together from parts.
+        decoder.flush();
+        String generatedText = decoder.text();
         String text = tokenizer.decode(all, true);
         if (reason == FinishReason.STOP_SEQUENCE) {
             // Cut at the stop string, as TGI and vLLM return it.

@@ -3,6 +3,8 @@ package dev.peftbench.engine.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.FieldMessage;
+import dev.peftbench.engine.InputField;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,7 +39,7 @@ public record FileSelection(List<String> include) {
         include = List.copyOf(include);
         for (String glob : include) {
             if (glob == null || glob.isBlank()) {
-                throw EngineException.invalid("an --include pattern is empty");
+                throw EngineException.invalid("a pattern of {0} is empty", InputField.INCLUDE);
             }
         }
     }
@@ -58,9 +60,9 @@ public record FileSelection(List<String> include) {
             return picked;
         }
         if (CONFIGS.stream().noneMatch(files::contains)) {
-            throw EngineException.loadFailed(repo + " at revision " + revision + " has neither config.json nor adapter_config.json, "
-                    + "so it is no transformers model or PEFT adapter (its files: " + preview(files)
-                    + "); `pull --include GLOB` downloads other files");
+            throw new EngineException(EngineException.Kind.LOAD_FAILED, FieldMessage.of(repo + " at revision " + revision
+                    + " has neither config.json nor adapter_config.json, so it is no transformers model or PEFT adapter (its files: "
+                    + preview(files) + "); {0} names other files to download", InputField.INCLUDE));
         }
         Set<String> picked = new LinkedHashSet<>();
         ALWAYS.stream().filter(files::contains).forEach(picked::add);

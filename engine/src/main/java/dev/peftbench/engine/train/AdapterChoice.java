@@ -1,6 +1,7 @@
 package dev.peftbench.engine.train;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.adapter.Adapter;
 import dev.peftbench.engine.adapter.AdapterConfig;
 import dev.peftbench.engine.adapter.LoraAdapter;
@@ -29,8 +30,9 @@ record AdapterChoice(TuningMethod method, MethodSettings settings, AdapterConfig
         if (continued != null) {
             TuningMethod type = continued.peftType() == AdapterConfig.PeftType.LORA ? TuningMethod.LORA : TuningMethod.PROMPT_TUNING;
             if (settings.method() != null && settings.method() != type) {
-                throw EngineException.invalid("--adapter is a " + type.label() + " adapter but --method is " + method.label()
-                        + "; continue it with --method " + type.label() + " or start a fresh one without --adapter");
+                throw EngineException.invalid("{0} is a " + type.label() + " adapter but {1} is " + method.label()
+                        + "; continue it with {1} " + type.label() + " or start a fresh one without {0}",
+                        InputField.ADAPTER, InputField.METHOD);
             }
             method = type;
             refuseContradictions(settings, continued);
@@ -40,7 +42,7 @@ record AdapterChoice(TuningMethod method, MethodSettings settings, AdapterConfig
         List<Integer> selected = List.of();
         if (method == TuningMethod.LORA) {
             if (targets.targets().isEmpty()) {
-                throw EngineException.invalid("LoRA is not supported for " + plan.architecture() + "; use --method prompt-tuning");
+                throw EngineException.invalid("LoRA is not supported for " + plan.architecture() + "; use {0} prompt-tuning", InputField.METHOD);
             }
             if (continued == null) {
                 List<String> modules = settings.targetModules() != null ? settings.targetModules()
@@ -52,26 +54,30 @@ record AdapterChoice(TuningMethod method, MethodSettings settings, AdapterConfig
     }
 
     private static void refuseContradictions(MethodSettings s, AdapterConfig c) {
-        String fixed = "; the adapter being continued fixes it: leave the flag out";
+        String fixed = "; the adapter being continued fixes it: leave {0} out";
         if (s.numVirtualTokens() != null && !s.numVirtualTokens().equals(c.numVirtualTokens())) {
-            throw EngineException.invalid("--num-virtual-tokens " + s.numVirtualTokens() + " but the adapter has "
-                    + c.numVirtualTokens() + fixed);
+            throw EngineException.invalid("{0} " + s.numVirtualTokens() + " but the adapter has "
+                    + c.numVirtualTokens() + fixed, InputField.NUM_VIRTUAL_TOKENS);
         }
         if (s.initText() != null) {
-            throw EngineException.invalid("--init-text initialises a fresh adapter; the adapter being continued is initialised already");
+            throw EngineException.invalid("{0} initialises a fresh adapter; the adapter being continued is initialised already",
+                    InputField.INIT_TEXT);
         }
         if (s.loraR() != null && s.loraR() != c.r()) {
-            throw EngineException.invalid("--lora-r " + s.loraR() + " but the adapter has r " + c.r() + fixed);
+            throw EngineException.invalid("{0} " + s.loraR() + " but the adapter has r " + c.r() + fixed, InputField.LORA_R);
         }
         if (s.loraAlpha() != null && s.loraAlpha() != c.loraAlpha()) {
-            throw EngineException.invalid("--lora-alpha " + s.loraAlpha() + " but the adapter has lora_alpha " + c.loraAlpha() + fixed);
+            throw EngineException.invalid("{0} " + s.loraAlpha() + " but the adapter has lora_alpha " + c.loraAlpha() + fixed,
+                    InputField.LORA_ALPHA);
         }
         if (s.useRslora() != null && s.useRslora() != c.useRslora()) {
-            throw EngineException.invalid("--use-rslora " + s.useRslora() + " but the adapter has use_rslora " + c.useRslora() + fixed);
+            throw EngineException.invalid("{0} " + s.useRslora() + " but the adapter has use_rslora " + c.useRslora() + fixed,
+                    InputField.USE_RSLORA);
         }
         if (s.targetModules() != null && !s.targetModules().equals(c.targetModules())) {
-            throw EngineException.invalid("--target-modules " + String.join(",", s.targetModules()) + " but the adapter adapts "
-                    + (c.targetModulesPattern() != null ? c.targetModulesPattern() : String.join(",", c.targetModules())) + fixed);
+            throw EngineException.invalid("{0} " + String.join(",", s.targetModules()) + " but the adapter adapts "
+                    + (c.targetModulesPattern() != null ? c.targetModulesPattern() : String.join(",", c.targetModules())) + fixed,
+                    InputField.TARGET_MODULES);
         }
     }
 
@@ -133,7 +139,7 @@ record AdapterChoice(TuningMethod method, MethodSettings settings, AdapterConfig
             // PromptEmbedding: tokenizer(init_text)["input_ids"], special tokens included.
             int[] ids = tokenizer.encode(settings.initText(), true);
             if (ids.length == 0) {
-                throw EngineException.invalid("--init-text '" + settings.initText() + "' has no tokens");
+                throw EngineException.invalid("{0} '" + settings.initText() + "' has no tokens", InputField.INIT_TEXT);
             }
             return PromptTuningParameters.fromText(count, settings.initText(), ids, modelName, shape, model::embeddings);
         }

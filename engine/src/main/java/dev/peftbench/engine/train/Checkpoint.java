@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.SafetensorsFile;
 import dev.peftbench.engine.load.SafetensorsWriter;
@@ -91,8 +92,9 @@ final class Checkpoint {
      */
     static Checkpoint read(Path given) {
         Path dir = Files.isRegularFile(given.resolve(STATE)) ? given : latest(given).orElseThrow(() -> EngineException.invalid(
-                "--resume " + given + " is no checkpoint: name a " + PREFIX + "<step> folder (with " + STATE + ", "
-                        + PeftAdapterFiles.WEIGHTS + " and " + OPTIMIZER + ") that --save-steps wrote, or the --out folder holding them"));
+                "{0} " + given + " is no checkpoint: name a " + PREFIX + "<step> folder (with " + STATE + ", "
+                        + PeftAdapterFiles.WEIGHTS + " and " + OPTIMIZER + ") that {1} wrote, or the {2} folder holding them",
+                InputField.RESUME, InputField.SAVE_STEPS, InputField.OUT));
         for (String file : List.of(PeftAdapterFiles.WEIGHTS, OPTIMIZER)) {
             if (!Files.isRegularFile(dir.resolve(file))) {
                 throw EngineException.invalid("checkpoint " + dir + " lacks " + file);
@@ -164,8 +166,8 @@ final class Checkpoint {
         }
         Optional<String> difference = difference("", state.path("run"), now);
         difference.ifPresent(d -> {
-            throw EngineException.invalid("--resume " + dir + " was saved by another run: " + d
-                    + "; resume with the settings and data it was saved with");
+            throw EngineException.invalid("{0} " + dir + " was saved by another run: " + d
+                    + "; resume with the settings and data it was saved with", InputField.RESUME);
         });
     }
 

@@ -1,6 +1,7 @@
 package dev.peftbench.engine.train;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 
 import java.nio.file.Path;
 
@@ -21,7 +22,7 @@ public record Checkpointing(boolean overwrite, int saveSteps, Path resume) {
 
     public Checkpointing {
         if (saveSteps < 0) {
-            throw EngineException.invalid("--save-steps must be >= 0 (0 = no checkpoints), got " + saveSteps);
+            throw EngineException.invalid("{0} must be >= 0 (0 = no checkpoints), got " + saveSteps, InputField.SAVE_STEPS);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.peftbench.engine.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.chat.ChatTemplateFiles;
 import dev.peftbench.engine.tokenize.TextEncoder;
 import org.slf4j.Logger;
@@ -35,18 +36,18 @@ public final class EndToken {
         Integer chosen = requested != null ? requested : trainedWith;
         if (chosen != null) {
             if (chosen < 0 || chosen >= vocab) {
-                throw EngineException.invalid("--eos-token-id " + chosen + " is outside the model's " + vocab + " ids"
-                        + (requested == null ? " (the adapter's " + TrainingRecord.FILE + " names it)" : ""));
+                throw EngineException.invalid("{0} " + chosen + " is outside the model's " + vocab + " ids"
+                        + (requested == null ? " (the adapter's " + TrainingRecord.FILE + " names it)" : ""), InputField.EOS_TOKEN_ID);
             }
             return chosen;
         }
         Object eos = ChatTemplateFiles.specialTokens(modelDir).get("eos_token");
         if (!(eos instanceof String text)) {
-            throw EngineException.invalid("the tokenizer names no eos token to end the labels with; pass --eos-token-id ID");
+            throw EngineException.invalid("the tokenizer names no eos token to end the labels with; set {0}", InputField.EOS_TOKEN_ID);
         }
         int[] ids = tokenizer.encode(text, false);
         if (ids.length != 1) {
-            throw EngineException.invalid("the tokenizer's eos token '" + text + "' is not one token; pass --eos-token-id ID");
+            throw EngineException.invalid("the tokenizer's eos token '" + text + "' is not one token; set {0}", InputField.EOS_TOKEN_ID);
         }
         return ids[0];
     }

@@ -1,6 +1,7 @@
 package dev.peftbench.engine.train;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 
 import java.util.List;
 
@@ -23,24 +24,24 @@ public record MethodSettings(TuningMethod method, Integer numVirtualTokens, Stri
 
     public MethodSettings {
         if (numVirtualTokens != null && numVirtualTokens < 1) {
-            throw EngineException.invalid("--num-virtual-tokens must be >= 1, got " + numVirtualTokens);
+            throw EngineException.invalid("{0} must be >= 1, got " + numVirtualTokens, InputField.NUM_VIRTUAL_TOKENS);
         }
         if (initText != null && initText.isBlank()) {
-            throw EngineException.invalid("--init-text must not be empty");
+            throw EngineException.invalid("{0} must not be empty", InputField.INIT_TEXT);
         }
         if (loraR != null && loraR < 1) {
-            throw EngineException.invalid("--lora-r must be >= 1, got " + loraR);
+            throw EngineException.invalid("{0} must be >= 1, got " + loraR, InputField.LORA_R);
         }
         if (loraAlpha != null && !(loraAlpha > 0)) {
-            throw EngineException.invalid("--lora-alpha must be > 0, got " + loraAlpha);
+            throw EngineException.invalid("{0} must be > 0, got " + loraAlpha, InputField.LORA_ALPHA);
         }
         if (loraDropout != null && !(loraDropout >= 0 && loraDropout < 1)) {
-            throw EngineException.invalid("--lora-dropout must be in [0, 1), got " + loraDropout);
+            throw EngineException.invalid("{0} must be in [0, 1), got " + loraDropout, InputField.LORA_DROPOUT);
         }
         if (targetModules != null) {
             targetModules = List.copyOf(targetModules);
             if (targetModules.isEmpty() || targetModules.stream().anyMatch(String::isBlank)) {
-                throw EngineException.invalid("--target-modules needs module names, e.g. q_proj,v_proj");
+                throw EngineException.invalid("{0} needs module names, e.g. q_proj,v_proj", InputField.TARGET_MODULES);
             }
         }
     }
@@ -48,12 +49,14 @@ public record MethodSettings(TuningMethod method, Integer numVirtualTokens, Stri
     /** Refuses settings of the other method, once the method is known (a continued adapter's may decide it). */
     void checkFor(TuningMethod m) {
         if (m == TuningMethod.LORA && (numVirtualTokens != null || initText != null)) {
-            throw EngineException.invalid("--num-virtual-tokens and --init-text are prompt-tuning settings, not LoRA's");
+            throw EngineException.invalid("{0} and {1} are prompt-tuning settings, not LoRA's", InputField.NUM_VIRTUAL_TOKENS,
+                    InputField.INIT_TEXT);
         }
         if (m == TuningMethod.PROMPT_TUNING && (loraR != null || loraAlpha != null || loraDropout != null
                 || targetModules != null || useRslora != null)) {
-            throw EngineException.invalid("--lora-r, --lora-alpha, --lora-dropout, --target-modules and --use-rslora are "
-                    + "LoRA settings, not prompt tuning's" + (method == null ? "; add --method lora" : ""));
+            throw EngineException.invalid("{0}, {1}, {2}, {3} and {4} are LoRA settings, not prompt tuning's"
+                    + (method == null ? "; set {5} lora" : ""), InputField.LORA_R, InputField.LORA_ALPHA, InputField.LORA_DROPOUT,
+                    InputField.TARGET_MODULES, InputField.USE_RSLORA, InputField.METHOD);
         }
     }
 

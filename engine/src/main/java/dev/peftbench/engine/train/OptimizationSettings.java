@@ -1,6 +1,7 @@
 package dev.peftbench.engine.train;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 
 /**
  * How the adapter is optimised. A step is one optimizer update over {@code batchSize ·
@@ -21,23 +22,24 @@ public record OptimizationSettings(int epochs, int batchSize, Double learningRat
 
     public OptimizationSettings {
         if (epochs < 1) {
-            throw EngineException.invalid("--epochs must be >= 1, got " + epochs);
+            throw EngineException.invalid("{0} must be >= 1, got " + epochs, InputField.EPOCHS);
         }
         if (batchSize < 1) {
-            throw EngineException.invalid("--batch-size must be >= 1, got " + batchSize);
+            throw EngineException.invalid("{0} must be >= 1, got " + batchSize, InputField.BATCH_SIZE);
         }
         if (learningRate != null && !(learningRate > 0 && learningRate < 1e3)) {
-            throw EngineException.invalid("--lr must be a positive number, got " + learningRate);
+            throw EngineException.invalid("{0} must be a positive number, got " + learningRate, InputField.LEARNING_RATE);
         }
         optimizer = optimizer == null ? Optimizer.Kind.ADAMW : optimizer;
         if (weightDecay != null && !(weightDecay >= 0)) {
-            throw EngineException.invalid("--weight-decay must be >= 0, got " + weightDecay);
+            throw EngineException.invalid("{0} must be >= 0, got " + weightDecay, InputField.WEIGHT_DECAY);
         }
         if (warmupSteps < 0 || maxSteps < 0) {
-            throw EngineException.invalid("--warmup-steps and --max-steps must be >= 0");
+            throw EngineException.invalid("{0} and {1} must be >= 0", InputField.WARMUP_STEPS, InputField.MAX_STEPS);
         }
         if (gradientAccumulationSteps < 1) {
-            throw EngineException.invalid("--gradient-accumulation-steps must be >= 1, got " + gradientAccumulationSteps);
+            throw EngineException.invalid("{0} must be >= 1, got " + gradientAccumulationSteps,
+                    InputField.GRADIENT_ACCUMULATION_STEPS);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.peftbench.engine.train;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +23,7 @@ final class OutputFolder {
     static void prepare(TuningJob job, Checkpoint resumed) {
         Path out = job.out();
         if (Files.isRegularFile(out)) {
-            throw EngineException.invalid("--out " + out + " is a file; name a folder for the adapter");
+            throw EngineException.invalid("{0} " + out + " is a file; name a folder for the adapter", InputField.OUT);
         }
         if (!Files.isDirectory(out) || isEmpty(out)) {
             return;
@@ -32,8 +33,8 @@ final class OutputFolder {
         }
         if (!job.checkpointing().overwrite()) {
             boolean adapter = Files.isRegularFile(out.resolve(PeftAdapterFiles.CONFIG));
-            throw EngineException.invalid("--out " + out + " is not empty" + (adapter ? " (it holds an adapter)" : "")
-                    + ": pass --overwrite to replace what it holds, or name another folder");
+            throw EngineException.invalid("{0} " + out + " is not empty" + (adapter ? " (it holds an adapter)" : "")
+                    + ": use {1} to replace what it holds, or name another folder", InputField.OUT, InputField.OVERWRITE);
         }
         try {
             for (Path checkpoint : Checkpoint.all(out)) {
@@ -48,7 +49,7 @@ final class OutputFolder {
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.findAny().isEmpty();
         } catch (IOException e) {
-            throw EngineException.invalid("cannot read --out " + dir + ": " + e.getMessage());
+            throw EngineException.invalid("cannot read {0} " + dir + ": " + e.getMessage(), InputField.OUT);
         }
     }
 }

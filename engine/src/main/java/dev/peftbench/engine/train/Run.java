@@ -1,6 +1,7 @@
 package dev.peftbench.engine.train;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.arch.CausalLm;
 import dev.peftbench.engine.tensor.Autograd;
 
@@ -131,7 +132,7 @@ final class Run {
                 }
                 double loss = lossSum / tokens;
                 if (!Double.isFinite(loss)) {
-                    throw EngineException.invalid("the loss became " + loss + " at step " + (step + 1) + "; lower --lr");
+                    throw EngineException.invalid("the loss became " + loss + " at step " + (step + 1) + "; lower {0}", InputField.LEARNING_RATE);
                 }
                 double rate = schedule.rate(step);
                 optimizer.step(adapter.parameters(), bound.gradients(), rate);

@@ -1,6 +1,8 @@
 package dev.peftbench.engine.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.peftbench.engine.FieldMessage;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.ModelSpec;
 import dev.peftbench.engine.adapter.AdapterConfig;
 import dev.peftbench.engine.adapter.AdapterLoader;
@@ -72,13 +74,12 @@ public final class Trainer {
             Integer trainedWith = adapterDir == null ? null : EndToken.trainedWith(adapterDir);
             int endId = EndToken.resolve(data.endTokenId(), trainedWith, modelDir, tokenizer,
                     config.raw().path("vocab_size").asInt(Integer.MAX_VALUE));
-            String endFrom = data.endTokenId() != null ? "--eos-token-id"
+            String endFrom = data.endTokenId() != null ? "{0}"
                     : trainedWith != null ? "the id the continued adapter was trained with" : "the tokenizer's eos";
             ExampleEncoder encoder = new ExampleEncoder(tokenizer, template, endId, data.promptSpecialTokens());
             int limit = data.maxLength() != null ? data.maxLength() : modelLimit(config.raw());
-            String limitSource = data.maxLength() != null ? "--max-length" : "the model's limit";
             TrainingSet set = TrainingSet.of(examples, encoder, choice.virtualTokens(), limit, data.skipLongRows(),
-                    data.evalSplit(), job.optimization().shuffle(), job.optimization().seed(), limitSource);
+                    data.evalSplit(), job.optimization().shuffle(), job.optimization().seed(), data.maxLength() != null);
             if (!set.skippedRows().isEmpty()) {
                 LOG.warn("left out {} rows longer than {} positions: {}", set.skippedRows().size(), limit, set.skippedRows());
             }
@@ -158,12 +159,12 @@ public final class Trainer {
         if (stops.contains(endId)) {
             return;
         }
-        String warning = "the labels end with id " + endId + " (" + endFrom + ")"
+        FieldMessage warning = FieldMessage.of("the labels end with id " + endId + " (" + endFrom + ")"
                 + ", which is not one of the ids " + model.info().architecture() + " stops at " + stops + ": served, the "
-                + "adapter will run on after its label to the token limit. Tune with --eos-token-id "
+                + "adapter will run on after its label to the token limit. Tune with {0} "
                 + (stops.isEmpty() ? "ID" : stops.getFirst()) + ", or have requests stop at " + endId
-                + " (--eos-token-id " + endId + ", a request's stop_token_ids)";
-        LOG.warn(warning);
+                + " ({0} " + endId + ", or {1} when serving)", InputField.EOS_TOKEN_ID, InputField.STOP_TOKEN_IDS);
+        LOG.warn("{}", warning);
         listener.warning(warning);
     }
 

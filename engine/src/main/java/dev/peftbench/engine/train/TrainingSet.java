@@ -1,6 +1,7 @@
 package dev.peftbench.engine.train;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,8 @@ public record TrainingSet(List<EncodedExample> train, List<EncodedExample> eval,
      *                rows of the file are held out
      */
     public static TrainingSet of(List<Example> examples, ExampleEncoder encoder, int virtualTokens, int maxPositions,
-                                 boolean skipLong, double evalSplit, boolean shuffle, long seed, String limitSource) {
+                                 boolean skipLong, double evalSplit, boolean shuffle, long seed, boolean limitGiven) {
+        String limitSource = limitGiven ? "{0}" : "the model's limit";
         List<EncodedExample> kept = new ArrayList<>();
         List<Integer> tooLong = new ArrayList<>();
         int longest = 0;
@@ -43,15 +45,16 @@ public record TrainingSet(List<EncodedExample> train, List<EncodedExample> eval,
         if (!tooLong.isEmpty() && !skipLong) {
             throw EngineException.invalid(DataFile.count(tooLong, "row") + " more than " + maxPositions + " positions ("
                     + limitSource + "; the longest takes " + longest + " with virtual tokens, prompt and label): "
-                    + DataFile.listed(tooLong) + "; shorten them, or pass --long-rows skip to leave them out");
+                    + DataFile.listed(tooLong) + "; shorten them, or set {1} skip to leave them out", InputField.MAX_LENGTH,
+                    InputField.LONG_ROWS);
         }
         if (kept.isEmpty()) {
-            throw EngineException.invalid("no row fits in " + maxPositions + " positions (" + limitSource + ")");
+            throw EngineException.invalid("no row fits in " + maxPositions + " positions (" + limitSource + ")", InputField.MAX_LENGTH);
         }
         int held = evalSplit == 0 ? 0 : (int) Math.ceil(kept.size() * evalSplit);
         if (held >= kept.size()) {
-            throw EngineException.invalid("--eval-split " + evalSplit + " holds out all " + kept.size()
-                    + " rows; lower it or add rows");
+            throw EngineException.invalid("{0} " + evalSplit + " holds out all " + kept.size()
+                    + " rows; lower it or add rows", InputField.EVAL_SPLIT);
         }
         List<EncodedExample> order = new ArrayList<>(kept);
         if (shuffle) {

@@ -1,6 +1,7 @@
 package dev.peftbench.engine.train;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -22,19 +23,21 @@ public record TuningData(Path file, String textColumn, String labelColumn, Strin
                          Integer maxLength, boolean skipLongRows, Integer endTokenId, boolean promptSpecialTokens) {
 
     public TuningData {
-        Objects.requireNonNull(file, "no data file given: pass --data FILE.csv|FILE.jsonl");
+        if (file == null) {
+            throw EngineException.invalid("no data file given: set {0} (a .csv or .jsonl file)", InputField.DATA);
+        }
         if (textColumn == null || textColumn.isBlank() || labelColumn == null || labelColumn.isBlank()) {
-            throw EngineException.invalid("name the text and label columns (--text-column, --label-column)");
+            throw EngineException.invalid("name the text and label columns ({0}, {1})", InputField.TEXT_COLUMN, InputField.LABEL_COLUMN);
         }
         template = template == null || template.isBlank() ? "seed" : template;
         if (!(evalSplit >= 0 && evalSplit < 1)) {
-            throw EngineException.invalid("--eval-split must be a fraction in [0, 1), got " + evalSplit);
+            throw EngineException.invalid("{0} must be a fraction in [0, 1), got " + evalSplit, InputField.EVAL_SPLIT);
         }
         if (maxLength != null && maxLength < 2) {
-            throw EngineException.invalid("--max-length must be at least 2, got " + maxLength);
+            throw EngineException.invalid("{0} must be at least 2, got " + maxLength, InputField.MAX_LENGTH);
         }
         if (endTokenId != null && endTokenId < 0) {
-            throw EngineException.invalid("--eos-token-id must be >= 0, got " + endTokenId);
+            throw EngineException.invalid("{0} must be >= 0, got " + endTokenId, InputField.EOS_TOKEN_ID);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.peftbench.engine.train;
 
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -25,7 +26,7 @@ public record TuningJob(String model, String adapter, Device device, TuningData 
 
     public TuningJob {
         if (model == null || model.isBlank()) {
-            throw EngineException.invalid("no base model given: pass --model DIR|HUB_ID");
+            throw EngineException.invalid("no base model given: set {0} (a folder or Hub id)", InputField.MODEL);
         }
         adapter = adapter == null || adapter.isBlank() ? null : adapter;
         device = device == null ? Device.CPU : device;
@@ -33,7 +34,7 @@ public record TuningJob(String model, String adapter, Device device, TuningData 
         method = method == null ? MethodSettings.promptTuning(null, null) : method;
         optimization = optimization == null ? OptimizationSettings.defaults() : optimization;
         if (out == null) {
-            throw EngineException.invalid("no output folder given: pass --out DIR");
+            throw EngineException.invalid("no output folder given: set {0}", InputField.OUT);
         }
         checkpointing = checkpointing == null ? Checkpointing.NONE : checkpointing;
     }

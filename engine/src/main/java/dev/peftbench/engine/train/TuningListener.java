@@ -1,5 +1,7 @@
 package dev.peftbench.engine.train;
 
+import dev.peftbench.engine.FieldMessage;
+
 /**
  * Hears how a tuning run goes, on the thread that runs it: what is being prepared, the plan once the
  * data is checked and the model loaded, every optimizer step, the held-out evaluation.
@@ -26,6 +28,6 @@ public interface TuningListener {
     }
 
     /** Something the user should know about the adapter this run writes (it still runs). */
-    default void warning(String message) {
+    default void warning(FieldMessage message) {
     }
 }

@@ -1,6 +1,7 @@
 package dev.peftbench.engine.hub;
 
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -33,7 +34,7 @@ class FileSelectionTest {
     @Test
     void aRepositoryWithoutConfigIsNoModel() {
         EngineException e = assertThrows(EngineException.class, () -> forLoad("README.md", "data.csv"));
-        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("--include"), e.getMessage());
+        assertTrue(e.getMessage().contains("config.json") && e.fields().equals(List.of(InputField.INCLUDE)), e.getMessage());
     }
 
     @Test

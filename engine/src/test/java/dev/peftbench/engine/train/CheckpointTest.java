@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.FieldMessage;
 import dev.peftbench.engine.Golden;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.hub.HubSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,8 +70,8 @@ class CheckpointTest {
         }
 
         @Override
-        public void warning(String message) {
-            warnings.add(message);
+        public void warning(FieldMessage message) {
+            warnings.add(message.toString());
         }
     }
 
@@ -115,8 +117,9 @@ class CheckpointTest {
         byte[] first = weights(out);
         EngineException refused = assertThrows(EngineException.class,
                 () -> run(job(out, Checkpointing.NONE), TuningListener.NONE, () -> false));
-        assertEquals("--out " + out + " is not empty (it holds an adapter): pass --overwrite to replace what it holds, "
+        assertEquals("out " + out + " is not empty (it holds an adapter): use overwrite to replace what it holds, "
                 + "or name another folder", refused.getMessage());
+        assertEquals(List.of(InputField.OUT, InputField.OVERWRITE), refused.fields());
         assertArrayEquals(first, weights(out), "the refused run wrote nothing");
 
         OptimizationSettings other = new OptimizationSettings(1, 2, 1e-2, Optimizer.Kind.ADAMW, null, 0, 0, 1, 5, true);
@@ -148,7 +151,7 @@ class CheckpointTest {
         run(job(tmp.resolve("eos"), Checkpointing.NONE), steps, () -> steps.done.get() >= 1);
         assertEquals(1, steps.warnings.size(), steps.warnings.toString());
         assertTrue(steps.warnings.getFirst().startsWith("the labels end with id 2 (the tokenizer's eos), which is not one of "
-                + "the ids BloomForCausalLM stops at [3]") && steps.warnings.getFirst().contains("--eos-token-id 3"),
+                + "the ids BloomForCausalLM stops at [3]") && steps.warnings.getFirst().contains("eos_token_id 3"),
                 steps.warnings.getFirst());
 
         Steps stopping = new Steps();

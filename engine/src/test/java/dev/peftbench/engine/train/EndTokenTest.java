@@ -2,6 +2,7 @@ package dev.peftbench.engine.train;
 
 import dev.peftbench.engine.EngineException;
 import dev.peftbench.engine.Golden;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.tokenize.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -71,7 +73,8 @@ class EndTokenTest {
     @Test
     void anIdOutsideTheVocabularyIsRefusedWhereverItCameFrom() throws IOException {
         EngineException asked = assertThrows(EngineException.class, () -> EndToken.resolve(600, null, MODEL, tokenizer, VOCAB));
-        assertEquals("--eos-token-id 600 is outside the model's 520 ids", asked.getMessage());
+        assertEquals("eos_token_id 600 is outside the model's 520 ids", asked.getMessage());
+        assertEquals(List.of(InputField.EOS_TOKEN_ID), asked.fields());
         record("{\"end_token_id\": 999}");
         EngineException trained = assertThrows(EngineException.class,
                 () -> EndToken.resolve(null, EndToken.trainedWith(adapter), MODEL, tokenizer, VOCAB));

@@ -215,11 +215,11 @@ class TrainerTest {
                 new Case(TuningData.of(rows, "Tweet text", "text_label"), MethodSettings.lora(null, null, null, List.of("q_proj"), null), null,
                         "target module 'q_proj' is not a projection of BloomForCausalLM"),
                 new Case(TuningData.of(rows, "Tweet text", "text_label"), MethodSettings.lora(null, null, null, null, null),
-                        Golden.folder("tiny-bloom-prompt-tuning").toString(), "--adapter is a prompt-tuning adapter but --method is lora"),
+                        Golden.folder("tiny-bloom-prompt-tuning").toString(), "adapter is a prompt-tuning adapter but method is lora"),
                 new Case(TuningData.of(rows, "Tweet text", "text_label"), new MethodSettings(null, 4, null, null, null, null, null, null),
-                        Golden.folder("tiny-bloom-prompt-tuning").toString(), "--num-virtual-tokens 4 but the adapter has 8"),
+                        Golden.folder("tiny-bloom-prompt-tuning").toString(), "num_virtual_tokens 4 but the adapter has 8"),
                 new Case(new TuningData(rows, "Tweet text", "text_label", "seed", 0, null, false, 600, false), null, null,
-                        "--eos-token-id 600 is outside the model's 520 ids"));
+                        "eos_token_id 600 is outside the model's 520 ids"));
         for (Case c : cases) {
             TuningJob job = new TuningJob(noWeights.toString(), c.adapter(), Device.CPU, c.data(), c.method(), null, tmp.resolve("never"));
             EngineException e = assertThrows(EngineException.class, () -> run(job), c.expected());

@@ -1,5 +1,6 @@
 package dev.peftbench.serve.cli;
 
+import dev.peftbench.contract.FieldFlags;
 import dev.peftbench.engine.EngineException;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -7,8 +8,8 @@ import picocli.CommandLine;
 
 /**
  * How every command of {@code ./peftbench} (and the runtime image's server) reports what went wrong:
- * one line {@code error: ...} on stderr that says what to fix, never a stack trace; exit 1 for a failure,
- * 2 for a command line that does not parse.
+ * one line {@code error: ...} on stderr that says what to fix, never a stack trace, an engine error naming each
+ * field it is about as its flag ({@link FieldFlags}); exit 1 for a failure, 2 for a command line that does not parse.
  */
 public final class CommandLines {
 
@@ -50,7 +51,8 @@ public final class CommandLines {
                     return USAGE;
                 })
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+                    cmd.getErr().println("error: " + (e instanceof EngineException ee ? ee.message(FieldFlags::of)
+                            : e.getMessage() == null ? e.toString() : e.getMessage()));
                     cmd.getErr().flush();
                     if (!(e instanceof EngineException || e instanceof IllegalArgumentException)) {
                         LoggerFactory.getLogger(CommandLines.class).debug("failure", e);

@@ -8,7 +8,9 @@ import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.TextGeneration;
 import dev.peftbench.serve.http.RouteContext;
 import dev.peftbench.serve.repository.ModelRepository;
+import dev.peftbench.serve.repository.ModelStatus;
 import dev.peftbench.serve.v2.InferJson;
+import dev.peftbench.serve.v2.V2Parameters;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -79,9 +81,9 @@ public final class GenerateRoutes implements HttpService {
     private void generate(ServerRequest req, ServerResponse res) {
         String model = req.path().pathParameters().get("m");
         String version = req.path().pathParameters().first("v").orElse(null);
-        repository.requireKnown(model, version);
+        ModelStatus found = repository.requireKnown(model, version);
         GenerateRequest g = GenerateRequest.of(http.bodies().require(req));
-        GenerationResult r = generation.generateAll(model, version, List.of(g.textInput()), g.parameters(),
+        GenerationResult r = generation.generateAll(found, List.of(g.textInput()), V2Parameters.of(g.parameters()),
                 http.hangUp(req)).getFirst();
         ObjectNode out = header(g.id(), model, version);
         out.put("text_output", r.generatedText());
@@ -93,12 +95,12 @@ public final class GenerateRoutes implements HttpService {
     private void stream(ServerRequest req, ServerResponse res) {
         String model = req.path().pathParameters().get("m");
         String version = req.path().pathParameters().first("v").orElse(null);
-        repository.requireKnown(model, version);
+        ModelStatus found = repository.requireKnown(model, version);
         GenerateRequest g = GenerateRequest.of(http.bodies().require(req));
         SseGeneration.requireHttp11(req);
         TokenStream tokens = new TokenStream();
         BooleanSupplier clientGone = http.hangUp(req);
-        TextGeneration.Stream stream = generation.stream(model, version, g.textInput(), g.parameters(), tokens);
+        TextGeneration.Stream stream = generation.stream(found, g.textInput(), V2Parameters.of(g.parameters()), tokens);
         SseGeneration.run(res, stream, tokens, new StreamEvents() {
             @Override
             public String token(StreamedToken token) {

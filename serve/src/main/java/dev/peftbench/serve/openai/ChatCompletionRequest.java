@@ -1,11 +1,11 @@
 package dev.peftbench.serve.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.chat.Conversation;
+import dev.peftbench.serve.SamplingFields;
 import dev.peftbench.serve.ServeException;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,10 +18,10 @@ import java.util.Set;
  * otherwise, by name (penalties, tools, JSON response formats); an unknown field is refused as OpenAI refuses it.
  *
  * @param topLogprobs alternatives per token with {@code logprobs: true}, or null for no log-probabilities
- * @param parameters  the sampling settings, under the keys {@code SamplingOverrides} reads
+ * @param parameters  the sampling settings, each under the field the body gave it
  */
 public record ChatCompletionRequest(String model, Conversation conversation, boolean stream, boolean includeUsage,
-                                    Integer topLogprobs, Map<String, Object> parameters) {
+                                    Integer topLogprobs, SamplingFields parameters) {
 
     /** OpenAI's bound for chat's {@code top_logprobs}. */
     static final long MAX_TOP_LOGPROBS = 20;
@@ -33,7 +33,6 @@ public record ChatCompletionRequest(String model, Conversation conversation, boo
             "guided_choice", "structured_outputs");
 
     public ChatCompletionRequest {
-        parameters = Map.copyOf(parameters);
     }
 
     /** @param defaultModel used when the body names none and the server serves exactly one model */
@@ -45,8 +44,9 @@ public record ChatCompletionRequest(String model, Conversation conversation, boo
         if (maxTokens != null && maxCompletionTokens != null && !maxTokens.equals(maxCompletionTokens)) {
             throw ServeException.badRequest("give either \"max_tokens\" or \"max_completion_tokens\", not two different values");
         }
-        Map<String, Object> params = new LinkedHashMap<>();
-        OpenAiFields.putIfSet(params, "max_tokens", maxCompletionTokens != null ? maxCompletionTokens : maxTokens);
+        SamplingFields.Builder params = OpenAiFields.samplingFields();
+        params.put(InputField.MAX_NEW_TOKENS, maxCompletionTokens != null ? "max_completion_tokens" : "max_tokens",
+                maxCompletionTokens != null ? maxCompletionTokens : maxTokens);
         f.sampling(params);
         f.one("n");
         boolean stream = Boolean.TRUE.equals(f.bool("stream"));
@@ -60,8 +60,8 @@ public record ChatCompletionRequest(String model, Conversation conversation, boo
             throw ServeException.badRequest("\"top_logprobs\" needs \"logprobs\": true");
         }
         Integer topLogprobs = logprobs ? (top == null ? 0 : top.intValue()) : null;
-        OpenAiFields.putIfSet(params, "logprobs", topLogprobs);
-        OpenAiFields.putIfSet(params, "guided_choice", f.choices());
+        params.put(InputField.LOGPROBS, "top_logprobs", topLogprobs);
+        f.choices(params);
         f.refuseUnless("logit_bias", v -> v.isObject() && v.isEmpty(), "logit_bias is not supported");
         f.refuseUnless("tools", v -> v.isArray() && v.isEmpty(), "tool calling is not supported");
         f.refuseUnless("tool_choice", v -> v.isTextual() && v.asText().equals("none"), "tool calling is not supported");
@@ -72,6 +72,6 @@ public record ChatCompletionRequest(String model, Conversation conversation, boo
         Conversation conversation = new Conversation(ChatMessagesJson.parse(body.get("messages")),
                 addGenerationPrompt == null || addGenerationPrompt,
                 ChatMessagesJson.templateVariables(body.get("chat_template_kwargs")));
-        return new ChatCompletionRequest(model, conversation, stream, includeUsage, topLogprobs, params);
+        return new ChatCompletionRequest(model, conversation, stream, includeUsage, topLogprobs, params.build());
     }
 }

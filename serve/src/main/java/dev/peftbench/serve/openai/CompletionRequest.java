@@ -1,12 +1,12 @@
 package dev.peftbench.serve.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.peftbench.engine.InputField;
+import dev.peftbench.serve.SamplingFields;
 import dev.peftbench.serve.ServeException;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -19,10 +19,10 @@ import java.util.Set;
  * with {@code stream}), vLLM's {@code guided_choice}; the model's prompt template is applied to each prompt.
  *
  * @param logprobs   alternatives per token, or null for no log-probabilities
- * @param parameters the sampling settings, under the keys {@code SamplingOverrides} reads
+ * @param parameters the sampling settings, each under the field the body gave it
  */
 public record CompletionRequest(String model, List<String> prompts, boolean stream, boolean includeUsage,
-                                Integer logprobs, boolean echo, Map<String, Object> parameters) {
+                                Integer logprobs, boolean echo, SamplingFields parameters) {
 
     /** OpenAI's bound for the legacy completions' {@code logprobs}. */
     static final long MAX_LOGPROBS = 5;
@@ -39,7 +39,6 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
         if (stream && prompts.size() != 1) {
             throw ServeException.badRequest("\"stream\": true takes one prompt, got " + prompts.size());
         }
-        parameters = Map.copyOf(parameters);
     }
 
     /** @param defaultModel used when the body names none and the server serves exactly one model */
@@ -60,8 +59,8 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
         } else {
             throw ServeException.badRequest("\"prompt\" is required: a string or a list of strings");
         }
-        Map<String, Object> params = new LinkedHashMap<>();
-        OpenAiFields.putIfSet(params, "max_tokens", f.integer("max_tokens", 1L, null));
+        SamplingFields.Builder params = OpenAiFields.samplingFields();
+        params.put(InputField.MAX_NEW_TOKENS, "max_tokens", f.integer("max_tokens", 1L, null));
         f.sampling(params);
         f.one("n");
         f.one("best_of");
@@ -76,13 +75,13 @@ public record CompletionRequest(String model, List<String> prompts, boolean stre
         f.neutral("frequency_penalty", 0);
         f.neutral("presence_penalty", 0);
         Long logprobs = f.integer("logprobs", 0L, MAX_LOGPROBS);
-        OpenAiFields.putIfSet(params, "logprobs", logprobs);
+        params.put(InputField.LOGPROBS, "logprobs", logprobs);
         if (logprobs != null && echo) {
-            params.put("prompt_logprobs", true);
+            params.put(InputField.PROMPT_LOGPROBS, "echo", true);
         }
         f.refuseUnless("logit_bias", v -> v.isObject() && v.isEmpty(), "logit_bias is not supported");
-        OpenAiFields.putIfSet(params, "guided_choice", f.choices());
+        f.choices(params);
         return new CompletionRequest(model, prompts, stream, includeUsage, logprobs == null ? null : logprobs.intValue(),
-                echo, params);
+                echo, params.build());
     }
 }

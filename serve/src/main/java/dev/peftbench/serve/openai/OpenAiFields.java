@@ -1,12 +1,13 @@
 package dev.peftbench.serve.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.peftbench.engine.InputField;
+import dev.peftbench.serve.SamplingFields;
 import dev.peftbench.serve.ServeException;
 
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -51,27 +52,25 @@ final class OpenAiFields {
         return model;
     }
 
+    /** Sampling fields named as OpenAI's messages name a field: {@code "max_tokens"}. */
+    static SamplingFields.Builder samplingFields() {
+        return SamplingFields.builder(name -> "\"" + name + "\"");
+    }
+
     /**
      * The sampling fields both endpoints take ({@code temperature} 0-2, {@code top_p} in (0, 1],
      * {@code top_k} with vLLM's -1 for off, {@code repetition_penalty}, {@code seed}, {@code stop},
-     * vLLM's {@code stop_token_ids}), added to {@code params} under the keys {@code SamplingOverrides} reads.
+     * vLLM's {@code stop_token_ids}), put as the engine's fields.
      */
-    Map<String, Object> sampling(Map<String, Object> params) {
-        putIfSet(params, "temperature", number("temperature", 0, 2, true));
-        putIfSet(params, "top_p", number("top_p", 0, 1, false));
+    void sampling(SamplingFields.Builder params) {
+        params.put(InputField.TEMPERATURE, "temperature", number("temperature", 0, 2, true));
+        params.put(InputField.TOP_P, "top_p", number("top_p", 0, 1, false));
         Long topK = integer("top_k", -1L, null);
-        putIfSet(params, "top_k", topK == null ? null : Math.max(0, topK));
-        putIfSet(params, "repetition_penalty", positive("repetition_penalty"));
-        putIfSet(params, "seed", integer("seed", null, null));
-        putIfSet(params, "stop", stop());
-        putIfSet(params, "stop_token_ids", tokenIds("stop_token_ids"));
-        return params;
-    }
-
-    static void putIfSet(Map<String, Object> params, String key, Object value) {
-        if (value != null) {
-            params.put(key, value);
-        }
+        params.put(InputField.TOP_K, "top_k", topK == null ? null : Math.max(0, topK));
+        params.put(InputField.REPETITION_PENALTY, "repetition_penalty", positive("repetition_penalty"));
+        params.put(InputField.SEED, "seed", integer("seed", null, null));
+        params.put(InputField.STOP, "stop", stop());
+        params.put(InputField.STOP_TOKEN_IDS, "stop_token_ids", tokenIds("stop_token_ids"));
     }
 
     /** {@code n} (and the like): only 1. */
@@ -215,10 +214,10 @@ final class OpenAiFields {
 
     /**
      * vLLM's {@code guided_choice}, or its newer spelling {@code structured_outputs: {"choice": [...]}} (no other kind
-     * of structured output here): a list of strings, or null when neither is given. Its bounds are
-     * {@code SamplingOverrides}'.
+     * of structured output here): a list of strings put as the choices, under the name given. Its bounds are the
+     * engine's.
      */
-    List<String> choices() {
+    void choices(SamplingFields.Builder params) {
         JsonNode guided = get("guided_choice");
         JsonNode structured = get("structured_outputs");
         if (guided != null && structured != null) {
@@ -234,7 +233,7 @@ final class OpenAiFields {
             choices = structured.get("choice");
         }
         if (choices == null) {
-            return null;
+            return;
         }
         List<String> out = new ArrayList<>();
         if (choices.isArray()) {
@@ -248,7 +247,7 @@ final class OpenAiFields {
         if (!choices.isArray() || out.size() != choices.size() || out.isEmpty()) {
             throw ServeException.badRequest("\"" + name + "\" must be a non-empty list of strings");
         }
-        return out;
+        params.put(InputField.CHOICES, name, out);
     }
 
     /** A numeric option this server implements only at its neutral value. */

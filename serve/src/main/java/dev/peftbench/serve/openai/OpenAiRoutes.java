@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.FinishReason;
 import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.TokenLogprobs;
 import dev.peftbench.serve.Failure;
 import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.TextGeneration;
-import dev.peftbench.engine.TokenLogprobs;
 import dev.peftbench.serve.generate.SseGeneration;
-import dev.peftbench.serve.generate.StreamedToken;
 import dev.peftbench.serve.generate.StreamEvents;
+import dev.peftbench.serve.generate.StreamedToken;
 import dev.peftbench.serve.generate.TokenStream;
 import dev.peftbench.serve.http.RouteContext;
 import dev.peftbench.serve.repository.ModelRepository;
@@ -96,7 +96,8 @@ public final class OpenAiRoutes implements HttpService {
             SseGeneration.requireHttp11(req);
             TokenStream tokens = new TokenStream();
             BooleanSupplier clientGone = http.hangUp(req);
-            TextGeneration.Stream stream = generation.stream(c.model(), null, c.prompts().getFirst(), c.parameters(), tokens);
+            TextGeneration.Stream stream = generation.stream(repository.requireKnown(c.model(), null), c.prompts().getFirst(),
+                    c.parameters(), tokens);
             OpenAiLogprobs.Legacy legacy = new OpenAiLogprobs.Legacy(json, 0);
             SseGeneration.run(res, stream, tokens, reply.events(null,
                     delta -> choice -> choice.put("text", delta),
@@ -104,8 +105,8 @@ public final class OpenAiRoutes implements HttpService {
                     c.includeUsage(), c.logprobs() == null ? null : legacy::next), generation.timeout(), clientGone);
             return;
         }
-        List<GenerationResult> results = generation.generateAll(c.model(), null, c.prompts(), c.parameters(),
-                http.hangUp(req));
+        List<GenerationResult> results = generation.generateAll(repository.requireKnown(c.model(), null), c.prompts(),
+                c.parameters(), http.hangUp(req));
         ObjectNode out = reply.header();
         ArrayNode choices = out.putArray("choices");
         for (int i = 0; i < results.size(); i++) {
@@ -135,7 +136,8 @@ public final class OpenAiRoutes implements HttpService {
             SseGeneration.requireHttp11(req);
             TokenStream tokens = new TokenStream();
             BooleanSupplier clientGone = http.hangUp(req);
-            TextGeneration.Stream stream = generation.streamChat(c.model(), c.conversation(), c.parameters(), tokens);
+            TextGeneration.Stream stream = generation.streamChat(repository.requireKnown(c.model(), null), c.conversation(),
+                    c.parameters(), tokens);
             SseGeneration.run(res, stream, tokens, reply.events(
                     choice -> choice.putObject("delta").put("role", "assistant").put("content", ""),
                     delta -> choice -> choice.putObject("delta").put("content", delta),
@@ -143,7 +145,8 @@ public final class OpenAiRoutes implements HttpService {
                     c.includeUsage(), c.topLogprobs() == null ? null : t -> OpenAiLogprobs.chat(json, t)), generation.timeout(), clientGone);
             return;
         }
-        GenerationResult r = generation.generateChat(c.model(), c.conversation(), c.parameters(), http.hangUp(req));
+        GenerationResult r = generation.generateChat(repository.requireKnown(c.model(), null), c.conversation(),
+                c.parameters(), http.hangUp(req));
         ObjectNode out = new Reply("chatcmpl-", "chat.completion", c.model()).header();
         ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
         choice.putObject("message").put("role", "assistant").put("content", r.generatedText());

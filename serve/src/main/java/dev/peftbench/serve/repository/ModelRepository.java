@@ -2,11 +2,11 @@ package dev.peftbench.serve.repository;
 
 import dev.peftbench.contract.ModelChoice;
 import dev.peftbench.contract.ModelFields;
+import dev.peftbench.contract.Setting;
 import dev.peftbench.engine.Engine;
 import dev.peftbench.engine.LoadProgress;
 import dev.peftbench.engine.ServedModel;
 import dev.peftbench.serve.Failure;
-import dev.peftbench.contract.Setting;
 import dev.peftbench.serve.ServeException;
 
 import java.util.Comparator;
@@ -207,19 +207,6 @@ public final class ModelRepository implements AutoCloseable {
 
     public List<ModelStatus> index() {
         return entries.values().stream().map(e -> e.status).sorted(Comparator.comparing(ModelStatus::name)).toList();
-    }
-
-    /**
-     * The status of a model that can answer now.
-     *
-     * @throws ServeException NOT_FOUND (unknown model or version), NOT_READY (loading, failed, unloaded)
-     */
-    public ModelStatus requireReady(String name, String version) {
-        ModelStatus s = requireKnown(name, version);
-        if (!s.ready()) {
-            throw new ServeException(Failure.NOT_READY, "model '" + name + "' is not ready: " + s.reason());
-        }
-        return s;
     }
 
     /** @throws ServeException NOT_FOUND for an unknown model, or a version it does not have */

@@ -2,6 +2,7 @@ package dev.peftbench.engine.tensor.cpu;
 
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.PrefixCacheStats;
 import dev.peftbench.engine.load.DType;
 import dev.peftbench.engine.load.StackedMatrix;
@@ -52,7 +53,7 @@ public final class CpuTensorOps implements TensorOps {
 
     CpuTensorOps(ComputeType computeType, int threads, boolean warmUpKernels) {
         if (computeType == ComputeType.FLOAT16) {
-            throw EngineException.invalid("the cpu backend computes in float32, bfloat16, int8 or q4; for float16 use --backend djl");
+            throw EngineException.invalid("the cpu backend computes in float32, bfloat16, int8 or q4; for float16 use {0} djl", InputField.BACKEND);
         }
         this.computeType = computeType;
         this.pool = new WorkerPool(threads);

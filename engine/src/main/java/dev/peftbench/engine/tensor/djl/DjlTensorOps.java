@@ -14,6 +14,7 @@ import ai.djl.training.GradientCollector;
 import dev.peftbench.engine.ComputeType;
 import dev.peftbench.engine.Device;
 import dev.peftbench.engine.EngineException;
+import dev.peftbench.engine.InputField;
 import dev.peftbench.engine.load.StackedMatrix;
 import dev.peftbench.engine.load.WeightSource;
 import dev.peftbench.engine.tensor.AttentionSpan;
@@ -77,15 +78,15 @@ public final class DjlTensorOps implements TensorOps, Autograd {
     private DjlTensorOps(Device device, ComputeType computeType, boolean training) {
         if (computeType == ComputeType.BFLOAT16) {
             throw EngineException.invalid("the djl backend computes in float32 or float16 (PyTorch through DJL cannot hold "
-                    + "bfloat16 arrays); for bfloat16 use --backend cpu");
+                    + "bfloat16 arrays); for bfloat16 use {0} cpu", InputField.BACKEND);
         }
         if (computeType == ComputeType.INT8 || computeType == ComputeType.Q4) {
             throw EngineException.invalid("the djl backend computes in float32 or float16; " + computeType.label()
-                    + " weights run on the cpu backend: use --backend cpu (or auto) with --device cpu");
+                    + " weights run on the cpu backend: use {0} cpu (or auto) with {1} cpu", InputField.BACKEND, InputField.DEVICE);
         }
         ai.djl.engine.Engine engine = PyTorchNatives.engine();
         if (device == Device.GPU && engine.getGpuCount() == 0) {
-            throw EngineException.invalid("no CUDA GPU is visible to PyTorch; use --device cpu");
+            throw EngineException.invalid("no CUDA GPU is visible to PyTorch; use {0} cpu", InputField.DEVICE);
         }
         this.computeType = computeType;
         this.training = training;

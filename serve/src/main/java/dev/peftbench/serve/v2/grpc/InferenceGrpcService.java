@@ -1,19 +1,21 @@
 package dev.peftbench.serve.v2.grpc;
 
+import dev.peftbench.contract.ModelFields;
 import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.score.LabelScores;
 import dev.peftbench.serve.Failure;
+import dev.peftbench.serve.SamplingFields;
 import dev.peftbench.serve.ServeException;
 import dev.peftbench.serve.TextGeneration;
 import dev.peftbench.serve.health.ServerHealth;
-import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.metrics.ServeMetrics;
-import dev.peftbench.contract.ModelFields;
+import dev.peftbench.serve.mmesh.ModelIdHeader;
 import dev.peftbench.serve.repository.ModelRepository;
 import dev.peftbench.serve.repository.ModelStatus;
 import dev.peftbench.serve.v2.InferResponse;
 import dev.peftbench.serve.v2.ModelMetadata;
 import dev.peftbench.serve.v2.ScoreResponse;
-import dev.peftbench.engine.score.LabelScores;
+import dev.peftbench.serve.v2.V2Parameters;
 import dev.peftbench.serve.v2.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferRequest;
 import dev.peftbench.serve.v2.grpc.proto.GrpcPredictV2.ModelInferResponse;
@@ -101,17 +103,17 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
         answer("grpc_ModelInfer", out, () -> {
             String model = ModelIdHeader.modelFor(request.getModelName());
             String version = request.getModelVersion().isEmpty() ? null : request.getModelVersion();
-            repository.requireKnown(model, version);
+            ModelStatus found = repository.requireKnown(model, version);
             GrpcInferCodec.Decoded decoded = GrpcInferCodec.decode(request);
+            SamplingFields parameters = V2Parameters.of(decoded.request().parameters());
             // a client that cancels, or whose deadline passes, stops generation
             BooleanSupplier callerGone = callerGone(out, Context.current());
             if (decoded.request().scoring()) {
-                LabelScores scores = generation.scoreAll(model, version, decoded.request().texts(), decoded.request().labels(),
-                        decoded.request().parameters(), callerGone);
+                LabelScores scores = generation.scoreAll(found, decoded.request().texts(), decoded.request().labels(), parameters,
+                        callerGone);
                 return GrpcInferCodec.encode(ScoreResponse.of(model, version, decoded.request().id(), scores), decoded.raw());
             }
-            List<GenerationResult> results = generation.generateAll(model, version, decoded.request().texts(),
-                    decoded.request().parameters(), callerGone);
+            List<GenerationResult> results = generation.generateAll(found, decoded.request().texts(), parameters, callerGone);
             InferResponse answer = new InferResponse(model, version, decoded.request().id(),
                     results.stream().map(GenerationResult::text).toList());
             return GrpcInferCodec.encode(answer, decoded.raw());

@@ -2,6 +2,8 @@ package dev.peftbench.serve.v2.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peftbench.engine.GenerationResult;
+import dev.peftbench.engine.score.LabelScores;
+import dev.peftbench.serve.SamplingFields;
 import dev.peftbench.serve.TextGeneration;
 import dev.peftbench.serve.health.ServerHealth;
 import dev.peftbench.serve.http.RouteContext;
@@ -12,7 +14,7 @@ import dev.peftbench.serve.v2.InferRequest;
 import dev.peftbench.serve.v2.InferResponse;
 import dev.peftbench.serve.v2.ModelMetadata;
 import dev.peftbench.serve.v2.ScoreResponse;
-import dev.peftbench.engine.score.LabelScores;
+import dev.peftbench.serve.v2.V2Parameters;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -68,16 +70,15 @@ public final class V2Routes implements HttpService {
     private void infer(ServerRequest req, ServerResponse res) {
         String model = model(req);
         String version = version(req);
-        repository.requireKnown(model, version);
+        ModelStatus found = repository.requireKnown(model, version);
         InferRequest request = codec.decode(http.bodies().require(req));
+        SamplingFields parameters = V2Parameters.of(request.parameters());
         if (request.scoring()) {
-            LabelScores scores = generation.scoreAll(model, version, request.texts(), request.labels(), request.parameters(),
-                    http.hangUp(req));
+            LabelScores scores = generation.scoreAll(found, request.texts(), request.labels(), parameters, http.hangUp(req));
             http.answers().ok(res, codec.encode(ScoreResponse.of(model, version, request.id(), scores), request.form()));
             return;
         }
-        List<GenerationResult> results = generation.generateAll(model, version, request.texts(), request.parameters(),
-                http.hangUp(req));
+        List<GenerationResult> results = generation.generateAll(found, request.texts(), parameters, http.hangUp(req));
         InferResponse answer = new InferResponse(model, version, request.id(),
                 results.stream().map(GenerationResult::text).toList());
         ObjectNode body = codec.encode(answer, request.form());
