@@ -153,10 +153,11 @@ final class Int8Kernels {
      * float16 scales, decoded in the same even/odd order; once per panel the two are interleaved back into row order.
      * Per 64 weights: two widenings, two broadcasts, two multiplies, an add, a bias, two 32-bit adds and a shift,
      * against twelve instructions (widening, int-to-float conversion and FMA per 16 weights) for float products: on a
-     * Zen 4 core over a 1024 x 1024 matrix in L2, 0.037-0.039 ns per weight against 0.042-0.044 (512-bit vectors),
-     * 0.048-0.051 against 0.051-0.053 (AVX2), 0.109 against 0.151 (128-bit, where the float path's half-step
-     * conversion is slow). The shifts, not S2I's conversion parts, split the pairs: those compiled to permutes and
-     * blends in q4's kernel. Vectors stay in this method (see rows4).
+     * Zen 4 core over a 1024 x 1024 matrix in L2 (thread CPU time, best of each run) 0.91-0.99x the float kernel's time
+     * with 512-bit vectors, 0.90-1.00x with AVX2 (level in JMH's wall time), 0.58-0.72x at 128 bits (where the float
+     * kernel's half-step conversion is slow); docs/performance.md has the figures. The shifts, not S2I's conversion
+     * parts, split the pairs: those compiled to permutes and blends in q4's kernel. Vectors stay in this method (see
+     * rows4).
      */
     private static void row(int[] pairs, float[] xScale, byte[] q, int blocks, int p, float[] y, int at) {
         FloatVector even = FloatVector.zero(F);
