@@ -59,11 +59,12 @@ class ModelGoldenTest {
     /** The first step's bar for 4-bit weights: 16 times the reduced-precision bar, for four bits fewer than int8's. */
     private static final double Q4_TOLERANCE = 0.5;
     /**
-     * Between q4 and float32 over the q4-rounded weights: the inputs of products of fewer than four rows (decode steps,
-     * and the lm_head's rows) rounded to 8 bits. Measured worst 0.036 (Qwen2 with LoRA); BLOOM 0.025, Llama 0.019,
-     * Mistral 0.022, Qwen3 0.021.
+     * Between q4 or int8 and float32 over the same rounded weights: the inputs of products of fewer than four rows
+     * (decode steps, and the lm_head's rows) rounded to 8 bits. Measured worst, q4: 0.036 (Qwen2 with LoRA); BLOOM
+     * 0.025, Llama 0.019, Mistral 0.022, Qwen3 0.021; int8: 0.037 (Qwen2, unicode prompt), BLOOM 0.032, Llama 0.030,
+     * Mistral 0.019, Qwen3 0.025.
      */
-    private static final double Q4_INPUT_ROUNDING = 5e-2;
+    private static final double INPUT_ROUNDING = 5e-2;
     /** BLOOM's and Llama's layer-0 attention projections: int8 and q4 keep them in float32 (TensorOps.attentionWeight). */
     private static final Pattern FIRST_LAYER_ATTENTION = Pattern.compile("(.+\\.)?(h|layers)\\.0\\.self_att(n|ention)\\..+");
 
@@ -278,16 +279,18 @@ class ModelGoldenTest {
             for (int r = 0; r < g.rows().size(); r++) {
                 for (int step = 0; step < expected.get(r).size(); step++) {
                     double apart = relativeL2(actual.get(r).get(step), expected.get(r).get(step));
-                    assertTrue(apart <= Q4_INPUT_ROUNDING, name + " row " + r + " step " + step + ": q4 vs the rounded checkpoint " + apart);
+                    assertTrue(apart <= INPUT_ROUNDING, name + " row " + r + " step " + step + ": q4 vs the rounded checkpoint " + apart);
                 }
             }
         }
     }
 
     /**
-     * 8-bit weights change nothing but the weights: on every golden, each teacher-forced step's logits of the int8
-     * backend are those of float32 compute over a copy of the checkpoint whose quantized matrices hold their q8_0
-     * values ({@link GgmlQ8_0}), to float32 rounding. So int8's distance from the reference is the weights' rounding.
+     * 8-bit weights change nothing but the weights, and the inputs of decode rows: on every golden, each teacher-forced
+     * step's logits of the int8 backend are those of float32 compute over a copy of the checkpoint whose quantized
+     * matrices hold their q8_0 values ({@link GgmlQ8_0}), within {@link #INPUT_ROUNDING}, the effect of rounding
+     * the inputs of products of fewer than four rows to 8 bits (int8's integer decode kernel, as llama.cpp's q8_0
+     * products do). So int8's distance from the reference is the weights' rounding and that of decode inputs.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("goldens")
@@ -297,12 +300,18 @@ class ModelGoldenTest {
         try (CausalLm int8 = load(g.modelDir(), ComputeType.INT8); CausalLm float32 = load(rounded, ComputeType.FLOAT32)) {
             List<List<float[]>> actual = teacherForcedLogits(g, int8, adapter(g.adapterDir(), int8), Integer.MAX_VALUE);
             List<List<float[]>> expected = teacherForcedLogits(g, float32, adapter(g.adapterDir(), float32), Integer.MAX_VALUE);
+            double worst = 0;
+            String where = "";
             for (int r = 0; r < g.rows().size(); r++) {
                 for (int step = 0; step < expected.get(r).size(); step++) {
                     double apart = relativeL2(actual.get(r).get(step), expected.get(r).get(step));
-                    assertTrue(apart <= 1e-5, name + " row " + r + " step " + step + ": int8 vs the rounded checkpoint " + apart);
+                    if (apart > worst) {
+                        worst = apart;
+                        where = " row " + r + " step " + step;
+                    }
                 }
             }
+            assertTrue(worst <= INPUT_ROUNDING, name + where + ": int8 vs the rounded checkpoint " + worst);
         }
     }
 

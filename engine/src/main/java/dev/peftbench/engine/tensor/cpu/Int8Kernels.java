@@ -1,6 +1,12 @@
 package dev.peftbench.engine.tensor.cpu;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import static dev.peftbench.engine.tensor.cpu.PackedWeight.BLOCK;
@@ -8,18 +14,36 @@ import static dev.peftbench.engine.tensor.cpu.PackedWeight.PANEL;
 import static dev.peftbench.engine.tensor.cpu.PackedWeight.SCALE_BYTES;
 
 /**
- * {@code y = x · wᵀ + b} over {@link PackedWeight.Int8 8-bit panels}, accumulating in float32. Each
- * step widens a panel step's bytes to float vectors in registers (sign extension and int-to-float
- * conversion) and multiplies them by broadcast inputs, as the float kernels do. One row keeps a block's
- * sums unscaled and multiplies them by the block's scales once, into running totals; four or eight rows
- * scale the widened weights instead, shared by every row of the tile. So a weight costs one byte of
- * memory traffic and two or three vector instructions of decoding per step.
+ * {@code y = x · wᵀ + b} over {@link PackedWeight.Int8 8-bit panels}. Fewer than four rows (a decode step) are
+ * multiplied in integers, as llama.cpp multiplies every q8_0 product and as {@link Q4Kernels} does: each row is
+ * quantized to 8 bits per block of 32 inputs once per product ({@link QuantizedRow}), a step's bytes widen to 16-bit
+ * lanes and two steps' products add up exactly in 16 bits, and each block's sums are converted and scaled once.
+ * Four to fifteen rows widen each step's bytes to float vectors in registers, multiply them by their block's scales
+ * and share them across a tile of eight or four rows; sixteen or more dequantize each panel once into a per-thread
+ * buffer and run the float32 kernels over it. Those use the unquantized inputs.
  */
 final class Int8Kernels {
 
     private static final VectorSpecies<Float> F = LinearKernels.F;
     private static final int L = F.length();
     private static final int CHUNK = PackedWeight.Int8.CHUNK;
+    /** One panel step: a byte per row. */
+    private static final VectorSpecies<Byte> STEP = VectorSpecies.of(byte.class, VectorShape.forBitSize(PANEL * Byte.SIZE));
+    /** A panel step widened: a 16-bit lane per row. */
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** A block's {@code 2L} float16 scales: {@code L} ints, lane {@code i} holding rows {@code 2i} and {@code 2i + 1}. */
+    private static final VectorSpecies<Byte> SCALES = VectorSpecies.of(byte.class, F.vectorShape());
+    /**
+     * Rows {@code 0..L-1} and {@code L..2L-1} of a panel from its even rows' and its odd rows' sums: lane {@code n}
+     * takes lane {@code n / 2} of the even rows, or (an exceptional index: the second vector) lane {@code (n - 1) / 2}
+     * of the odd rows.
+     */
+    private static final VectorShuffle<Float> FIRST_HALF = VectorShuffle.fromOp(F, n -> n % 2 == 0 ? n / 2 : (n - 1) / 2 - L);
+    private static final VectorShuffle<Float> SECOND_HALF = VectorShuffle.fromOp(F, n -> n % 2 == 0 ? (L + n) / 2 : (L + n - 1) / 2 - L);
+    /** From this many rows on, weights are decoded to float32 in registers, shared by a tile of rows. */
+    static final int TILE_ROWS = 4;
+    private static final ThreadLocal<QuantizedRow> ROW = ThreadLocal.withInitial(QuantizedRow::new);
     /**
      * From this many rows on (a prefill), a panel is first dequantized to float32 in a per-thread buffer (L2-sized)
      * and the float32 kernels run over it: the decoding is then paid once per panel, not once per eight rows
@@ -36,20 +60,42 @@ final class Int8Kernels {
      */
     static void linear(float[] x, int n, int in, PackedWeight.Int8 w, float[] bias, float[] y, int out, int p0, int p1,
                        float[] tail) {
-        float[] panel = n >= DEQUANTIZE_ROWS ? LinearKernels.panelBuffer(w.blocks() * BLOCK) : null;
-        for (int p = p0; p < p1; p++) {
-            int o = p * PANEL;
-            if (o + PANEL <= out) {
-                panel(x, n, in, w, p, panel, y, out, o);
-            } else {
-                panel(x, n, in, w, p, panel, tail, PANEL, 0);
-                LinearKernels.copyTail(tail, n, y, out, o);
+        if (n < TILE_ROWS || (n < DEQUANTIZE_ROWS && in % BLOCK != 0)) {
+            // Decode rows (and the rare input width that is not a multiple of 32 below the buffer's threshold).
+            QuantizedRow row = ROW.get();
+            byte[] q = w.data();
+            int blocks = w.blocks();
+            for (int r = 0; r < n; r++) {
+                row.quantize(x, r * in, in, blocks);
+                for (int p = p0; p < p1; p++) {
+                    int o = p * PANEL;
+                    if (o + PANEL <= out) {
+                        row(row.pairs, row.scales, q, blocks, p, y, r * out + o);
+                    } else {
+                        row(row.pairs, row.scales, q, blocks, p, tail, 0);
+                        System.arraycopy(tail, 0, y, r * out + o, out - o);
+                    }
+                }
+            }
+        } else {
+            float[] panel = n >= DEQUANTIZE_ROWS ? LinearKernels.panelBuffer(w.blocks() * BLOCK) : null;
+            for (int p = p0; p < p1; p++) {
+                int o = p * PANEL;
+                if (o + PANEL <= out) {
+                    panel(x, n, in, w, p, panel, y, out, o);
+                } else {
+                    panel(x, n, in, w, p, panel, tail, PANEL, 0);
+                    LinearKernels.copyTail(tail, n, y, out, o);
+                }
             }
         }
         LinearKernels.addBias(bias, y, n, out, p0, p1);
     }
 
-    /** Columns {@code [o, o + PANEL)} of {@code y[n, out]} from panel {@code p}, through {@code dequantized} when not null. */
+    /**
+     * Columns {@code [o, o + PANEL)} of {@code y[n, out]} ({@code n >= 4}, whole blocks) from panel {@code p}, through
+     * {@code dequantized} when not null.
+     */
     private static void panel(float[] x, int n, int in, PackedWeight.Int8 w, int p, float[] dequantized, float[] y, int out,
                               int o) {
         byte[] q = w.data();
@@ -60,18 +106,15 @@ final class Int8Kernels {
             return;
         }
         int r = 0;
-        // Eight or four rows take whole blocks only (every real model's widths): an input size that is not a
-        // multiple of 32 goes a row at a time.
-        if (in % BLOCK == 0) {
-            for (; r + 8 <= n; r += 8) {
-                rows8(x, in, r, q, blocks, p, y, out, o);
-            }
-            for (; r + 4 <= n; r += 4) {
-                rows4(x, in, r, q, blocks, p, y, out, o);
-            }
+        for (; r + 8 <= n; r += 8) {
+            rows8(x, in, r, q, blocks, p, y, out, o);
         }
-        for (; r < n; r++) {
-            row(x, in, r, q, blocks, p, y, out, o);
+        for (; r + 4 <= n; r += 4) {
+            rows4(x, in, r, q, blocks, p, y, out, o);
+        }
+        if (r < n) {
+            // The last one to three rows with the three before them, which come out the same again.
+            rows4(x, in, n - 4, q, blocks, p, y, out, o);
         }
     }
 
@@ -90,46 +133,69 @@ final class Int8Kernels {
         }
     }
 
+    /** The step at {@code at}, each byte sign-extended to a 16-bit lane. */
+    private static ShortVector step(byte[] q, int at) {
+        return (ShortVector) ByteVector.fromArray(STEP, q, at).convertShape(VectorOperators.B2S, S, 0);
+    }
+
+    /** An input's 8-bit value in every 16-bit lane, from its {@link QuantizedRow#pairs pair}: a 32-bit broadcast. */
+    private static ShortVector input(int[] pairs, int k) {
+        return IntVector.broadcast(I, pairs[k]).reinterpretAsShorts();
+    }
+
     /*
-     * One row (a decode step at batch 1) streams the weights once: whole blocks run a loop of a constant 16 double
-     * steps, which C2 unrolls without a bound check per step, into four independent chains; a last partial block (an
-     * input size not a multiple of 32) runs apart. With the block's length as the loop bound, the loop kept its checks
-     * and moved 7-8 GB/s from memory on one core of the Zen 4 EPYC instead of 14-15 (wall time, loaded machine). Now a
-     * core decodes ~18.5 G weights/s, so two cores need about what that VM's memory gives. Every vector stays in this
-     * method: a helper that returned one would box it whenever C2 declined to inline it.
+     * One quantized input row (a decode step): panel p's outputs into y[at..]. Per pair of steps, w_k x_k + w_k+1 x_k+1
+     * is exact in 16 bits (at most 2 * 127 * 127). Read as 32-bit lanes, lane i holds row 2i's sum in its low half and
+     * row 2i + 1's in its high half; biased by 2^15 in each half, both halves read as unsigned, so the raw 32-bit lanes
+     * and their high halves alone (a logical shift) add up over the block without splitting each pair, and per block
+     * the low halves' sum is the raw sum less 2^16 times the high halves' (exact: 16 pairs of at most 65535 stay below
+     * 2^31). Per block the even and odd rows' sums are converted and scaled by the input's scale times their weights'
+     * float16 scales, decoded in the same even/odd order; once per panel the two are interleaved back into row order.
+     * Per 64 weights: two widenings, two broadcasts, two multiplies, an add, a bias, two 32-bit adds and a shift,
+     * against twelve instructions (widening, int-to-float conversion and FMA per 16 weights) for float products: on a
+     * Zen 4 core over a 1024 x 1024 matrix in L2 (thread CPU time, best of each run) 0.91-0.99x the float kernel's time
+     * with 512-bit vectors, 0.90-1.00x with AVX2 (level in JMH's wall time), 0.58-0.72x at 128 bits (where the float
+     * kernel's half-step conversion is slow); docs/performance.md has the figures. The shifts, not S2I's conversion
+     * parts, split the pairs: those compiled to permutes and blends in q4's kernel. Vectors stay in this method (see
+     * rows4).
      */
-    private static void row(float[] x, int in, int r, byte[] q, int blocks, int p, float[] y, int out, int o) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector lo = z, hi = z;
+    private static void row(int[] pairs, float[] xScale, byte[] q, int blocks, int p, float[] y, int at) {
+        FloatVector even = FloatVector.zero(F);
+        FloatVector odd = even;
+        IntVector zero = IntVector.zero(I);
+        ShortVector bias = ShortVector.broadcast(S, Short.MIN_VALUE);
         int chunk = p * blocks * CHUNK;
-        int whole = in / BLOCK;
-        int xk = r * in;
-        for (int b = 0; b < whole; b++, chunk += CHUNK, xk += BLOCK) {
-            FloatVector a0 = z, a1 = z, c0 = z, c1 = z;
-            for (int k = 0; k < BLOCK; k += 2) {
-                int at = chunk + SCALE_BYTES + k * PANEL;
-                FloatVector v0 = FloatVector.broadcast(F, x[xk + k]);
-                FloatVector v1 = FloatVector.broadcast(F, x[xk + k + 1]);
-                a0 = PanelBytes.signed(q, at, 0).fma(v0, a0);
-                c0 = PanelBytes.signed(q, at, 1).fma(v0, c0);
-                a1 = PanelBytes.signed(q, at + PANEL, 0).fma(v1, a1);
-                c1 = PanelBytes.signed(q, at + PANEL, 1).fma(v1, c1);
+        for (int b = 0, xk = 0; b < blocks; b++, chunk += CHUNK, xk += BLOCK) {
+            IntVector raw0 = zero, high0 = zero, raw1 = zero, high1 = zero;
+            for (int k = 0; k < BLOCK; k += 4) {
+                int s = chunk + SCALE_BYTES + k * PANEL;
+                IntVector pair = step(q, s).mul(input(pairs, xk + k)).add(step(q, s + PANEL).mul(input(pairs, xk + k + 1)))
+                        .lanewise(VectorOperators.XOR, bias).reinterpretAsInts();
+                raw0 = raw0.add(pair);
+                high0 = high0.add(pair.lanewise(VectorOperators.LSHR, 16));
+                IntVector pair2 = step(q, s + 2 * PANEL).mul(input(pairs, xk + k + 2))
+                        .add(step(q, s + 3 * PANEL).mul(input(pairs, xk + k + 3)))
+                        .lanewise(VectorOperators.XOR, bias).reinterpretAsInts();
+                raw1 = raw1.add(pair2);
+                high1 = high1.add(pair2.lanewise(VectorOperators.LSHR, 16));
             }
-            lo = a0.add(a1).fma(PanelBytes.float16s(q, chunk), lo);
-            hi = c0.add(c1).fma(PanelBytes.float16s(q, chunk + 2 * L), hi);
+            IntVector high = high0.add(high1);
+            IntVector oddSum = high.sub(BLOCK / 2 * 0x8000);
+            IntVector evenSum = raw0.add(raw1).sub(high.lanewise(VectorOperators.LSHL, 16)).sub(BLOCK / 2 * 0x8000);
+            // The float16 scales as in PanelBytes.float16s, rows 2i (low halves) and 2i + 1 (high halves) apart.
+            IntVector h = ByteVector.fromArray(SCALES, q, chunk).reinterpretAsInts();
+            IntVector evenBits = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+            IntVector oddBits = h.lanewise(VectorOperators.ASHR, 16);
+            float scale = xScale[b];
+            FloatVector evenScale = evenBits.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats()
+                    .mul(0x1p112f).mul(scale);
+            FloatVector oddScale = oddBits.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats()
+                    .mul(0x1p112f).mul(scale);
+            even = ((FloatVector) evenSum.convert(VectorOperators.I2F, 0)).fma(evenScale, even);
+            odd = ((FloatVector) oddSum.convert(VectorOperators.I2F, 0)).fma(oddScale, odd);
         }
-        if (whole < blocks) {
-            FloatVector a = z, c = z;
-            for (int k = 0, n = in - whole * BLOCK, at = chunk + SCALE_BYTES; k < n; k++, at += PANEL) {
-                FloatVector v = FloatVector.broadcast(F, x[xk + k]);
-                a = PanelBytes.signed(q, at, 0).fma(v, a);
-                c = PanelBytes.signed(q, at, 1).fma(v, c);
-            }
-            lo = a.fma(PanelBytes.float16s(q, chunk), lo);
-            hi = c.fma(PanelBytes.float16s(q, chunk + 2 * L), hi);
-        }
-        lo.intoArray(y, r * out + o);
-        hi.intoArray(y, r * out + o + L);
+        even.rearrange(FIRST_HALF, odd).intoArray(y, at);
+        even.rearrange(SECOND_HALF, odd).intoArray(y, at + L);
     }
 
     /*

@@ -98,7 +98,7 @@ final class KernelWarmUp {
                     // A prefill's product: panels dequantized, then the float32 kernels' row tiles.
                     CpuTensor prefill = filled(ROWS + Int8Kernels.DEQUANTIZE_ROWS, hidden, random);
                     ops.recycle(ops.linear(prefill, up, null));
-                    // Decode rows below the dequantizing threshold (q4's integer kernel), one and three at a time.
+                    // Decode rows below the tiles (the integer kernels), one and three at a time.
                     ops.recycle(ops.linear(filled(1, hidden, random), up, null));
                     ops.recycle(ops.linear(filled(3, hidden, random), up, null));
                 }

@@ -15,8 +15,8 @@ public final class GgmlQ8_0 {
     }
 
     /**
-     * As {@link #roundTrip(float[], int, int)}; with {@code float16Scales} false the scale stays float32 (how the q4
-     * kernels quantize an input row).
+     * As {@link #roundTrip(float[], int, int)}; with {@code float16Scales} false the scale stays float32 (how the int8
+     * and q4 kernels quantize a decode row's inputs).
      */
     public static float[] roundTrip(float[] w, int rows, int cols, boolean float16Scales) {
         float[] out = new float[w.length];

@@ -17,9 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The panel kernels equal the exact (float64) product of the weights they hold, to float32 rounding, for every shape:
  * 8-, 4- and 1-row passes, partial panels, odd widths, partial q8_0 blocks, prefills that dequantize panels; 8-bit
- * weights are ggml's q8_0 blocks, so an int8 product is the float64 product of the dequantized weights; 4-bit weights
- * are q4_0 blocks, and a q4 product of fewer rows than {@link Q4Kernels#DEQUANTIZE_ROWS} is the float64 product of
- * the dequantized weights and of the inputs rounded to 8 bits per block of 32.
+ * weights are ggml's q8_0 blocks, so an int8 product is the float64 product of the dequantized weights, and of the
+ * inputs rounded to 8 bits per block of 32 (q8_0) below {@link Int8Kernels#TILE_ROWS} rows or, below
+ * {@link Int8Kernels#DEQUANTIZE_ROWS}, where the input width is not a multiple of 32; 4-bit weights are q4_0 blocks,
+ * and a q4 product of fewer rows than {@link Q4Kernels#DEQUANTIZE_ROWS} is the float64 product of the dequantized
+ * weights and of the inputs rounded to 8 bits per block of 32.
  */
 class LinearKernelsTest {
 
@@ -43,7 +45,9 @@ class LinearKernelsTest {
         float[] wQuantized = GgmlQ8_0.roundTrip(w, out, in);
         PackedWeight.Q4 packed4 = PackedWeight.Q4.pack(stored(w), DType.F32, out, in);
         float[] w4 = GgmlQ4_0.roundTrip(w, out, in);
-        float[] x4 = n < Q4Kernels.DEQUANTIZE_ROWS ? GgmlQ8_0.roundTrip(x, n, in, false) : x;
+        float[] xRounded = GgmlQ8_0.roundTrip(x, n, in, false);
+        float[] x4 = n < Q4Kernels.DEQUANTIZE_ROWS ? xRounded : x;
+        float[] x8 = n < Int8Kernels.TILE_ROWS || (n < Int8Kernels.DEQUANTIZE_ROWS && in % 32 != 0) ? xRounded : x;
         float[] y = new float[n * out];
         float[] yb = new float[n * out];
         float[] yq = new float[n * out];
@@ -73,10 +77,10 @@ class LinearKernelsTest {
                     double xk = x[r * in + k];
                     expected += xk * w[o * in + k];
                     expectedB += xk * wRounded[o * in + k];
-                    expectedQ += xk * wQuantized[o * in + k];
+                    expectedQ += (double) x8[r * in + k] * wQuantized[o * in + k];
                     magnitude += Math.abs(xk * w[o * in + k]);
                     magnitudeB += Math.abs(xk * wRounded[o * in + k]);
-                    magnitudeQ += Math.abs(xk * wQuantized[o * in + k]);
+                    magnitudeQ += Math.abs((double) x8[r * in + k] * wQuantized[o * in + k]);
                     expected4 += (double) x4[r * in + k] * w4[o * in + k];
                     magnitude4 += Math.abs((double) x4[r * in + k] * w4[o * in + k]);
                 }
