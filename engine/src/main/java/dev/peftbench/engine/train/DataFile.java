@@ -42,6 +42,11 @@ public record DataFile(Path path, Format format, List<String> columns, List<Map<
 
     /** How many rows a message lists by number before it says "and N more". */
     private static final int LISTED = 10;
+    /**
+     * The largest data file read: every row is held in memory as a map (several times the file's bytes), and tuning or
+     * evaluating more text than this on one machine's engine is not a run anyone waits for; checked before a byte is read.
+     */
+    public static final long MAX_BYTES = 512L << 20;
 
     public DataFile {
         columns = List.copyOf(columns);
@@ -52,7 +57,8 @@ public record DataFile(Path path, Format format, List<String> columns, List<Map<
      * Reads {@code path}.
      *
      * @throws EngineException INVALID_INPUT naming the problem: no such file, not .csv/.jsonl, not UTF-8,
-     *                         a line that does not parse, a row with more values than the header, no rows
+     *                         a line that does not parse, a row with more values than the header, no rows, more than
+ *                         {@link #MAX_BYTES}
      */
     public static DataFile read(Path path) {
         Format format = formatOf(path);
@@ -60,6 +66,11 @@ public record DataFile(Path path, Format format, List<String> columns, List<Map<
             throw EngineException.invalid("data file " + path + " does not exist");
         }
         try {
+            long bytes = Files.size(path);
+            if (bytes > MAX_BYTES) {
+                throw EngineException.invalid("data file " + path + " is " + (bytes >> 20) + " MiB, more than the "
+                        + (MAX_BYTES >> 20) + " MiB a data file may be: take a sample of its rows");
+            }
             DataFile file = format == Format.CSV ? csv(path) : jsonLines(path);
             if (file.rows.isEmpty()) {
                 throw EngineException.invalid("data file " + path + " has no rows");

@@ -27,6 +27,16 @@ class DataFileTest {
     }
 
     @Test
+    void aFileLargerThanTheBoundIsRefusedBeforeItIsRead() throws Exception {
+        Path big = tmp.resolve("huge.csv");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(DataFile.MAX_BYTES + 1); // sparse: no disk, and unreadable as CSV were it read
+        }
+        EngineException e = assertThrows(EngineException.class, () -> DataFile.read(big));
+        assertTrue(e.getMessage().contains("more than the 512 MiB a data file may be"), e.getMessage());
+    }
+
+    @Test
     void csvWithQuotedCommasNewlinesQuotesAndAByteOrderMarkReadsAsPandasWould() throws IOException {
         DataFile d = DataFile.read(file("tweets.csv", "\uFEFFTweet text,text_label,ID\n"
                 + "\"@railco late again, third time\",complaint,1\n"
